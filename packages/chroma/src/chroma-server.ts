@@ -1,0 +1,420 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile, unlink } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { ChromaClient } from "chromadb";
+import { LessonloopError } from "@lessonloop/core";
+
+/** A running (or connected) Chroma server. */
+export interface ChromaServer {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** Process id of the server started here; `undefined` when connected to an external server. */
+  readonly pid: number | undefined;
+  /** The data folder of a server started here; `undefined` when external. */
+  readonly path: string | undefined;
+  /** `true` when connected to a server given by `url`: `stop()` then does nothing. */
+  readonly external: boolean;
+  /**
+   * Stops the server started here: SIGTERM, then SIGKILL after `stopTimeoutMs`.
+   * Removes the data folder when it was a temporary one. Idempotent.
+   */
+  stop(): Promise<void>;
+}
+
+export interface StartChromaParams {
+  /**
+   * Connect to this existing server (e.g. `process.env.CHROMA_URL` at the edge of an
+   * app) instead of starting one. Its heartbeat is checked; `stop()` is a no-op.
+   */
+  url?: string;
+  /**
+   * Data folder. Created when missing and kept on stop. Default: a fresh temporary
+   * folder that `stop()` removes.
+   */
+  path?: string;
+  /** Interface to bind. Default `127.0.0.1`: the server is never reachable from outside. */
+  host?: string;
+  /** Port to listen on. Default: a free port chosen by the OS. */
+  port?: number;
+  /** How long to wait for the heartbeat (ms). Default 20 000. */
+  startTimeoutMs?: number;
+  /** How long `stop()` waits after SIGTERM before SIGKILL (ms). Default 5 000. */
+  stopTimeoutMs?: number;
+}
+
+const HEARTBEAT_PATH = "/api/v2/heartbeat";
+const OUTPUT_TAIL_CHARS = 4_000;
+
+/**
+ * Loaded with `--import` into the server process. The server's CLI blocks the main
+ * thread inside native code, so the watch runs in a worker thread: when the parent
+ * dies (even by SIGKILL, when no `exit` handler runs) the server is re-parented and
+ * terminates itself.
+ */
+const WATCHDOG_SOURCE = `
+import { Worker } from "node:worker_threads";
+const code = ${JSON.stringify(`
+const { workerData } = require("node:worker_threads");
+const timer = setInterval(() => {
+  if (process.ppid === workerData.ppid) return;
+  clearInterval(timer);
+  try { process.kill(workerData.pid, "SIGTERM"); } catch {}
+  setTimeout(() => { try { process.kill(workerData.pid, "SIGKILL"); } catch {} }, 5000);
+}, 250);
+`)};
+new Worker(code, { eval: true, workerData: { ppid: process.ppid, pid: process.pid } }).unref();
+`;
+const WATCHDOG_IMPORT = `data:text/javascript,${encodeURIComponent(WATCHDOG_SOURCE)}`;
+
+/** Children started here, killed when the parent process exits. */
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const child of liveChildren) {
+      try {
+        // SIGTERM lets the server close cleanly; its watchdog escalates to SIGKILL.
+        child.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+/** Path of the Chroma CLI that the installed `chromadb` package carries. */
+export function chromaCliPath(): string {
+  const require = createRequire(import.meta.url);
+  // Resolves to <chromadb>/dist/cjs/chromadb.cjs (require condition) or dist/chromadb.mjs.
+  let dir = dirname(require.resolve("chromadb"));
+  if (dir.endsWith("cjs")) dir = dirname(dir);
+  return join(dir, "cli.mjs");
+}
+
+/** Asks the OS for a free TCP port on `host`. */
+export async function findFreePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : undefined;
+      server.close(() => (port === undefined ? reject(new Error("no port assigned")) : resolvePort(port)));
+    });
+  });
+}
+
+/** Whether something already listens on `host:port`. */
+async function portIsTaken(host: string, port: number): Promise<boolean> {
+  return new Promise((resolveTaken) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", (error: NodeJS.ErrnoException) => resolveTaken(error.code === "EADDRINUSE" || error.code === "EACCES"));
+    server.listen(port, host, () => server.close(() => resolveTaken(false)));
+  });
+}
+
+async function heartbeatOk(url: string, timeoutMs: number): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}${HEARTBEAT_PATH}`, { signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+}
+
+/** Keeps the last `limit` characters of a stream. */
+class OutputTail {
+  private text = "";
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer | string): void {
+    this.text = (this.text + chunk.toString()).slice(-this.limit);
+  }
+  toString(): string {
+    // Drop ANSI colours of the banner.
+    // eslint-disable-next-line no-control-regex
+    return this.text.replace(/\u001b\[[0-9;]*m/g, "").trim();
+  }
+}
+
+export type StartFailureCause = "port_taken" | "native_binary" | "path_not_writable" | "exited_early" | "timeout";
+
+/**
+ * Turns what the failed server printed into the cause and a message saying what to do.
+ * Exported for tests; not part of the package's main entry.
+ */
+export function describeStartFailure(params: {
+  output: string;
+  host: string;
+  port: number;
+  path: string;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  startTimeoutMs: number;
+}): { cause: StartFailureCause; message: string } {
+  const { output, host, port, path } = params;
+  const tail = output.length === 0 ? "(no output)" : output.slice(-1_500);
+  if (/ERR_DLOPEN_FAILED|GLIBC_\d|cannot open shared object|invalid ELF header/i.test(output)) {
+    return {
+      cause: "native_binary",
+      message:
+        `The Chroma server's native binary did not load. On Linux with glibc < 2.38 (e.g. Debian 12), pin ` +
+        `"chromadb-js-bindings-linux-x64-gnu" to 1.0.5 (pnpm "overrides" / npm "overrides" in package.json) and ` +
+        `reinstall. Server output: ${tail}`,
+    };
+  }
+  if (/is not available|address already in use|EADDRINUSE|os error 98/i.test(output)) {
+    return {
+      cause: "port_taken",
+      message: `Port ${port} on ${host} is already taken, so the Chroma server could not listen there. Choose another port, omit "port" to get a free one, or stop what uses it.`,
+    };
+  }
+  if (/PathError|Permission denied|Read-only file system|Not a directory|unable to open database/i.test(output)) {
+    return {
+      cause: "path_not_writable",
+      message: `The Chroma server could not use its data folder ${path}. Give a "path" that is a writable folder. Server output: ${tail}`,
+    };
+  }
+  if (params.timedOut) {
+    return {
+      cause: "timeout",
+      message: `The Chroma server did not answer ${HEARTBEAT_PATH} on ${host}:${port} within ${params.startTimeoutMs} ms. Raise "startTimeoutMs" on a slow machine, or check its output: ${tail}`,
+    };
+  }
+  const how = params.signal === null ? `code ${String(params.exitCode)}` : `signal ${params.signal}`;
+  return {
+    cause: "exited_early",
+    message: `The Chroma server exited (${how}) before it was ready. Its output ends with: ${tail}`,
+  };
+}
+
+async function ensureWritableFolder(path: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true });
+    const probe = join(path, `.lessonloop-write-probe-${process.pid}`);
+    await writeFile(probe, "");
+    await unlink(probe);
+  } catch (error) {
+    throw new LessonloopError(
+      "server_start_failed",
+      `The Chroma data folder ${path} is not a writable folder (${(error as NodeJS.ErrnoException).code ?? String(error)}). Give a "path" that is a writable folder, or omit it for a temporary one.`,
+      { cause: error, details: { cause: "path_not_writable", path } },
+    );
+  }
+}
+
+async function connectExternal(url: string, startTimeoutMs: number): Promise<ChromaServer> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    throw new LessonloopError("invalid_input", `Invalid Chroma URL "${url}": expected e.g. http://localhost:8000.`, { cause: error });
+  }
+  const base = parsed.origin;
+  if (!(await heartbeatOk(base, Math.max(startTimeoutMs, 1)))) {
+    throw new LessonloopError(
+      "store_unavailable",
+      `No Chroma server answers at ${base}${HEARTBEAT_PATH}. Start one (e.g. \`npx chroma run --path ./chroma-data\`), fix CHROMA_URL, or unset it to start an embedded server.`,
+      { details: { url: base } },
+    );
+  }
+  const port = parsed.port === "" ? (parsed.protocol === "https:" ? 443 : 80) : Number(parsed.port);
+  return {
+    url: base,
+    host: parsed.hostname,
+    port,
+    pid: undefined,
+    path: undefined,
+    external: true,
+    stop: async () => {},
+  };
+}
+
+/**
+ * Starts the real Chroma server carried by the `chromadb` npm package as one child
+ * process on a free port, and waits until it answers its heartbeat. With `url`,
+ * connects to an existing server instead.
+ *
+ * @throws LessonloopError `server_start_failed` (port taken, native binary that will
+ *   not load, data folder not writable, exited early, no heartbeat in time), or
+ *   `store_unavailable` when `url` does not answer.
+ */
+export async function startChroma(params: StartChromaParams = {}): Promise<ChromaServer> {
+  const { url, host = "127.0.0.1", startTimeoutMs = 20_000, stopTimeoutMs = 5_000 } = params;
+  if (url !== undefined) return connectExternal(url, startTimeoutMs);
+
+  const temporary = params.path === undefined;
+  const path = params.path === undefined ? await mkdtemp(join(tmpdir(), "lessonloop-chroma-")) : resolve(params.path);
+  await ensureWritableFolder(path);
+  const removeTemporary = async (): Promise<void> => {
+    if (temporary) await rm(path, { recursive: true, force: true }).catch(() => {});
+  };
+
+  if (params.port !== undefined && (await portIsTaken(host, params.port))) {
+    await removeTemporary();
+    const { message } = describeStartFailure({
+      output: "EADDRINUSE",
+      host,
+      port: params.port,
+      path,
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      startTimeoutMs,
+    });
+    throw new LessonloopError("server_start_failed", message, { details: { cause: "port_taken", host, port: params.port } });
+  }
+
+  // A port found free can be taken by someone else before the server binds it: retry then.
+  const attempts = params.port === undefined ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const port = params.port ?? (await findFreePort(host));
+    try {
+      return await launch({ host, port, path, startTimeoutMs, stopTimeoutMs, removeTemporary });
+    } catch (error) {
+      const portTaken = LessonloopError.isInstance(error, "server_start_failed") && error.details["cause"] === "port_taken";
+      if (!portTaken || attempt >= attempts) {
+        await removeTemporary();
+        throw error;
+      }
+    }
+  }
+}
+
+interface ChildState {
+  exited: boolean;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  spawnError: Error | undefined;
+}
+
+async function launch(params: {
+  host: string;
+  port: number;
+  path: string;
+  startTimeoutMs: number;
+  stopTimeoutMs: number;
+  removeTemporary: () => Promise<void>;
+}): Promise<ChromaServer> {
+  const { host, port, path, startTimeoutMs, stopTimeoutMs, removeTemporary } = params;
+  const cli = chromaCliPath();
+  const child = spawn(
+    process.execPath,
+    ["--import", WATCHDOG_IMPORT, cli, "run", "--path", path, "--host", host, "--port", String(port)],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  installExitHook();
+  liveChildren.add(child);
+
+  const output = new OutputTail(OUTPUT_TAIL_CHARS);
+  // Always drain both pipes: a full pipe would block the server.
+  child.stdout?.on("data", (chunk: Buffer) => output.push(chunk));
+  child.stderr?.on("data", (chunk: Buffer) => output.push(chunk));
+
+  const state: ChildState = { exited: false, exitCode: null, signal: null, spawnError: undefined };
+  const exitedPromise = new Promise<void>((resolveExit) => {
+    child.once("exit", (code, signal) => {
+      state.exited = true;
+      state.exitCode = code;
+      state.signal = signal;
+      liveChildren.delete(child);
+      resolveExit();
+    });
+    child.once("error", (error) => {
+      state.spawnError = error;
+      if (child.pid === undefined) {
+        state.exited = true;
+        liveChildren.delete(child);
+        resolveExit();
+      }
+    });
+  });
+
+  const base = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+
+  const halt = async (): Promise<void> => {
+    if (!state.exited) {
+      child.kill("SIGTERM");
+      const done = await Promise.race([exitedPromise.then(() => true), sleep(stopTimeoutMs).then(() => false)]);
+      if (!done && !state.exited) {
+        child.kill("SIGKILL");
+        await exitedPromise;
+      }
+    }
+    liveChildren.delete(child);
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+  };
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= halt().then(removeTemporary);
+    return stopping;
+  };
+
+  const deadline = Date.now() + startTimeoutMs;
+  let ready = false;
+  while (!state.exited && Date.now() < deadline) {
+    if (await heartbeatOk(base, 1_000)) {
+      ready = true;
+      break;
+    }
+    if (!state.exited) await sleep(50);
+  }
+
+  if (!ready) {
+    // Give a just-exited child a moment to flush its last output.
+    if (state.exited) await sleep(20);
+    const timedOut = !state.exited;
+    await halt();
+    if (state.spawnError !== undefined && child.pid === undefined) {
+      throw new LessonloopError(
+        "server_start_failed",
+        `Could not run ${process.execPath} ${cli}: ${state.spawnError.message}. Check that the "chromadb" package is installed.`,
+        { cause: state.spawnError, details: { cause: "exited_early" } },
+      );
+    }
+    const failure = describeStartFailure({
+      output: output.toString(),
+      host,
+      port,
+      path,
+      exitCode: state.exitCode,
+      signal: state.signal,
+      timedOut,
+      startTimeoutMs,
+    });
+    throw new LessonloopError("server_start_failed", failure.message, {
+      details: { cause: failure.cause, host, port, path, output: output.toString().slice(-OUTPUT_TAIL_CHARS) },
+    });
+  }
+
+  return { url: base, host, port, pid: child.pid, path, external: false, stop };
+}
+
+/** A `ChromaClient` for a server URL such as `http://127.0.0.1:8000` or `https://chroma.example.com`. */
+export function connectChroma(url: string): ChromaClient {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    throw new LessonloopError("invalid_input", `Invalid Chroma URL "${url}": expected e.g. http://localhost:8000.`, { cause: error });
+  }
+  const ssl = parsed.protocol === "https:";
+  const port = parsed.port === "" ? (ssl ? 443 : 80) : Number(parsed.port);
+  return new ChromaClient({ host: parsed.hostname, port, ssl });
+}

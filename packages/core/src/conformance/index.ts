@@ -1,0 +1,3 @@
+export { describeLessonMemoryConformance } from "./lesson-memory-conformance.js";
+export type { LessonMemoryConformanceParams } from "./lesson-memory-conformance.js";
+export { lessonFixture } from "./lesson-fixtures.js";

@@ -1,0 +1,319 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { LessonloopError, type LessonloopErrorCode } from "../errors.js";
+import type { LessonMemory } from "../lesson-memory.js";
+import { lessonFixture } from "./lesson-fixtures.js";
+
+export interface LessonMemoryConformanceParams {
+  /** Shown in the suite's name, e.g. `ChromaLessonMemory`. */
+  name: string;
+  /** A fresh, empty memory for each test, and how to dispose of it. */
+  createMemory: () => Promise<{ memory: LessonMemory; dispose?: () => Promise<void> }>;
+}
+
+async function expectError(promise: Promise<unknown>, code: LessonloopErrorCode, mentions?: RegExp): Promise<LessonloopError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(LessonloopError.isInstance(error), `expected a LessonloopError(${code}), got ${String(error)}`).toBe(true);
+  const typed = error as LessonloopError;
+  expect(typed.code).toBe(code);
+  if (mentions !== undefined) expect(typed.message).toMatch(mentions);
+  return typed;
+}
+
+const ids = (lessons: readonly { id: string }[]) => lessons.map((lesson) => lesson.id).sort();
+const author = { author: "tester" };
+
+/** What a caller can observe of a memory; unchanged after a rejected write. */
+async function observe(memory: LessonMemory) {
+  const head = await memory.headVersion();
+  return { head, lessons: ids(await memory.list()), history: (await memory.history({ limit: 1_000 })).length };
+}
+
+/**
+ * The behaviour every `LessonMemory` must have, as one vitest suite: run it
+ * against each implementation with a factory for fresh memories.
+ */
+export function describeLessonMemoryConformance({ name, createMemory }: LessonMemoryConformanceParams): void {
+  describe(`LessonMemory conformance: ${name}`, () => {
+    let memory: LessonMemory;
+    let dispose: (() => Promise<void>) | undefined;
+
+    beforeEach(async () => {
+      ({ memory, dispose } = await createMemory());
+    });
+    afterEach(async () => {
+      await dispose?.();
+    });
+
+    describe("versions", () => {
+      it("starts empty at version 0 with a genesis snapshot", async () => {
+        expect(await memory.headVersion()).toBe(0);
+        expect(await memory.list()).toEqual([]);
+        const [genesis] = await memory.history();
+        expect(genesis).toMatchObject({ version: 0, parent: null, kind: "genesis" });
+      });
+
+      it("makes each commit a new snapshot with its change, reason and author", async () => {
+        const first = await memory.commit({ add: [lessonFixture("a"), lessonFixture("b")], reason: "first lessons", author: "learner" });
+        expect(first).toMatchObject({ version: 1, parent: 0, kind: "commit", change: { added: ["a", "b"], retired: [] }, reason: "first lessons", author: "learner" });
+        const second = await memory.commit({ add: [lessonFixture("c")], reason: "one more", ...author });
+        expect(second).toMatchObject({ version: 2, parent: 1 });
+        expect(await memory.headVersion()).toBe(2);
+        expect(ids(await memory.list())).toEqual(["a", "b", "c"]);
+        expect((await memory.history()).map((snapshot) => snapshot.version)).toEqual([2, 1, 0]);
+      });
+
+      it("stores merged lessons as approved and returns them whole", async () => {
+        const input = lessonFixture("refund-window", { status: "validating", kind: "constraint", tags: ["billing"] });
+        await memory.commit({ add: [input], reason: "merge", ...author });
+        const stored = await memory.get("refund-window");
+        expect(stored).toMatchObject({ ...input, status: "approved" });
+      });
+
+      it("keeps snapshots immutable: later writes and caller mutation do not change them", async () => {
+        await memory.commit({ add: [lessonFixture("a")], reason: "one", ...author });
+        const before = await memory.snapshot(1);
+        before.change.added.push("tampered");
+        await memory.commit({ retire: ["a"], reason: "two", ...author });
+        await memory.rollback({ to: 0, reason: "three", ...author });
+        expect((await memory.snapshot(1)).change.added).toEqual(["a"]);
+      });
+
+      it("pages history newest first", async () => {
+        for (const id of ["a", "b", "c", "d"]) await memory.commit({ add: [lessonFixture(id)], reason: id, ...author });
+        expect((await memory.history({ limit: 2 })).map((s) => s.version)).toEqual([4, 3]);
+        expect((await memory.history({ limit: 2, before: 3 })).map((s) => s.version)).toEqual([2, 1]);
+      });
+    });
+
+    describe("search", () => {
+      beforeEach(async () => {
+        await memory.commit({
+          add: [
+            lessonFixture("invoice-currency", { trigger: "creating an invoice for a customer", guidance: "send amounts in cents as integers, currency code uppercase" }),
+            lessonFixture("shipping-address", { trigger: "shipping an order to a customer address", guidance: "include the postal code field named zip_code" }),
+            lessonFixture("tone", { trigger: "writing a reply to an upset customer", guidance: "apologise once, then give the concrete next step", kind: "strategy" }),
+          ],
+          reason: "seed",
+          ...author,
+        });
+      });
+
+      it("returns the most relevant lesson first, with a score", async () => {
+        const results = await memory.search({ query: "create an invoice in cents", scope: { tenant: "acme" } });
+        expect(results[0]?.lesson.id).toBe("invoice-currency");
+        expect(results[0]?.score).toBeGreaterThan(results[1]?.score ?? -1);
+      });
+
+      it("returns at most k lessons", async () => {
+        expect(await memory.search({ query: "customer", scope: { tenant: "acme" }, k: 2 })).toHaveLength(2);
+      });
+
+      it("filters by kind", async () => {
+        const results = await memory.search({ query: "customer", scope: { tenant: "acme" }, kinds: ["strategy"] });
+        expect(ids(results.map((r) => r.lesson))).toEqual(["tone"]);
+      });
+
+      it("rejects an empty or huge query with a typed error, naming the field", async () => {
+        await expectError(memory.search({ query: "   ", scope: { tenant: "acme" } }), "invalid_input", /query/);
+        await expectError(memory.search({ query: "x".repeat(20_001), scope: { tenant: "acme" } }), "invalid_input", /query/);
+      });
+
+      it("rejects a bad scope or k", async () => {
+        await expectError(memory.search({ query: "invoice", scope: { tenant: "" } }), "invalid_input", /scope\.tenant/);
+        await expectError(memory.search({ query: "invoice", scope: { tenant: "acme" }, k: 0 }), "invalid_input", /\bk: /);
+      });
+    });
+
+    describe("scopes", () => {
+      beforeEach(async () => {
+        await memory.commit({
+          add: [
+            lessonFixture("acme-wide", { scope: { tenant: "acme" }, trigger: "formatting a date for the user" }),
+            lessonFixture("acme-ana", { scope: { tenant: "acme", user: "ana" }, trigger: "formatting a date for ana" }),
+            lessonFixture("acme-billing", { scope: { tenant: "acme", agent: "billing" }, trigger: "formatting a date on an invoice" }),
+            lessonFixture("globex-wide", { scope: { tenant: "globex" }, trigger: "formatting a date for the user" }),
+          ],
+          reason: "seed scopes",
+          ...author,
+        });
+      });
+
+      const searchIds = async (scope: { tenant: string; user?: string; agent?: string }) =>
+        ids((await memory.search({ query: "formatting a date", scope, k: 10 })).map((r) => r.lesson));
+
+      it("never returns another tenant's lessons", async () => {
+        expect(await searchIds({ tenant: "globex", user: "ana", agent: "billing" })).toEqual(["globex-wide"]);
+        expect(await searchIds({ tenant: "initech" })).toEqual([]);
+      });
+
+      it("applies user- and agent-scoped lessons only to that user or agent", async () => {
+        expect(await searchIds({ tenant: "acme" })).toEqual(["acme-wide"]);
+        expect(await searchIds({ tenant: "acme", user: "ana" })).toEqual(["acme-ana", "acme-wide"]);
+        expect(await searchIds({ tenant: "acme", user: "bob" })).toEqual(["acme-wide"]);
+        expect(await searchIds({ tenant: "acme", user: "ana", agent: "billing" })).toEqual(["acme-ana", "acme-billing", "acme-wide"]);
+      });
+
+      it("lists the lessons within a scope", async () => {
+        expect(ids(await memory.list({ scope: { tenant: "acme" } }))).toEqual(["acme-ana", "acme-billing", "acme-wide"]);
+        expect(ids(await memory.list({ scope: { tenant: "acme", user: "ana" } }))).toEqual(["acme-ana"]);
+        expect(ids(await memory.list({ scope: { tenant: "globex" } }))).toEqual(["globex-wide"]);
+      });
+    });
+
+    describe("retire and supersede", () => {
+      beforeEach(async () => {
+        await memory.commit({ add: [lessonFixture("old"), lessonFixture("other")], reason: "seed", ...author });
+      });
+
+      it("retires a lesson from the live version but keeps it in earlier ones", async () => {
+        const snapshot = await memory.commit({ retire: ["old"], reason: "obsolete", ...author });
+        expect(snapshot.change).toEqual({ added: [], retired: ["old"] });
+        expect(ids(await memory.list())).toEqual(["other"]);
+        expect(ids(await memory.list({ version: 1 }))).toEqual(["old", "other"]);
+        await expectError(memory.get("old"), "not_found", /old/);
+        expect((await memory.get("old", { version: 1 })).id).toBe("old");
+      });
+
+      it("retires what a merged lesson supersedes, in the same snapshot", async () => {
+        const snapshot = await memory.commit({ add: [lessonFixture("new", { supersedes: ["old"] })], reason: "revise", ...author });
+        expect(snapshot.change).toEqual({ added: ["new"], retired: ["old"] });
+        expect(ids(await memory.list())).toEqual(["new", "other"]);
+      });
+
+      it("refuses to retire a lesson that is not live, and changes nothing", async () => {
+        const before = await observe(memory);
+        await expectError(memory.commit({ retire: ["missing"], reason: "x", ...author }), "not_found", /missing/);
+        await expectError(memory.commit({ add: [lessonFixture("n", { supersedes: ["missing"] })], reason: "x", ...author }), "not_found", /missing/);
+        expect(await observe(memory)).toEqual(before);
+      });
+
+      it("refuses to merge an id twice, and changes nothing", async () => {
+        const before = await observe(memory);
+        await expectError(memory.commit({ add: [lessonFixture("old")], reason: "again", ...author }), "conflict", /supersedes/);
+        await memory.commit({ retire: ["old"], reason: "retire", ...author });
+        await expectError(memory.commit({ add: [lessonFixture("old")], reason: "again", ...author }), "conflict");
+        expect((await observe(memory)).lessons).toEqual(before.lessons.filter((id) => id !== "old"));
+      });
+    });
+
+    describe("rollback and time travel", () => {
+      beforeEach(async () => {
+        await memory.commit({ add: [lessonFixture("v1-lesson", { trigger: "paying an invoice late" })], reason: "v1", ...author });
+        await memory.commit({ add: [lessonFixture("v2-lesson", { trigger: "paying an invoice early" })], retire: ["v1-lesson"], reason: "v2", ...author });
+      });
+
+      it("searches memory as it was at any version", async () => {
+        const at = async (version: number) =>
+          ids((await memory.search({ query: "paying an invoice", scope: { tenant: "acme" }, version })).map((r) => r.lesson));
+        expect(await at(0)).toEqual([]);
+        expect(await at(1)).toEqual(["v1-lesson"]);
+        expect(await at(2)).toEqual(["v2-lesson"]);
+      });
+
+      it("rolls back as a new version that restores the earlier lessons", async () => {
+        const snapshot = await memory.rollback({ to: 1, reason: "v2 hurt", author: "regression-monitor" });
+        expect(snapshot).toMatchObject({ version: 3, parent: 2, kind: "rollback", restores: 1, change: { added: ["v1-lesson"], retired: ["v2-lesson"] }, author: "regression-monitor" });
+        expect(ids(await memory.list())).toEqual(["v1-lesson"]);
+        expect(ids(await memory.list({ version: 2 }))).toEqual(["v2-lesson"]);
+        expect((await memory.history()).map((s) => s.version)).toEqual([3, 2, 1, 0]);
+      });
+
+      it("keeps abandoned lessons out of later commits, and lets their ids be merged anew", async () => {
+        await memory.rollback({ to: 1, reason: "undo v2", ...author });
+        await memory.commit({ add: [lessonFixture("v4-lesson")], reason: "v4", ...author });
+        expect(ids(await memory.list())).toEqual(["v1-lesson", "v4-lesson"]);
+        await memory.commit({ add: [lessonFixture("v2-lesson", { guidance: "a better version" })], reason: "v5", ...author });
+        expect((await memory.get("v2-lesson")).guidance).toBe("a better version");
+        expect((await memory.get("v2-lesson", { version: 2 })).guidance).toBe("handle v2-lesson carefully");
+      });
+
+      it("rolls back to a version before a rollback, and forward again", async () => {
+        await memory.rollback({ to: 0, reason: "clear", ...author });
+        expect(await memory.list()).toEqual([]);
+        await memory.rollback({ to: 2, reason: "redo", ...author });
+        expect(ids(await memory.list())).toEqual(["v2-lesson"]);
+      });
+
+      it("diffs any two versions", async () => {
+        const diff = await memory.diff(1, 2);
+        expect(ids(diff.added)).toEqual(["v2-lesson"]);
+        expect(ids(diff.removed)).toEqual(["v1-lesson"]);
+        const back = await memory.diff(2, 0);
+        expect(ids(back.added)).toEqual([]);
+        expect(ids(back.removed)).toEqual(["v2-lesson"]);
+        expect(await memory.diff(2, 2)).toMatchObject({ added: [], removed: [] });
+      });
+
+      it("refuses a rollback to the future, to the live version or to a bad version, and changes nothing", async () => {
+        const before = await observe(memory);
+        await expectError(memory.rollback({ to: 9, reason: "x", ...author }), "invalid_rollback", /future/);
+        await expectError(memory.rollback({ to: 2, reason: "x", ...author }), "invalid_rollback", /already live/);
+        await expectError(memory.rollback({ to: -1, reason: "x", ...author }), "invalid_input", /to/);
+        await expectError(memory.rollback({ to: 1, reason: "", ...author }), "invalid_input", /reason/);
+        expect(await observe(memory)).toEqual(before);
+      });
+
+      it("reports an unknown version on every read", async () => {
+        await expectError(memory.search({ query: "invoice", scope: { tenant: "acme" }, version: 42 }), "unknown_version", /42/);
+        await expectError(memory.list({ version: 42 }), "unknown_version");
+        await expectError(memory.snapshot(42), "unknown_version");
+        await expectError(memory.diff(0, 42), "unknown_version");
+        await expectError(memory.get("v1-lesson", { version: 42 }), "unknown_version");
+      });
+    });
+
+    describe("bad input", () => {
+      it("rejects a malformed lesson naming the field, and writes nothing", async () => {
+        await memory.commit({ add: [lessonFixture("kept")], reason: "seed", ...author });
+        const before = await observe(memory);
+        const missingTrigger = { ...lessonFixture("bad"), trigger: "" };
+        const badError = await expectError(memory.commit({ add: [lessonFixture("good"), missingTrigger], reason: "x", ...author }), "invalid_input", /add\.1\.trigger/);
+        expect(badError.details["issues"]).toBeDefined();
+        await expectError(memory.commit({ add: [{ ...lessonFixture("bad"), kind: "magic" as "recovery" }], reason: "x", ...author }), "invalid_input", /kind/);
+        await expectError(memory.commit({ add: [{ ...lessonFixture("bad"), scope: { tenant: "a b" } }], reason: "x", ...author }), "invalid_input", /scope\.tenant/);
+        await expectError(memory.commit({ add: [{ ...lessonFixture("bad"), guidance: "g".repeat(5_000) }], reason: "x", ...author }), "invalid_input", /guidance/);
+        await expectError(memory.commit({ add: [lessonFixture("dup"), lessonFixture("dup")], reason: "x", ...author }), "invalid_input", /twice/);
+        await expectError(memory.commit({ reason: "nothing", ...author }), "invalid_input", /at least one/);
+        await expectError(memory.commit({ add: [lessonFixture("r", { status: "rejected" })], reason: "x", ...author }), "invalid_input", /rejected/);
+        expect(await observe(memory)).toEqual(before);
+      });
+
+      it("rejects a bad lesson id on get", async () => {
+        await expectError(memory.get("has space"), "invalid_input", /lesson id/);
+        await expectError(memory.get("never-merged"), "not_found", /never-merged/);
+      });
+    });
+
+    describe("concurrency", () => {
+      it("serializes concurrent commits into one linear history with every lesson once", async () => {
+        const snapshots = await Promise.all(
+          Array.from({ length: 12 }, (_, index) => memory.commit({ add: [lessonFixture(`c${index}`)], reason: `c${index}`, ...author })),
+        );
+        expect(snapshots.map((s) => s.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, index) => index + 1));
+        expect(ids(await memory.list())).toEqual(Array.from({ length: 12 }, (_, index) => `c${index}`).sort());
+      });
+
+      it("never shows a reader half a commit", async () => {
+        const batch = Array.from({ length: 60 }, (_, index) => lessonFixture(`batch-${index}`));
+        const commit = memory.commit({ add: batch, reason: "big", ...author });
+        let done = false;
+        void commit.finally(() => {
+          done = true;
+        });
+        const seen = new Set<number>();
+        while (!done) {
+          const [listed, searched] = await Promise.all([memory.list(), memory.search({ query: "batch happens", scope: { tenant: "acme" }, k: 100 })]);
+          seen.add(listed.length);
+          seen.add(searched.length);
+        }
+        await commit;
+        seen.add((await memory.list()).length);
+        expect([...seen].every((count) => count === 0 || count === 60)).toBe(true);
+        expect(seen.has(60)).toBe(true);
+      });
+    });
+  });
+}

@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { EdgeCaseSchema, type EdgeCase } from "./edge-case.js";
+import { MAX_QUERY_LENGTH } from "./lesson-memory.js";
+import { ScopeSchema } from "./scope.js";
+
+export const EdgeCaseQuerySchema = z
+  .object({
+    /** A lesson's trigger and guidance, or a task input. */
+    query: z.string().trim().min(1, "must not be empty").max(MAX_QUERY_LENGTH, `must be at most ${MAX_QUERY_LENGTH} characters`),
+    /** Only cases within this scope: a lesson can affect only the cases inside its own scope. */
+    scope: ScopeSchema,
+    k: z.number().int().min(1).max(500).default(10),
+    /** Only cases carrying every one of these tags. */
+    tags: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+export type EdgeCaseQuery = z.input<typeof EdgeCaseQuerySchema>;
+
+export const EdgeCaseBatchSchema = z.array(EdgeCaseSchema).max(5_000);
+
+export interface ScoredEdgeCase {
+  edgeCase: EdgeCase;
+  score: number;
+}
+
+/** Historical cases that future behaviour must keep right, found by relevance. */
+export interface EdgeCaseStore {
+  /** Adds cases; a case with an id already stored replaces it. All-or-nothing validation. */
+  add(cases: readonly z.input<typeof EdgeCaseSchema>[]): Promise<void>;
+  /** The case with this id; `not_found` otherwise. */
+  get(id: string): Promise<EdgeCase>;
+  /** The cases most relevant to the query, within the scope. */
+  findRelevant(query: EdgeCaseQuery): Promise<ScoredEdgeCase[]>;
+  count(): Promise<number>;
+}

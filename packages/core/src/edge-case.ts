@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { IdSchema, TimestampSchema } from "./ids.js";
+import { ScopeSchema } from "./scope.js";
+
+/**
+ * How a replay of an edge case is judged. Deterministic checks come first; a
+ * rubric is for cases only a judge model can decide. Checks are data: an
+ * `environment` check names a predicate the user's replay runner implements.
+ */
+export const EdgeCaseCheckSchema = z.discriminatedUnion("type", [
+  z
+    .object({
+      type: z.literal("answer"),
+      /** Every one of these must appear in the agent's answer (case-insensitive). */
+      mustContain: z.array(z.string().min(1).max(1_000)).max(20).default([]),
+      /** None of these may appear. */
+      mustNotContain: z.array(z.string().min(1).max(1_000)).max(20).default([]),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("tool_call"),
+      /** The tool the agent must call. */
+      name: z.string().min(1).max(200),
+      /** Arguments the call must carry (a subset match). */
+      args: z.record(z.string(), z.unknown()).default({}),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("environment"),
+      /** A predicate the replay runner knows, e.g. `order-shipped`. */
+      predicate: z.string().min(1).max(200),
+      params: z.record(z.string(), z.unknown()).default({}),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("rubric"),
+      rubric: z.string().min(1).max(4_000),
+    })
+    .strict(),
+]);
+export type EdgeCaseCheck = z.infer<typeof EdgeCaseCheckSchema>;
+
+/**
+ * A stored historical case that future behaviour must keep right: successful
+ * episodes become `regression` cases, fixed failures become `must_pass` cases.
+ */
+export const EdgeCaseSchema = z
+  .object({
+    id: IdSchema,
+    input: z.string().min(1, "must not be empty").max(20_000),
+    check: EdgeCaseCheckSchema,
+    kind: z.enum(["regression", "must_pass"]),
+    originEpisode: IdSchema.optional(),
+    scope: ScopeSchema,
+    tags: z.array(z.string().min(1).max(100)).max(20).default([]),
+    createdAt: TimestampSchema,
+  })
+  .strict();
+export type EdgeCase = z.infer<typeof EdgeCaseSchema>;
+export type EdgeCaseInput = z.input<typeof EdgeCaseSchema>;

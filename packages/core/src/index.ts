@@ -1,0 +1,55 @@
+export { LessonloopError } from "./errors.js";
+export type { LessonloopErrorCode, LessonloopErrorOptions } from "./errors.js";
+export { parseWith } from "./parse.js";
+export type { ParseIssue } from "./parse.js";
+
+export { IdSchema, TimestampSchema, VersionSchema } from "./ids.js";
+export { ScopeSchema, scopeApplies, scopeContains, formatScope } from "./scope.js";
+export type { Scope } from "./scope.js";
+export { EpisodeSchema, OutcomeSchema, SignalSourceSchema, TrajectoryStepSchema } from "./episode.js";
+export type { Episode, EpisodeInput, Outcome, SignalSource, TrajectoryStep } from "./episode.js";
+export { LessonSchema, LessonKindSchema, LessonStatusSchema, ProvenanceSchema, LESSON_LIMITS, lessonSearchText } from "./lesson.js";
+export type { Lesson, LessonInput, LessonKind, LessonStatus, Provenance } from "./lesson.js";
+export { EdgeCaseSchema, EdgeCaseCheckSchema } from "./edge-case.js";
+export type { EdgeCase, EdgeCaseCheck, EdgeCaseInput } from "./edge-case.js";
+export { VoteSchema, VerdictSchema, CaseEvidenceSchema, ConsensusPolicyNameSchema } from "./verdict.js";
+export type { Vote, Verdict, CaseEvidence, ConsensusPolicyName } from "./verdict.js";
+export { SnapshotSchema } from "./snapshot.js";
+export type { Snapshot } from "./snapshot.js";
+
+export { systemClock } from "./clock.js";
+export type { Clock } from "./clock.js";
+export { randomId } from "./id-generator.js";
+export type { IdGenerator } from "./id-generator.js";
+
+export { cosineSimilarity } from "./embedder.js";
+export type { Embedder } from "./embedder.js";
+export {
+  CommitRequestSchema,
+  RollbackRequestSchema,
+  LessonSearchRequestSchema,
+  LessonListRequestSchema,
+  HistoryRequestSchema,
+  MAX_QUERY_LENGTH,
+  MAX_LESSONS_PER_COMMIT,
+} from "./lesson-memory.js";
+export type {
+  LessonMemory,
+  CommitRequest,
+  RollbackRequest,
+  LessonSearchRequest,
+  LessonListRequest,
+  HistoryRequest,
+  ScoredLesson,
+  SnapshotDiff,
+} from "./lesson-memory.js";
+export { EdgeCaseQuerySchema, EdgeCaseBatchSchema } from "./edge-case-store.js";
+export type { EdgeCaseStore, EdgeCaseQuery, ScoredEdgeCase } from "./edge-case-store.js";
+
+export { SnapshotLog, inRanges, subtractRanges } from "./snapshot-log.js";
+export type { VersionRange } from "./snapshot-log.js";
+export type { LessonMemoryBackend, LessonRecord, Visibility } from "./lesson-memory-backend.js";
+export { VersionedLessonMemory } from "./versioned-lesson-memory.js";
+export type { VersionedLessonMemoryParams } from "./versioned-lesson-memory.js";
+export { InMemoryLessonMemory } from "./in-memory-lesson-memory.js";
+export type { InMemoryLessonMemoryParams } from "./in-memory-lesson-memory.js";

@@ -1,0 +1,107 @@
+import { z } from "zod";
+import { IdSchema, VersionSchema } from "./ids.js";
+import { LessonKindSchema, LessonSchema, type Lesson } from "./lesson.js";
+import { ScopeSchema } from "./scope.js";
+import type { Snapshot } from "./snapshot.js";
+
+/** Longest query text a search accepts; longer input is a caller bug, not a search. */
+export const MAX_QUERY_LENGTH = 20_000;
+/** Most lessons one commit may add or retire. */
+export const MAX_LESSONS_PER_COMMIT = 5_000;
+
+const authorship = {
+  /** Why this version exists, shown in history. */
+  reason: z.string().trim().min(1, "must say why").max(4_000),
+  /** Who made it: a user, an agent, `regression-monitor` … */
+  author: z.string().trim().min(1, "must not be empty").max(200),
+};
+
+export const CommitRequestSchema = z
+  .object({
+    /** Lessons that become live. Their `supersedes` are retired in the same commit. */
+    add: z.array(LessonSchema).max(MAX_LESSONS_PER_COMMIT).default([]),
+    /** Ids of live lessons that stop being live. */
+    retire: z.array(IdSchema).max(MAX_LESSONS_PER_COMMIT).default([]),
+    ...authorship,
+  })
+  .strict();
+export type CommitRequest = z.input<typeof CommitRequestSchema>;
+
+export const RollbackRequestSchema = z
+  .object({
+    /** The earlier version whose lessons become live again. */
+    to: VersionSchema,
+    ...authorship,
+  })
+  .strict();
+export type RollbackRequest = z.input<typeof RollbackRequestSchema>;
+
+export const LessonSearchRequestSchema = z
+  .object({
+    /** The task or message the lessons should apply to. */
+    query: z.string().trim().min(1, "must not be empty").max(MAX_QUERY_LENGTH, `must be at most ${MAX_QUERY_LENGTH} characters`),
+    /** The scope of the request: lessons of this tenant that apply to this user and agent. */
+    scope: ScopeSchema,
+    k: z.number().int().min(1).max(100).default(5),
+    /** Search memory as it was at this version; the live version when omitted. */
+    version: VersionSchema.optional(),
+    kinds: z.array(LessonKindSchema).min(1).optional(),
+  })
+  .strict();
+export type LessonSearchRequest = z.input<typeof LessonSearchRequestSchema>;
+
+export const LessonListRequestSchema = z
+  .object({
+    /** Only lessons within this scope (its tenant, and its user/agent when given). */
+    scope: ScopeSchema.optional(),
+    version: VersionSchema.optional(),
+  })
+  .strict();
+export type LessonListRequest = z.input<typeof LessonListRequestSchema>;
+
+export const HistoryRequestSchema = z
+  .object({
+    /** Newest first; at most this many. */
+    limit: z.number().int().min(1).max(10_000).default(50),
+    /** Only versions older than this one, for paging. */
+    before: VersionSchema.optional(),
+  })
+  .strict();
+export type HistoryRequest = z.input<typeof HistoryRequestSchema>;
+
+export interface ScoredLesson {
+  lesson: Lesson;
+  /** Cosine similarity between the query and the lesson's trigger and guidance. */
+  score: number;
+}
+
+export interface SnapshotDiff {
+  from: number;
+  to: number;
+  /** Live at `to` but not at `from`. */
+  added: Lesson[];
+  /** Live at `from` but not at `to`. */
+  removed: Lesson[];
+}
+
+/**
+ * Versioned shared memory of merged lessons. Every commit and every rollback
+ * appends an immutable snapshot; any version can be read (time travel); a
+ * reader never sees half a commit. Lessons read back carry status `approved`.
+ */
+export interface LessonMemory {
+  /** The live version. */
+  headVersion(): Promise<number>;
+  commit(request: CommitRequest): Promise<Snapshot>;
+  /** Makes an earlier version's lessons live again, as a new version. Nothing is deleted. */
+  rollback(request: RollbackRequest): Promise<Snapshot>;
+  /** The lessons live at the version that apply to the scope, most relevant first. */
+  search(request: LessonSearchRequest): Promise<ScoredLesson[]>;
+  /** Every lesson live at the version, optionally within a scope. */
+  list(request?: LessonListRequest): Promise<Lesson[]>;
+  /** A lesson live at the version; `not_found` otherwise. */
+  get(id: string, options?: { version?: number }): Promise<Lesson>;
+  snapshot(version: number): Promise<Snapshot>;
+  history(request?: HistoryRequest): Promise<Snapshot[]>;
+  diff(from: number, to: number): Promise<SnapshotDiff>;
+}

@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { IdSchema, TimestampSchema } from "./ids.js";
+
+/** What one replayed edge case showed: did it pass without the lesson, and with it? */
+export const CaseEvidenceSchema = z
+  .object({
+    caseId: IdSchema,
+    /** `null` when the replay could not be run (error, timeout). */
+    passedWithout: z.boolean().nullable(),
+    passedWith: z.boolean().nullable(),
+    note: z.string().max(2_000).optional(),
+  })
+  .strict();
+export type CaseEvidence = z.infer<typeof CaseEvidenceSchema>;
+
+/** One validator's independent decision on one lesson. */
+export const VoteSchema = z
+  .object({
+    validator: z.string().min(1).max(200),
+    lessonId: IdSchema,
+    decision: z.enum(["approve", "reject", "abstain"]),
+    reason: z.string().max(4_000),
+    evidence: z.array(CaseEvidenceSchema).max(500).default([]),
+    model: z.string().max(200).optional(),
+    castAt: TimestampSchema,
+  })
+  .strict();
+export type Vote = z.infer<typeof VoteSchema>;
+
+export const ConsensusPolicyNameSchema = z.enum(["majority", "supermajority", "unanimous", "weighted"]);
+export type ConsensusPolicyName = z.infer<typeof ConsensusPolicyNameSchema>;
+
+/** The ensemble's decision under a named policy, with every vote as its evidence. */
+export const VerdictSchema = z
+  .object({
+    lessonId: IdSchema,
+    decision: z.enum(["approved", "rejected"]),
+    policy: z
+      .object({
+        name: ConsensusPolicyNameSchema,
+        /** Votes (approve or reject) needed for any decision; fewer means rejection. */
+        quorum: z.number().int().min(1),
+        /** Share of weighted non-abstaining votes needed to approve. */
+        threshold: z.number().gt(0).max(1),
+      })
+      .strict(),
+    tally: z
+      .object({
+        approve: z.number().int().min(0),
+        reject: z.number().int().min(0),
+        abstain: z.number().int().min(0),
+      })
+      .strict(),
+    votes: z.array(VoteSchema),
+    reason: z.string().max(4_000),
+    decidedAt: TimestampSchema,
+  })
+  .strict();
+export type Verdict = z.infer<typeof VerdictSchema>;
