@@ -44,13 +44,13 @@ export function createSeededRandom(seed: number): SeededRandom {
   return {
     next,
     int,
-    pick(items) {
+    pick<T>(items: readonly T[]): T {
       if (items.length === 0) {
         throw new RangeError("SeededRandom.pick needs a non-empty array.");
       }
       return items[int(0, items.length - 1)] as T;
     },
-    shuffle(items) {
+    shuffle<T>(items: readonly T[]): T[] {
       // Fisher–Yates on a copy.
       const shuffled = [...items];
       for (let i = shuffled.length - 1; i > 0; i -= 1) {

@@ -1,0 +1,19 @@
+export { createManualClock } from "./manual-clock.js";
+export type { ManualClock } from "./manual-clock.js";
+export { ScriptedChatModel } from "./scripted-chat-model.js";
+export type {
+  ScriptedAnswer,
+  ScriptedCall,
+  ScriptedCallOptions,
+  ScriptedChatModelCallOptions,
+  ScriptedChatModelParams,
+  ScriptedMessage,
+  ScriptedModelCall,
+  ScriptedResponder,
+  ScriptedTool,
+  ScriptedToolCall,
+  ScriptedUsage,
+} from "./scripted-chat-model.js";
+export { createSeededRandom } from "./seeded-random.js";
+export type { SeededRandom } from "./seeded-random.js";
+export { createSequentialIds } from "./sequential-ids.js";
