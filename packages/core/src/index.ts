@@ -53,3 +53,7 @@ export { VersionedLessonMemory } from "./versioned-lesson-memory.js";
 export type { VersionedLessonMemoryParams } from "./versioned-lesson-memory.js";
 export { InMemoryLessonMemory } from "./in-memory-lesson-memory.js";
 export type { InMemoryLessonMemoryParams } from "./in-memory-lesson-memory.js";
+export { OutcomeRecordSchema, InMemoryOutcomeLedger } from "./outcome-ledger.js";
+export type { OutcomeLedger, OutcomeRecord, OutcomeRecordInput, LessonUtility, VersionOutcomes } from "./outcome-ledger.js";
+export { MEMORY_PIN_KEY, MEMORY_VERSION_METADATA_KEY, MemoryPinSchema } from "./memory-pin.js";
+export type { MemoryPin } from "./memory-pin.js";
