@@ -11,6 +11,8 @@ const conditions = ["@lessonloop/source", "module", "node", "development|product
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
+  // vitest 4 loads globalSetup files in its own environment, which needs the conditions too.
+  environments: { __vitest__: { resolve: { conditions } } },
   test: {
     include: ["packages/*/src/**/*.test.ts", "examples/*/src/**/*.test.ts", "evals/src/**/*.test.ts"],
     // One real Chroma server for every integration test; each test uses its own collections.

@@ -3,7 +3,9 @@ import {
   LessonSchema,
   SnapshotSchema,
   VersionedLessonMemory,
+  inRanges,
   parseWith,
+  scopeApplies,
   type Clock,
   type Embedder,
   type Lesson,
@@ -16,9 +18,14 @@ import {
 } from "@lessonloop/core";
 import type { ChromaClient, Collection, Metadata, Where } from "chromadb";
 import { z } from "zod";
-import { createChromaClient } from "./chroma-client.js";
-import { callChroma } from "./chroma-errors.js";
+import { callChroma, parseStoredDocument } from "./chroma-errors.js";
+import { connectChroma } from "./chroma-server.js";
 import { scopeAppliesWhere, scopeMetadata, scopeWithinWhere } from "./chroma-where.js";
+
+/** Nearest neighbours fetched per wanted result before filtering, and the bounds of that pool. */
+const CANDIDATES_PER_RESULT = 5;
+const MIN_CANDIDATES = 50;
+const MAX_CANDIDATES = 800;
 
 /** Chroma accepts at most 5461 records per write; stay well below. */
 const WRITE_BATCH = 2_000;
@@ -30,9 +37,40 @@ const MemoryNameSchema = z
   .max(400, "must be at most 400 characters")
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]$/, "may hold only letters, digits and . _ - and must start and end with a letter or digit");
 
-const LessonMetadataSchema = z.object({ lessonId: z.string(), addedIn: z.number().int() });
 
 const recordId = (id: string, addedIn: number) => `${id}@${addedIn}`;
+
+/** Whether the record `<lesson id>@<addedIn>` is live: lesson ids never hold "@". */
+function isLiveRecord(id: string, { lineage, retired }: Visibility): boolean {
+  const at = id.lastIndexOf("@");
+  return at > 0 && inRanges(lineage, Number(id.slice(at + 1))) && !retired.has(id.slice(0, at));
+}
+
+/** A bounded least-recently-used map of parsed lessons by record id. */
+class LessonCache {
+  readonly #entries = new Map<string, Lesson>();
+  constructor(readonly capacity: number) {}
+
+  get(id: string): Lesson | undefined {
+    const lesson = this.#entries.get(id);
+    if (lesson !== undefined) {
+      this.#entries.delete(id);
+      this.#entries.set(id, lesson);
+    }
+    return lesson;
+  }
+
+  set(id: string, lesson: Lesson): void {
+    if (this.capacity === 0) return;
+    this.#entries.delete(id);
+    this.#entries.set(id, lesson);
+    if (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value as string);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
 const snapshotId = (version: number) => `v${String(version).padStart(12, "0")}`;
 
 function and(clauses: readonly (Where | undefined)[]): Where | undefined {
@@ -43,7 +81,7 @@ function and(clauses: readonly (Where | undefined)[]): Where | undefined {
 
 /** Records added by a commit in the lineage and not retired in it. */
 function visibleWhere({ lineage, retired }: Visibility): Where | undefined {
-  const ranges: Where[] = lineage.map(([from, to]) =>
+  const ranges = lineage.map(([from, to]): Where =>
     from === to ? { addedIn: { $eq: from } } : { $and: [{ addedIn: { $gte: from } }, { addedIn: { $lte: to } }] },
   );
   const inLineage: Where | undefined = ranges.length === 1 ? ranges[0] : { $or: ranges };
@@ -53,11 +91,16 @@ function visibleWhere({ lineage, retired }: Visibility): Where | undefined {
 
 /** Stores snapshots and lesson records in two Chroma collections. */
 class ChromaBackend implements LessonMemoryBackend {
+  private readonly cache: LessonCache;
+
   constructor(
     private readonly lessons: Collection,
     private readonly snapshots: Collection,
     private readonly url: string,
-  ) {}
+    cacheSize: number,
+  ) {
+    this.cache = new LessonCache(cacheSize);
+  }
 
   async loadSnapshots(afterVersion: number): Promise<Snapshot[]> {
     const loaded: Snapshot[] = [];
@@ -83,10 +126,12 @@ class ChromaBackend implements LessonMemoryBackend {
   }
 
   async discardUncommitted(fromVersion: number): Promise<void> {
+    this.cache.clear();
     await this.call("discard an unfinished commit", () => this.lessons.delete({ where: { addedIn: { $gte: fromVersion } } }));
   }
 
   async putLessons(records: readonly LessonRecord[]): Promise<void> {
+    for (const record of records) this.cache.set(recordId(record.lesson.id, record.addedIn), record.lesson);
     for (let start = 0; start < records.length; start += WRITE_BATCH) {
       const batch = records.slice(start, start + WRITE_BATCH);
       await this.call("write lessons", () =>
@@ -108,17 +153,41 @@ class ChromaBackend implements LessonMemoryBackend {
   }
 
   async getLessons(keys: readonly { id: string; addedIn: number }[]): Promise<Lesson[]> {
-    const lessons: Lesson[] = [];
-    for (let start = 0; start < keys.length; start += READ_PAGE) {
-      const ids = keys.slice(start, start + READ_PAGE).map((key) => recordId(key.id, key.addedIn));
-      const page = await this.call("read lessons", () => this.lessons.get({ ids, include: ["documents"] }));
-      for (const document of page.documents) lessons.push(this.parseLesson(document));
-    }
-    return lessons;
+    const found = await this.lessonsByRecordId(keys.map((key) => recordId(key.id, key.addedIn)));
+    return [...found.values()].map((lesson) => structuredClone(lesson));
   }
 
+  /**
+   * Nearest neighbours first, filters second: Chroma's metadata filters cost
+   * tens of milliseconds at 10k records, while an unfiltered nearest-neighbour
+   * query returning only ids costs a few. Visibility is decided from the record
+   * id and the snapshot log, scope from the (cached, immutable) lesson, so the
+   * filtering is exact and happens here. When the nearest candidates hold too
+   * few matches (a small tenant among large ones), the candidate pool widens,
+   * and past a bound the search falls back to Chroma's filtered query.
+   */
   async searchLessons({ vector, scope, visibility, k, kinds }: Parameters<LessonMemoryBackend["searchLessons"]>[0]): Promise<ScoredLesson[]> {
     if (visibility.lineage.length === 0) return [];
+    const applies = (lesson: Lesson) => scopeApplies(lesson.scope, scope) && (kinds === undefined || kinds.includes(lesson.kind));
+    for (let candidates = Math.max(k * CANDIDATES_PER_RESULT, MIN_CANDIDATES); candidates <= MAX_CANDIDATES; candidates *= 4) {
+      const result = await this.call("search lessons", () => this.lessons.query({ queryEmbeddings: [vector], nResults: candidates, include: ["distances"] }));
+      const ids = result.ids[0] ?? [];
+      const distances = result.distances[0] ?? [];
+      const live = ids.flatMap((id, index) => (isLiveRecord(id, visibility) ? [{ id, score: 1 - (distances[index] ?? 1) }] : []));
+      const lessons = await this.lessonsByRecordId(live.map((hit) => hit.id));
+      const matches: ScoredLesson[] = [];
+      for (const hit of live) {
+        const lesson = lessons.get(hit.id);
+        if (lesson !== undefined && applies(lesson)) matches.push({ lesson: structuredClone(lesson), score: hit.score });
+        if (matches.length === k) return matches;
+      }
+      if (ids.length < candidates) return matches;
+    }
+    return this.filteredSearch({ vector, scope, visibility, k, kinds });
+  }
+
+  /** The exact search with every condition in Chroma's filter: slower, never misses a sparse scope. */
+  private async filteredSearch({ vector, scope, visibility, k, kinds }: Parameters<LessonMemoryBackend["searchLessons"]>[0]): Promise<ScoredLesson[]> {
     const where = and([scopeAppliesWhere(scope), kinds === undefined ? undefined : { kind: { $in: [...kinds] } }, visibleWhere(visibility)]);
     const result = await this.call("search lessons", () =>
       this.lessons.query({ queryEmbeddings: [vector], nResults: k, where, include: ["documents", "distances"] }),
@@ -130,6 +199,26 @@ class ChromaBackend implements LessonMemoryBackend {
       // Cosine distance is 1 - similarity.
       score: 1 - (distances[index] ?? 1),
     }));
+  }
+
+  /** Lessons by record id, from the cache where possible; records never change once written. */
+  private async lessonsByRecordId(ids: readonly string[]): Promise<Map<string, Lesson>> {
+    const found = new Map<string, Lesson>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const cached = this.cache.get(id);
+      if (cached === undefined) missing.push(id);
+      else found.set(id, cached);
+    }
+    for (let start = 0; start < missing.length; start += READ_PAGE) {
+      const page = await this.call("read lessons", () => this.lessons.get({ ids: missing.slice(start, start + READ_PAGE), include: ["documents"] }));
+      page.ids.forEach((id, index) => {
+        const lesson = this.parseLesson(page.documents[index]);
+        this.cache.set(id, lesson);
+        found.set(id, lesson);
+      });
+    }
+    return found;
   }
 
   async listLessons({ scope, visibility }: { scope?: Scope; visibility: Visibility }): Promise<Lesson[]> {
@@ -149,25 +238,11 @@ class ChromaBackend implements LessonMemoryBackend {
   }
 
   private parseLesson(document: string | null | undefined): Lesson {
-    return parseStored(LessonSchema, document, "lesson record read from Chroma");
+    return parseStoredDocument(LessonSchema, document, "lesson record read from Chroma");
   }
 
   private parseSnapshot(document: string | null | undefined): Snapshot {
-    return parseStored(SnapshotSchema, document, "snapshot read from Chroma");
-  }
-}
-
-function parseStored<S extends z.ZodType>(schema: S, document: string | null | undefined, what: string): z.output<S> {
-  let value: unknown;
-  try {
-    value = JSON.parse(document ?? "");
-  } catch (cause) {
-    throw new LessonloopError("corrupt_store", `A ${what} is not valid JSON; the collection was written by something else or damaged.`, { cause });
-  }
-  try {
-    return parseWith(schema, value, what);
-  } catch (cause) {
-    throw new LessonloopError("corrupt_store", LessonloopError.isInstance(cause) ? cause.message : `Invalid ${what}.`, { cause });
+    return parseStoredDocument(SnapshotSchema, document, "snapshot read from Chroma");
   }
 }
 
@@ -183,6 +258,8 @@ export interface ChromaLessonMemoryParams {
   freshnessMs?: number;
   /** An existing client, to share its connection settings (headers, tenant, database). */
   client?: ChromaClient;
+  /** How many parsed lessons to keep in this process; records never change, so the cache is always right. */
+  cacheSize?: number;
 }
 
 /**
@@ -201,9 +278,9 @@ export class ChromaLessonMemory extends VersionedLessonMemory {
   }
 
   /** Opens (or creates) the memory named `name` on the server at `url`. */
-  static async open({ url, name = "lessonloop", embedder, clock, freshnessMs, client }: ChromaLessonMemoryParams): Promise<ChromaLessonMemory> {
+  static async open({ url, name = "lessonloop", embedder, clock, freshnessMs, client, cacheSize = 20_000 }: ChromaLessonMemoryParams): Promise<ChromaLessonMemory> {
     const memoryName = parseWith(MemoryNameSchema, name, "memory name");
-    const chroma = client ?? createChromaClient(url);
+    const chroma = client ?? connectChroma(url);
     const collections = { lessons: `${memoryName}-lessons`, snapshots: `${memoryName}-snapshots` };
     const [lessons, snapshots] = await callChroma({ url, operation: "open the memory's collections" }, () =>
       Promise.all([
@@ -223,7 +300,7 @@ export class ChromaLessonMemory extends VersionedLessonMemory {
         `Memory "${memoryName}" was built with embedder "${String(built)}", not "${embedder.name}". Open it with the same embedder, or use another memory name.`,
       );
     }
-    return new ChromaLessonMemory({ url, embedder, clock, freshnessMs, backend: new ChromaBackend(lessons, snapshots, url), collections });
+    return new ChromaLessonMemory({ url, embedder, clock, freshnessMs, backend: new ChromaBackend(lessons, snapshots, url, cacheSize), collections });
   }
 }
 

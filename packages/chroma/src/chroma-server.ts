@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile, unlink } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
@@ -50,11 +51,14 @@ export interface StartChromaParams {
 const HEARTBEAT_PATH = "/api/v2/heartbeat";
 const OUTPUT_TAIL_CHARS = 4_000;
 
+/** Tells the server process which data folder is temporary, for its watchdog to remove. */
+const TEMPORARY_PATH_ENV = "LESSONLOOP_CHROMA_TEMPORARY_PATH";
+
 /**
  * Loaded with `--import` into the server process. The server's CLI blocks the main
  * thread inside native code, so the watch runs in a worker thread: when the parent
  * dies (even by SIGKILL, when no `exit` handler runs) the server is re-parented and
- * terminates itself.
+ * terminates itself (removing its data folder first when that is a temporary one).
  */
 const WATCHDOG_SOURCE = `
 import { Worker } from "node:worker_threads";
@@ -63,28 +67,38 @@ const { workerData } = require("node:worker_threads");
 const timer = setInterval(() => {
   if (process.ppid === workerData.ppid) return;
   clearInterval(timer);
+  if (workerData.temporaryPath) {
+    try { require("node:fs").rmSync(workerData.temporaryPath, { recursive: true, force: true }); } catch {}
+  }
   try { process.kill(workerData.pid, "SIGTERM"); } catch {}
   setTimeout(() => { try { process.kill(workerData.pid, "SIGKILL"); } catch {} }, 5000);
 }, 250);
 `)};
-new Worker(code, { eval: true, workerData: { ppid: process.ppid, pid: process.pid } }).unref();
+const temporaryPath = process.env.${TEMPORARY_PATH_ENV} || undefined;
+new Worker(code, { eval: true, workerData: { ppid: process.ppid, pid: process.pid, temporaryPath } }).unref();
 `;
 const WATCHDOG_IMPORT = `data:text/javascript,${encodeURIComponent(WATCHDOG_SOURCE)}`;
 
-/** Children started here, killed when the parent process exits. */
-const liveChildren = new Set<ChildProcess>();
+/** Children started here, killed when the parent process exits, with their temporary folder if any. */
+const liveChildren = new Map<ChildProcess, string | undefined>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on("exit", () => {
-    for (const child of liveChildren) {
+    for (const [child, temporaryPath] of liveChildren) {
       try {
         // SIGTERM lets the server close cleanly; its watchdog escalates to SIGKILL.
         child.kill("SIGTERM");
       } catch {
         // already gone
+      }
+      if (temporaryPath === undefined) continue;
+      try {
+        rmSync(temporaryPath, { recursive: true, force: true });
+      } catch {
+        // best effort at exit
       }
     }
   });
@@ -113,13 +127,13 @@ export async function findFreePort(host = "127.0.0.1"): Promise<number> {
   });
 }
 
-/** Whether something already listens on `host:port`. */
-async function portIsTaken(host: string, port: number): Promise<boolean> {
-  return new Promise((resolveTaken) => {
+/** Whether `host:port` can be listened on: free, taken by something else, or not permitted. */
+async function probePort(host: string, port: number): Promise<"free" | "taken" | "forbidden"> {
+  return new Promise((resolveProbe) => {
     const server = createServer();
     server.unref();
-    server.once("error", (error: NodeJS.ErrnoException) => resolveTaken(error.code === "EADDRINUSE" || error.code === "EACCES"));
-    server.listen(port, host, () => server.close(() => resolveTaken(false)));
+    server.once("error", (error: NodeJS.ErrnoException) => resolveProbe(error.code === "EACCES" ? "forbidden" : "taken"));
+    server.listen(port, host, () => server.close(() => resolveProbe("free")));
   });
 }
 
@@ -265,19 +279,25 @@ export async function startChroma(params: StartChromaParams = {}): Promise<Chrom
     if (temporary) await rm(path, { recursive: true, force: true }).catch(() => {});
   };
 
-  if (params.port !== undefined && (await portIsTaken(host, params.port))) {
-    await removeTemporary();
-    const { message } = describeStartFailure({
-      output: "EADDRINUSE",
-      host,
-      port: params.port,
-      path,
-      exitCode: null,
-      signal: null,
-      timedOut: false,
-      startTimeoutMs,
-    });
-    throw new LessonloopError("server_start_failed", message, { details: { cause: "port_taken", host, port: params.port } });
+  if (params.port !== undefined) {
+    const probe = await probePort(host, params.port);
+    if (probe !== "free") {
+      await removeTemporary();
+      const message =
+        probe === "forbidden"
+          ? `This process may not listen on port ${params.port} of ${host} (ports below 1024 need privileges). Choose a port above 1024, or omit "port" to get a free one.`
+          : describeStartFailure({
+              output: "EADDRINUSE",
+              host,
+              port: params.port,
+              path,
+              exitCode: null,
+              signal: null,
+              timedOut: false,
+              startTimeoutMs,
+            }).message;
+      throw new LessonloopError("server_start_failed", message, { details: { cause: "port_taken", host, port: params.port } });
+    }
   }
 
   // A port found free can be taken by someone else before the server binds it: retry then.
@@ -285,7 +305,7 @@ export async function startChroma(params: StartChromaParams = {}): Promise<Chrom
   for (let attempt = 1; ; attempt++) {
     const port = params.port ?? (await findFreePort(host));
     try {
-      return await launch({ host, port, path, startTimeoutMs, stopTimeoutMs, removeTemporary });
+      return await launch({ host, port, path, temporary, startTimeoutMs, stopTimeoutMs, removeTemporary });
     } catch (error) {
       const portTaken = LessonloopError.isInstance(error, "server_start_failed") && error.details["cause"] === "port_taken";
       if (!portTaken || attempt >= attempts) {
@@ -307,19 +327,21 @@ async function launch(params: {
   host: string;
   port: number;
   path: string;
+  /** Whether `path` is a temporary folder to remove when the server goes. */
+  temporary: boolean;
   startTimeoutMs: number;
   stopTimeoutMs: number;
   removeTemporary: () => Promise<void>;
 }): Promise<ChromaServer> {
-  const { host, port, path, startTimeoutMs, stopTimeoutMs, removeTemporary } = params;
+  const { host, port, path, temporary, startTimeoutMs, stopTimeoutMs, removeTemporary } = params;
   const cli = chromaCliPath();
   const child = spawn(
     process.execPath,
     ["--import", WATCHDOG_IMPORT, cli, "run", "--path", path, "--host", host, "--port", String(port)],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: ["ignore", "pipe", "pipe"], env: temporary ? { ...process.env, [TEMPORARY_PATH_ENV]: path } : process.env },
   );
   installExitHook();
-  liveChildren.add(child);
+  liveChildren.set(child, temporary ? path : undefined);
 
   const output = new OutputTail(OUTPUT_TAIL_CHARS);
   // Always drain both pipes: a full pipe would block the server.
@@ -350,7 +372,12 @@ async function launch(params: {
   const halt = async (): Promise<void> => {
     if (!state.exited) {
       child.kill("SIGTERM");
-      const done = await Promise.race([exitedPromise.then(() => true), sleep(stopTimeoutMs).then(() => false)]);
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<boolean>((resolveGaveUp) => {
+        timer = setTimeout(() => resolveGaveUp(false), stopTimeoutMs);
+      });
+      // Clear the timer either way: a pending one would keep the caller's process alive.
+      const done = await Promise.race([exitedPromise.then(() => true), gaveUp]).finally(() => clearTimeout(timer));
       if (!done && !state.exited) {
         child.kill("SIGKILL");
         await exitedPromise;

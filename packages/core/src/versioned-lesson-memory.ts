@@ -157,12 +157,12 @@ export class VersionedLessonMemory implements LessonMemory {
 
   async snapshot(version: number): Promise<Snapshot> {
     const checked = parseWith(VersionSchema, version, "version");
-    return (await this.#read(checked)).snapshot(checked);
+    return structuredClone((await this.#read(checked)).snapshot(checked));
   }
 
   async history(request: HistoryRequest = {}): Promise<Snapshot[]> {
     const { limit, before } = parseWith(HistoryRequestSchema, request, "history request");
-    return (await this.#read()).history(limit, before);
+    return structuredClone((await this.#read()).history(limit, before));
   }
 
   async diff(from: number, to: number): Promise<SnapshotDiff> {
@@ -206,10 +206,10 @@ export class VersionedLessonMemory implements LessonMemory {
         stored.push(...(await this.#backend.loadSnapshots(-1)));
       }
       log = new SnapshotLog();
-      for (const snapshot of stored) log.append(snapshot);
+      adopt(log, stored);
       this.#log = log;
     } else {
-      for (const snapshot of await this.#backend.loadSnapshots(log.head)) log.append(snapshot);
+      adopt(log, await this.#backend.loadSnapshots(log.head));
     }
     this.#syncedAt = this.#clock.now().getTime();
     return log;
@@ -229,9 +229,17 @@ export class VersionedLessonMemory implements LessonMemory {
         `Version ${snapshot.version} was written by another writer at the same time. Only one process may write to a memory; retry after the other writer stops.`,
       );
     }
-    log.append(snapshot);
-    return snapshot;
+    adopt(log, [snapshot]);
+    return structuredClone(snapshot);
   }
+}
+
+/**
+ * Appends the snapshots the log does not have yet. A read's sync and a write
+ * can both fetch the same new version; whichever comes second skips it.
+ */
+function adopt(log: SnapshotLog, snapshots: readonly Snapshot[]): void {
+  for (const snapshot of snapshots) if (snapshot.version > log.head) log.append(snapshot);
 }
 
 function visibilityAt(log: SnapshotLog, version: number): Visibility {

@@ -1,0 +1,143 @@
+/**
+ * Benchmark of ChromaLessonMemory on a real embedded Chroma server with the
+ * offline lexical embedder: search latency (p50, p99), commit and rollback time
+ * at 1k and 10k lessons, and the server's memory.
+ *
+ *   pnpm --filter @lessonloop/chroma bench            # 1k and 10k
+ *   pnpm --filter @lessonloop/chroma bench 1000       # one size
+ */
+import type { LessonInput, Scope } from "@lessonloop/core";
+import { createSeededRandom, type SeededRandom } from "@lessonloop/core/testing";
+import { readFile, writeFile, mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ChromaLessonMemory, createLexicalEmbedder, startChroma } from "../src/index.js";
+
+const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const COMMIT_SIZE = 1_000;
+/** Every bulk commit also supersedes this share of the previous one, as revisions do. */
+const RETIRE_SHARE = 0.05;
+const SEARCHES = 400;
+const WARMUP = 30;
+const ROLLBACKS = 15;
+const TIME = "2026-01-01T00:00:00.000Z";
+
+const topics = ["invoice", "refund", "shipping", "address", "currency", "discount", "customer", "order", "warehouse", "tax", "subscription", "payment", "receipt", "delivery", "return", "coupon", "inventory", "pricing", "contract", "support"];
+const actions = ["create", "update", "cancel", "confirm", "validate", "format", "split", "merge", "retry", "escalate"];
+const details = ["amount in cents", "ISO date", "postal code", "currency code uppercase", "customer id prefix cus_", "two decimals", "rate limit header", "idempotency key", "approval above 500", "timezone UTC"];
+
+function lessonText(random: SeededRandom) {
+  const topic = random.pick(topics);
+  const action = random.pick(actions);
+  return {
+    trigger: `when asked to ${action} a ${topic} through the ${random.pick(topics)} API`,
+    guidance: `${action} the ${topic} with ${random.pick(details)} and ${random.pick(details)}`,
+  };
+}
+
+function randomScope(random: SeededRandom): Scope {
+  const tenant = `tenant-${random.int(1, 5)}`;
+  return random.chance(0.3) ? { tenant, user: `user-${random.int(1, 20)}` } : { tenant };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+
+async function rssKiB(pid: number | undefined): Promise<{ rss: number; peak: number }> {
+  if (pid === undefined) return { rss: Number.NaN, peak: Number.NaN };
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const field = (name: string) => Number(/(\d+) kB/.exec(status.split("\n").find((line) => line.startsWith(name)) ?? "")?.[1]);
+  return { rss: field("VmRSS:"), peak: field("VmHWM:") };
+}
+
+async function timed<T>(run: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now();
+  const result = await run();
+  return [result, performance.now() - started];
+}
+
+async function benchSize(url: string, size: number, pid: number | undefined) {
+  const random = createSeededRandom(size);
+  const embedder = createLexicalEmbedder();
+  const memory = await ChromaLessonMemory.open({ url, name: `bench-${size}-${Date.now()}`, embedder });
+  let nextId = 0;
+  let previous: string[] = [];
+  const makeLesson = (): LessonInput => ({
+    id: `lesson-${nextId++}`,
+    ...lessonText(random),
+    kind: random.pick(["recovery", "strategy", "preference", "constraint"] as const),
+    scope: randomScope(random),
+    provenance: { agent: "bench", model: "none", proposedAt: TIME },
+    createdAt: TIME,
+  });
+
+  const fillStarted = performance.now();
+  while (nextId < size) {
+    const add = Array.from({ length: Math.min(COMMIT_SIZE, size - nextId) }, makeLesson);
+    const retire = previous.slice(0, Math.floor(previous.length * RETIRE_SHARE));
+    await memory.commit({ add, retire, reason: "bulk load", author: "bench" });
+    previous = add.map((lesson) => lesson.id);
+  }
+  const fillSeconds = (performance.now() - fillStarted) / 1_000;
+  const live = (await memory.list()).length;
+
+  const search = async () => {
+    const { trigger } = lessonText(random);
+    await memory.search({ query: trigger, scope: randomScope(random), k: 5 });
+  };
+  for (let i = 0; i < WARMUP; i++) await search();
+  const latencies: number[] = [];
+  for (let i = 0; i < SEARCHES; i++) latencies.push((await timed(search))[1]);
+  latencies.sort((a, b) => a - b);
+
+  // A small commit and its rollback, repeated: the rollback's cost must not depend on memory size.
+  const commits: number[] = [];
+  const rollbacks: number[] = [];
+  for (let i = 0; i < ROLLBACKS; i++) {
+    const [snapshot, commitMs] = await timed(() => memory.commit({ add: Array.from({ length: 10 }, makeLesson), reason: "small", author: "bench" }));
+    commits.push(commitMs);
+    rollbacks.push((await timed(() => memory.rollback({ to: snapshot.parent ?? 0, reason: "undo", author: "bench" })))[1]);
+  }
+  // The largest rollback there is: back to the first bulk commit.
+  const [, rollbackToFirstMs] = await timed(() => memory.rollback({ to: 1, reason: "undo nearly everything", author: "bench" }));
+
+  return {
+    lessons: size,
+    liveLessons: live,
+    fillSeconds: round(fillSeconds, 1),
+    searchP50Ms: round(percentile(latencies, 50), 2),
+    searchP99Ms: round(percentile(latencies, 99), 2),
+    commit10Ms: round(median(commits), 1),
+    rollbackMs: round(median(rollbacks), 2),
+    rollbackToFirstMs: round(rollbackToFirstMs, 1),
+    serverKiB: await rssKiB(pid),
+  };
+}
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+const server = await startChroma({ url: process.env["CHROMA_URL"] || undefined });
+try {
+  const idle = await rssKiB(server.pid);
+  const results = [];
+  for (const size of SIZES.length > 0 ? SIZES : [1_000, 10_000]) {
+    const result = await benchSize(server.url, size, server.pid);
+    results.push(result);
+    console.log(JSON.stringify(result));
+  }
+  console.log("\n| lessons | search p50 | search p99 | commit 10 | rollback | rollback to v1 | server RSS (peak) |");
+  console.log("|---:|---:|---:|---:|---:|---:|---:|");
+  for (const r of results) {
+    console.log(`| ${r.lessons.toLocaleString("en")} | ${r.searchP50Ms} ms | ${r.searchP99Ms} ms | ${r.commit10Ms} ms | ${r.rollbackMs} ms | ${r.rollbackToFirstMs} ms | ${Math.round(r.serverKiB.rss / 1024)} MiB (${Math.round(r.serverKiB.peak / 1024)} MiB) |`);
+  }
+  console.log(`\nServer idle RSS: ${Math.round(idle.rss / 1024)} MiB. Node ${process.version}, ${(await import("node:os")).cpus().length} cores.`);
+  const out = join(dirname(fileURLToPath(import.meta.url)), "results", "lesson-memory.json");
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, idleServerKiB: idle, results }, null, 2)}\n`);
+  console.log(`Wrote ${out}`);
+} finally {
+  await server.stop();
+}

@@ -1,0 +1,127 @@
+import { LessonloopError, lessonSearchText, type LessonloopErrorCode } from "@lessonloop/core";
+import { lessonFixture } from "@lessonloop/core/conformance";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { ChromaLessonMemory } from "./chroma-lesson-memory.js";
+import { connectChroma, startChroma } from "./chroma-server.js";
+import { createLexicalEmbedder } from "./lexical-embedder.js";
+import { uniqueCollectionName } from "./testing/index.js";
+
+const embedder = createLexicalEmbedder();
+const author = { author: "tester" };
+
+async function codeOf(promise: Promise<unknown>): Promise<LessonloopErrorCode | "no error"> {
+  try {
+    await promise;
+    return "no error";
+  } catch (error) {
+    if (!LessonloopError.isInstance(error)) throw error;
+    return error.code;
+  }
+}
+
+describe("ChromaLessonMemory", () => {
+  const url = inject("chromaUrl");
+
+  it("persists history and lessons: another instance on the same name sees them", async () => {
+    const name = uniqueCollectionName("reopen");
+    const writer = await ChromaLessonMemory.open({ url, name, embedder });
+    await writer.commit({ add: [lessonFixture("kept")], reason: "one", ...author });
+    await writer.commit({ add: [lessonFixture("later")], reason: "two", ...author });
+    await writer.rollback({ to: 1, reason: "undo two", ...author });
+
+    const reader = await ChromaLessonMemory.open({ url, name, embedder });
+    expect(await reader.headVersion()).toBe(3);
+    expect((await reader.list()).map((lesson) => lesson.id)).toEqual(["kept"]);
+    expect((await reader.history()).map((snapshot) => snapshot.kind)).toEqual(["rollback", "commit", "commit", "genesis"]);
+  });
+
+  it("shows a reader in another process the writer's new versions once its copy is stale", async () => {
+    const name = uniqueCollectionName("fresh");
+    const writer = await ChromaLessonMemory.open({ url, name, embedder });
+    const reader = await ChromaLessonMemory.open({ url, name, embedder, freshnessMs: 0 });
+    expect(await reader.headVersion()).toBe(0);
+    await writer.commit({ add: [lessonFixture("new")], reason: "one", ...author });
+    expect(await reader.headVersion()).toBe(1);
+    // Time travel to a version the reader has not seen yet syncs it first.
+    const lagging = await ChromaLessonMemory.open({ url, name, embedder, freshnessMs: 60_000 });
+    await writer.commit({ add: [lessonFixture("newer")], reason: "two", ...author });
+    expect((await lagging.list({ version: 2 })).map((lesson) => lesson.id)).toEqual(["new", "newer"]);
+  });
+
+  it("refuses to reopen a memory with a different embedder", async () => {
+    const name = uniqueCollectionName("embedder");
+    await ChromaLessonMemory.open({ url, name, embedder });
+    const other = createLexicalEmbedder({ dimensions: 128 });
+    await expect(ChromaLessonMemory.open({ url, name, embedder: other })).rejects.toThrow(/was built with embedder "lexical-v1-1024"/);
+  });
+
+  it("rejects a memory name Chroma cannot hold", async () => {
+    expect(await codeOf(ChromaLessonMemory.open({ url, name: "no spaces please", embedder }))).toBe("invalid_input");
+  });
+
+  it("ignores records of a commit that crashed before its snapshot, and clears them on the next commit", async () => {
+    const name = uniqueCollectionName("orphans");
+    const memory = await ChromaLessonMemory.open({ url, name, embedder });
+    await memory.commit({ add: [lessonFixture("live")], reason: "one", ...author });
+    // What a process killed mid-commit leaves behind: records for version 2, no snapshot 2.
+    const orphan = { ...lessonFixture("orphan", { trigger: "live happens" }), status: "approved" };
+    const lessons = await connectChroma(url).getCollection({ name: memory.collections.lessons });
+    const [vector] = await embedder.embedDocuments([lessonSearchText({ trigger: orphan.trigger, guidance: "x" })]);
+    await lessons.add({
+      ids: ["orphan@2"],
+      embeddings: [vector as number[]],
+      documents: [JSON.stringify(orphan)],
+      metadatas: [{ lessonId: "orphan", addedIn: 2, kind: "recovery", tenant: "acme", user: "*", agent: "*" }],
+    });
+    const found = async () => (await memory.search({ query: "live happens", scope: { tenant: "acme" }, k: 10 })).map((result) => result.lesson.id);
+    expect(await found()).toEqual(["live"]);
+    await memory.commit({ add: [lessonFixture("next")], reason: "two", ...author });
+    expect((await found()).sort()).toEqual(["live", "next"]);
+    expect(await lessons.count()).toBe(2);
+  });
+
+  it("reports a damaged record as corrupt_store, naming what is wrong", async () => {
+    const name = uniqueCollectionName("corrupt");
+    const memory = await ChromaLessonMemory.open({ url, name, embedder });
+    await memory.commit({ add: [lessonFixture("damaged")], reason: "one", ...author });
+    const lessons = await connectChroma(url).getCollection({ name: memory.collections.lessons });
+    const [vector] = await embedder.embedDocuments(["damaged"]);
+    await lessons.upsert({ ids: ["damaged@1"], embeddings: [vector as number[]], documents: [JSON.stringify({ id: "damaged", trigger: 42 })] });
+    // A fresh instance: this process's cache still holds the record as it was written.
+    const reopened = await ChromaLessonMemory.open({ url, name, embedder });
+    const error = await reopened.get("damaged").catch((caught: unknown) => caught);
+    expect(LessonloopError.isInstance(error, "corrupt_store")).toBe(true);
+    expect((error as Error).message).toMatch(/trigger/);
+  });
+
+  describe("with its own server", () => {
+    const cleanups: (() => Promise<void>)[] = [];
+    afterAll(async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    });
+
+    it("fails with store_unavailable while the server is down, loses nothing, and works again after a restart", async () => {
+      const path = await mkdtemp(join(tmpdir(), "lessonloop-down-"));
+      cleanups.push(() => rm(path, { recursive: true, force: true }));
+      let server = await startChroma({ path });
+      const memory = await ChromaLessonMemory.open({ url: server.url, name: "down-test", embedder, freshnessMs: 0 });
+      await memory.commit({ add: [lessonFixture("before")], reason: "one", ...author });
+      await server.stop();
+
+      expect(await codeOf(memory.commit({ add: [lessonFixture("during")], reason: "two", ...author }))).toBe("store_unavailable");
+      expect(await codeOf(memory.search({ query: "before", scope: { tenant: "acme" } }))).toBe("store_unavailable");
+      expect(await codeOf(memory.rollback({ to: 0, reason: "x", ...author }))).toBe("store_unavailable");
+
+      server = await startChroma({ path, port: server.port });
+      cleanups.push(() => server.stop());
+      const reopened = await ChromaLessonMemory.open({ url: server.url, name: "down-test", embedder });
+      expect(await reopened.headVersion()).toBe(1);
+      expect((await reopened.list()).map((lesson) => lesson.id)).toEqual(["before"]);
+      await reopened.commit({ add: [lessonFixture("after")], reason: "two", ...author });
+      expect((await reopened.list()).map((lesson) => lesson.id)).toEqual(["after", "before"]);
+    });
+  });
+});
