@@ -4,6 +4,7 @@ import { ChromaEdgeCaseStore } from "./chroma-edge-case-store.js";
 import { connectChroma, startChroma, type ChromaServer } from "./chroma-server.js";
 import { createLexicalEmbedder } from "./lexical-embedder.js";
 import { testChromaUrl, uniqueCollectionName } from "./testing/index.js";
+import { rejectionOf } from "@lessonloop/core/testing";
 
 const embedder = createLexicalEmbedder();
 
@@ -19,14 +20,6 @@ function edgeCase(id: string, input: string, scope: Scope = { tenant: "acme" }, 
   };
 }
 
-async function caught(run: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
 
 async function openStore(prefix: string): Promise<ChromaEdgeCaseStore> {
   return ChromaEdgeCaseStore.open({ url: testChromaUrl(), collection: uniqueCollectionName(prefix), embedder });
@@ -136,12 +129,12 @@ describe("ChromaEdgeCaseStore", () => {
     const store = await openStore("atomic");
     await store.add([edgeCase("existing", "already here")]);
     const bad = { ...edgeCase("bad", "x"), input: "" };
-    const error = await caught(() => store.add([edgeCase("good", "would be new"), bad, edgeCase("existing", "would overwrite")]));
+    const error = await rejectionOf(() => store.add([edgeCase("good", "would be new"), bad, edgeCase("existing", "would overwrite")]));
     expect(LessonloopError.isInstance(error, "invalid_input")).toBe(true);
     expect((error as Error).message).toContain("1.input");
     expect(await store.count()).toBe(1);
     expect((await store.get("existing")).input).toBe("already here");
-    expect(LessonloopError.isInstance(await caught(() => store.get("good")), "not_found")).toBe(true);
+    expect(LessonloopError.isInstance(await rejectionOf(() => store.get("good")), "not_found")).toBe(true);
   });
 
   it("writes in batches, each vector with its own case", async () => {
@@ -157,20 +150,20 @@ describe("ChromaEdgeCaseStore", () => {
 
   it("reports an unknown id as not_found and a malformed one as invalid_input", async () => {
     const store = await openStore("notfound");
-    const missing = await caught(() => store.get("nope"));
+    const missing = await rejectionOf(() => store.get("nope"));
     expect(LessonloopError.isInstance(missing, "not_found")).toBe(true);
     expect((missing as Error).message).toContain('"nope"');
-    expect(LessonloopError.isInstance(await caught(() => store.get("")), "invalid_input")).toBe(true);
+    expect(LessonloopError.isInstance(await rejectionOf(() => store.get("")), "invalid_input")).toBe(true);
   });
 
   it("rejects an empty or huge query and a bad scope", async () => {
     const store = await openStore("queries");
     for (const query of ["", "   ", "x".repeat(20_001)]) {
-      const error = await caught(() => store.findRelevant({ query, scope: { tenant: "acme" } }));
+      const error = await rejectionOf(() => store.findRelevant({ query, scope: { tenant: "acme" } }));
       expect(LessonloopError.isInstance(error, "invalid_input")).toBe(true);
       expect((error as Error).message).toContain("query");
     }
-    const badScope = await caught(() => store.findRelevant({ query: "x", scope: { tenant: "a*" } }));
+    const badScope = await rejectionOf(() => store.findRelevant({ query: "x", scope: { tenant: "a*" } }));
     expect(LessonloopError.isInstance(badScope, "invalid_input")).toBe(true);
   });
 
@@ -180,22 +173,22 @@ describe("ChromaEdgeCaseStore", () => {
     const raw = await connectChroma(testChromaUrl()).getCollection({ name: collection });
     const vector = await embedder.embedQuery("broken");
     await raw.add({ ids: ["broken"], embeddings: [vector], documents: ['{"id":"broken","input":42}'], metadatas: [{ tenant: "acme", user: "*", agent: "*" }] });
-    const error = await caught(() => store.get("broken"));
+    const error = await rejectionOf(() => store.get("broken"));
     expect(LessonloopError.isInstance(error, "corrupt_store")).toBe(true);
     expect((error as Error).message).toContain("input");
-    expect(LessonloopError.isInstance(await caught(() => store.findRelevant({ query: "broken", scope: { tenant: "acme" } })), "corrupt_store")).toBe(true);
+    expect(LessonloopError.isInstance(await rejectionOf(() => store.findRelevant({ query: "broken", scope: { tenant: "acme" } })), "corrupt_store")).toBe(true);
   });
 
   it("refuses a collection built with another embedder", async () => {
     const collection = uniqueCollectionName("embedder");
     await ChromaEdgeCaseStore.open({ url: testChromaUrl(), collection, embedder });
-    const error = await caught(() => ChromaEdgeCaseStore.open({ url: testChromaUrl(), collection, embedder: createLexicalEmbedder({ dimensions: 64 }) }));
+    const error = await rejectionOf(() => ChromaEdgeCaseStore.open({ url: testChromaUrl(), collection, embedder: createLexicalEmbedder({ dimensions: 64 }) }));
     expect(LessonloopError.isInstance(error, "invalid_input")).toBe(true);
     expect((error as Error).message).toContain("lexical-v1-1024");
   });
 
   it("rejects an invalid collection name", async () => {
-    const error = await caught(() => ChromaEdgeCaseStore.open({ url: testChromaUrl(), collection: "no spaces allowed", embedder }));
+    const error = await rejectionOf(() => ChromaEdgeCaseStore.open({ url: testChromaUrl(), collection: "no spaces allowed", embedder }));
     expect(LessonloopError.isInstance(error, "invalid_input")).toBe(true);
   });
 
@@ -219,12 +212,12 @@ describe("ChromaEdgeCaseStore", () => {
         () => store.add([edgeCase("two", "lost")]),
         () => store.findRelevant({ query: "still here", scope: { tenant: "acme" } }),
       ]) {
-        const error = await caught(run);
+        const error = await rejectionOf(run);
         expect(LessonloopError.isInstance(error, "store_unavailable")).toBe(true);
         expect((error as Error).message).toContain(server.url);
         expect((error as Error).message).toMatch(/Start it|CHROMA_URL/);
       }
-      const opening = await caught(() => ChromaEdgeCaseStore.open({ url: server.url, embedder }));
+      const opening = await rejectionOf(() => ChromaEdgeCaseStore.open({ url: server.url, embedder }));
       expect(LessonloopError.isInstance(opening, "store_unavailable")).toBe(true);
     });
   });

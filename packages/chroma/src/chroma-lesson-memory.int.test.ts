@@ -1,5 +1,6 @@
 import { LessonloopError, lessonSearchText, type LessonloopErrorCode } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
+import { rejectionOf } from "@lessonloop/core/testing";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,14 +13,9 @@ import { uniqueCollectionName } from "./testing/index.js";
 const embedder = createLexicalEmbedder();
 const author = { author: "tester" };
 
-async function codeOf(promise: Promise<unknown>): Promise<LessonloopErrorCode | "no error"> {
-  try {
-    await promise;
-    return "no error";
-  } catch (error) {
-    if (!LessonloopError.isInstance(error)) throw error;
-    return error.code;
-  }
+async function codeOf(promise: Promise<unknown>): Promise<LessonloopErrorCode | "not a LessonloopError"> {
+  const error = await rejectionOf(promise);
+  return LessonloopError.isInstance(error) ? error.code : "not a LessonloopError";
 }
 
 describe("ChromaLessonMemory", () => {

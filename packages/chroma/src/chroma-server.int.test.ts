@@ -8,6 +8,7 @@ import { LessonloopError } from "@lessonloop/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectChroma, describeStartFailure, findFreePort, startChroma } from "./chroma-server.js";
 import { testChromaUrl, uniqueCollectionName } from "./testing/index.js";
+import { rejectionOf } from "@lessonloop/core/testing";
 
 const isAlive = (pid: number): boolean => {
   try {
@@ -26,14 +27,6 @@ const heartbeat = async (url: string): Promise<boolean> => {
   }
 };
 
-async function caught(run: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -114,7 +107,7 @@ describe("startChroma", () => {
     const blocker: Server = createServer();
     await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
     try {
-      const error = await caught(() => startChroma({ port }));
+      const error = await rejectionOf(() => startChroma({ port }));
       expect(LessonloopError.isInstance(error, "server_start_failed")).toBe(true);
       expect((error as LessonloopError).details["cause"]).toBe("port_taken");
       expect((error as Error).message).toMatch(new RegExp(`Port ${port} .* already taken`));
@@ -126,7 +119,7 @@ describe("startChroma", () => {
   it("says so, typed, when the data folder cannot be created", async () => {
     const file = join(scratch, "a-file");
     await writeFile(file, "not a folder");
-    const error = await caught(() => startChroma({ path: join(file, "data") }));
+    const error = await rejectionOf(() => startChroma({ path: join(file, "data") }));
     expect(LessonloopError.isInstance(error, "server_start_failed")).toBe(true);
     expect((error as LessonloopError).details["cause"]).toBe("path_not_writable");
     expect((error as Error).message).toContain(join(file, "data"));
@@ -134,7 +127,7 @@ describe("startChroma", () => {
 
   it("gives up after startTimeoutMs and leaves no server behind", async () => {
     const port = await findFreePort();
-    const error = await caught(() => startChroma({ port, startTimeoutMs: 1 }));
+    const error = await rejectionOf(() => startChroma({ port, startTimeoutMs: 1 }));
     expect(LessonloopError.isInstance(error, "server_start_failed")).toBe(true);
     expect((error as LessonloopError).details["cause"]).toBe("timeout");
     expect(await heartbeat(`http://127.0.0.1:${port}`)).toBe(false);
@@ -152,7 +145,7 @@ describe("startChroma", () => {
 
   it("fails typed when the given url does not answer", async () => {
     const port = await findFreePort();
-    const error = await caught(() => startChroma({ url: `http://127.0.0.1:${port}`, startTimeoutMs: 2_000 }));
+    const error = await rejectionOf(() => startChroma({ url: `http://127.0.0.1:${port}`, startTimeoutMs: 2_000 }));
     expect(LessonloopError.isInstance(error, "store_unavailable")).toBe(true);
     expect((error as Error).message).toContain(`127.0.0.1:${port}`);
   });

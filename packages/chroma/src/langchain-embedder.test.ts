@@ -2,6 +2,7 @@ import { Embeddings } from "@langchain/core/embeddings";
 import { LessonloopError } from "@lessonloop/core";
 import { describe, expect, it } from "vitest";
 import { fromLangChainEmbeddings } from "./langchain-embedder.js";
+import { rejectionOf } from "@lessonloop/core/testing";
 
 /** A tiny LangChain embeddings whose answers a test scripts; it records what it was asked. */
 class ScriptedEmbeddings extends Embeddings {
@@ -21,14 +22,6 @@ class ScriptedEmbeddings extends Embeddings {
 
 const byLength = (texts: string[]) => texts.map((text) => [text.length, 1, 0]);
 
-async function caught(run: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("fromLangChainEmbeddings", () => {
   it("passes texts through and returns the model's vectors", async () => {
@@ -52,7 +45,7 @@ describe("fromLangChainEmbeddings", () => {
 
   it("learns the dimensions from the first answer when not given", async () => {
     const embedder = fromLangChainEmbeddings({ embeddings: new ScriptedEmbeddings(byLength), name: "scripted:v1" });
-    expect(LessonloopError.isInstance(await caught(async () => embedder.dimensions), "invalid_input")).toBe(true);
+    expect(LessonloopError.isInstance(await rejectionOf(async () => embedder.dimensions), "invalid_input")).toBe(true);
     await embedder.embedQuery("x");
     expect(embedder.dimensions).toBe(3);
   });
@@ -78,7 +71,7 @@ describe("fromLangChainEmbeddings", () => {
   for (const [label, answer, message] of bad) {
     it(`rejects ${label} with model_output_invalid`, async () => {
       const embedder = fromLangChainEmbeddings({ embeddings: new ScriptedEmbeddings(answer), name: "scripted:bad", dimensions: 3 });
-      const error = await caught(() => embedder.embedDocuments(["a", "b"]));
+      const error = await rejectionOf(() => embedder.embedDocuments(["a", "b"]));
       expect(LessonloopError.isInstance(error, "model_output_invalid")).toBe(true);
       expect((error as Error).message).toMatch(message);
       expect((error as Error).message).toContain("scripted:bad");
@@ -87,7 +80,7 @@ describe("fromLangChainEmbeddings", () => {
 
   it("rejects a query vector of the wrong length", async () => {
     const embedder = fromLangChainEmbeddings({ embeddings: new ScriptedEmbeddings(byLength), name: "scripted:v1", dimensions: 4 });
-    expect(LessonloopError.isInstance(await caught(() => embedder.embedQuery("x")), "model_output_invalid")).toBe(true);
+    expect(LessonloopError.isInstance(await rejectionOf(() => embedder.embedQuery("x")), "model_output_invalid")).toBe(true);
   });
 
   it("rejects an empty name or bad dimensions", () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LessonloopError, type LessonloopErrorCode } from "../errors.js";
 import type { LessonMemory } from "../lesson-memory.js";
+import { rejectionOf } from "../testing/rejection-of.js";
 import { lessonFixture } from "./lesson-fixtures.js";
 
 export interface LessonMemoryConformanceParams {
@@ -11,10 +12,7 @@ export interface LessonMemoryConformanceParams {
 }
 
 async function expectError(promise: Promise<unknown>, code: LessonloopErrorCode, mentions?: RegExp): Promise<LessonloopError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
+  const error = await rejectionOf(promise);
   expect(LessonloopError.isInstance(error), `expected a LessonloopError(${code}), got ${String(error)}`).toBe(true);
   const typed = error as LessonloopError;
   expect(typed.code).toBe(code);

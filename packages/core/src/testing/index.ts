@@ -17,3 +17,4 @@ export type {
 export { createSeededRandom } from "./seeded-random.js";
 export type { SeededRandom } from "./seeded-random.js";
 export { createSequentialIds } from "./sequential-ids.js";
+export { rejectionOf } from "./rejection-of.js";
