@@ -1,0 +1,167 @@
+import {
+  EdgeCaseBatchSchema,
+  LessonSchema,
+  LessonloopError,
+  VerdictSchema,
+  parseWith,
+  type EdgeCaseInput,
+  type EdgeCaseStore,
+  type Lesson,
+  type LessonInput,
+  type LessonMemory,
+  type Snapshot,
+  type Verdict,
+} from "@lessonloop/core";
+import { Annotation } from "@langchain/langgraph";
+import { z } from "zod";
+
+/** What the merge node did. */
+export type MergeResult =
+  | {
+      /** The lesson became live in `snapshot`, with its edge cases stored. */
+      status: "merged";
+      lessonId: string;
+      snapshot: Snapshot;
+      edgeCases: number;
+    }
+  | {
+      /**
+       * An earlier attempt had merged this very lesson (same id, same content) at
+       * `snapshot`; nothing new was committed. Its edge cases were written again
+       * (an idempotent upsert).
+       */
+      status: "already_merged";
+      lessonId: string;
+      snapshot: Snapshot;
+      edgeCases: number;
+    }
+  | {
+      /** The verdict rejected the lesson: nothing was written, neither lesson nor edge cases. */
+      status: "rejected";
+      lessonId: string;
+    };
+
+/**
+ * The state keys the merge node reads and writes. Use it as (part of) a graph's
+ * state, or give your own state these keys with the same types.
+ */
+export const MergeStateAnnotation = Annotation.Root({
+  /** The validator ensemble's verdict on `lesson`. */
+  verdict: Annotation<Verdict | undefined>,
+  /** The candidate lesson the verdict is about. */
+  lesson: Annotation<LessonInput | undefined>,
+  /** The new edge cases the lesson came with (e.g. the fixed failure as a `must_pass` case). */
+  edgeCases: Annotation<EdgeCaseInput[]>({ reducer: (_, next) => next, default: () => [] }),
+  /** Written by the merge node. */
+  mergeResult: Annotation<MergeResult | undefined>,
+});
+export type MergeState = typeof MergeStateAnnotation.State;
+
+export interface MergeNodeParams {
+  /** The shared memory the lesson is committed to. */
+  memory: LessonMemory;
+  /** Where the lesson's edge cases are stored, for validating future lessons. */
+  edgeCaseStore: EdgeCaseStore;
+  /** Author of the merge snapshots. Default `validator-ensemble`: its consensus decided the merge. */
+  author?: string;
+}
+
+/** The state keys the merge node reads. */
+export type MergeNodeInput = Pick<MergeState, "verdict" | "lesson" | "edgeCases">;
+
+/** A LangGraph node: reads `verdict`, `lesson`, `edgeCases`; writes `mergeResult`. */
+export type MergeNode = (state: MergeNodeInput) => Promise<{ mergeResult: MergeResult }>;
+
+const MergeInputSchema = z
+  .object({
+    verdict: VerdictSchema,
+    lesson: LessonSchema,
+    edgeCases: EdgeCaseBatchSchema.default([]),
+  })
+  .superRefine(({ verdict, lesson }, context) => {
+    if (verdict.lessonId !== lesson.id) {
+      context.addIssue({
+        code: "custom",
+        path: ["verdict", "lessonId"],
+        message: `is "${verdict.lessonId}" but the lesson is "${lesson.id}"; a verdict can only merge the lesson it judged`,
+      });
+    }
+    verdict.votes.forEach((vote, index) => {
+      if (vote.lessonId !== lesson.id) {
+        context.addIssue({
+          code: "custom",
+          path: ["verdict", "votes", index, "lessonId"],
+          message: `is "${vote.lessonId}" but the lesson is "${lesson.id}"`,
+        });
+      }
+    });
+  });
+
+const MAX_REASON = 4_000;
+
+function mergeReason(verdict: Verdict, lesson: Lesson, edgeCases: number): string {
+  const { policy, tally } = verdict;
+  const text =
+    `Merge lesson "${lesson.id}" (${lesson.kind}) with ${edgeCases} edge case${edgeCases === 1 ? "" : "s"}: ` +
+    `approved under ${policy.name} (quorum ${policy.quorum}, threshold ${policy.threshold}), ` +
+    `${tally.approve} approve / ${tally.reject} reject / ${tally.abstain} abstain. ${verdict.reason}`.trimEnd();
+  return text.length <= MAX_REASON ? text : `${text.slice(0, MAX_REASON - 1)}…`;
+}
+
+/** JSON with object keys sorted, so two equal values always render the same. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === "object" && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)))
+      : item,
+  );
+}
+
+/**
+ * Creates the learning graph's merge node. Given an approved verdict, the
+ * candidate lesson and its edge cases in state (see `MergeStateAnnotation`),
+ * it stores the edge cases and commits the lesson as one new snapshot whose
+ * reason records the verdict's policy and tally; it writes `mergeResult`.
+ *
+ * - Inputs are parsed first; a missing or malformed verdict, lesson or edge
+ *   case, or a verdict about another lesson, is an `invalid_input` error and
+ *   nothing is written.
+ * - A rejected verdict writes nothing and yields `status: "rejected"`.
+ * - Edge cases are written before the commit, so a live lesson always has its
+ *   regression data. If the commit then fails, the edge cases stay: they are
+ *   true records of past runs, useful to validate any later lesson, and a retry
+ *   rewrites them unchanged (the store upserts by id).
+ * - Retrying is safe: if the lesson id was already merged with the same
+ *   content (a retry after a crash or a replayed step), the node answers
+ *   `already_merged` with the earlier snapshot. The same id with different
+ *   content is the memory's `conflict` error. A lesson whose merge was rolled
+ *   back is not in the live lineage, so merging it again commits it again.
+ */
+export function createMergeNode({ memory, edgeCaseStore, author = "validator-ensemble" }: MergeNodeParams): MergeNode {
+  /** The version at which an identical copy of `lesson` was merged, when `error` says it was. */
+  async function identicalMerge(error: unknown, lesson: Lesson): Promise<number | undefined> {
+    if (!LessonloopError.isInstance(error, "conflict")) return undefined;
+    const { lessonId, mergedAt } = error.details;
+    if (lessonId !== lesson.id || typeof mergedAt !== "number") return undefined;
+    const earlier = await memory.get(lesson.id, { version: mergedAt });
+    return canonical(earlier) === canonical(lesson) ? mergedAt : undefined;
+  }
+
+  return async function mergeNode(state) {
+    const input = parseWith(MergeInputSchema, { verdict: state.verdict, lesson: state.lesson, edgeCases: state.edgeCases }, "merge node input");
+    const { verdict, edgeCases } = input;
+    if (verdict.decision !== "approved") return { mergeResult: { status: "rejected", lessonId: input.lesson.id } };
+
+    const lesson: Lesson = { ...input.lesson, status: "approved" };
+    if (edgeCases.length > 0) await edgeCaseStore.add(edgeCases);
+    try {
+      const snapshot = await memory.commit({ add: [lesson], reason: mergeReason(verdict, lesson, edgeCases.length), author });
+      return { mergeResult: { status: "merged", lessonId: lesson.id, snapshot, edgeCases: edgeCases.length } };
+    } catch (error) {
+      const mergedAt = await identicalMerge(error, lesson);
+      if (mergedAt === undefined) throw error;
+      const snapshot = await memory.snapshot(mergedAt);
+      return { mergeResult: { status: "already_merged", lessonId: lesson.id, snapshot, edgeCases: edgeCases.length } };
+    }
+  };
+}
