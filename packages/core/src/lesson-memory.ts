@@ -10,6 +10,12 @@ export const MAX_QUERY_LENGTH = 20_000;
 export const MAX_LESSONS_PER_COMMIT = 5_000;
 
 const authorship = {
+  /**
+   * Write only if this is still the live version; otherwise fail with
+   * `conflict`. Lets a caller that decided on what it saw (a regression
+   * monitor, an operator) avoid undoing a version it never looked at.
+   */
+  expectedHead: VersionSchema.optional(),
   /** Why this version exists, shown in history. */
   reason: z.string().trim().min(1, "must say why").max(4_000),
   /** Who made it: a user, an agent, `regression-monitor` … */

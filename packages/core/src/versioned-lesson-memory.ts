@@ -68,7 +68,7 @@ export class VersionedLessonMemory implements LessonMemory {
   }
 
   async commit(request: CommitRequest): Promise<Snapshot> {
-    const { add, retire, reason, author } = parseWith(CommitRequestSchema, request, "commit request");
+    const { add, retire, reason, author, expectedHead } = parseWith(CommitRequestSchema, request, "commit request");
     if (add.length === 0 && retire.length === 0) {
       throw new LessonloopError("invalid_input", "Invalid commit request — a commit must add or retire at least one lesson.");
     }
@@ -86,6 +86,7 @@ export class VersionedLessonMemory implements LessonMemory {
     const lessons: Lesson[] = add.map((lesson) => ({ ...lesson, status: "approved" }));
 
     return this.#write(async (log) => {
+      assertHead(log, expectedHead);
       log.planCommit(lessons.map((lesson) => lesson.id), retired);
       const version = log.head + 1;
       const vectors = lessons.length === 0 ? [] : await this.#embedder.embedDocuments(lessons.map(lessonSearchText));
@@ -105,8 +106,9 @@ export class VersionedLessonMemory implements LessonMemory {
   }
 
   async rollback(request: RollbackRequest): Promise<Snapshot> {
-    const { to, reason, author } = parseWith(RollbackRequestSchema, request, "rollback request");
+    const { to, reason, author, expectedHead } = parseWith(RollbackRequestSchema, request, "rollback request");
     return this.#write(async (log) => {
+      assertHead(log, expectedHead);
       log.planRollback(to);
       const { added, removed } = log.changeBetween(log.head, to);
       return this.#append(log, {
@@ -244,6 +246,14 @@ function adopt(log: SnapshotLog, snapshots: readonly Snapshot[]): void {
 
 function visibilityAt(log: SnapshotLog, version: number): Visibility {
   return { lineage: log.lineage(version), retired: log.retiredBy(version) };
+}
+
+function assertHead(log: SnapshotLog, expectedHead: number | undefined): void {
+  if (expectedHead !== undefined && log.head !== expectedHead) {
+    throw new LessonloopError("conflict", `The live version is ${log.head}, not the expected ${expectedHead}: memory changed since it was read. Look again before writing.`, {
+      details: { expectedHead, head: log.head },
+    });
+  }
 }
 
 function assertUnique(ids: readonly string[], field: string): void {

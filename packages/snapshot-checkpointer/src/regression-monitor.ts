@@ -357,6 +357,8 @@ export function createRegressionMonitor({
 
     const { snapshot, diff } = await rollbackTo(memory, {
       to: parent,
+      // A commit that landed after this look is not this merge's to undo.
+      expectedHead: head,
       reason: rollbackReason(comparison, merged.change.added),
       author,
     });

@@ -254,6 +254,14 @@ export function describeLessonMemoryConformance({ name, createMemory }: LessonMe
         expect(await observe(memory)).toEqual(before);
       });
 
+      it("writes only on the expected head when one is given", async () => {
+        const before = await observe(memory);
+        await expectError(memory.rollback({ to: 1, reason: "stale", expectedHead: 1, ...author }), "conflict", /live version is 2/);
+        await expectError(memory.commit({ add: [lessonFixture("late")], reason: "stale", expectedHead: 0, ...author }), "conflict");
+        expect(await observe(memory)).toEqual(before);
+        expect((await memory.rollback({ to: 1, reason: "fresh", expectedHead: 2, ...author })).version).toBe(3);
+      });
+
       it("reports an unknown version on every read", async () => {
         await expectError(memory.search({ query: "invoice", scope: { tenant: "acme" }, version: 42 }), "unknown_version", /42/);
         await expectError(memory.list({ version: 42 }), "unknown_version");
