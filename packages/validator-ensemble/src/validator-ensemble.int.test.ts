@@ -1,0 +1,361 @@
+import { LessonSchema, LessonloopError, VerdictSchema, type EdgeCaseInput, type Verdict } from "@lessonloop/core";
+import { ScriptedChatModel, createManualClock, rejectionOf } from "@lessonloop/core/testing";
+import { describe, expect, it } from "vitest";
+import { findBreaks, majority, unanimous } from "./consensus-policy.js";
+import { createRolePlayRunner } from "./role-play-runner.js";
+import {
+  DAMAGED_PARCEL,
+  REFUND_DAMAGED,
+  REFUND_EVERYTHING,
+  SHOP_CASES,
+  agentModel,
+  answerCheck,
+  edgeCase,
+  hangUntilAborted,
+  openCaseStore,
+  shopAgent,
+  tableRunner,
+  textOf,
+} from "./tests/fixtures.js";
+import { createValidatorEnsemble } from "./validator-ensemble.js";
+import type { Validator } from "./validator.js";
+
+const clock = createManualClock("2026-03-01T12:00:00.000Z");
+const runner = createRolePlayRunner({
+  agentDescription: "The support agent of an online shop",
+  tools: [
+    { name: "issue_refund", description: "Refund an order" },
+    { name: "track_parcel", description: "Where a parcel is" },
+  ],
+});
+const PEERS = ["peer-a", "peer-b", "peer-c"] as const;
+
+function peers(ids: readonly string[] = PEERS): { validators: Validator[]; models: Map<string, ScriptedChatModel> } {
+  const models = new Map(ids.map((id) => [id, agentModel(shopAgent(), { name: id })]));
+  return { validators: ids.map((id) => ({ id, model: models.get(id) })), models };
+}
+
+function expectValidVerdict(verdict: Verdict | undefined): Verdict {
+  expect(verdict).toBeDefined();
+  return VerdictSchema.parse(verdict);
+}
+
+const evidenceOf = (verdict: Verdict, validator: string) =>
+  Object.fromEntries(
+    (verdict.votes.find((vote) => vote.validator === validator)?.evidence ?? []).map((entry) => [entry.caseId, [entry.passedWithout, entry.passedWith]]),
+  );
+
+describe("validator ensemble with role-playing peers on a real Chroma edge-case store", () => {
+  it("rejects a plausible but wrong lesson that fixes its case and breaks two stored regressions, with the evidence", async () => {
+    const store = await openCaseStore("ve-wrong", SHOP_CASES);
+    const { validators, models } = peers();
+    const ensemble = createValidatorEnsemble({ validators, runner, edgeCaseStore: store, policy: majority({ quorum: 2 }), clock });
+
+    const { verdict: output } = await ensemble.invoke({ lesson: REFUND_EVERYTHING, proposer: "learner", motivatingCases: [DAMAGED_PARCEL] });
+
+    const verdict = expectValidVerdict(output);
+    expect(verdict.decision).toBe("rejected");
+    expect(verdict.lessonId).toBe("refund-everything");
+    expect(verdict.tally).toEqual({ approve: 0, reject: 3, abstain: 0 });
+    expect(verdict.policy).toEqual({ name: "majority", quorum: 2, threshold: 0.5 });
+    for (const id of PEERS) {
+      expect(evidenceOf(verdict, id)).toEqual({
+        "must-damaged-parcel": [false, true],
+        "reg-late-refund": [true, false],
+        "reg-gift-card": [true, false],
+        "reg-password": [true, true],
+        "reg-tracking": [true, true],
+      });
+      // 5 cases, each with and without the lesson.
+      expect(models.get(id)?.callCount).toBe(10);
+    }
+    expect([...findBreaks(verdict.votes).keys()].sort()).toEqual(["reg-gift-card", "reg-late-refund"]);
+    expect(verdict.reason).toContain("the lesson breaks 2 previously passing cases");
+    expect(verdict.reason).toContain("reg-late-refund (seen by peer-a, peer-b, peer-c)");
+    // Cases are listed by relevance to the lesson.
+    expect(verdict.votes[0]?.reason).toMatch(/^Breaks 2 previously passing cases: (reg-late-refund, reg-gift-card|reg-gift-card, reg-late-refund) passed without/);
+    const brokenNote = verdict.votes[0]?.evidence.find((entry) => entry.caseId === "reg-gift-card")?.note;
+    expect(brokenNote).toBe('without: passed — answer: "Sorry, gift cards are not refundable." | with: failed — tool_call issue_refund {"orderId":"12"}');
+    expect(verdict.decidedAt).toBe("2026-03-01T12:00:00.000Z");
+  });
+
+  it("approves a good lesson by three peers", async () => {
+    const store = await openCaseStore("ve-good", SHOP_CASES);
+    const { validators } = peers();
+    const ensemble = createValidatorEnsemble({ validators, runner, edgeCaseStore: store, policy: unanimous({ quorum: 3 }), clock });
+
+    const result = await ensemble.invoke({ lesson: REFUND_DAMAGED, proposer: "learner", motivatingCases: [DAMAGED_PARCEL] });
+
+    const verdict = expectValidVerdict(result.verdict);
+    expect(verdict.decision).toBe("approved");
+    expect(verdict.tally).toEqual({ approve: 3, reject: 0, abstain: 0 });
+    expect(verdict.votes.map((vote) => [vote.validator, vote.reason])).toEqual(
+      PEERS.map((id) => [id, "Fixes 1 must_pass case (must-damaged-parcel) and breaks none; 5 cases replayed both ways."]),
+    );
+    expect(verdict.reason).toMatch(/^Approved under unanimous: 100% of the approve-or-reject votes approve/);
+    // The output lesson is the parsed candidate, ready for the merge node.
+    expect(result.lesson).toEqual(LessonSchema.parse(REFUND_DAMAGED));
+    expect(Object.keys(result).sort()).toEqual(["lesson", "verdict"]);
+  });
+
+  it("excludes the proposer, visibly; validators see the lesson and the cases, never each other's votes", async () => {
+    const store = await openCaseStore("ve-independence", SHOP_CASES);
+    const { validators, models } = peers(["agent-7", "learner", ...PEERS]);
+    const ensemble = createValidatorEnsemble({ validators, runner, edgeCaseStore: store, clock });
+
+    const { verdict: output } = await ensemble.invoke({ lesson: REFUND_DAMAGED, proposer: "agent-7", motivatingCases: [DAMAGED_PARCEL] });
+
+    const verdict = expectValidVerdict(output);
+    expect(verdict.votes.map((vote) => vote.validator)).toEqual([...PEERS]);
+    // The input's proposer and the lesson's provenance.agent ("learner") are both excluded.
+    expect(verdict.reason).toContain('Excluded as the proposer of the lesson: "agent-7", "learner" (a validator never votes on its own lesson).');
+    expect(models.get("agent-7")?.callCount).toBe(0);
+    expect(models.get("learner")?.callCount).toBe(0);
+
+    for (const id of PEERS) {
+      const calls = models.get(id)?.calls ?? [];
+      expect(calls).toHaveLength(10);
+      for (const call of calls) {
+        const text = textOf(call.messages);
+        for (const other of PEERS) expect(text).not.toContain(other);
+        expect(text).not.toMatch(/\b(vote|votes|approve|approved|reject|rejected|abstain)\b/i);
+      }
+      // It was shown the lesson (with) and the cases' tasks.
+      expect(calls.some((call) => textOf(call.messages).includes(REFUND_DAMAGED.guidance))).toBe(true);
+      expect(calls.some((call) => textOf(call.messages).includes(DAMAGED_PARCEL.input))).toBe(true);
+    }
+  });
+
+  it("replays only cases within the lesson's scope", async () => {
+    const foreign: EdgeCaseInput = edgeCase("other-tenant-case", SHOP_CASES[0]?.input ?? "", answerCheck(["30-day"]), "regression", { tenant: "other-shop" });
+    const store = await openCaseStore("ve-scope", [...SHOP_CASES, foreign]);
+    const { runner: table, requests } = tableRunner((caseId, lesson) => ({ passed: caseId.startsWith("must") ? lesson !== undefined : true }));
+    const ensemble = createValidatorEnsemble({ validators: [{ id: "peer-a" }], runner: table, edgeCaseStore: store, policy: majority(), clock });
+
+    const { verdict } = await ensemble.invoke({ lesson: REFUND_EVERYTHING, motivatingCases: [DAMAGED_PARCEL] });
+
+    expect(verdict?.decision).toBe("approved");
+    expect(new Set(requests.map((request) => request.edgeCase.id))).toEqual(new Set(["must-damaged-parcel", ...SHOP_CASES.map((c) => c.id)]));
+  });
+
+  it("cuts a hanging validator off at the timeout, really aborting its calls, and counts it as an abstention", async () => {
+    const store = await openCaseStore("ve-timeout", SHOP_CASES);
+    const { validators, models } = peers(["peer-a", "peer-b"]);
+    const hanging = agentModel(shopAgent(), { name: "peer-hang", latencyMs: 60_000 });
+    const ensemble = createValidatorEnsemble({
+      validators: [...validators, { id: "peer-hang", model: hanging }],
+      runner,
+      edgeCaseStore: store,
+      policy: majority({ quorum: 2 }),
+      // Generous for the peers that answer at once (a busy CI machine), tiny next to the 60 s hang.
+      timeoutMs: 250,
+      concurrency: 4,
+      clock,
+    });
+
+    const startedAt = Date.now();
+    const { verdict: output } = await ensemble.invoke({ lesson: REFUND_DAMAGED, motivatingCases: [DAMAGED_PARCEL] });
+    const elapsed = Date.now() - startedAt;
+
+    const verdict = expectValidVerdict(output);
+    expect(verdict.decision).toBe("approved");
+    expect(verdict.tally).toEqual({ approve: 2, reject: 0, abstain: 1 });
+    const hungVote = verdict.votes.find((vote) => vote.validator === "peer-hang");
+    expect(hungVote?.decision).toBe("abstain");
+    expect(hungVote?.reason).toContain("Could not run enough cases: 0 of 5 replayed both ways");
+    const notes = hungVote?.evidence.map((entry) => entry.note ?? "").join("\n") ?? "";
+    expect(notes).toContain("timed out after 250 ms");
+    expect(notes).toContain("skipped: the validator gave up after");
+    // Every call the hanging model got was aborted — nothing keeps running.
+    expect(hanging.callCount).toBeGreaterThan(0);
+    expect(hanging.calls.every((call) => call.options.signal?.aborted === true)).toBe(true);
+    expect(models.get("peer-a")?.callCount).toBe(10);
+    // Bounded: one timeout round for the hanging validator, not 10 × 60 s.
+    expect(elapsed).toBeLessThan(3_000);
+  });
+
+  it("cuts off a runner that waits on its signal, and ends within its bound", async () => {
+    const store = await openCaseStore("ve-hang-runner", SHOP_CASES);
+    const { runner: table, requests } = tableRunner((caseId, lesson, request) => {
+      if (request.validator.id === "peer-hang") return hangUntilAborted(request.signal);
+      return { passed: caseId.startsWith("must") ? lesson !== undefined : true };
+    });
+    const ensemble = createValidatorEnsemble({
+      validators: [{ id: "peer-a" }, { id: "peer-hang" }, { id: "peer-b" }],
+      runner: table,
+      edgeCaseStore: store,
+      policy: majority({ quorum: 2 }),
+      timeoutMs: 100,
+      concurrency: 2,
+      maxFailuresPerValidator: 2,
+      clock,
+    });
+
+    const startedAt = Date.now();
+    const { verdict } = await ensemble.invoke({ lesson: REFUND_DAMAGED, motivatingCases: [DAMAGED_PARCEL] });
+
+    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    expect(verdict?.decision).toBe("approved");
+    expect(verdict?.votes.map((vote) => vote.decision)).toEqual(["approve", "abstain", "approve"]);
+    const hung = requests.filter((request) => request.validator.id === "peer-hang");
+    // It gave up after two timeouts: most of its ten replays never started (two more may slip in
+    // while the queue refills the freed slots before the second timeout is counted).
+    expect(hung.length).toBeGreaterThanOrEqual(2);
+    expect(hung.length).toBeLessThanOrEqual(4);
+    expect(hung.every((request) => request.signal.aborted)).toBe(true);
+  });
+
+  it("survives malformed model output and failing models: those replays are null, those validators abstain, the verdict is valid", async () => {
+    const store = await openCaseStore("ve-malformed", SHOP_CASES);
+    const { validators } = peers(["peer-a", "peer-b"]);
+    const garbage = new ScriptedChatModel({ name: "garbage", responses: { structured: { action: "dance", answer: 42 } } });
+    const failing = new ScriptedChatModel({ name: "failing", responses: new Error("provider returned 500") });
+    const flaky = agentModel((task, system) => (/password/i.test(task) ? "I think the answer is maybe" : shopAgent()(task, system)), { name: "flaky" });
+    const ensemble = createValidatorEnsemble({
+      validators: [...validators, { id: "peer-garbage", model: garbage }, { id: "peer-failing", model: failing }, { id: "peer-flaky", model: flaky }],
+      runner,
+      edgeCaseStore: store,
+      policy: majority({ quorum: 2 }),
+      clock,
+    });
+
+    const { verdict: output } = await ensemble.invoke({ lesson: REFUND_DAMAGED, motivatingCases: [DAMAGED_PARCEL] });
+
+    const verdict = expectValidVerdict(output);
+    expect(verdict.decision).toBe("approved");
+    expect(verdict.votes.map((vote) => [vote.validator, vote.decision])).toEqual([
+      ["peer-a", "approve"],
+      ["peer-b", "approve"],
+      ["peer-garbage", "abstain"],
+      ["peer-failing", "abstain"],
+      ["peer-flaky", "approve"],
+    ]);
+    const notesOf = (id: string) => verdict.votes.find((vote) => vote.validator === id)?.evidence.map((entry) => entry.note ?? "") ?? [];
+    expect(notesOf("peer-garbage").join("\n")).toContain("model_output_invalid");
+    expect(notesOf("peer-failing").join("\n")).toContain("provider returned 500");
+    // One case could not be replayed for the flaky peer; the rest were enough to vote.
+    expect(evidenceOf(verdict, "peer-flaky")["reg-password"]).toEqual([null, null]);
+  });
+
+  it("treats a runner's malformed outcome or thrown non-Error as a replay that could not run", async () => {
+    const store = await openCaseStore("ve-bad-runner", SHOP_CASES);
+    const { runner: table } = tableRunner((caseId, _lesson, request) => {
+      if (request.validator.id === "peer-a") return JSON.parse('{"passed":"yes"}') as { passed: boolean };
+      // A runner may throw anything, not only Errors.
+      throw "boom";
+    });
+    const ensemble = createValidatorEnsemble({ validators: [{ id: "peer-a" }, { id: "peer-b" }], runner: table, edgeCaseStore: store, clock });
+
+    const { verdict: output } = await ensemble.invoke({ lesson: REFUND_DAMAGED, motivatingCases: [DAMAGED_PARCEL] });
+
+    const verdict = expectValidVerdict(output);
+    expect(verdict.decision).toBe("rejected");
+    expect(verdict.tally).toEqual({ approve: 0, reject: 0, abstain: 2 });
+    expect(verdict.reason).toContain("no quorum");
+    expect(verdict.votes[0]?.evidence[0]?.note).toContain("malformed outcome");
+    expect(verdict.votes[1]?.evidence[0]?.note).toContain("boom");
+  });
+
+  it("keeps the number of replays bounded as the store grows: 5 or 500 unrelated cases, the same replays", async () => {
+    const relevant = Array.from({ length: 10 }, (_, index) =>
+      edgeCase(`refund-${index}`, `A customer asks for a refund on order ${index}`, answerCheck(["refund"])),
+    );
+    const unrelated = (count: number) =>
+      Array.from({ length: count }, (_, index) =>
+        edgeCase(`weather-${index}`, `Weather report ${index}: cloudy skies and strong wind over the northern hills`, answerCheck(["wind"])),
+      );
+    const replayedWith = async (unrelatedCount: number) => {
+      const store = await openCaseStore(`ve-bound-${unrelatedCount}`, [...relevant, ...unrelated(unrelatedCount)]);
+      expect(await store.count()).toBe(10 + unrelatedCount);
+      const { runner: table, requests } = tableRunner((caseId, lesson) => ({ passed: caseId.startsWith("must") ? lesson !== undefined : true }));
+      const ensemble = createValidatorEnsemble({
+        validators: PEERS.map((id) => ({ id })),
+        runner: table,
+        edgeCaseStore: store,
+        casesPerValidator: 8,
+        clock,
+      });
+      const { verdict } = await ensemble.invoke({ lesson: REFUND_EVERYTHING, motivatingCases: [DAMAGED_PARCEL] });
+      expect(verdict?.decision).toBe("approved");
+      return requests.map((request) => request.edgeCase.id);
+    };
+
+    const few = await replayedWith(5);
+    const many = await replayedWith(500);
+
+    // 3 validators × (8 relevant + 1 motivating) cases × (with + without).
+    expect(few).toHaveLength(54);
+    expect(many).toHaveLength(54);
+    // The same nine cases each time (the motivating one and eight of the ten equally relevant
+    // ones; which eight is up to the index), never an unrelated one.
+    for (const replayed of [few, many]) {
+      expect(new Set(replayed).size).toBe(9);
+      expect(replayed.every((id) => id === "must-damaged-parcel" || id.startsWith("refund-"))).toBe(true);
+    }
+  });
+
+  it("stops at the replay budget: validators that would overrun it abstain without running", async () => {
+    const store = await openCaseStore("ve-budget", SHOP_CASES);
+    const { runner: table, requests } = tableRunner((caseId, lesson) => ({ passed: caseId.startsWith("must") ? lesson !== undefined : true }));
+    const ensemble = createValidatorEnsemble({
+      validators: PEERS.map((id) => ({ id })),
+      runner: table,
+      edgeCaseStore: store,
+      maxReplaysPerLesson: 15,
+      policy: majority({ quorum: 1 }),
+      clock,
+    });
+
+    const { verdict } = await ensemble.invoke({ lesson: REFUND_DAMAGED, motivatingCases: [DAMAGED_PARCEL] });
+
+    expect(requests).toHaveLength(10);
+    expect(verdict?.votes.map((vote) => vote.decision)).toEqual(["approve", "abstain", "abstain"]);
+    expect(verdict?.votes[1]?.reason).toBe("Replay budget exhausted: 10 replays needed (5 cases, with and without the lesson), 5 of 15 left for this lesson.");
+    expect(verdict?.decision).toBe("approved");
+  });
+
+  it("rejects for lack of quorum when there is nothing to replay or nobody eligible", async () => {
+    const empty = await openCaseStore("ve-empty");
+    const { runner: table, requests } = tableRunner(() => ({ passed: true }));
+    const ensemble = createValidatorEnsemble({ validators: PEERS.map((id) => ({ id })), runner: table, edgeCaseStore: empty, clock });
+    const { verdict } = await ensemble.invoke({ lesson: REFUND_DAMAGED });
+    expect(verdict?.decision).toBe("rejected");
+    expect(verdict?.tally).toEqual({ approve: 0, reject: 0, abstain: 3 });
+    expect(verdict?.votes[0]?.reason).toContain("No edge cases to replay");
+    expect(requests).toHaveLength(0);
+
+    const alone = createValidatorEnsemble({ validators: [{ id: "learner" }], runner: table, edgeCaseStore: empty, clock });
+    const { verdict: selfVerdict } = await alone.invoke({ lesson: REFUND_DAMAGED });
+    expect(selfVerdict?.decision).toBe("rejected");
+    expect(selfVerdict?.reason).toContain("no quorum");
+    expect(selfVerdict?.reason).toContain('Excluded as the proposer of the lesson: "learner"');
+    expect(selfVerdict?.reason).toContain("No validator was eligible to vote.");
+  });
+
+  it("refuses an invalid lesson or motivating case with a typed error that names the field", async () => {
+    const store = await openCaseStore("ve-invalid");
+    const ensemble = createValidatorEnsemble({ validators: [{ id: "peer-a" }], runner: tableRunner(() => ({ passed: true })).runner, edgeCaseStore: store });
+    const badLesson = await rejectionOf(ensemble.invoke({ lesson: { ...REFUND_DAMAGED, guidance: "" } }));
+    expect(LessonloopError.isInstance(badLesson, "invalid_input")).toBe(true);
+    expect((badLesson as Error).message).toContain("guidance: must not be empty");
+    const badCase = await rejectionOf(ensemble.invoke({ lesson: REFUND_DAMAGED, motivatingCases: [{ ...DAMAGED_PARCEL, kind: "sometimes" } as unknown as EdgeCaseInput] }));
+    expect(LessonloopError.isInstance(badCase, "invalid_input")).toBe(true);
+    expect((badCase as Error).message).toContain("0.kind");
+    expect(() => createValidatorEnsemble({ validators: [{ id: "a" }, { id: "a" }], runner: tableRunner(() => ({ passed: true })).runner, edgeCaseStore: store })).toThrow(
+      '1.id: "a" is used twice; validator ids must be unique',
+    );
+  });
+
+  it("stops when the graph run is cancelled", async () => {
+    const store = await openCaseStore("ve-cancel", SHOP_CASES);
+    const { runner: table, requests } = tableRunner((_caseId, _lesson, request) => hangUntilAborted(request.signal));
+    const ensemble = createValidatorEnsemble({ validators: [{ id: "peer-a" }], runner: table, edgeCaseStore: store, timeoutMs: 60_000 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("shutting down")), 100);
+    const startedAt = Date.now();
+    await expect(ensemble.invoke({ lesson: REFUND_DAMAGED }, { signal: controller.signal })).rejects.toThrow();
+    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests.every((request) => request.signal.aborted)).toBe(true);
+  });
+});

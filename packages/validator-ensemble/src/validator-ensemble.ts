@@ -1,0 +1,399 @@
+import { Annotation, END, START, StateGraph, interrupt, type BaseCheckpointSaver, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import {
+  EdgeCaseSchema,
+  LessonSchema,
+  LessonloopError,
+  MAX_QUERY_LENGTH,
+  VerdictSchema,
+  lessonSearchText,
+  parseWith,
+  systemClock,
+  type Clock,
+  type EdgeCase,
+  type EdgeCaseInput,
+  type EdgeCaseStore,
+  type Lesson,
+  type LessonInput,
+  type Verdict,
+  type Vote,
+} from "@lessonloop/core";
+import PQueue from "p-queue";
+import { z } from "zod";
+import { majority, type ConsensusPolicy } from "./consensus-policy.js";
+import {
+  LessonReviewDecisionSchema,
+  RESUME_HELP,
+  applyEdit,
+  summarizeEvidence,
+  type LessonReview,
+  type LessonReviewRequest,
+} from "./human-review.js";
+import type { ReplayRunner } from "./replay-runner.js";
+import { castVote, runValidator, type Validator, type VoteRules } from "./validator.js";
+
+/** At most this many motivating cases per lesson (they are replayed by every validator). */
+export const MAX_MOTIVATING_CASES = 50;
+
+/**
+ * What the ensemble is invoked with. A parent graph whose state has these keys
+ * can add the compiled ensemble as a node.
+ */
+export const ValidatorEnsembleInputAnnotation = Annotation.Root({
+  /** The candidate lesson (parsed with `LessonSchema`; an invalid one is an `invalid_input` error). */
+  lesson: Annotation<LessonInput | undefined>,
+  /**
+   * The agent that proposed the lesson. It never validates it: a validator with
+   * this id is excluded. Default: the lesson's `provenance.agent` (which is
+   * excluded in any case).
+   */
+  proposer: Annotation<string | null | undefined>,
+  /** The cases that motivated the lesson (e.g. the failure it should fix, as `must_pass`); every validator replays them. */
+  motivatingCases: Annotation<EdgeCaseInput[] | null | undefined>,
+});
+
+/** What the ensemble returns: the verdict and the lesson it is about (edited, if a human edited it). */
+export const ValidatorEnsembleOutputAnnotation = Annotation.Root({
+  /** The parsed lesson the verdict is about; after a human edit, the edited lesson. */
+  lesson: Annotation<LessonInput | undefined>,
+  /** The ensemble's verdict (parsed `Verdict`): decision, policy, tally, every vote with its evidence, reason. */
+  verdict: Annotation<Verdict | undefined>,
+});
+
+/** The proposer and motivating cases of the lesson being validated, parsed. */
+export interface ValidationInput {
+  proposer: string;
+  motivatingCases: EdgeCase[];
+}
+
+/** The ensemble's whole state: input, output and its working keys. */
+export const ValidatorEnsembleAnnotation = Annotation.Root({
+  ...ValidatorEnsembleInputAnnotation.spec,
+  ...ValidatorEnsembleOutputAnnotation.spec,
+  /** Working key: the parsed proposer and motivating cases (the input keys are cleared once read). */
+  validationInput: Annotation<ValidationInput | null | undefined>,
+  /** Working key: the votes, written once every validator has voted (no validator reads it). */
+  votes: Annotation<Vote[] | null | undefined>,
+  /** Working key: validators excluded as the proposer. */
+  excludedValidators: Annotation<string[] | null | undefined>,
+  /** Working key: the human reviewer's decision, when there was a review. */
+  review: Annotation<LessonReview | null | undefined>,
+});
+
+export type ValidatorEnsembleState = typeof ValidatorEnsembleAnnotation.State;
+export type ValidatorEnsembleUpdate = typeof ValidatorEnsembleAnnotation.Update;
+export type ValidatorEnsembleInput = typeof ValidatorEnsembleInputAnnotation.Update;
+export type ValidatorEnsembleOutput = typeof ValidatorEnsembleOutputAnnotation.State;
+
+export interface ValidatorEnsembleParams {
+  /**
+   * The peer validators: different models, prompts or crew members. Ids must
+   * be unique. The lesson's proposer (input `proposer`, and the lesson's
+   * `provenance.agent`) is excluded from voting on its own lesson.
+   */
+  validators: readonly Validator[];
+  /** Replays an edge case with and without the lesson: a sandbox or simulator, or `createRolePlayRunner()`. */
+  runner: ReplayRunner;
+  /** Where the cases most relevant to a lesson are found, within the lesson's scope (e.g. `ChromaEdgeCaseStore`). */
+  edgeCaseStore: EdgeCaseStore;
+  /**
+   * Turns the votes into a verdict: `majority()`, `supermajority()`,
+   * `unanimous()`, `weighted()`. Default `majority({ quorum: min(2, validators) })`.
+   */
+  policy?: ConsensusPolicy;
+  /** How many of the most relevant stored cases each validator replays (besides the motivating cases), 1–100. Default 8. */
+  casesPerValidator?: number;
+  /** Replays running at once, over all validators. Default 4. */
+  concurrency?: number;
+  /**
+   * The longest one replay may take (ms). Past it the replay's signal aborts,
+   * the replay counts as not run, and the queue moves on. Default 60 000.
+   */
+  timeoutMs?: number;
+  /**
+   * Replays (runner calls) allowed per lesson, over all validators. Each
+   * validator needs 2 × its cases; validators are served in order, and those
+   * that would overrun the budget abstain ("budget exhausted") without running.
+   * With the role-play runner a replay is one model call (two for a rubric case).
+   * Default 200.
+   */
+  maxReplaysPerLesson?: number;
+  /** A validator whose replays fail (error or timeout) this many times stops; its remaining replays are cancelled. Default 3. */
+  maxFailuresPerValidator?: number;
+  /** Share of its cases a validator must replay both ways to vote approve/reject on them; else it abstains. Default 0.5. */
+  minRunShare?: number;
+  /**
+   * Which lessons need a human's approval. For those, after the ensemble's
+   * verdict the subgraph calls LangGraph's `interrupt()` with a
+   * `LessonReviewRequest` (the lesson, the verdict, its evidence) and resumes on
+   * `{ decision: "approve" | "reject" }` or `{ decision: "edit", lesson }`.
+   * Needs a checkpointer (here or on the parent graph). Default: none need it.
+   */
+  requiresApproval?: (lesson: Lesson, verdict: Verdict) => boolean;
+  /**
+   * Checkpointer to compile the subgraph with. Leave it out when the ensemble is
+   * a node of a parent graph that has one (the subgraph uses the parent's);
+   * give one (e.g. `MemorySaver`) to run the ensemble on its own with human approval.
+   */
+  checkpointer?: BaseCheckpointSaver;
+  /** Stamps votes and verdicts. Default the system clock. */
+  clock?: Clock;
+  /** Name of the compiled graph (shows in traces). Default "validator_ensemble". */
+  name?: string;
+}
+
+const NumbersSchema = z.object({
+  casesPerValidator: z.number().int().min(1).max(100),
+  concurrency: z.number().int().min(1).max(100),
+  timeoutMs: z.number().int().min(1).max(2_147_483_647),
+  maxReplaysPerLesson: z.number().int().min(1),
+  maxFailuresPerValidator: z.number().int().min(1),
+  minRunShare: z.number().gt(0).max(1),
+});
+
+const ValidatorsSchema = z
+  .array(z.object({ id: z.string().min(1).max(200), weight: z.number().min(0).finite().optional() }).loose())
+  .min(1, "give at least one validator")
+  .superRefine((validators, context) => {
+    const seen = new Set<string>();
+    validators.forEach((validator, index) => {
+      if (seen.has(validator.id)) context.addIssue({ code: "custom", path: [index, "id"], message: `"${validator.id}" is used twice; validator ids must be unique` });
+      seen.add(validator.id);
+    });
+  });
+
+const MotivatingCasesSchema = z.array(EdgeCaseSchema).max(MAX_MOTIVATING_CASES);
+const ProposerSchema = z.string().min(1).max(200);
+
+function clip(text: string, max = 4_000): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function quoteList(ids: readonly string[]): string {
+  return ids.map((id) => `"${id}"`).join(", ");
+}
+
+/**
+ * Creates the validator ensemble: a compiled LangGraph subgraph that takes a
+ * candidate lesson (`lesson`, `proposer`, optional `motivatingCases`) and
+ * returns a `verdict`.
+ *
+ * 1. The cases most relevant to the lesson (its trigger and guidance, within
+ *    its scope, `casesPerValidator` of them) are read from the edge-case store
+ *    once, and the motivating cases added.
+ * 2. Every validator except the proposer replays each case with and without
+ *    the lesson through `runner`, in parallel, bounded by one p-queue
+ *    (concurrency, per-call timeout that aborts the call, replay budget). A
+ *    validator sees the lesson and the cases only — never another's vote.
+ * 3. Each votes by the rules of `decideVote`; the policy turns the votes into
+ *    the verdict.
+ * 4. If `requiresApproval` says so, a human approves, rejects or edits (an
+ *    edited lesson is validated again, once, and that verdict is final).
+ */
+export function createValidatorEnsemble({
+  validators,
+  runner,
+  edgeCaseStore,
+  policy = majority({ quorum: Math.min(2, Math.max(1, validators.length)) }),
+  casesPerValidator = 8,
+  concurrency = 4,
+  timeoutMs = 60_000,
+  maxReplaysPerLesson = 200,
+  maxFailuresPerValidator = 3,
+  minRunShare = 0.5,
+  requiresApproval,
+  checkpointer,
+  clock = systemClock,
+  name = "validator_ensemble",
+}: ValidatorEnsembleParams) {
+  parseWith(ValidatorsSchema, validators, "validators");
+  const numbers = parseWith(
+    NumbersSchema,
+    { casesPerValidator, concurrency, timeoutMs, maxReplaysPerLesson, maxFailuresPerValidator, minRunShare },
+    "validator ensemble params",
+  );
+  const rules: VoteRules = { allowRegressions: policy.allowRegressions, minRunShare: numbers.minRunShare };
+  const weights = new Map(validators.map((validator) => [validator.id, validator.weight ?? 1]));
+
+  /** Parses the input and clears the input keys, so a later run on the same thread starts clean. */
+  function receiveLesson(state: ValidatorEnsembleState): ValidatorEnsembleUpdate {
+    if (state.lesson === undefined) {
+      throw new LessonloopError("invalid_input", 'The validator ensemble was invoked without a lesson. Invoke it with { lesson, proposer }.', {
+        details: { issues: [{ path: "lesson", message: "is required" }] },
+      });
+    }
+    const lesson = parseWith(LessonSchema, state.lesson, "lesson to validate");
+    const proposer = parseWith(ProposerSchema, state.proposer ?? lesson.provenance.agent, "proposer");
+    const motivatingCases = parseWith(MotivatingCasesSchema, state.motivatingCases ?? [], "motivating cases");
+    return {
+      lesson,
+      validationInput: { proposer, motivatingCases },
+      proposer: null,
+      motivatingCases: null,
+      votes: null,
+      excludedValidators: null,
+      review: null,
+    };
+  }
+
+  async function relevantCases(lesson: Lesson, motivatingCases: readonly EdgeCase[]): Promise<EdgeCase[]> {
+    const query = lessonSearchText(lesson).slice(0, MAX_QUERY_LENGTH);
+    const found = await edgeCaseStore.findRelevant({ query, scope: lesson.scope, k: numbers.casesPerValidator });
+    const cases = new Map<string, EdgeCase>();
+    for (const edgeCase of motivatingCases) cases.set(edgeCase.id, edgeCase);
+    for (const { edgeCase } of found) if (!cases.has(edgeCase.id)) cases.set(edgeCase.id, edgeCase);
+    return [...cases.values()];
+  }
+
+  async function replayAndVote(state: ValidatorEnsembleState, config: LangGraphRunnableConfig): Promise<ValidatorEnsembleUpdate> {
+    const lesson = parseWith(LessonSchema, state.lesson, "lesson to validate");
+    const input = state.validationInput ?? { proposer: lesson.provenance.agent, motivatingCases: [] };
+    const isProposer = (validator: Validator) => validator.id === input.proposer || validator.id === lesson.provenance.agent;
+    const excluded = validators.filter(isProposer).map((validator) => validator.id);
+    const eligible = validators.filter((validator) => !isProposer(validator));
+    if (eligible.length === 0) return { votes: [], excludedValidators: excluded };
+
+    const cases = await relevantCases(lesson, input.motivatingCases);
+    const queue = new PQueue({ concurrency: numbers.concurrency, timeout: numbers.timeoutMs });
+    const needed = 2 * cases.length;
+    let left = numbers.maxReplaysPerLesson;
+    const votes = await Promise.all(
+      eligible.map((validator) => {
+        const vote = (decision: Vote["decision"], reason: string) => Promise.resolve(castVote({ validator, lesson, decision, reason, clock }));
+        if (cases.length === 0) {
+          return vote("abstain", "No edge cases to replay: none is stored within the lesson's scope and no motivating case was given.");
+        }
+        if (needed > left) {
+          return vote(
+            "abstain",
+            `Replay budget exhausted: ${needed} replays needed (${cases.length} cases, with and without the lesson), ` +
+              `${left} of ${numbers.maxReplaysPerLesson} left for this lesson.`,
+          );
+        }
+        left -= needed;
+        return runValidator({
+          validator,
+          lesson,
+          cases,
+          runner,
+          queue,
+          timeoutMs: numbers.timeoutMs,
+          maxFailures: numbers.maxFailuresPerValidator,
+          rules,
+          clock,
+          signal: config.signal,
+        });
+      }),
+    );
+    return { votes, excludedValidators: excluded };
+  }
+
+  function tallyVotes(state: ValidatorEnsembleState): ValidatorEnsembleUpdate {
+    const lesson = parseWith(LessonSchema, state.lesson, "lesson to validate");
+    const votes = state.votes ?? [];
+    const excluded = state.excludedValidators ?? [];
+    const outcome = policy.decide(votes, { weightOf: (id) => weights.get(id) ?? 1 });
+    const notes: string[] = [];
+    if (state.review?.decision === "edit") notes.push("The lesson was edited by a human reviewer and validated again.");
+    notes.push(outcome.reason);
+    if (excluded.length > 0) {
+      notes.push(
+        `Excluded as the proposer of the lesson: ${quoteList(excluded)} (a validator never votes on its own lesson).`,
+      );
+    }
+    if (votes.length === 0) notes.push("No validator was eligible to vote.");
+    const verdict = parseWith(
+      VerdictSchema,
+      {
+        lessonId: lesson.id,
+        decision: outcome.decision,
+        policy: { name: policy.name, quorum: policy.quorum, threshold: policy.threshold },
+        tally: outcome.tally,
+        votes,
+        reason: clip(notes.join(" ")),
+        decidedAt: clock.now().toISOString(),
+      },
+      "verdict",
+    );
+    return { verdict };
+  }
+
+  function routeAfterTally(state: ValidatorEnsembleState): "human_review" | typeof END {
+    if (requiresApproval === undefined || state.review?.decision === "edit" || state.verdict === undefined) return END;
+    const lesson = parseWith(LessonSchema, state.lesson, "lesson to validate");
+    return requiresApproval(lesson, state.verdict) ? "human_review" : END;
+  }
+
+  function humanReview(state: ValidatorEnsembleState): ValidatorEnsembleUpdate {
+    const lesson = parseWith(LessonSchema, state.lesson, "lesson to validate");
+    const verdict = parseWith(VerdictSchema, state.verdict, "verdict to review");
+    const evidence = summarizeEvidence(verdict);
+    let problem: string | undefined;
+    // Each pass asks again; an unusable answer is explained in the next request.
+    for (;;) {
+      const request: LessonReviewRequest = {
+        type: "lessonloop.lesson_review",
+        lesson,
+        verdict,
+        evidence,
+        resumeWith: RESUME_HELP,
+        ...(problem === undefined ? {} : { problem }),
+      };
+      const answer: unknown = interrupt(request);
+      const parsed = LessonReviewDecisionSchema.safeParse(answer);
+      if (!parsed.success) {
+        problem = `The answer ${clip(JSON.stringify(answer) ?? String(answer), 200)} is not a review decision. ${RESUME_HELP}`;
+        continue;
+      }
+      const review = parsed.data;
+      const note = review.note === undefined || review.note === "" ? "" : ` ("${clip(review.note, 500)}")`;
+      if (review.decision === "edit") {
+        const edited = applyEdit(lesson, review.lesson);
+        if ("problem" in edited) {
+          problem = edited.problem;
+          continue;
+        }
+        return {
+          lesson: edited.lesson,
+          review: { decision: "edit", original: lesson, ...(review.note === undefined ? {} : { note: review.note }) },
+        };
+      }
+      const decision = review.decision === "approve" ? "approved" : "rejected";
+      const reviewed = parseWith(
+        VerdictSchema,
+        {
+          ...verdict,
+          decision,
+          reason: clip(
+            `${review.decision === "approve" ? "Approved" : "Rejected"} by a human reviewer${note}. ` +
+              `The ensemble had ${verdict.decision} the lesson: ${verdict.reason}`,
+          ),
+          decidedAt: clock.now().toISOString(),
+        },
+        "reviewed verdict",
+      );
+      return { verdict: reviewed, review: { decision: review.decision, ...(review.note === undefined ? {} : { note: review.note }) } };
+    }
+  }
+
+  function routeAfterReview(state: ValidatorEnsembleState): "replay_and_vote" | typeof END {
+    return state.review?.decision === "edit" ? "replay_and_vote" : END;
+  }
+
+  const graph = new StateGraph(ValidatorEnsembleAnnotation, {
+    input: ValidatorEnsembleInputAnnotation,
+    output: ValidatorEnsembleOutputAnnotation,
+  })
+    .addNode("receive_lesson", receiveLesson)
+    .addNode("replay_and_vote", replayAndVote)
+    .addNode("tally_votes", tallyVotes)
+    .addNode("human_review", humanReview)
+    .addEdge(START, "receive_lesson")
+    .addEdge("receive_lesson", "replay_and_vote")
+    .addEdge("replay_and_vote", "tally_votes")
+    .addConditionalEdges("tally_votes", routeAfterTally, ["human_review", END])
+    .addConditionalEdges("human_review", routeAfterReview, ["replay_and_vote", END]);
+  return graph.compile({ ...(checkpointer === undefined ? {} : { checkpointer }), name });
+}
+
+/** The compiled ensemble subgraph. */
+export type ValidatorEnsemble = ReturnType<typeof createValidatorEnsemble>;

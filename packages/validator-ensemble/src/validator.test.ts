@@ -1,0 +1,75 @@
+import { EdgeCaseSchema, type CaseEvidence } from "@lessonloop/core";
+import { describe, expect, it } from "vitest";
+import { answerCheck, edgeCase } from "./tests/fixtures.js";
+import { decideVote, type ReplayedCase, type VoteRules } from "./validator.js";
+
+const strict: VoteRules = { allowRegressions: false, minRunShare: 0.5 };
+const lenient: VoteRules = { allowRegressions: true, minRunShare: 0.5 };
+
+function replayed(id: string, kind: "regression" | "must_pass", passedWithout: boolean | null, passedWith: boolean | null): ReplayedCase {
+  const evidence: CaseEvidence = { caseId: id, passedWithout, passedWith };
+  return { edgeCase: EdgeCaseSchema.parse(edgeCase(id, `task ${id}`, answerCheck(["ok"]), kind)), evidence };
+}
+
+describe("decideVote (the rules of a vote)", () => {
+  it("abstains with no cases", () => {
+    const vote = decideVote([], strict);
+    expect(vote.decision).toBe("abstain");
+    expect(vote.reason).toContain("No edge cases to replay");
+  });
+
+  it("approves a lesson that fixes a must_pass case and breaks none", () => {
+    const vote = decideVote([replayed("must-1", "must_pass", false, true), replayed("reg-1", "regression", true, true)], strict);
+    expect(vote).toEqual({
+      decision: "approve",
+      reason: "Fixes 1 must_pass case (must-1) and breaks none; 2 cases replayed both ways.",
+      fixes: ["must-1"],
+      breaks: [],
+    });
+  });
+
+  it("rejects any break, even when it fixes a must_pass case and some replays could not run", () => {
+    const vote = decideVote(
+      [
+        replayed("must-1", "must_pass", false, true),
+        replayed("reg-1", "regression", true, false),
+        replayed("reg-2", "regression", null, null),
+        replayed("reg-3", "regression", null, true),
+      ],
+      strict,
+    );
+    expect(vote.decision).toBe("reject");
+    expect(vote.breaks).toEqual(["reg-1"]);
+    expect(vote.reason).toBe("Breaks 1 previously passing case: reg-1 passed without the lesson and failed with it. It fixes 1 case (must-1).");
+  });
+
+  it("abstains when too few cases ran both ways", () => {
+    const vote = decideVote(
+      [replayed("must-1", "must_pass", false, true), replayed("reg-1", "regression", null, true), replayed("reg-2", "regression", true, null)],
+      strict,
+    );
+    expect(vote.decision).toBe("abstain");
+    expect(vote.reason).toContain("1 of 3 replayed both ways, 2 needed");
+  });
+
+  it("rejects a lesson that fixes nothing that needs fixing", () => {
+    const redundant = decideVote([replayed("must-1", "must_pass", true, true), replayed("reg-1", "regression", true, true)], strict);
+    expect(redundant.decision).toBe("reject");
+    expect(redundant.reason).toContain("Fixes no must_pass case");
+    const regressionOnly = decideVote([replayed("reg-1", "regression", false, true)], strict);
+    expect(regressionOnly.decision).toBe("reject");
+    expect(regressionOnly.reason).toContain("it fixes reg-1, none of them must_pass");
+  });
+
+  it("with regressions allowed, approves a net gain that fixes a must_pass case, and rejects the rest", () => {
+    const gain = decideVote(
+      [replayed("must-1", "must_pass", false, true), replayed("must-2", "must_pass", false, true), replayed("reg-1", "regression", true, false)],
+      lenient,
+    );
+    expect(gain.decision).toBe("approve");
+    expect(gain.breaks).toEqual(["reg-1"]);
+    const even = decideVote([replayed("must-1", "must_pass", false, true), replayed("reg-1", "regression", true, false)], lenient);
+    expect(even.decision).toBe("reject");
+    expect(even.reason).toContain("no net gain");
+  });
+});

@@ -1,0 +1,308 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import {
+  LessonloopError,
+  VoteSchema,
+  parseWith,
+  type CaseEvidence,
+  type Clock,
+  type EdgeCase,
+  type Lesson,
+  type Vote,
+} from "@lessonloop/core";
+import type PQueue from "p-queue";
+import { describeDecision, AgentDecisionSchema } from "./agent-decision.js";
+import { ReplayOutcomeSchema, type ReplayRunner } from "./replay-runner.js";
+
+/**
+ * One peer validator: a model, a prompt or a crew member, with an id. It
+ * replays edge cases with and without the lesson (through the ensemble's
+ * `ReplayRunner`) and votes on what it saw — never on what others voted.
+ */
+export interface Validator {
+  /** Unique within the ensemble. A validator whose id is the lesson's proposer never votes on it. */
+  id: string;
+  /** The model the role-play runner asks to play the agent (and to judge rubrics). A sandbox runner may ignore it. */
+  model?: BaseChatModel;
+  /** This validator's own instructions for the role-play (e.g. a persona or a house style); replaces the runner's default. */
+  prompt?: string;
+  /** Static weight of its vote under the `weighted` policy, multiplied by its track record. Default 1. */
+  weight?: number;
+}
+
+/** The rules a validator votes by. */
+export interface VoteRules {
+  /**
+   * Whether breaking a previously passing case is allowed (the policy's
+   * `allowRegressions`). When false, any break is a rejection. When true, a
+   * validator approves when it fixes a must_pass case and fixes more cases than it breaks.
+   */
+  allowRegressions: boolean;
+  /**
+   * Share of the cases that must have run both ways (with and without the
+   * lesson) for a decisive vote; below it the validator abstains. In (0, 1].
+   */
+  minRunShare: number;
+}
+
+/** One case a validator replayed, with what it showed. */
+export interface ReplayedCase {
+  edgeCase: EdgeCase;
+  evidence: CaseEvidence;
+}
+
+/** A validator's decision, before it is stamped into a `Vote`. */
+export interface VoteDecision {
+  decision: Vote["decision"];
+  reason: string;
+  /** Cases that failed without the lesson and passed with it. */
+  fixes: string[];
+  /** Cases that passed without the lesson and failed with it. */
+  breaks: string[];
+}
+
+function list(ids: readonly string[], max = 10): string {
+  const shown = ids.slice(0, max).join(", ");
+  return ids.length > max ? `${shown}, … (${ids.length - max} more)` : shown;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+/**
+ * The rules of a vote, applied to the replays of one validator. For each case:
+ * a **fix** failed without the lesson and passed with it; a **break** passed
+ * without and failed with it; a case **ran** when both replays gave a result.
+ *
+ * 1. No cases at all → **abstain** (nothing to judge by).
+ * 2. Any break (and regressions not allowed) → **reject**, even if some other
+ *    replays could not run: a break is decisive.
+ * 3. Fewer than `minRunShare` of the cases ran → **abstain** (errors, timeouts,
+ *    checks the runner cannot decide).
+ * 4. Fixes at least one `must_pass` case (and, with regressions allowed, fixes
+ *    more cases than it breaks) → **approve**.
+ * 5. Otherwise → **reject**: the lesson fixes nothing that needs fixing (or,
+ *    with regressions allowed, breaks as much as it fixes).
+ */
+export function decideVote(cases: readonly ReplayedCase[], rules: VoteRules): VoteDecision {
+  const fixes: string[] = [];
+  const breaks: string[] = [];
+  const mustPassFixes: string[] = [];
+  let ran = 0;
+  for (const { edgeCase, evidence } of cases) {
+    const { passedWithout, passedWith } = evidence;
+    if (passedWithout === null || passedWith === null) continue;
+    ran += 1;
+    if (!passedWithout && passedWith) {
+      fixes.push(edgeCase.id);
+      if (edgeCase.kind === "must_pass") mustPassFixes.push(edgeCase.id);
+    }
+    if (passedWithout && !passedWith) breaks.push(edgeCase.id);
+  }
+  const verdict = (decision: Vote["decision"], reason: string): VoteDecision => ({ decision, reason, fixes, breaks });
+
+  if (cases.length === 0) {
+    return verdict("abstain", "No edge cases to replay: none is stored within the lesson's scope and no motivating case was given.");
+  }
+  if (breaks.length > 0 && !rules.allowRegressions) {
+    const fixed = fixes.length > 0 ? ` It fixes ${plural(fixes.length, "case")} (${list(fixes)}).` : "";
+    return verdict(
+      "reject",
+      `Breaks ${plural(breaks.length, "previously passing case")}: ${list(breaks)} passed without the lesson and failed with it.${fixed}`,
+    );
+  }
+  const needed = Math.max(1, Math.ceil(rules.minRunShare * cases.length));
+  if (ran < needed) {
+    return verdict(
+      "abstain",
+      `Could not run enough cases: ${ran} of ${cases.length} replayed both ways, ${needed} needed; the others failed, timed out or could not be checked.`,
+    );
+  }
+  const ranText = `${plural(ran, "case")} replayed both ways`;
+  if (rules.allowRegressions && breaks.length > 0) {
+    if (mustPassFixes.length > 0 && fixes.length > breaks.length) {
+      return verdict(
+        "approve",
+        `Fixes ${plural(fixes.length, "case")} (${list(fixes)}), must_pass ${list(mustPassFixes)}, and breaks ${breaks.length} (${list(breaks)}), which the policy allows; ${ranText}.`,
+      );
+    }
+    return verdict(
+      "reject",
+      `Breaks ${plural(breaks.length, "case")} (${list(breaks)}) and fixes ${fixes.length}${mustPassFixes.length === 0 ? ", no must_pass case among them" : ""}: no net gain; ${ranText}.`,
+    );
+  }
+  if (mustPassFixes.length > 0) {
+    return verdict("approve", `Fixes ${plural(mustPassFixes.length, "must_pass case")} (${list(mustPassFixes)}) and breaks none; ${ranText}.`);
+  }
+  const otherFixes = fixes.length > 0 ? ` (it fixes ${list(fixes)}, none of them must_pass)` : "";
+  return verdict("reject", `Fixes no must_pass case that failed without the lesson${otherFixes}; ${ranText}. A lesson must fix something that needs fixing.`);
+}
+
+/** Why a validator's remaining replays were cancelled. */
+class ValidatorGaveUp extends Error {
+  constructor(failures: number) {
+    super(`skipped: the validator gave up after ${failures} failed replays`);
+    this.name = "ValidatorGaveUp";
+  }
+}
+
+/** A replay's result for the evidence: pass, fail or `null` (could not run), with a short note. */
+interface ReplayResult {
+  passed: boolean | null;
+  note: string;
+}
+
+const NOTE_HALF = 990;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function describeOutput(output: unknown): string | undefined {
+  if (output === undefined) return undefined;
+  const decision = AgentDecisionSchema.safeParse(output);
+  if (decision.success) return describeDecision(decision.data);
+  if (typeof output === "string") return JSON.stringify(clip(output, 300));
+  try {
+    return clip(JSON.stringify(output), 300);
+  } catch {
+    return clip(String(output), 300);
+  }
+}
+
+/** What went wrong, in one line; timeouts say so. */
+export function describeFailure(error: unknown, timeoutMs?: number): string {
+  if (typeof error === "object" && error !== null && "name" in error && error.name === "TimeoutError") {
+    return timeoutMs === undefined ? "timed out" : `timed out after ${timeoutMs} ms`;
+  }
+  if (LessonloopError.isInstance(error)) return `${error.code}: ${error.message}`;
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
+
+export interface RunValidatorParams {
+  validator: Validator;
+  lesson: Lesson;
+  cases: readonly EdgeCase[];
+  runner: ReplayRunner;
+  /** The ensemble's queue: bounds concurrency and times out each call (aborting its signal). */
+  queue: PQueue;
+  /** The per-call timeout the queue applies, for the evidence notes. */
+  timeoutMs: number;
+  /** After this many failed replays (errors, timeouts) the validator's remaining replays are cancelled. */
+  maxFailures: number;
+  rules: VoteRules;
+  clock: Clock;
+  /** Cancels everything (the graph run was aborted); the error propagates. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Replays every case with and without the lesson for one validator and casts
+ * its vote. The validator is given the lesson and the cases only. A failing or
+ * hanging replay becomes `null` evidence; the validator then votes by
+ * {@link decideVote}, so it abstains when too little could run.
+ */
+export async function runValidator({
+  validator,
+  lesson,
+  cases,
+  runner,
+  queue,
+  timeoutMs,
+  maxFailures,
+  rules,
+  clock,
+  signal,
+}: RunValidatorParams): Promise<Vote> {
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  let failures = 0;
+
+  const fail = (error: unknown): ReplayResult => {
+    if (signal?.aborted) throw signal.reason;
+    if (!controller.signal.aborted) {
+      failures += 1;
+      if (failures >= maxFailures) controller.abort(new ValidatorGaveUp(failures));
+    }
+    return { passed: null, note: describeFailure(error, timeoutMs) };
+  };
+
+  const replay = async (edgeCase: EdgeCase, withLesson: boolean): Promise<ReplayResult> => {
+    let raw: unknown;
+    try {
+      raw = await queue.add(
+        ({ signal: callSignal }) =>
+          runner.replay({
+            edgeCase,
+            lesson: withLesson ? lesson : undefined,
+            validator,
+            signal: callSignal ?? controller.signal,
+          }),
+        { signal: controller.signal },
+      );
+    } catch (error) {
+      return fail(error);
+    }
+    const outcome = ReplayOutcomeSchema.safeParse(raw);
+    if (!outcome.success) {
+      return fail(new LessonloopError("invalid_input", "The replay runner returned a malformed outcome (expected { passed: boolean | null, output?, note? }).", { cause: outcome.error }));
+    }
+    const { passed, output, note } = outcome.data;
+    const parts = [passed === null ? "could not be checked" : passed ? "passed" : "failed"];
+    const shown = describeOutput(output);
+    if (shown !== undefined) parts.push(shown);
+    if (note !== undefined && note !== "") parts.push(note);
+    return { passed, note: parts.join(" — ") };
+  };
+
+  try {
+    const replayed = await Promise.all(
+      cases.map(async (edgeCase): Promise<ReplayedCase> => {
+        const [without, withIt] = await Promise.all([replay(edgeCase, false), replay(edgeCase, true)]);
+        const note = `without: ${clip(without.note, NOTE_HALF)} | with: ${clip(withIt.note, NOTE_HALF)}`;
+        return {
+          edgeCase,
+          evidence: { caseId: edgeCase.id, passedWithout: without.passed, passedWith: withIt.passed, note },
+        };
+      }),
+    );
+    const { decision, reason } = decideVote(replayed, rules);
+    return castVote({ validator, lesson, decision, reason, evidence: replayed.map((entry) => entry.evidence), clock });
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Stamps and parses a vote. */
+export function castVote({
+  validator,
+  lesson,
+  decision,
+  reason,
+  evidence = [],
+  clock,
+}: {
+  validator: Validator;
+  lesson: Lesson;
+  decision: Vote["decision"];
+  reason: string;
+  evidence?: CaseEvidence[];
+  clock: Clock;
+}): Vote {
+  const model = validator.model?.getName();
+  return parseWith(
+    VoteSchema,
+    {
+      validator: validator.id,
+      lessonId: lesson.id,
+      decision,
+      reason: clip(reason, 4_000),
+      evidence,
+      ...(model === undefined ? {} : { model: clip(model, 200) }),
+      castAt: clock.now().toISOString(),
+    },
+    `vote of validator "${validator.id}"`,
+  );
+}
