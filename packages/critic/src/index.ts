@@ -1,7 +1,25 @@
 /**
- * @lessonloop/critic — a LangGraph node that judges whether an episode carries a learning signal: deterministic signals (tool errors, user feedback, evaluators) first, an LLM judge only where nothing deterministic decides.
- *
- * Not implemented yet: this package exports nothing until its node is built.
- * See README.md.
+ * @lessonloop/critic — a LangGraph node that judges whether an episode carries
+ * a learning signal: deterministic signals (environment outcome, user feedback,
+ * tool errors, your evaluator) first, an LLM judge only where nothing
+ * deterministic decides.
  */
-export {};
+export { createCritic } from "./critic.js";
+export type { CriticParams, CriticNode, CriticInput, Evaluator } from "./critic.js";
+export { CriticStateAnnotation, UserFeedbackSchema, EvaluatorResultSchema } from "./critic-state.js";
+export type { CriticState, UserFeedback, UserFeedbackInput, EvaluatorResult, EvaluatorVerdict } from "./critic-state.js";
+export {
+  JudgementSchema,
+  JudgementStatusSchema,
+  FailureSchema,
+  RecoverySchema,
+  ToolCallRefSchema,
+  judgementOutcome,
+} from "./judgement.js";
+export type { Judgement, JudgementInput, JudgementStatus, Failure, Recovery, ToolCallRef } from "./judgement.js";
+export { JudgeAnswerSchema, DEFAULT_JUDGE_PROMPT } from "./llm-judge.js";
+export type { JudgeAnswer } from "./llm-judge.js";
+export { renderTrajectory, markUntrusted, UNTRUSTED_TAG } from "./trajectory-text.js";
+export type { RenderTrajectoryOptions } from "./trajectory-text.js";
+export { callStructured } from "./structured-call.js";
+export type { StructuredCall, StructuredResult } from "./structured-call.js";

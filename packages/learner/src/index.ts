@@ -1,7 +1,24 @@
 /**
- * @lessonloop/learner — a LangGraph node that turns a signalled episode into at most a few candidate lessons, deduplicated against memory, and turns episodes into edge cases.
- *
- * Not implemented yet: this package exports nothing until its node is built.
- * See README.md.
+ * @lessonloop/learner — a LangGraph node that turns a judged episode into at
+ * most a few candidate lessons, reinforces or supersedes near-duplicates of
+ * live lessons instead of adding paraphrases, and turns the episode into an
+ * edge case.
  */
-export {};
+export { createLearner, DEFAULT_DUPLICATE_THRESHOLD, CANDIDATE_OVERLAP_THRESHOLD } from "./learner.js";
+export type { LearnerParams, LearnerNode, LearnerInput, LearnerUpdate, LessonComparator } from "./learner.js";
+export { LearnerStateAnnotation } from "./learner-state.js";
+export type { LearnerState, Reinforcement, LearnerWarning } from "./learner-state.js";
+export {
+  LearnerAnswerSchema,
+  ProposedLessonSchema,
+  AppliesToSchema,
+  LessonRelationSchema,
+  LessonComparisonSchema,
+  DEFAULT_LEARNER_PROMPT,
+  DEFAULT_COMPARE_PROMPT,
+  MAX_PROPOSED_LESSONS,
+} from "./learner-prompt.js";
+export type { LearnerAnswer, ProposedLesson, AppliesTo, LessonRelation } from "./learner-prompt.js";
+export { lessonScope } from "./lesson-scope.js";
+export { defaultToEdgeCase, keyFacts } from "./edge-case-derivation.js";
+export type { ToEdgeCase, EdgeCaseDraft } from "./edge-case-derivation.js";

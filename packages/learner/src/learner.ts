@@ -1,0 +1,308 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { JudgementSchema, callStructured, type Judgement, type JudgementInput, type RenderTrajectoryOptions } from "@lessonloop/critic";
+import {
+  EdgeCaseSchema,
+  EpisodeSchema,
+  LESSON_LIMITS,
+  LessonSchema,
+  LessonloopError,
+  cosineSimilarity,
+  lessonSearchText,
+  parseWith,
+  randomId,
+  scopeContains,
+  systemClock,
+  type Clock,
+  type EdgeCase,
+  type Embedder,
+  type Episode,
+  type EpisodeInput,
+  type IdGenerator,
+  type Lesson,
+  type LessonMemory,
+  type Scope,
+} from "@lessonloop/core";
+import { z } from "zod";
+import { defaultToEdgeCase, type ToEdgeCase } from "./edge-case-derivation.js";
+import {
+  DEFAULT_COMPARE_PROMPT,
+  DEFAULT_LEARNER_PROMPT,
+  LearnerAnswerSchema,
+  LessonComparisonSchema,
+  MAX_PROPOSED_LESSONS,
+  compareMessages,
+  learnerMessages,
+  type LessonRelation,
+  type ProposedLesson,
+} from "./learner-prompt.js";
+import type { LearnerWarning, Reinforcement } from "./learner-state.js";
+import { lessonScope } from "./lesson-scope.js";
+import { wordOverlap } from "./text-similarity.js";
+
+/**
+ * Default `duplicateThreshold`, for the lexical embedder: paraphrases of a
+ * lesson score 0.45–0.69 against it, lessons of the same domain that say
+ * something else 0.11–0.31, unrelated ones at most 0.22 (see
+ * `bench/duplicate-threshold.ts`).
+ */
+export const DEFAULT_DUPLICATE_THRESHOLD = 0.4;
+
+/**
+ * Without an `embedder`, two candidates of one answer are duplicates when they
+ * share this much of their content words (Dice): paraphrases reach 0.33–0.8,
+ * other lessons of the same domain at most 0.38, so only clear repeats are dropped.
+ */
+export const CANDIDATE_OVERLAP_THRESHOLD = 0.6;
+
+/** The state the learner reads. */
+export interface LearnerInput {
+  episode?: EpisodeInput | undefined;
+  judgement?: JudgementInput | undefined;
+}
+
+/** What the learner writes (see `LearnerStateAnnotation`). */
+export interface LearnerUpdate {
+  candidates: Lesson[];
+  reinforcements: Reinforcement[];
+  edgeCases: EdgeCase[];
+  learnerWarnings: LearnerWarning[];
+}
+
+/** A LangGraph node: reads `episode` and `judgement`; writes `candidates`, `reinforcements`, `edgeCases`, `learnerWarnings`. */
+export type LearnerNode = (state: LearnerInput, config?: LangGraphRunnableConfig) => Promise<LearnerUpdate>;
+
+/** Decides whether a candidate says the same as a live lesson it nearly duplicates. */
+export type LessonComparator = (candidate: Pick<Lesson, "trigger" | "guidance">, existing: Lesson) => Promise<LessonRelation>;
+
+export interface LearnerParams {
+  /** The model that proposes lessons (with `withStructuredOutput`) and, by default, compares near-duplicates. */
+  model: BaseChatModel;
+  /** The shared memory candidates are checked against, e.g. `ChromaLessonMemory`. */
+  memory: LessonMemory;
+  /** The agent (or crew member) proposing: recorded in each lesson's provenance. */
+  agentName: string;
+  /** The model name recorded in provenance. Default: the name the model reports (e.g. `gpt-4o-mini`), else its type. */
+  modelName?: string;
+  /** At most this many candidate lessons an episode. Default 3 (at most 10). */
+  maxLessons?: number;
+  /**
+   * A live lesson whose memory score against a candidate (cosine of trigger +
+   * guidance) is at least this is a near-duplicate: the candidate reinforces or
+   * supersedes it instead of becoming a new lesson. Default
+   * {@link DEFAULT_DUPLICATE_THRESHOLD} (0.4), measured for the lexical
+   * embedder; re-measure for a neural embedder, whose unrelated texts score higher.
+   */
+  duplicateThreshold?: number;
+  /**
+   * The embedder your memory uses, to compare the candidates of one answer with
+   * each other at `duplicateThreshold`. Without it they are compared by shared
+   * words ({@link CANDIDATE_OVERLAP_THRESHOLD}).
+   */
+  embedder?: Embedder;
+  /**
+   * Whether a candidate says the `same` as a near-duplicate live lesson
+   * (→ reinforcement), `refines` it (→ a new lesson that supersedes it) or is
+   * `different` (→ a new lesson). Default: asks `model`; if its answer is
+   * malformed twice, `same` (memory unchanged) with a warning.
+   */
+  compare?: LessonComparator;
+  /** Turns the episode into an edge case. Default {@link defaultToEdgeCase}. */
+  toEdgeCase?: ToEdgeCase;
+  /** The learner model's instructions; `{maxLessons}` is filled in. Default {@link DEFAULT_LEARNER_PROMPT}. */
+  prompt?: string;
+  /** Instructions for the default `compare`. Default {@link DEFAULT_COMPARE_PROMPT}. */
+  comparePrompt?: string;
+  /** How much of the trajectory the model sees. Defaults: 1,000 characters a step, 12,000 in all. */
+  trajectory?: RenderTrajectoryOptions;
+  /** Ids of new lessons and edge cases. Default random UUIDs. */
+  ids?: IdGenerator;
+  /** Stamps `createdAt` and `proposedAt`. Default the system clock. */
+  clock?: Clock;
+  /** Told about every warning also written to `learnerWarnings`. Default: one line on the console. */
+  onWarning?: (warning: LearnerWarning) => void;
+}
+
+const NumbersSchema = z.object({
+  agentName: z.string().trim().min(1, "must not be empty").max(200),
+  maxLessons: z.number().int().min(1).max(MAX_PROPOSED_LESSONS),
+  duplicateThreshold: z.number().min(-1).max(1),
+});
+
+function logWarning(warning: LearnerWarning): void {
+  console.warn(`[lessonloop] learner (${warning.kind}, episode ${warning.episodeId}): ${warning.message}`);
+}
+
+/** The name a LangChain chat model reports for tracing (`ls_model_name`), else its runnable name. */
+function reportedModelName(model: BaseChatModel): string {
+  const name = model.getLsParams({}).ls_model_name;
+  return (typeof name === "string" && name.trim() !== "" ? name.trim() : model.getName()).slice(0, 200);
+}
+
+/** The last `limit` distinct ids, oldest first. */
+function mergeEvidence(earlier: readonly string[], episodeId: string): string[] {
+  const merged = [...new Set([...earlier.filter((id) => id !== episodeId), episodeId])];
+  return merged.slice(-LESSON_LIMITS.evidence);
+}
+
+/**
+ * Creates the learner node. From a judged episode worth learning from it asks
+ * `model` for at most `maxLessons` lessons (structured output; a malformed
+ * answer is retried once, then it proposes none and warns), scopes each within
+ * the run's tenant, and checks each against `memory`:
+ *
+ * - a near-duplicate of a live lesson that says the **same** becomes a
+ *   reinforcement of it, not a new lesson;
+ * - one that **refines** it becomes a new lesson that supersedes it (evidence
+ *   merged) — when its scope covers the old lesson's; a narrower refinement
+ *   (e.g. one user's exception to a tenant rule) is added without superseding;
+ * - repeats among the candidates themselves are dropped.
+ *
+ * Every judged episode (worth learning or not) also becomes an edge case
+ * through `toEdgeCase`. Memory errors propagate (typed); nothing is half-proposed.
+ */
+export function createLearner({
+  model,
+  memory,
+  agentName,
+  modelName,
+  maxLessons = 3,
+  duplicateThreshold = DEFAULT_DUPLICATE_THRESHOLD,
+  embedder,
+  compare,
+  toEdgeCase = defaultToEdgeCase,
+  prompt = DEFAULT_LEARNER_PROMPT,
+  comparePrompt = DEFAULT_COMPARE_PROMPT,
+  trajectory = {},
+  ids = randomId,
+  clock = systemClock,
+  onWarning = logWarning,
+}: LearnerParams): LearnerNode {
+  parseWith(NumbersSchema, { agentName, maxLessons, duplicateThreshold }, "learner params");
+  const provenanceModel = modelName ?? reportedModelName(model);
+
+  function deriveEdgeCase(episode: Episode, judgement: Judgement, now: string): EdgeCase[] {
+    if (episode.input.trim() === "") return [];
+    const draft = toEdgeCase(episode, judgement);
+    if (draft === undefined) return [];
+    const edgeCase = {
+      id: ids(),
+      input: episode.input,
+      check: draft.check,
+      kind: draft.kind,
+      originEpisode: episode.id,
+      scope: episode.scope,
+      tags: draft.tags ?? [`from:${judgement.status}`, `signal:${judgement.signal.source}`],
+      createdAt: now,
+    };
+    return [parseWith(EdgeCaseSchema, edgeCase, "edge case from toEdgeCase")];
+  }
+
+  /** Drops candidates that repeat an earlier one of the same answer. */
+  async function distinct(proposals: ProposedLesson[]): Promise<ProposedLesson[]> {
+    const texts = proposals.map(lessonSearchText);
+    const vectors = embedder === undefined ? undefined : await embedder.embedDocuments(texts);
+    const kept: number[] = [];
+    proposals.forEach((_proposal, index) => {
+      const repeats = kept.some((earlier) =>
+        vectors === undefined
+          ? wordOverlap(texts[earlier] as string, texts[index] as string) >= CANDIDATE_OVERLAP_THRESHOLD
+          : cosineSimilarity(vectors[earlier] as number[], vectors[index] as number[]) >= duplicateThreshold,
+      );
+      if (!repeats) kept.push(index);
+    });
+    return kept.map((index) => proposals[index] as ProposedLesson);
+  }
+
+  return async function learner(state, config) {
+    const episode = parseWith(EpisodeSchema, state.episode, "episode in state");
+    const judgement = parseWith(JudgementSchema, state.judgement, "judgement in state");
+    if (judgement.episodeId !== episode.id) {
+      const message = `is "${judgement.episodeId}" but the state's episode is "${episode.id}"; run the critic on this episode first`;
+      throw new LessonloopError("invalid_input", `Invalid learner state — judgement.episodeId: ${message}.`, {
+        details: { issues: [{ path: "judgement.episodeId", message }] },
+      });
+    }
+    const now = clock.now().toISOString();
+    const warnings: LearnerWarning[] = [];
+    const warn = (warning: LearnerWarning) => {
+      warnings.push(warning);
+      onWarning(warning);
+    };
+    const edgeCases = deriveEdgeCase(episode, judgement, now);
+    const nothing = { candidates: [], reinforcements: [], edgeCases, learnerWarnings: warnings };
+    if (!judgement.worthLearning.learn) return nothing;
+
+    const answer = await callStructured({
+      model,
+      schema: LearnerAnswerSchema,
+      name: "propose_lessons",
+      messages: learnerMessages(episode, judgement, { prompt, maxLessons, trajectory }),
+      config,
+    });
+    if (!answer.ok) {
+      warn({ kind: "proposal_failed", reason: answer.reason, episodeId: episode.id, message: answer.message, attempts: answer.attempts });
+      return nothing;
+    }
+
+    const relationTo: LessonComparator =
+      compare ??
+      (async (candidate, existing) => {
+        const result = await callStructured({
+          model,
+          schema: LessonComparisonSchema,
+          name: "compare_lessons",
+          messages: compareMessages(candidate, existing, comparePrompt),
+          config,
+        });
+        if (result.ok) return result.value.relation;
+        warn({ kind: "comparison_failed", reason: result.reason, episodeId: episode.id, message: `${result.message} (lesson "${existing.id}")`, attempts: result.attempts });
+        return "same";
+      });
+
+    const candidates: Lesson[] = [];
+    const reinforcements: Reinforcement[] = [];
+    const touched = new Set<string>();
+    const proposals = (await distinct(answer.value.lessons)).slice(0, maxLessons);
+    for (const proposal of proposals) {
+      const scope: Scope = lessonScope(episode.scope, proposal.appliesTo, proposal.kind);
+      const hits = await memory.search({ query: lessonSearchText(proposal), scope, k: 3 });
+      let supersedes: Lesson | undefined;
+      let reinforced: Reinforcement | undefined;
+      for (const { lesson: existing, score } of hits) {
+        if (score < duplicateThreshold || existing.scope.tenant !== scope.tenant) continue;
+        const relation = await relationTo(proposal, existing);
+        if (relation === "different") continue;
+        if (relation === "same") reinforced = { lessonId: existing.id, episodeId: episode.id, score };
+        else supersedes = existing;
+        break;
+      }
+      if (reinforced !== undefined) {
+        // Two candidates confirming one lesson count once.
+        if (!touched.has(reinforced.lessonId)) reinforcements.push(reinforced);
+        touched.add(reinforced.lessonId);
+        continue;
+      }
+      if (supersedes !== undefined && touched.has(supersedes.id)) continue;
+      // Superseding retires the old lesson for its whole scope: only a lesson at least as wide may do that.
+      const replaces = supersedes !== undefined && scopeContains(scope, supersedes.scope) ? supersedes : undefined;
+      if (supersedes !== undefined) touched.add(supersedes.id);
+      const lesson = {
+        id: ids(),
+        trigger: proposal.trigger,
+        guidance: proposal.guidance,
+        rationale: proposal.rationale,
+        kind: proposal.kind,
+        scope,
+        evidence: replaces === undefined ? [episode.id] : mergeEvidence(replaces.evidence, episode.id),
+        provenance: { agent: agentName, model: provenanceModel, proposedAt: now },
+        status: "proposed",
+        supersedes: replaces === undefined ? [] : [replaces.id],
+        tags: [],
+        createdAt: now,
+      };
+      candidates.push(parseWith(LessonSchema, lesson, "proposed lesson"));
+    }
+    return { candidates, reinforcements, edgeCases, learnerWarnings: warnings };
+  };
+}
