@@ -67,8 +67,9 @@ class LessonCache {
     if (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value as string);
   }
 
-  clear(): void {
-    this.#entries.clear();
+  /** Forgets records of versions from `version` on: a commit that never finished may have cached them. */
+  evictAddedFrom(version: number): void {
+    for (const id of this.#entries.keys()) if (Number(id.slice(id.lastIndexOf("@") + 1)) >= version) this.#entries.delete(id);
   }
 }
 const snapshotId = (version: number) => `v${String(version).padStart(12, "0")}`;
@@ -126,7 +127,7 @@ class ChromaBackend implements LessonMemoryBackend {
   }
 
   async discardUncommitted(fromVersion: number): Promise<void> {
-    this.cache.clear();
+    this.cache.evictAddedFrom(fromVersion);
     await this.call("discard an unfinished commit", () => this.lessons.delete({ where: { addedIn: { $gte: fromVersion } } }));
   }
 
