@@ -22,10 +22,15 @@ import { callChroma, parseStoredDocument } from "./chroma-errors.js";
 import { connectChroma } from "./chroma-server.js";
 import { scopeAppliesWhere, scopeMetadata, scopeWithinWhere } from "./chroma-where.js";
 
-/** Nearest neighbours fetched per wanted result before filtering, and the bounds of that pool. */
-const CANDIDATES_PER_RESULT = 5;
+/** Bounds of the pool of nearest neighbours fetched before filtering. */
 const MIN_CANDIDATES = 50;
-const MAX_CANDIDATES = 800;
+const MAX_CANDIDATES = 1_600;
+/** Share of live candidates assumed to match a scope never searched before. */
+const INITIAL_MATCH_SHARE = 0.2;
+/** How many scopes' match shares to remember before starting over. */
+const MATCH_SHARE_SCOPES = 10_000;
+
+const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
 
 /** Chroma accepts at most 5461 records per write; stay well below. */
 const WRITE_BATCH = 2_000;
@@ -93,6 +98,8 @@ function visibleWhere({ lineage, retired }: Visibility): Where | undefined {
 /** Stores snapshots and lesson records in two Chroma collections. */
 class ChromaBackend implements LessonMemoryBackend {
   private readonly cache: LessonCache;
+  /** Per scope searched: the share of nearest candidates that matched it. */
+  private readonly matchShare = new Map<string, number>();
 
   constructor(
     private readonly lessons: Collection,
@@ -170,7 +177,10 @@ class ChromaBackend implements LessonMemoryBackend {
   async searchLessons({ vector, scope, visibility, k, kinds }: Parameters<LessonMemoryBackend["searchLessons"]>[0]): Promise<ScoredLesson[]> {
     if (visibility.lineage.length === 0) return [];
     const applies = (lesson: Lesson) => scopeApplies(lesson.scope, scope) && (kinds === undefined || kinds.includes(lesson.kind));
-    for (let candidates = Math.max(k * CANDIDATES_PER_RESULT, MIN_CANDIDATES); candidates <= MAX_CANDIDATES; candidates *= 4) {
+    // Sized from the share of candidates that matched this scope last time, so one query usually suffices.
+    const scopeKey = JSON.stringify([scope.tenant, scope.user, scope.agent, kinds]);
+    const share = this.matchShare.get(scopeKey) ?? INITIAL_MATCH_SHARE;
+    for (let candidates = clamp(Math.ceil((1.5 * k) / share), MIN_CANDIDATES, MAX_CANDIDATES); ; candidates = Math.min(candidates * 4, MAX_CANDIDATES)) {
       const result = await this.call("search lessons", () => this.lessons.query({ queryEmbeddings: [vector], nResults: candidates, include: ["distances"] }));
       const ids = result.ids[0] ?? [];
       const distances = result.distances[0] ?? [];
@@ -179,12 +189,18 @@ class ChromaBackend implements LessonMemoryBackend {
       const matches: ScoredLesson[] = [];
       for (const hit of live) {
         const lesson = lessons.get(hit.id);
-        if (lesson !== undefined && applies(lesson)) matches.push({ lesson: structuredClone(lesson), score: hit.score });
-        if (matches.length === k) return matches;
+        if (lesson !== undefined && applies(lesson)) matches.push({ lesson, score: hit.score });
       }
-      if (ids.length < candidates) return matches;
+      if (ids.length > 0) this.rememberMatchShare(scopeKey, Math.max(matches.length, 1) / ids.length);
+      if (matches.length >= k || ids.length < candidates) return matches.slice(0, k).map((match) => ({ ...match, lesson: structuredClone(match.lesson) }));
+      if (candidates === MAX_CANDIDATES) break;
     }
     return this.filteredSearch({ vector, scope, visibility, k, kinds });
+  }
+
+  private rememberMatchShare(scopeKey: string, share: number): void {
+    if (this.matchShare.size >= MATCH_SHARE_SCOPES) this.matchShare.clear();
+    this.matchShare.set(scopeKey, share);
   }
 
   /** The exact search with every condition in Chroma's filter: slower, never misses a sparse scope. */

@@ -1,7 +1,48 @@
 /**
  * lessonloop — the drop-in: createLearningLoop, withLearning and the lessonloop command-line tool.
  *
- * Not implemented yet: this package exports nothing until its node is built.
  * See README.md.
  */
-export {};
+// ── The drop-in: learning loop, withLearning, background learning ───────────
+export { createLearningLoop } from "./learning-loop.js";
+export type { LearningLoop, LearningLoopParams, BackgroundLearningParams, LoopRetrieverParams } from "./learning-loop.js";
+export { withLearning, RUN_MARKER_KEY, WITH_LEARNING_NODES } from "./with-learning.js";
+export type { WithLearningOptions, LearningTiming, RunMarker, WrappedState } from "./with-learning.js";
+export { createLearningGraph, LearningGraphAnnotation } from "./learning-graph.js";
+export type { LearningGraph, LearningGraphParams, LearningGraphState, ApprovalParams } from "./learning-graph.js";
+export type { LearningResult, LessonResult, LessonOutcome } from "./learning-result.js";
+export { createEpisodeRecorder, trajectoryFromMessages, messageText } from "./episode-recorder.js";
+export type { EpisodeRecorder, EpisodeRecorderParams, RecordedRun, TrajectoryOptions } from "./episode-recorder.js";
+export { LearningQueue } from "./learning-queue.js";
+export type { LearningQueueParams, LearningQueueStats, QueueFullPolicy, EnqueueOutcome } from "./learning-queue.js";
+export { createFileEpisodeJournal } from "./episode-journal.js";
+export type { EpisodeJournal, FileEpisodeJournalParams } from "./episode-journal.js";
+export { logLearningEvent } from "./learning-events.js";
+export type { LearningEvent, EpisodeSource, ShutdownReport } from "./learning-events.js";
+
+// ── Command-line tool and the stores it shares with the learning path ───────
+export { runCli, EXIT_CODES } from "./cli.js";
+export type { CliIo } from "./cli.js";
+export {
+  InMemoryPendingLessonStore,
+  ChromaPendingLessonStore,
+  PendingLessonSchema,
+  PendingLessonStatusSchema,
+  PendingLessonDecisionSchema,
+  ParkLessonRequestSchema,
+  PendingLessonDecisionRequestSchema,
+  PendingLessonListRequestSchema,
+} from "./pending-lesson-store.js";
+export type {
+  PendingLessonStore,
+  PendingLesson,
+  PendingLessonStatus,
+  PendingLessonDecision,
+  ParkLessonRequest,
+  PendingLessonDecisionRequest,
+  PendingLessonListRequest,
+  InMemoryPendingLessonStoreParams,
+  ChromaPendingLessonStoreParams,
+} from "./pending-lesson-store.js";
+export { InMemoryVerdictStore, ChromaVerdictStore } from "./verdict-store.js";
+export type { VerdictStore, ChromaVerdictStoreParams } from "./verdict-store.js";

@@ -1,0 +1,75 @@
+import { LessonloopError } from "@lessonloop/core";
+import { UsageError, helpText, parseCommandLine } from "./cli/command-line.js";
+
+/** Where the command-line tool reads its environment and writes its output. */
+export interface CliIo {
+  /** Results: tables and details, or JSON with `--json`. */
+  stdout: { write(chunk: string): unknown };
+  /** Errors (as `{ "error": { "code", "message" } }` with `--json`). */
+  stderr: { write(chunk: string): unknown };
+  /** Read for `CHROMA_URL` (the server, unless `--chroma-url` is given) and `USER` (the default author). */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Exit codes of `lessonloop`. */
+export const EXIT_CODES = {
+  /** The command did what was asked. */
+  ok: 0,
+  /** The operation failed: server down, unknown lesson id or version, a conflict, a corrupt store. */
+  failed: 1,
+  /** The command line is wrong: unknown command or option, a bad or missing argument. Nothing was touched. */
+  usage: 2,
+} as const;
+
+function printError(io: CliIo, json: boolean, code: string, message: string, hint?: string): void {
+  if (json) io.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
+  else io.stderr.write(`lessonloop: ${message}${hint === undefined ? "" : `\n${hint}`}\n`);
+}
+
+/** A bug, not a user error: reported with its stack so it can be filed. */
+function unexpected(io: CliIo, json: boolean, error: unknown): number {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  printError(io, json, "internal_error", `Unexpected error (please report it): ${detail}`);
+  return EXIT_CODES.failed;
+}
+
+/**
+ * Runs the `lessonloop` command line — `list`, `show`, `history`, `diff`,
+ * `rollback`, `pending`, `approve`, `reject` — on a memory in Chroma, and
+ * resolves to the exit code (see `EXIT_CODES`). Never throws and never reads
+ * `process`: the launcher (bin/lessonloop.js) passes argv, streams and env in.
+ *
+ * @param argv The arguments after the program name, e.g. `["list", "--json"]`.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  // Known before parsing, so even a bad command line can answer in JSON.
+  const json = argv.includes("--json");
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv, io.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) return unexpected(io, json, error);
+    const hint = error.command === undefined ? 'Run "lessonloop --help" for usage.' : `Run "lessonloop ${error.command} --help" for usage.`;
+    printError(io, json, "invalid_input", error.message, hint);
+    if (!json && error.command === undefined && argv.length === 0) io.stderr.write(`\n${helpText()}\n`);
+    return EXIT_CODES.usage;
+  }
+  if (parsed.kind === "help") {
+    io.stdout.write(`${parsed.text}\n`);
+    return EXIT_CODES.ok;
+  }
+
+  const { global, command } = parsed;
+  try {
+    // Loaded only to run a command: help and usage errors answer without loading Chroma's client or LangGraph.
+    const [{ connectMemory }, { runCommand }] = await Promise.all([import("./cli/memory-connection.js"), import("./cli/commands.js")]);
+    const connection = await connectMemory({ url: global.chromaUrl, name: global.memory });
+    const output = await runCommand(connection, command);
+    io.stdout.write(global.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.text}\n`);
+    return EXIT_CODES.ok;
+  } catch (error) {
+    if (!LessonloopError.isInstance(error)) return unexpected(io, global.json, error);
+    printError(io, global.json, error.code, error.message);
+    return EXIT_CODES.failed;
+  }
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { UsageError, helpText, parseCommandLine, type CommandLine } from "./command-line.js";
+
+const ENV = { CHROMA_URL: "http://127.0.0.1:8000", USER: "ana" };
+
+function run(argv: string[], env: Record<string, string | undefined> = ENV): Extract<CommandLine, { kind: "run" }> {
+  const parsed = parseCommandLine(argv, env);
+  if (parsed.kind !== "run") throw new Error(`expected a command, got help`);
+  return parsed;
+}
+
+function usageError(argv: string[], env: Record<string, string | undefined> = ENV): UsageError {
+  try {
+    parseCommandLine(argv, env);
+  } catch (error) {
+    if (error instanceof UsageError) return error;
+    throw error;
+  }
+  throw new Error(`expected a usage error for ${argv.join(" ")}`);
+}
+
+describe("parseCommandLine", () => {
+  it("parses each command into a typed command with its defaults", () => {
+    expect(run(["list"])).toEqual({
+      kind: "run",
+      global: { chromaUrl: "http://127.0.0.1:8000", memory: "lessonloop", json: false },
+      command: { name: "list", status: "approved" },
+    });
+    expect(run(["list", "--tenant", "acme", "--agent", "billing", "--status", "all", "--version", "3", "--json"])).toMatchObject({
+      global: { json: true },
+      command: { name: "list", scope: { tenant: "acme", agent: "billing" }, status: "all", version: 3 },
+    });
+    expect(run(["show", "l-1", "--version", "0"]).command).toEqual({ name: "show", lessonId: "l-1", version: 0 });
+    expect(run(["history"]).command).toEqual({ name: "history", limit: 20 });
+    expect(run(["history", "--limit", "5", "--before", "9"]).command).toEqual({ name: "history", limit: 5, before: 9 });
+    expect(run(["diff", "1", "4"]).command).toEqual({ name: "diff", from: 1, to: 4 });
+    expect(run(["rollback", "2", "--reason", "broke refunds", "--expect-head", "5"]).command).toEqual({
+      name: "rollback",
+      version: 2,
+      reason: "broke refunds",
+      author: "ana",
+      expectHead: 5,
+    });
+    expect(run(["pending", "--tenant", "acme"]).command).toEqual({ name: "pending", scope: { tenant: "acme" } });
+    expect(run(["approve", "l-1", "--author", "bo", "--edge-cases", "my-cases"]).command).toEqual({
+      name: "approve",
+      lessonId: "l-1",
+      author: "bo",
+      edgeCases: "my-cases",
+    });
+    expect(run(["reject", "l-1", "--reason", "too broad"]).command).toEqual({ name: "reject", lessonId: "l-1", author: "ana", reason: "too broad" });
+  });
+
+  it("takes the server from --chroma-url before CHROMA_URL, and the author from USER", () => {
+    expect(run(["list", "--chroma-url", "https://chroma.example.com"]).global.chromaUrl).toBe("https://chroma.example.com");
+    expect(run(["list", "--memory", "support-bot"]).global.memory).toBe("support-bot");
+    expect(run(["reject", "l-1"], { CHROMA_URL: ENV.CHROMA_URL }).command).toMatchObject({ author: "lessonloop-cli" });
+    // `pnpm cli -- list` may pass the separator through.
+    expect(run(["--", "list"]).command.name).toBe("list");
+  });
+
+  it("answers help for the tool and for each command", () => {
+    for (const argv of [["--help"], ["help"], ["-h"]]) {
+      const parsed = parseCommandLine(argv, {});
+      expect(parsed).toEqual({ kind: "help", text: helpText() });
+    }
+    const help = parseCommandLine(["rollback", "--help"], {});
+    expect(help.kind).toBe("help");
+    expect(help.kind === "help" && help.text).toContain("Usage: lessonloop rollback <version> [options]");
+    expect(help.kind === "help" && help.text).toContain("--reason <text>");
+    expect(helpText()).toMatch(/Exit codes: 0 done, 1 .*, 2 bad command line/);
+  });
+
+  it("names the argument that is wrong and what a good value looks like", () => {
+    expect(usageError(["list", "--version", "abc"]).message).toBe('Invalid --version "abc": must be a version number (a whole number, 0 or more), e.g. 3.');
+    expect(usageError(["list", "--version", "-1"]).message).toMatch(/--version needs a value.*--version=<value>/);
+    expect(usageError(["list", "--status", "live"]).message).toMatch(/^Invalid --status "live": must be one of approved, pending, rejected, retired, all/);
+    expect(usageError(["list", "--user", "ana"]).message).toMatch(/--user "ana": needs --tenant too/);
+    expect(usageError(["list", "--tenant", "a b"]).message).toMatch(/--tenant "a b": may hold only/);
+    expect(usageError(["list", "--status", "pending", "--version", "2"]).message).toMatch(/--version "2": does not apply to pending lessons/);
+    expect(usageError(["show"]).message).toMatch(/^Missing <lesson-id> for "show"\. Usage: lessonloop show <lesson-id>/);
+    expect(usageError(["show", "bad id!"]).message).toMatch(/^Invalid <lesson-id> "bad id!": may hold only/);
+    expect(usageError(["diff", "1"]).message).toMatch(/Missing <to>/);
+    expect(usageError(["diff", "1", "x"]).message).toMatch(/Invalid <to> "x"/);
+    expect(usageError(["history", "--limit", "0"]).message).toMatch(/--limit "0": must be a whole number from 1 to 10000/);
+    expect(usageError(["rollback", "2"]).message).toBe("Missing --reason (--reason <text>).");
+    expect(usageError(["rollback", "2", "--reason", "  "]).message).toMatch(/--reason "  ": must not be empty/);
+    expect(usageError(["list", "extra"]).message).toMatch(/Unexpected argument "extra" for "list"/);
+    expect(usageError(["list", "--bogus"]).message).toMatch(/^Unknown option --bogus for "list"\. It takes: --tenant/);
+    expect(usageError(["list", "--json=yes"]).message).toMatch(/--json takes no value/);
+    expect(usageError(["list", "--memory", "x"]).message).toMatch(/--memory "x": must be at least 3 characters/);
+    expect(usageError(["frobnicate"]).message).toMatch(/^Unknown command "frobnicate"\. Commands: list, show/);
+    expect(usageError(["--json", "list"]).message).toMatch(/Options come after the command/);
+    expect(usageError([]).message).toMatch(/No command given/);
+  });
+
+  it("requires a Chroma server and checks its URL", () => {
+    expect(usageError(["list"], {}).message).toMatch(/No Chroma server given: pass --chroma-url .* or set CHROMA_URL/);
+    expect(usageError(["list"], { CHROMA_URL: "" }).message).toMatch(/No Chroma server given/);
+    expect(usageError(["list"], { CHROMA_URL: "localhost:8000" }).message).toMatch(/^Invalid CHROMA_URL "localhost:8000": must be an http\(s\) URL/);
+    expect(usageError(["list", "--chroma-url", "ftp://x"]).message).toMatch(/^Invalid --chroma-url "ftp:\/\/x"/);
+  });
+
+  it("points each error at the command's help", () => {
+    expect(usageError(["rollback", "2"]).command).toBe("rollback");
+    expect(usageError(["frobnicate"]).command).toBeUndefined();
+  });
+});

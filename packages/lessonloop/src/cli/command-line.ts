@@ -1,0 +1,428 @@
+import { parseArgs } from "node:util";
+import { IdSchema, ScopeSchema, VersionSchema, type Scope } from "@lessonloop/core";
+import { z } from "zod";
+import { MemoryNameSchema } from "../memory-name.js";
+
+/**
+ * The command line of `lessonloop`: which commands there are, their options,
+ * their help, and how argv becomes one typed, checked command. Every value is
+ * parsed with zod; anything wrong is a `UsageError` that names the argument.
+ */
+
+/** The command line is wrong: exit code 2, and the message says which argument and what to do. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    /** The command whose help to point at, when known. */
+    readonly command?: CommandName,
+  ) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export const COMMAND_NAMES = ["list", "show", "history", "diff", "rollback", "pending", "approve", "reject"] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+export const LIST_STATUSES = ["approved", "pending", "rejected", "retired", "all"] as const;
+export type ListStatus = (typeof LIST_STATUSES)[number];
+
+/** Options every command takes. */
+export interface GlobalOptions {
+  chromaUrl: string;
+  memory: string;
+  json: boolean;
+}
+
+export type Command =
+  | { name: "list"; scope?: Scope; status: ListStatus; version?: number }
+  | { name: "show"; lessonId: string; version?: number }
+  | { name: "history"; limit: number; before?: number }
+  | { name: "diff"; from: number; to: number }
+  | { name: "rollback"; version: number; reason: string; author: string; expectHead?: number }
+  | { name: "pending"; scope?: Scope }
+  | { name: "approve"; lessonId: string; reason?: string; author: string; edgeCases?: string }
+  | { name: "reject"; lessonId: string; reason?: string; author: string };
+
+export type CommandLine = { kind: "help"; text: string } | { kind: "run"; global: GlobalOptions; command: Command };
+
+type OptionSpec = { type: "string" | "boolean"; short?: string; value?: string; help: string };
+
+const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+  "chroma-url": { type: "string", value: "<url>", help: "Chroma server holding the memory (default: $CHROMA_URL)" },
+  memory: { type: "string", value: "<name>", help: 'Memory to work on (default: "lessonloop")' },
+  json: { type: "boolean", help: "Machine-readable output on stdout; errors as JSON on stderr" },
+  help: { type: "boolean", short: "h", help: "Show help" },
+};
+
+const SCOPE_OPTIONS: Record<string, OptionSpec> = {
+  tenant: { type: "string", value: "<tenant>", help: "Only lessons of this tenant" },
+  user: { type: "string", value: "<user>", help: "…and scoped to exactly this user (needs --tenant)" },
+  agent: { type: "string", value: "<agent>", help: "…and scoped to exactly this agent (needs --tenant)" },
+};
+
+const AUTHOR_OPTION: OptionSpec = { type: "string", value: "<name>", help: "Who does it, recorded in history (default: $USER)" };
+
+interface CommandSpec {
+  /** Positional arguments, in order, as `<name>`. */
+  positionals: readonly string[];
+  options: Record<string, OptionSpec>;
+  summary: string;
+  examples: readonly string[];
+}
+
+const COMMANDS: Record<CommandName, CommandSpec> = {
+  list: {
+    positionals: [],
+    options: {
+      ...SCOPE_OPTIONS,
+      status: { type: "string", value: "<status>", help: "approved (live, default) | pending | rejected | retired | all" },
+      version: { type: "string", value: "<version>", help: "Memory as it was at this version (approved, retired)" },
+    },
+    summary: "List lessons: live ones by default, or pending, rejected, retired.",
+    examples: ["lessonloop list", "lessonloop list --tenant acme --agent billing", "lessonloop list --status retired --version 4"],
+  },
+  show: {
+    positionals: ["lesson-id"],
+    options: { version: { type: "string", value: "<version>", help: "The lesson as live at this version" } },
+    summary: "Show one lesson with its evidence, provenance, merge and verdict (votes).",
+    examples: ["lessonloop show refund-timeout-retry", "lessonloop show refund-timeout-retry --version 2 --json"],
+  },
+  history: {
+    positionals: [],
+    options: {
+      limit: { type: "string", value: "<n>", help: "At most this many snapshots, newest first (default 20)" },
+      before: { type: "string", value: "<version>", help: "Only versions older than this one (paging)" },
+    },
+    summary: "Snapshot history of the memory, newest first.",
+    examples: ["lessonloop history --limit 5"],
+  },
+  diff: {
+    positionals: ["from", "to"],
+    options: {},
+    summary: "Lessons live at <to> but not at <from> (+), and the reverse (−).",
+    examples: ["lessonloop diff 2 5"],
+  },
+  rollback: {
+    positionals: ["version"],
+    options: {
+      reason: { type: "string", value: "<text>", help: "Why (required), recorded in history" },
+      author: AUTHOR_OPTION,
+      "expect-head": { type: "string", value: "<version>", help: "Refuse unless this is still the live version" },
+    },
+    summary: "Make an earlier version's lessons live again, as a new version.",
+    examples: ['lessonloop rollback 3 --reason "v4 broke refunds"'],
+  },
+  pending: {
+    positionals: [],
+    options: { ...SCOPE_OPTIONS },
+    summary: "Lessons waiting for a human's approval.",
+    examples: ["lessonloop pending", "lessonloop pending --tenant acme --json"],
+  },
+  approve: {
+    positionals: ["lesson-id"],
+    options: {
+      reason: { type: "string", value: "<text>", help: "Why, recorded in the merge snapshot" },
+      author: AUTHOR_OPTION,
+      "edge-cases": { type: "string", value: "<collection>", help: 'Edge-case collection for its cases (default: "<memory>-edge-cases")' },
+    },
+    summary: "Merge a pending lesson (and its edge cases) into memory as one new snapshot.",
+    examples: ['lessonloop approve refund-timeout-retry --reason "checked with support"'],
+  },
+  reject: {
+    positionals: ["lesson-id"],
+    options: { reason: { type: "string", value: "<text>", help: "Why, kept with the lesson" }, author: AUTHOR_OPTION },
+    summary: "Reject a pending lesson: memory is unchanged, the lesson is kept as rejected.",
+    examples: ['lessonloop reject refund-timeout-retry --reason "too broad"'],
+  },
+};
+
+function optionLines(options: Record<string, OptionSpec>): string[] {
+  const rows = Object.entries(options).map(([name, spec]) => {
+    const flag = `${spec.short === undefined ? "" : `-${spec.short}, `}--${name}${spec.value === undefined ? "" : ` ${spec.value}`}`;
+    return [flag, spec.help] as const;
+  });
+  const width = Math.max(...rows.map(([flag]) => flag.length));
+  return rows.map(([flag, help]) => `  ${flag.padEnd(width)}  ${help}`);
+}
+
+/** Help for one command, or for the whole tool. */
+export function helpText(command?: CommandName): string {
+  if (command === undefined) {
+    const width = Math.max(...COMMAND_NAMES.map((name) => name.length));
+    return [
+      "lessonloop — inspect and operate a lessonloop memory",
+      "",
+      "Usage: lessonloop <command> [arguments] [options]",
+      "",
+      "Commands:",
+      ...COMMAND_NAMES.map((name) => `  ${name.padEnd(width)}  ${COMMANDS[name].summary}`),
+      "",
+      "Options of every command:",
+      ...optionLines(GLOBAL_OPTIONS),
+      "",
+      'Run "lessonloop <command> --help" for a command\'s own options.',
+      "Exit codes: 0 done, 1 the operation failed (store, unknown id or version), 2 bad command line.",
+    ].join("\n");
+  }
+  const spec = COMMANDS[command];
+  const positionals = spec.positionals.map((name) => ` <${name}>`).join("");
+  const own = Object.keys(spec.options).length === 0 ? [] : ["", "Options:", ...optionLines(spec.options)];
+  return [
+    `lessonloop ${command} — ${spec.summary}`,
+    "",
+    `Usage: lessonloop ${command}${positionals} [options]`,
+    ...own,
+    "",
+    "Options of every command:",
+    ...optionLines(GLOBAL_OPTIONS),
+    "",
+    "Examples:",
+    ...spec.examples.map((example) => `  ${example}`),
+  ].join("\n");
+}
+
+// ── Value schemas: messages say what a good value looks like ─────────────────
+
+const versionArg = z
+  .string()
+  .regex(/^\d+$/, "must be a version number (a whole number, 0 or more), e.g. 3")
+  .transform(Number)
+  .pipe(VersionSchema);
+
+const countArg = (max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from 1 to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(1, `must be a whole number from 1 to ${max}`).max(max, `must be a whole number from 1 to ${max}`));
+
+const text = (what: string) => z.string().trim().min(1, `must not be empty: ${what}`).max(4_000, "must be at most 4000 characters");
+const authorArg = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
+
+const scopeFields = {
+  tenant: ScopeSchema.shape.tenant.optional(),
+  user: ScopeSchema.shape.tenant.optional(),
+  agent: ScopeSchema.shape.tenant.optional(),
+};
+
+function scopeOf(values: { tenant?: string | undefined; user?: string | undefined; agent?: string | undefined }): Scope | undefined {
+  if (values.tenant === undefined) return undefined;
+  return {
+    tenant: values.tenant,
+    ...(values.user === undefined ? {} : { user: values.user }),
+    ...(values.agent === undefined ? {} : { agent: values.agent }),
+  };
+}
+
+function scopeNeedsTenant(values: { tenant?: string | undefined; user?: string | undefined; agent?: string | undefined }, context: z.RefinementCtx): void {
+  for (const key of ["user", "agent"] as const) {
+    if (values[key] !== undefined && values.tenant === undefined) {
+      context.addIssue({ code: "custom", path: [key], message: "needs --tenant too: lessons are scoped within a tenant, e.g. --tenant acme" });
+    }
+  }
+}
+
+const lessonIdArg = IdSchema;
+
+/** One schema per command, over `{ ...options, ...positionals }` keyed by camelCase names. */
+const SCHEMAS = {
+  list: z
+    .object({
+      ...scopeFields,
+      status: z.enum(LIST_STATUSES, { error: `must be one of ${LIST_STATUSES.join(", ")}` }).default("approved"),
+      version: versionArg.optional(),
+    })
+    .superRefine((values, context) => {
+      scopeNeedsTenant(values, context);
+      if (values.version !== undefined && (values.status === "pending" || values.status === "rejected")) {
+        context.addIssue({
+          code: "custom",
+          path: ["version"],
+          message: `does not apply to ${values.status} lessons: they are not in memory yet. Drop --version, or use --status approved|retired|all`,
+        });
+      }
+    })
+    .transform(({ tenant, user, agent, status, version }): Command => {
+      const scope = scopeOf({ tenant, user, agent });
+      return { name: "list", status, ...(scope === undefined ? {} : { scope }), ...(version === undefined ? {} : { version }) };
+    }),
+  show: z
+    .object({ lessonId: lessonIdArg, version: versionArg.optional() })
+    .transform(({ lessonId, version }): Command => ({ name: "show", lessonId, ...(version === undefined ? {} : { version }) })),
+  history: z
+    .object({ limit: countArg(10_000).default(20), before: versionArg.optional() })
+    .transform(({ limit, before }): Command => ({ name: "history", limit, ...(before === undefined ? {} : { before }) })),
+  diff: z.object({ from: versionArg, to: versionArg }).transform(({ from, to }): Command => ({ name: "diff", from, to })),
+  rollback: z
+    .object({
+      version: versionArg,
+      reason: text('say why, e.g. --reason "v5 broke refunds"'),
+      author: authorArg,
+      expectHead: versionArg.optional(),
+    })
+    .transform(({ version, reason, author, expectHead }): Command => ({
+      name: "rollback",
+      version,
+      reason,
+      author,
+      ...(expectHead === undefined ? {} : { expectHead }),
+    })),
+  pending: z
+    .object(scopeFields)
+    .superRefine(scopeNeedsTenant)
+    .transform((values): Command => {
+      const scope = scopeOf(values);
+      return { name: "pending", ...(scope === undefined ? {} : { scope }) };
+    }),
+  approve: z
+    .object({ lessonId: lessonIdArg, reason: text("say why").optional(), author: authorArg, edgeCases: MemoryNameSchema.optional() })
+    .transform(({ lessonId, reason, author, edgeCases }): Command => ({
+      name: "approve",
+      lessonId,
+      author,
+      ...(reason === undefined ? {} : { reason }),
+      ...(edgeCases === undefined ? {} : { edgeCases }),
+    })),
+  reject: z
+    .object({ lessonId: lessonIdArg, reason: text("say why").optional(), author: authorArg })
+    .transform(({ lessonId, reason, author }): Command => ({ name: "reject", lessonId, author, ...(reason === undefined ? {} : { reason }) })),
+} satisfies Record<CommandName, z.ZodType<Command>>;
+
+const GlobalSchema = z.object({
+  chromaUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. http://127.0.0.1:8000" }),
+  memory: MemoryNameSchema.default("lessonloop"),
+});
+
+const camel = (name: string) => name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+
+/** How the argument behind a schema key is written on the command line. */
+function argumentName(key: string, spec: CommandSpec | undefined): string {
+  const flag = kebab(key);
+  if (spec?.positionals.includes(flag) === true) return `<${flag}>`;
+  return `--${flag}`;
+}
+
+function describeZodError(error: z.ZodError, raw: Record<string, unknown>, spec: CommandSpec | undefined, fromEnv: Record<string, string>): string {
+  return error.issues
+    .map((issue) => {
+      const key = String(issue.path[0] ?? "");
+      const name = fromEnv[key] ?? argumentName(key, spec);
+      const value = raw[key];
+      if (value === undefined && issue.code === "invalid_type") {
+        const option = spec?.options[kebab(key)];
+        return `Missing ${name}${option?.value === undefined ? "" : ` (${name} ${option.value})`}`;
+      }
+      const shown = typeof value === "string" ? ` "${value}"` : "";
+      return `Invalid ${name}${shown}: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  raw: Record<string, unknown>,
+  command: CommandName | undefined,
+  fromEnv: Record<string, string> = {},
+): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const spec = command === undefined ? undefined : COMMANDS[command];
+  throw new UsageError(`${describeZodError(result.error, raw, spec, fromEnv)}.`, command);
+}
+
+function isCommandName(value: string): value is CommandName {
+  return (COMMAND_NAMES as readonly string[]).includes(value);
+}
+
+function parseArgsError(error: unknown, command: CommandName, options: Record<string, OptionSpec>): UsageError {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? "an option";
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const known = Object.keys(options).map((name) => `--${name}`).join(", ");
+    return new UsageError(`Unknown option ${flag} for "${command}". It takes: ${known}.`, command);
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const spec = options[flag.replace(/^-+/, "")];
+    if (spec?.type === "boolean") return new UsageError(`Option ${flag} takes no value.`, command);
+    return new UsageError(
+      `Option ${flag} needs a value, e.g. ${flag} ${spec?.value ?? "<value>"} (a value starting with "-" is written ${flag}=<value>).`,
+      command,
+    );
+  }
+  return new UsageError(message, command);
+}
+
+/**
+ * Turns argv (without `node` and the script) into a help request or one
+ * checked command. `env` supplies `CHROMA_URL` and `USER` defaults.
+ *
+ * @throws UsageError naming the argument that is wrong and what to do.
+ */
+export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CommandLine {
+  // `pnpm cli -- list` may hand the separator through.
+  const args = argv[0] === "--" ? argv.slice(1) : [...argv];
+  const [first, ...rest] = args;
+  if (first === undefined) throw new UsageError(`No command given. Commands: ${COMMAND_NAMES.join(", ")}.`);
+  if (first === "help" || first === "--help" || first === "-h") {
+    const topic = rest[0];
+    return { kind: "help", text: helpText(topic !== undefined && isCommandName(topic) ? topic : undefined) };
+  }
+  if (!isCommandName(first)) {
+    const what = first.startsWith("-") ? `Options come after the command; "${first}" came first` : `Unknown command "${first}"`;
+    throw new UsageError(`${what}. Commands: ${COMMAND_NAMES.join(", ")}.`);
+  }
+  const command = first;
+  const spec = COMMANDS[command];
+  const options = { ...spec.options, ...GLOBAL_OPTIONS };
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: Object.fromEntries(
+        Object.entries(options).map(([name, option]) => [name, option.short === undefined ? { type: option.type } : { type: option.type, short: option.short }]),
+      ),
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw parseArgsError(error, command, options);
+  }
+  const { values } = parsed;
+  if (values["help"] === true) return { kind: "help", text: helpText(command) };
+
+  const { positionals } = parsed;
+  if (positionals.length !== spec.positionals.length) {
+    const wanted = spec.positionals.map((name) => `<${name}>`).join(" ");
+    const usage = `lessonloop ${command}${wanted === "" ? "" : ` ${wanted}`}`;
+    if (positionals.length > spec.positionals.length) {
+      const extra = positionals.slice(spec.positionals.length).map((value) => `"${value}"`).join(", ");
+      throw new UsageError(`Unexpected argument ${extra} for "${command}". Usage: ${usage}.`, command);
+    }
+    const missing = spec.positionals.slice(positionals.length).map((name) => `<${name}>`).join(" ");
+    throw new UsageError(`Missing ${missing} for "${command}". Usage: ${usage}, e.g. ${spec.examples[0] ?? usage}.`, command);
+  }
+
+  const chromaUrlFlag = values["chroma-url"];
+  const chromaUrl = typeof chromaUrlFlag === "string" ? chromaUrlFlag : env["CHROMA_URL"] === "" ? undefined : env["CHROMA_URL"];
+  if (chromaUrl === undefined) {
+    throw new UsageError("No Chroma server given: pass --chroma-url http://127.0.0.1:8000 or set CHROMA_URL.", command);
+  }
+  const global = parseOrThrow(
+    GlobalSchema,
+    { chromaUrl, memory: values["memory"] },
+    command,
+    typeof chromaUrlFlag === "string" ? {} : { chromaUrl: "CHROMA_URL" },
+  );
+
+  const raw: Record<string, unknown> = {};
+  for (const name of Object.keys(spec.options)) raw[camel(name)] = values[name];
+  spec.positionals.forEach((name, index) => {
+    raw[camel(name)] = positionals[index];
+  });
+  if ("author" in spec.options && raw["author"] === undefined) raw["author"] = env["USER"] || "lessonloop-cli";
+  const parsedCommand = parseOrThrow(SCHEMAS[command], raw, command);
+  return { kind: "run", global: { ...global, json: values["json"] === true }, command: parsedCommand };
+}

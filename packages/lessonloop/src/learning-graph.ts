@@ -1,0 +1,218 @@
+import { Annotation, END, START, StateGraph, type BaseCheckpointSaver, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { CriticNode } from "@lessonloop/critic";
+import { judgementOutcome } from "@lessonloop/critic";
+import {
+  EpisodeSchema,
+  LessonSchema,
+  parseWith,
+  type Clock,
+  type EdgeCaseInput,
+  type EdgeCaseStore,
+  type Lesson,
+  type LessonInput,
+  type Verdict,
+} from "@lessonloop/core";
+import { LearnerStateAnnotation, type LearnerNode } from "@lessonloop/learner";
+import type { MergeNode, MergeResult, RegressionCheck, RegressionMonitor } from "@lessonloop/snapshot-checkpointer";
+import type { ValidatorEnsemble } from "@lessonloop/validator-ensemble";
+import type { LessonOutcome, LessonResult } from "./learning-result.js";
+import type { PendingLessonStore } from "./pending-lesson-store.js";
+import type { VerdictStore } from "./verdict-store.js";
+
+/** Lessons a human must approve: approved by the ensemble, they are parked instead of merged. */
+export interface ApprovalParams {
+  /** Which ensemble-approved lessons wait for a human, e.g. `(lesson) => lesson.kind === "constraint"`. */
+  required: (lesson: Lesson, verdict: Verdict) => boolean;
+  /** Where they wait, with their verdict and edge cases, for `lessonloop approve` / `reject`. */
+  pendingLessons: PendingLessonStore;
+}
+
+const replace = <T>(_previous: T, next: T): T => next;
+
+/**
+ * The learning graph's state: the critic's and learner's keys
+ * (`episode`, `feedback`, `judgement`, `candidates`, `reinforcements`,
+ * `edgeCases`, `learnerWarnings`), the validator ensemble's (`lesson`,
+ * `proposer`, `motivatingCases`, `verdict`), the merge node's (`mergeResult`)
+ * and the loop's own bookkeeping.
+ */
+export const LearningGraphAnnotation = Annotation.Root({
+  ...LearnerStateAnnotation.spec,
+  /** The candidate being validated (input of the ensemble, read by the merge node). */
+  lesson: Annotation<LessonInput | undefined>,
+  /** The agent that proposed `lesson`: it never validates its own lesson. */
+  proposer: Annotation<string | null | undefined>,
+  /** The cases that motivated `lesson` (the episode as a `must_pass` case); every validator replays them. */
+  motivatingCases: Annotation<EdgeCaseInput[] | null | undefined>,
+  /** The ensemble's verdict on `lesson`. */
+  verdict: Annotation<Verdict | undefined>,
+  /** What the merge node did with `lesson`. */
+  mergeResult: Annotation<MergeResult | undefined>,
+  /** Set when `lesson` was parked for a human instead of merged. */
+  parkedLesson: Annotation<string | undefined>,
+  /** Candidates still to validate, in the learner's order. */
+  pendingLessons: Annotation<Lesson[]>({ reducer: replace, default: () => [] }),
+  /** One entry per validated candidate, in order. */
+  lessonResults: Annotation<LessonResult[]>({ reducer: replace, default: () => [] }),
+  /** What the regression monitor said after the episode's outcome was recorded. */
+  regressionCheck: Annotation<RegressionCheck | undefined>,
+  /** Regression cases stored from an episode that taught no lesson. */
+  storedEdgeCases: Annotation<number>({ reducer: replace, default: () => 0 }),
+});
+export type LearningGraphState = typeof LearningGraphAnnotation.State;
+
+export interface LearningGraphParams {
+  /** Judges the episode (`createCritic`). */
+  critic: CriticNode;
+  /** Proposes candidate lessons and derives the episode's edge case (`createLearner`). */
+  learner: LearnerNode;
+  /** The compiled validator ensemble (`createValidatorEnsemble`). */
+  ensemble: ValidatorEnsemble;
+  /** Commits approved lessons with their edge cases (`createMergeNode`). */
+  merge: MergeNode;
+  /** Records the episode's outcome to the ledger and rolls back a merge that hurts (`createRegressionMonitor`). */
+  monitor: RegressionMonitor;
+  /** Where regression cases of episodes that taught nothing are kept. */
+  edgeCaseStore: EdgeCaseStore;
+  /** The proposer id of the learner's lessons, excluded from validating them. */
+  proposer: string;
+  /**
+   * Whether an episode that proposes no lesson still leaves its `regression`
+   * edge case (a success to keep right) in the edge-case store. Default true.
+   */
+  keepRegressionCases?: boolean;
+  /** Stamps outcome records. */
+  clock: Clock;
+  /** Checkpointer of the learning graph. Default none. */
+  checkpointer?: BaseCheckpointSaver;
+  /** Keeps the verdict of every merged lesson, for `lessonloop show`. Default none. */
+  verdictStore?: VerdictStore;
+  /** Lessons that need a human's approval before they are merged. Default none. */
+  approval?: ApprovalParams;
+}
+
+/** The compiled learning graph. */
+export type LearningGraph = ReturnType<typeof createLearningGraph>;
+
+/**
+ * The learning path as one LangGraph graph:
+ *
+ * ```
+ * START → critic → record_outcome → learner ─┬─ candidates ─► queue_lessons → next_lesson → validate_lesson ─┬─► merge_lesson ─┬─► record_result ─┐
+ *                                             │                                 ▲                           └─► park_lesson ──┘                   │
+ *                                             │                                 └──────────────────── more candidates ────────────────────────────┘
+ *                                             └─ none ─► store_edge_cases → END
+ * ```
+ *
+ * Candidates are validated and merged one at a time, so two lessons of one
+ * episode never race for the same memory version. A lesson the ensemble
+ * approved that `approval.required` selects is parked for a human instead of
+ * merged; the verdict of every merged lesson goes to `verdictStore`.
+ */
+export function createLearningGraph({
+  critic,
+  learner,
+  ensemble,
+  merge,
+  monitor,
+  edgeCaseStore,
+  proposer,
+  keepRegressionCases = true,
+  clock,
+  checkpointer,
+  verdictStore,
+  approval,
+}: LearningGraphParams) {
+  async function recordOutcome(state: LearningGraphState): Promise<Partial<LearningGraphState>> {
+    const episode = parseWith(EpisodeSchema, state.episode, "episode in state");
+    if (state.judgement === undefined) return {};
+    const { status } = judgementOutcome(state.judgement);
+    const regressionCheck = await monitor.observe({
+      episodeId: episode.id,
+      scope: episode.scope,
+      memoryVersion: episode.memoryVersion,
+      servedLessons: episode.servedLessons,
+      status,
+      recordedAt: clock.now().toISOString(),
+    });
+    return { regressionCheck };
+  }
+
+  function queueLessons(state: LearningGraphState): Partial<LearningGraphState> {
+    return { pendingLessons: state.candidates, lessonResults: [] };
+  }
+
+  function nextLesson(state: LearningGraphState): Partial<LearningGraphState> {
+    const [lesson, ...rest] = state.pendingLessons;
+    return {
+      lesson,
+      proposer,
+      motivatingCases: state.edgeCases.filter((edgeCase) => edgeCase.kind === "must_pass"),
+      verdict: undefined,
+      mergeResult: undefined,
+      parkedLesson: undefined,
+      pendingLessons: rest,
+    };
+  }
+
+  function needsApproval(state: LearningGraphState): boolean {
+    const { lesson, verdict } = state;
+    if (approval === undefined || lesson === undefined || verdict?.decision !== "approved") return false;
+    return approval.required(parseWith(LessonSchema, lesson, "lesson in state"), verdict);
+  }
+
+  async function parkLesson(state: LearningGraphState): Promise<Partial<LearningGraphState>> {
+    const { lesson, verdict } = state;
+    if (approval === undefined || lesson === undefined || verdict === undefined) return {};
+    const parked = await approval.pendingLessons.park({
+      lesson,
+      verdict,
+      edgeCases: state.edgeCases,
+      note: `Approved by the validator ensemble (${verdict.tally.approve} approve / ${verdict.tally.reject} reject / ${verdict.tally.abstain} abstain); waits for a human.`,
+    });
+    return { parkedLesson: parked.lesson.id };
+  }
+
+  async function recordResult(state: LearningGraphState): Promise<Partial<LearningGraphState>> {
+    const { lesson, verdict, mergeResult, parkedLesson } = state;
+    if (lesson === undefined || verdict === undefined) return {};
+    const outcome: LessonOutcome | undefined = parkedLesson !== undefined ? { status: "parked", lessonId: parkedLesson } : mergeResult;
+    if (outcome === undefined) return {};
+    if (verdictStore !== undefined && (outcome.status === "merged" || outcome.status === "already_merged")) await verdictStore.put(verdict);
+    return { lessonResults: [...state.lessonResults, { lesson, verdict, outcome }] };
+  }
+
+  async function storeEdgeCases(state: LearningGraphState): Promise<Partial<LearningGraphState>> {
+    if (!keepRegressionCases) return {};
+    const cases = state.edgeCases.filter((edgeCase) => edgeCase.kind === "regression");
+    if (cases.length > 0) await edgeCaseStore.add(cases);
+    return { storedEdgeCases: cases.length };
+  }
+
+  const graph = new StateGraph(LearningGraphAnnotation)
+    .addNode("critic", (state: LearningGraphState, config: LangGraphRunnableConfig) => critic(state, config))
+    .addNode("record_outcome", recordOutcome)
+    .addNode("learner", (state: LearningGraphState, config: LangGraphRunnableConfig) => learner(state, config))
+    .addNode("queue_lessons", queueLessons)
+    .addNode("next_lesson", nextLesson)
+    .addNode("validate_lesson", ensemble)
+    .addNode("merge_lesson", (state: LearningGraphState) => merge(state))
+    .addNode("park_lesson", parkLesson)
+    .addNode("record_result", recordResult)
+    .addNode("store_edge_cases", storeEdgeCases)
+    .addEdge(START, "critic")
+    .addEdge("critic", "record_outcome")
+    .addEdge("record_outcome", "learner")
+    .addConditionalEdges("learner", (state) => (state.candidates.length > 0 ? "queue_lessons" : "store_edge_cases"), [
+      "queue_lessons",
+      "store_edge_cases",
+    ])
+    .addEdge("queue_lessons", "next_lesson")
+    .addEdge("next_lesson", "validate_lesson")
+    .addConditionalEdges("validate_lesson", (state) => (needsApproval(state) ? "park_lesson" : "merge_lesson"), ["park_lesson", "merge_lesson"])
+    .addEdge("merge_lesson", "record_result")
+    .addEdge("park_lesson", "record_result")
+    .addConditionalEdges("record_result", (state) => (state.pendingLessons.length > 0 ? "next_lesson" : END), ["next_lesson", END])
+    .addEdge("store_edge_cases", END);
+  return graph.compile({ ...(checkpointer === undefined ? {} : { checkpointer }), name: "lessonloop_learning" });
+}

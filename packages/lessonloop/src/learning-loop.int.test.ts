@@ -1,0 +1,177 @@
+// Issue 4, end to end through LangGraph with scripted models and the real Chroma server:
+// an agent fails on a task whose tool API changed, the critic sees the tool error, the
+// learner proposes a lesson, three peers validate it against stored edge cases, the merge
+// node commits it, and the next run succeeds because the retriever put it into the prompt.
+// A plausible but wrong lesson that breaks two stored regression cases is rejected.
+import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
+import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder } from "@lessonloop/chroma";
+import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import type { LearningEvent } from "./learning-events.js";
+import { createLearningLoop, type LearningLoop, type LearningLoopParams } from "./learning-loop.js";
+import { InMemoryPendingLessonStore } from "./pending-lesson-store.js";
+import { InMemoryVerdictStore } from "./verdict-store.js";
+import type { LearningResult } from "./learning-result.js";
+import {
+  AGENT_DESCRIPTION,
+  CREATE_INVOICE_ERROR,
+  INVOICE_TASK,
+  RIGHT_LESSON,
+  ROLE_PLAY_TOOLS,
+  SCOPE,
+  WRONG_LESSON,
+  billingEvaluator,
+  createAgentBuilder,
+  createAgentModel,
+  createLearnerModel,
+  createPeerModel,
+  ids,
+  regressionCases,
+} from "./tests/invoice-world.js";
+import { withLearning } from "./with-learning.js";
+import type { ProposedLesson } from "@lessonloop/learner";
+
+const embedder = createLexicalEmbedder();
+const loops: LearningLoop[] = [];
+
+afterEach(async () => {
+  await Promise.all(loops.splice(0).map((loop) => loop.close({ timeoutMs: 1_000 })));
+});
+
+async function billingLoop(lesson: ProposedLesson, extra: Partial<LearningLoopParams> = {}) {
+  const url = testChromaUrl();
+  const memory = await ChromaLessonMemory.open({ url, name: uniqueCollectionName("loop-e2e"), embedder });
+  const edgeCaseStore = await ChromaEdgeCaseStore.open({ url, collection: uniqueCollectionName("loop-e2e-cases"), embedder });
+  await edgeCaseStore.add(regressionCases());
+  const events: LearningEvent[] = [];
+  const peers = [createPeerModel("peer-a"), createPeerModel("peer-b"), createPeerModel("peer-c")];
+  const loop = await createLearningLoop({
+    learnerModel: createLearnerModel(lesson),
+    validatorModels: peers,
+    criticModel: null,
+    evaluator: billingEvaluator,
+    agentDescription: AGENT_DESCRIPTION,
+    tools: ROLE_PLAY_TOOLS,
+    memory,
+    edgeCaseStore,
+    onEvent: (event) => events.push(event),
+    ...extra,
+  });
+  loops.push(loop);
+  const agentModel = createAgentModel();
+  const agent = withLearning(createAgentBuilder(agentModel), {
+    loop,
+    scope: { ...SCOPE },
+    learning: "sync",
+    // The machine is shared: give memory reads more than the retriever's default 250 ms.
+    retriever: { timeoutMs: 5_000 },
+  });
+  return { loop, agent, agentModel, events, peers };
+}
+
+function learned(events: readonly LearningEvent[]): LearningResult[] {
+  return events.flatMap((event) => (event.type === "episode_learned" ? [event.result] : []));
+}
+
+function lastText(messages: readonly BaseMessage[]): string {
+  const last = messages.at(-1);
+  return typeof last?.content === "string" ? last.content : JSON.stringify(last?.content);
+}
+
+describe("the learning loop, end to end", () => {
+  it("learns a validated lesson from a failure, merges it, and the next run succeeds", async () => {
+    const verdictStore = new InMemoryVerdictStore();
+    const { loop, agent, agentModel, events } = await billingLoop(RIGHT_LESSON, { verdictStore });
+
+    // 1. The agent fails: create_invoice rejects `amount`.
+    const first = await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    expect(lastText(first.messages)).toContain("I could not do it");
+
+    // 2. The critic saw the tool error; the learner proposed the lesson.
+    const [result] = learned(events);
+    expect(result?.judgement).toMatchObject({ status: "failure", signal: { source: "environment" } });
+    expect(result?.judgement?.signal.detail).toContain(CREATE_INVOICE_ERROR);
+    expect(result?.candidates.map((lesson) => lesson.guidance)).toEqual([RIGHT_LESSON.guidance]);
+    expect(result?.edgeCases).toMatchObject([{ kind: "must_pass", input: INVOICE_TASK }]);
+
+    // 3. Three peers replayed the stored cases and the failure with and without it, and approved.
+    const [judged] = result?.lessons ?? [];
+    expect(judged?.verdict.decision).toBe("approved");
+    expect(judged?.verdict.tally).toEqual({ approve: 3, reject: 0, abstain: 0 });
+    expect(judged?.verdict.votes.map((vote) => vote.validator).sort()).toEqual(["peer-1", "peer-2", "peer-3"]);
+    for (const vote of judged?.verdict.votes ?? []) {
+      const byCase = Object.fromEntries(vote.evidence.map((evidence) => [evidence.caseId, evidence]));
+      expect(byCase["refund-a1"]).toMatchObject({ passedWithout: true, passedWith: true });
+      expect(byCase["refund-b2"]).toMatchObject({ passedWithout: true, passedWith: true });
+      const fixed = result?.edgeCases[0]?.id as string;
+      expect(byCase[fixed]).toMatchObject({ passedWithout: false, passedWith: true });
+    }
+
+    // 4. The merge node committed it as a new snapshot, with the failure as a must_pass case.
+    const lessonId = result?.candidates[0]?.id as string;
+    expect(result?.merged).toEqual([lessonId]);
+    expect(await loop.memory.headVersion()).toBe(1);
+    const [merge] = await loop.memory.history({ limit: 1 });
+    expect(merge).toMatchObject({ version: 1, parent: 0, kind: "commit", author: "validator-ensemble", change: { added: [lessonId], retired: [] } });
+    expect(merge?.reason).toContain("approved under majority");
+    expect(await loop.edgeCaseStore.get(result?.edgeCases[0]?.id as string)).toMatchObject({ kind: "must_pass" });
+    // Its verdict, every vote with its evidence, is kept for `lessonloop show`.
+    expect(await verdictStore.find(lessonId)).toEqual(judged?.verdict);
+
+    // 5. The next run of the task succeeds: the retriever put the lesson into the agent's prompt.
+    const callsBefore = agentModel.calls.length;
+    const second = await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    expect(lastText(second.messages)).toContain("Invoice INV-7 for ACME: 1250 cents");
+    const prompt = agentModel.calls[callsBefore]?.messages.map((message) => String(message.content)).join("\n");
+    expect(prompt).toContain(RIGHT_LESSON.guidance);
+
+    // 6. That run is credited to the lesson and the merged version, and kept as a regression case.
+    const [, success] = learned(events);
+    expect(success?.judgement?.status).toBe("success");
+    expect(success?.edgeCases).toMatchObject([{ kind: "regression" }]);
+    const utility = await loop.ledger.lessonUtility([lessonId]);
+    expect(utility.get(lessonId)).toMatchObject({ served: 1, successes: 1, failures: 0 });
+    expect(await loop.ledger.versionOutcomes(1)).toMatchObject({ successes: 1, failures: 0 });
+  });
+
+  it("rejects a plausible but wrong lesson that breaks two stored regression cases; memory is unchanged", async () => {
+    const { loop, agent, events } = await billingLoop(WRONG_LESSON);
+
+    await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    const [result] = learned(events);
+    const [judged] = result?.lessons ?? [];
+    expect(judged?.verdict.decision).toBe("rejected");
+    expect(judged?.outcome).toEqual({ status: "rejected", lessonId: result?.candidates[0]?.id });
+    expect(judged?.verdict.tally).toEqual({ approve: 0, reject: 3, abstain: 0 });
+    for (const vote of judged?.verdict.votes ?? []) {
+      const breaks = vote.evidence.filter((evidence) => evidence.passedWithout === true && evidence.passedWith === false).map((evidence) => evidence.caseId);
+      expect(breaks.sort()).toEqual(["refund-a1", "refund-b2"]);
+      // It does fix the triggering case: it is plausible.
+      expect(vote.evidence.some((evidence) => evidence.passedWithout === false && evidence.passedWith === true)).toBe(true);
+    }
+
+    expect(await loop.memory.headVersion()).toBe(0);
+    expect(ids(await loop.memory.list())).toEqual([]);
+    expect(await loop.edgeCaseStore.count()).toBe(2);
+
+    // Nothing was learned, so the task still fails.
+    const again = await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    expect(lastText(again.messages)).toContain("I could not do it");
+  });
+
+  it("parks a lesson that needs a human instead of merging it, with its verdict and edge cases", async () => {
+    const pendingLessons = new InMemoryPendingLessonStore();
+    const { loop, agent, events } = await billingLoop(RIGHT_LESSON, { approval: { required: (lesson) => lesson.kind === "recovery", pendingLessons } });
+
+    await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    const [result] = learned(events);
+    const lessonId = result?.candidates[0]?.id as string;
+    expect(result?.lessons[0]?.verdict.decision).toBe("approved");
+    expect(result?.parked).toEqual([lessonId]);
+    expect(result?.merged).toEqual([]);
+    expect(await loop.memory.headVersion()).toBe(0);
+    const parked = await pendingLessons.get(lessonId);
+    expect(parked).toMatchObject({ status: "pending", lesson: { id: lessonId, guidance: RIGHT_LESSON.guidance }, verdict: { decision: "approved" } });
+    expect(parked.edgeCases).toMatchObject([{ kind: "must_pass", input: INVOICE_TASK }]);
+  });
+});

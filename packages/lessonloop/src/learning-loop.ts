@@ -1,0 +1,423 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder, startChroma, type ChromaServer } from "@lessonloop/chroma";
+import { createCritic, type CriticNode, type Evaluator } from "@lessonloop/critic";
+import {
+  EpisodeSchema,
+  InMemoryOutcomeLedger,
+  LessonloopError,
+  parseWith,
+  randomId,
+  systemClock,
+  type Clock,
+  type EdgeCaseStore,
+  type Embedder,
+  type EpisodeInput,
+  type IdGenerator,
+  type LessonMemory,
+  type OutcomeLedger,
+} from "@lessonloop/core";
+import { createLearner, type LearnerNode, type LearnerWarning } from "@lessonloop/learner";
+import { createReplayRetriever, type ReplayRetrieverNode, type ReplayRetrieverParams, type ReplayRetrieverState } from "@lessonloop/replay-retriever";
+import {
+  createMergeNode,
+  createRegressionMonitor,
+  type MergeNode,
+  type RegressionMonitor,
+  type RegressionMonitorParams,
+} from "@lessonloop/snapshot-checkpointer";
+import {
+  createRolePlayRunner,
+  createValidatorEnsemble,
+  type ConsensusPolicy,
+  type ReplayRunner,
+  type RolePlayTool,
+  type Validator,
+  type ValidatorEnsemble,
+} from "@lessonloop/validator-ensemble";
+import type { EpisodeJournal } from "./episode-journal.js";
+import { logLearningEvent, type LearningEvent, type ShutdownReport } from "./learning-events.js";
+import { createLearningGraph, type ApprovalParams, type LearningGraph, type LearningGraphState } from "./learning-graph.js";
+import { LearningQueue, type EnqueueOutcome, type LearningQueueStats, type QueueFullPolicy } from "./learning-queue.js";
+import type { LearningResult } from "./learning-result.js";
+import { ChromaVerdictStore, type VerdictStore } from "./verdict-store.js";
+
+/** How background learning queues, bounds and keeps episodes. */
+export interface BackgroundLearningParams {
+  /** Most episodes waiting to be learned (not counting those being learned). Default 100. */
+  maxQueued?: number;
+  /**
+   * What happens to a new episode when `maxQueued` are waiting: `"block"`
+   * (default: the caller waits for room), `"persist"` (to the journal, learned
+   * after the next start) or `"drop-oldest"` (with an `episode_dropped` event).
+   */
+  onFull?: QueueFullPolicy;
+  /**
+   * Where unlearned episodes are kept when the loop shuts down (and with
+   * `onFull: "persist"`), e.g. `createFileEpisodeJournal({ path })`. A new loop
+   * with the same journal learns them first. Default none: `shutdown()`
+   * returns them in `unpersisted`.
+   */
+  journal?: EpisodeJournal;
+  /** Whether a new loop takes the journal's episodes and queues them at start. Default true. */
+  replayJournal?: boolean;
+  /** Episodes learned at once. Default 1 (merges one at a time, no two runs proposing the same lesson). */
+  concurrency?: number;
+  /** The longest one episode's learning may take (ms). Default 300 000. */
+  learnTimeoutMs?: number;
+  /** How long `shutdown()` waits for the queue to drain before persisting the rest (ms). Default 30 000. */
+  drainTimeoutMs?: number;
+}
+
+export interface LearningLoopParams {
+  /** The model that proposes lessons (the learner) and compares near-duplicates. */
+  learnerModel: BaseChatModel;
+  /**
+   * The peer validators' models, one validator each (ids `peer-1`, `peer-2`, …),
+   * played through `runner`. Three or more are recommended. The learner's own
+   * model instance, if listed, is given the proposer's id and so never votes on
+   * its own lessons. Ignored when `validators` is given.
+   */
+  validatorModels?: readonly BaseChatModel[];
+  /** Validators with their own ids, prompts and weights, instead of `validatorModels`. */
+  validators?: readonly Validator[];
+  /**
+   * The critic's LLM judge, asked only when no deterministic signal (tool
+   * errors, user feedback, `evaluator`) decides an episode. Default
+   * `learnerModel`; `null` for no judge (such episodes are `unknown`).
+   */
+  criticModel?: BaseChatModel | null;
+  /** Your own check of an episode (`{ passed, reason, check? }` or `undefined`), consulted by the critic. */
+  evaluator?: Evaluator;
+  /**
+   * Replays edge cases with and without a lesson. Default
+   * `createRolePlayRunner({ agentDescription, tools })`: each validator's model
+   * role-plays the agent. Pass a sandbox runner that re-executes your agent
+   * where you have one.
+   */
+  runner?: ReplayRunner;
+  /** What the agent is, for the role-play runner. */
+  agentDescription?: string;
+  /** The agent's tools, for the role-play runner. */
+  tools?: readonly RolePlayTool[];
+  /** Shared lesson memory. Default a `ChromaLessonMemory` named `memoryName` on the embedded (or `chromaUrl`) Chroma. */
+  memory?: LessonMemory;
+  /** Stored edge cases. Default a `ChromaEdgeCaseStore` (collection `edgeCaseCollection`) on the same Chroma. */
+  edgeCaseStore?: EdgeCaseStore;
+  /** Where outcomes are credited to lessons and memory versions. Default an `InMemoryOutcomeLedger`. */
+  ledger?: OutcomeLedger;
+  /** Embedder of the default Chroma memory and store (and of the learner's candidate comparison). Default `createLexicalEmbedder()`. */
+  embedder?: Embedder;
+  /**
+   * Chroma server to use for the default memory and store (e.g. the value of
+   * `CHROMA_URL`, read at your app's edge). Default: start the embedded server
+   * (`startChroma`), stopped by `close()`.
+   */
+  chromaUrl?: string;
+  /** Data folder of the embedded Chroma server. Default a temporary folder, removed by `close()`. */
+  chromaPath?: string;
+  /** Name of the default Chroma memory. Default `"lessonloop"`. */
+  memoryName?: string;
+  /** Collection of the default edge-case store. Default `"<memoryName>-edge-cases"` (where `lessonloop approve` looks). */
+  edgeCaseCollection?: string;
+  /** The learner's name: the proposer of every lesson, recorded in provenance and excluded from validating. Default `"lessonloop-learner"`. */
+  agentName?: string;
+  /** Most candidate lessons per episode (1–10). Default 3. */
+  maxLessonsPerEpisode?: number;
+  /** Consensus policy of the ensemble. Default `majority({ quorum: min(2, validators) })`. */
+  policy?: ConsensusPolicy;
+  /** Stored cases each validator replays besides the motivating ones. Default 8. */
+  casesPerValidator?: number;
+  /** Longest one replay may take (ms). Default 60 000. */
+  validationTimeoutMs?: number;
+  /**
+   * Lessons a human must approve: those `approval.required` selects, once the
+   * ensemble approved them, are parked in `approval.pendingLessons` (with their
+   * verdict and edge cases) instead of merged; `lessonloop approve` merges
+   * them. Default: none, consensus merges.
+   */
+  approval?: ApprovalParams;
+  /**
+   * Keeps every merged lesson's verdict (all votes and evidence), for
+   * `lessonloop show`. Default: with the default Chroma memory, a
+   * `ChromaVerdictStore` beside it (`<memoryName>-verdicts`); otherwise none.
+   */
+  verdictStore?: VerdictStore;
+  /** Checkpointer of the learning graph (each episode is its own thread). Default none. */
+  checkpointer?: BaseCheckpointSaver;
+  /** Settings of the regression monitor (`alpha`, `minEpisodes`, `minDrop`, `onRollback` …). */
+  regression?: Omit<RegressionMonitorParams, "memory" | "ledger">;
+  /** Whether episodes that teach no lesson leave their `regression` edge case in the store. Default true. */
+  keepRegressionCases?: boolean;
+  /** Background learning: queue bound, full-queue policy, journal. */
+  background?: BackgroundLearningParams;
+  /** Time source. Default the system clock. */
+  clock?: Clock;
+  /** Ids of lessons and edge cases. Default random UUIDs. */
+  ids?: IdGenerator;
+  /** Told about every episode's fate (learned, failed, dropped, persisted). Default: failures and drops on the console. */
+  onEvent?: (event: LearningEvent) => void;
+  /** Told about the learner's warnings (malformed model answers). Default: one console line each. */
+  onLearnerWarning?: (warning: LearnerWarning) => void;
+}
+
+/** What `createRetriever` takes: the retriever's params without the loop's own memory and ledger. */
+export type LoopRetrieverParams<S extends ReplayRetrieverState = ReplayRetrieverState> = Omit<ReplayRetrieverParams<S>, "memory" | "ledger"> &
+  Partial<Pick<ReplayRetrieverParams<S>, "ledger">>;
+
+/** The assembled learning loop: its parts, its learning graph, and its queue. */
+export interface LearningLoop {
+  readonly memory: LessonMemory;
+  readonly edgeCaseStore: EdgeCaseStore;
+  readonly ledger: OutcomeLedger;
+  /** Where merged lessons' verdicts are kept, if anywhere. */
+  readonly verdictStore: VerdictStore | undefined;
+  readonly validators: readonly Validator[];
+  readonly critic: CriticNode;
+  readonly learner: LearnerNode;
+  readonly ensemble: ValidatorEnsemble;
+  readonly merge: MergeNode;
+  readonly monitor: RegressionMonitor;
+  /** critic → record outcome → learner → for each candidate: ensemble → merge. */
+  readonly learningGraph: LearningGraph;
+  /** The embedded Chroma server this loop started, if any (stopped by `close()`). */
+  readonly chroma: ChromaServer | undefined;
+  /** A replay-retriever node reading this loop's memory, crediting through its ledger. */
+  createRetriever<S extends ReplayRetrieverState>(params: LoopRetrieverParams<S>): ReplayRetrieverNode<S>;
+  /** Runs the learning graph on one episode now (ahead of queued ones) and returns what it made of it. */
+  learn(episode: EpisodeInput): Promise<LearningResult>;
+  /** Hands an episode to background learning: returns once it is queued (or persisted, by the full-queue policy). */
+  enqueue(episode: EpisodeInput): Promise<EnqueueOutcome>;
+  /** Resolves when no episode is queued or being learned. */
+  idle(): Promise<void>;
+  /** Queue counts. */
+  readonly stats: LearningQueueStats;
+  /** Listens to the loop's events; returns the unsubscribe function. */
+  subscribe(listener: (event: LearningEvent) => void): () => void;
+  /**
+   * Stops taking episodes, waits up to `timeoutMs` (default
+   * `background.drainTimeoutMs`) for the queue to drain, then persists what is
+   * left to the journal (or returns it). Idempotent after the first call.
+   */
+  shutdown(options?: { timeoutMs?: number }): Promise<ShutdownReport>;
+  /** `shutdown()`, then stops the embedded Chroma server if this loop started it. */
+  close(options?: { timeoutMs?: number }): Promise<ShutdownReport>;
+}
+
+function buildValidators(learnerModel: BaseChatModel, agentName: string, validators: readonly Validator[] | undefined, models: readonly BaseChatModel[] | undefined): Validator[] {
+  if (validators !== undefined && validators.length > 0) return [...validators];
+  if (models === undefined || models.length === 0) {
+    throw new LessonloopError(
+      "invalid_input",
+      "createLearningLoop needs peer validators: pass validatorModels (three or more models recommended) or validators ([{ id, model }]).",
+      { details: { issues: [{ path: "validatorModels", message: "give at least one model" }] } },
+    );
+  }
+  // The learner's own model instance votes under the proposer's id, which the ensemble excludes.
+  return models.map((model, index) => ({ id: model === learnerModel ? agentName : `peer-${index + 1}`, model }));
+}
+
+function toResult(state: LearningGraphState): LearningResult {
+  const episode = parseWith(EpisodeSchema, state.episode, "episode in state");
+  return {
+    episodeId: episode.id,
+    judgement: state.judgement,
+    candidates: state.candidates,
+    reinforcements: state.reinforcements,
+    edgeCases: state.edgeCases,
+    lessons: state.lessonResults,
+    merged: state.lessonResults.filter(({ outcome }) => outcome.status === "merged").map(({ outcome }) => outcome.lessonId),
+    parked: state.lessonResults.filter(({ outcome }) => outcome.status === "parked").map(({ outcome }) => outcome.lessonId),
+    regressionCheck: state.regressionCheck,
+    learnerWarnings: state.learnerWarnings,
+  };
+}
+
+/**
+ * Assembles the learning loop from your models, memory and edge-case store:
+ * critic, learner, validator ensemble, merge node, regression monitor, the
+ * learning graph that runs them, a retriever factory, and a bounded queue for
+ * background learning.
+ *
+ * With no `memory` / `edgeCaseStore` it starts the embedded Chroma server (or
+ * connects to `chromaUrl`) with the offline lexical embedder; `close()` stops
+ * what it started. Episodes left in the background journal by a previous
+ * loop are queued at start.
+ */
+export async function createLearningLoop({
+  learnerModel,
+  validatorModels,
+  validators,
+  criticModel,
+  evaluator,
+  runner,
+  agentDescription,
+  tools = [],
+  memory,
+  edgeCaseStore,
+  ledger = new InMemoryOutcomeLedger(),
+  embedder = createLexicalEmbedder(),
+  chromaUrl,
+  chromaPath,
+  memoryName = "lessonloop",
+  edgeCaseCollection = `${memoryName}-edge-cases`,
+  agentName = "lessonloop-learner",
+  maxLessonsPerEpisode = 3,
+  policy,
+  casesPerValidator,
+  validationTimeoutMs,
+  approval,
+  verdictStore,
+  checkpointer,
+  regression = {},
+  keepRegressionCases = true,
+  background = {},
+  clock = systemClock,
+  ids = randomId,
+  onEvent = logLearningEvent,
+  onLearnerWarning,
+}: LearningLoopParams): Promise<LearningLoop> {
+  const peers = buildValidators(learnerModel, agentName, validators, validatorModels);
+  const { maxQueued, onFull, journal, replayJournal = true, concurrency, learnTimeoutMs, drainTimeoutMs = 30_000 } = background;
+
+  let chroma: ChromaServer | undefined;
+  let lessonMemory = memory;
+  let store = edgeCaseStore;
+  let verdicts = verdictStore;
+  if (lessonMemory === undefined || store === undefined) {
+    chroma = await startChroma({ ...(chromaUrl === undefined ? {} : { url: chromaUrl }), ...(chromaPath === undefined ? {} : { path: chromaPath }) });
+    try {
+      if (lessonMemory === undefined) {
+        lessonMemory = await ChromaLessonMemory.open({ url: chroma.url, name: memoryName, embedder, clock });
+        verdicts ??= await ChromaVerdictStore.open({ url: chroma.url, memory: memoryName });
+      }
+      store ??= await ChromaEdgeCaseStore.open({ url: chroma.url, collection: edgeCaseCollection, embedder });
+    } catch (error) {
+      await chroma.stop();
+      throw error;
+    }
+  }
+  const resolvedMemory: LessonMemory = lessonMemory;
+  const resolvedStore: EdgeCaseStore = store;
+
+  const critic = createCritic({
+    ...(criticModel === null ? {} : { model: criticModel ?? learnerModel }),
+    ...(evaluator === undefined ? {} : { evaluator }),
+    clock,
+  });
+  const learner = createLearner({
+    model: learnerModel,
+    memory: resolvedMemory,
+    agentName,
+    maxLessons: maxLessonsPerEpisode,
+    embedder,
+    ids,
+    clock,
+    ...(onLearnerWarning === undefined ? {} : { onWarning: onLearnerWarning }),
+  });
+  const ensemble = createValidatorEnsemble({
+    validators: peers,
+    runner: runner ?? createRolePlayRunner({ ...(agentDescription === undefined ? {} : { agentDescription }), tools }),
+    edgeCaseStore: resolvedStore,
+    ...(policy === undefined ? {} : { policy }),
+    ...(casesPerValidator === undefined ? {} : { casesPerValidator }),
+    ...(validationTimeoutMs === undefined ? {} : { timeoutMs: validationTimeoutMs }),
+    clock,
+  });
+  const merge = createMergeNode({ memory: resolvedMemory, edgeCaseStore: resolvedStore });
+  const monitor = createRegressionMonitor({ ...regression, memory: resolvedMemory, ledger });
+  const learningGraph = createLearningGraph({
+    critic,
+    learner,
+    ensemble,
+    merge,
+    monitor,
+    edgeCaseStore: resolvedStore,
+    proposer: agentName,
+    keepRegressionCases,
+    clock,
+    ...(checkpointer === undefined ? {} : { checkpointer }),
+    ...(verdicts === undefined ? {} : { verdictStore: verdicts }),
+    ...(approval === undefined ? {} : { approval }),
+  });
+  // critic, record_outcome, learner, queue/store, then four steps per candidate, with room to spare.
+  const recursionLimit = 10 + 4 * maxLessonsPerEpisode;
+
+  const listeners = new Set<(event: LearningEvent) => void>([onEvent]);
+  const emit = (event: LearningEvent): void => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        console.warn(`[lessonloop] an onEvent listener threw on ${event.type}: ${String(error)}`);
+      }
+    }
+  };
+
+  const queue = new LearningQueue({
+    // Outside any caller's run context: LangChain passes a run's config (callbacks,
+    // stream handlers, checkpointer) on to runnables started inside it, and the
+    // learning graph is not part of the user's run, its stream or its checkpoints.
+    learn: (episode, signal) =>
+      AsyncLocalStorageProviderSingleton.getInstance().run(undefined, async () => {
+        const state = await learningGraph.invoke(
+          { episode },
+          { signal, recursionLimit, ...(checkpointer === undefined ? {} : { configurable: { thread_id: `lessonloop-learn-${episode.id}` } }) },
+        );
+        return toResult(state);
+      }),
+    ...(concurrency === undefined ? {} : { concurrency }),
+    ...(maxQueued === undefined ? {} : { maxQueued }),
+    ...(onFull === undefined ? {} : { onFull }),
+    ...(journal === undefined ? {} : { journal }),
+    ...(learnTimeoutMs === undefined ? {} : { learnTimeoutMs }),
+    onEvent: emit,
+  });
+
+  if (journal !== undefined && replayJournal) {
+    const episodes = await journal.takeAll();
+    if (episodes.length > 0) {
+      queue.requeue(episodes);
+      emit({ type: "journal_replayed", episodeIds: episodes.map((episode) => episode.id) });
+    }
+  }
+
+  let shutdownReport: Promise<ShutdownReport> | undefined;
+  const shutdown = (options: { timeoutMs?: number } = {}): Promise<ShutdownReport> => {
+    shutdownReport ??= queue.shutdown({ timeoutMs: options.timeoutMs ?? drainTimeoutMs });
+    return shutdownReport;
+  };
+
+  return {
+    memory: resolvedMemory,
+    edgeCaseStore: resolvedStore,
+    ledger,
+    verdictStore: verdicts,
+    validators: peers,
+    critic,
+    learner,
+    ensemble,
+    merge,
+    monitor,
+    learningGraph,
+    chroma,
+    createRetriever: (params) => createReplayRetriever({ ledger, clock, ...params, memory: resolvedMemory }),
+    learn: (episode) => queue.learnNow(episode),
+    enqueue: (episode) => queue.enqueue(episode),
+    idle: () => queue.idle(),
+    get stats() {
+      return queue.stats;
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    shutdown,
+    async close(options) {
+      const report = await shutdown(options);
+      await chroma?.stop();
+      return report;
+    },
+  };
+}

@@ -1,0 +1,251 @@
+import { EpisodeSchema, LessonloopError, parseWith, type Episode, type EpisodeInput } from "@lessonloop/core";
+import PQueue from "p-queue";
+import type { EpisodeJournal } from "./episode-journal.js";
+import type { LearningEvent, EpisodeSource, ShutdownReport } from "./learning-events.js";
+import type { LearningResult } from "./learning-result.js";
+
+/**
+ * What the background queue does with an episode when `maxQueued` episodes
+ * are already waiting:
+ *
+ * - `"block"` (default): the caller waits until one starts (backpressure: the
+ *   user's run returns later, nothing is lost, memory stays bounded);
+ * - `"persist"`: the episode goes to the journal at once, to be learned after
+ *   the next start (needs a `journal`);
+ * - `"drop-oldest"`: the oldest waiting episode is dropped with an
+ *   `episode_dropped` event and the new one queued.
+ */
+export type QueueFullPolicy = "block" | "persist" | "drop-oldest";
+
+/** What became of an episode handed to `enqueue`. */
+export type EnqueueOutcome = "queued" | "persisted";
+
+export interface LearningQueueParams {
+  /** Runs the learning graph on one episode; must honour `signal`. */
+  learn: (episode: Episode, signal: AbortSignal) => Promise<LearningResult>;
+  /** Episodes learned at once. Default 1: lessons are merged one at a time, so two runs never race to propose the same lesson. */
+  concurrency?: number;
+  /** Most episodes waiting (not counting those being learned). Default 100. */
+  maxQueued?: number;
+  /** What happens when `maxQueued` are waiting. Default `"block"`. */
+  onFull?: QueueFullPolicy;
+  /** Where episodes go on shutdown (and with `onFull: "persist"`). Default none: `shutdown` returns them instead. */
+  journal?: EpisodeJournal;
+  /** The longest one episode's learning may take (ms); then it is aborted and reported failed. Default 300 000. */
+  learnTimeoutMs?: number;
+  /** Told about every episode's fate. */
+  onEvent: (event: LearningEvent) => void;
+}
+
+/** Counts of the queue, for dashboards and tests. */
+export interface LearningQueueStats {
+  /** Background episodes waiting. */
+  queued: number;
+  /** Episodes being learned (sync and background). */
+  running: number;
+  /** Callers waiting for room (`onFull: "block"`). */
+  blocked: number;
+}
+
+/**
+ * The learning loop's work queue: a p-queue (bounded concurrency) in front of
+ * the learning graph, shared by sync learning (which jumps the line) and
+ * background learning (bounded by `maxQueued`, with a stated policy when
+ * full). `shutdown` drains with a bounded wait, then persists what is left.
+ */
+export class LearningQueue {
+  readonly #queue: PQueue;
+  readonly #learn: LearningQueueParams["learn"];
+  readonly #maxQueued: number;
+  readonly #onFull: QueueFullPolicy;
+  readonly #journal: EpisodeJournal | undefined;
+  readonly #learnTimeoutMs: number;
+  readonly #onEvent: (event: LearningEvent) => void;
+  /** Background episodes waiting, oldest first. One p-queue task exists for each. */
+  readonly #waiting: { episode: Episode; mode: EpisodeSource }[] = [];
+  /** Episodes being learned, with the controller that aborts them. */
+  readonly #running = new Map<Episode, AbortController>();
+  /** Callers of `enqueue` waiting for room. */
+  readonly #blocked: (() => void)[] = [];
+  /** Sync episodes waiting for their turn, with the rejection of their caller. */
+  readonly #syncWaiting = new Map<Episode, (error: unknown) => void>();
+  #closed = false;
+  #learned = 0;
+
+  constructor({
+    learn,
+    concurrency = 1,
+    maxQueued = 100,
+    onFull = "block",
+    journal,
+    learnTimeoutMs = 300_000,
+    onEvent,
+  }: LearningQueueParams) {
+    if (!Number.isInteger(maxQueued) || maxQueued < 1) {
+      throw new LessonloopError("invalid_input", `maxQueued must be a whole number of at least 1, got ${maxQueued}.`);
+    }
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new LessonloopError("invalid_input", `concurrency must be a whole number of at least 1, got ${concurrency}.`);
+    }
+    if (onFull === "persist" && journal === undefined) {
+      throw new LessonloopError("invalid_input", 'onFull: "persist" needs a journal to persist to. Pass journal: createFileEpisodeJournal({ path }), or choose "block" or "drop-oldest".');
+    }
+    this.#queue = new PQueue({ concurrency });
+    this.#learn = learn;
+    this.#maxQueued = maxQueued;
+    this.#onFull = onFull;
+    this.#journal = journal;
+    this.#learnTimeoutMs = learnTimeoutMs;
+    this.#onEvent = onEvent;
+  }
+
+  get stats(): LearningQueueStats {
+    return { queued: this.#waiting.length, running: this.#running.size, blocked: this.#blocked.length };
+  }
+
+  /** Whether `shutdown` has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Learns one episode now, ahead of waiting background episodes, and returns
+   * the result. Errors propagate (and are reported as `learning_failed`).
+   */
+  async learnNow(input: EpisodeInput): Promise<LearningResult> {
+    const episode = parseWith(EpisodeSchema, input, "episode");
+    if (this.#closed) throw new LessonloopError("invalid_input", "The learning loop is shut down: it learns no more episodes. Create a new loop.");
+    return new Promise<LearningResult>((resolve, reject) => {
+      this.#syncWaiting.set(episode, reject);
+      this.#queue
+        .add(
+          async () => {
+            this.#syncWaiting.delete(episode);
+            resolve((await this.#run(episode, "sync", true)) as LearningResult);
+          },
+          { priority: 1 },
+        )
+        .catch(reject);
+    });
+  }
+
+  /**
+   * Hands an episode to background learning and returns as soon as it is
+   * queued (or persisted). When `maxQueued` are waiting, the `onFull` policy
+   * applies. After `shutdown`, episodes go straight to the journal.
+   */
+  async enqueue(input: EpisodeInput, mode: EpisodeSource = "background"): Promise<EnqueueOutcome> {
+    const episode = parseWith(EpisodeSchema, input, "episode");
+    while (!this.#closed && this.#waiting.length >= this.#maxQueued) {
+      if (this.#onFull === "persist") {
+        await this.#persist([episode], "queue_full");
+        return "persisted";
+      }
+      if (this.#onFull === "drop-oldest") {
+        const dropped = this.#waiting.shift() as { episode: Episode };
+        this.#onEvent({ type: "episode_dropped", episodeId: dropped.episode.id, reason: "queue_full" });
+        // The dropped episode's task now serves the new one: one task per waiting episode.
+        this.#waiting.push({ episode, mode });
+        return "queued";
+      }
+      await new Promise<void>((resolve) => this.#blocked.push(resolve));
+    }
+    if (this.#closed) {
+      if (this.#journal === undefined) {
+        throw new LessonloopError("invalid_input", "The learning loop is shut down and has no journal: the episode cannot be kept. Create a new loop, or give it a journal.");
+      }
+      await this.#persist([episode], "shutdown");
+      return "persisted";
+    }
+    this.#push(episode, mode);
+    return "queued";
+  }
+
+  /** Queues episodes taken from a journal, past the `maxQueued` bound (they were accepted before). */
+  requeue(episodes: readonly Episode[]): void {
+    if (this.#closed) throw new LessonloopError("invalid_input", "The learning loop is shut down.");
+    for (const episode of episodes) this.#push(episode, "replay");
+  }
+
+  /** Resolves when nothing is waiting or running. */
+  async idle(): Promise<void> {
+    await this.#queue.onIdle();
+  }
+
+  /**
+   * Stops taking episodes, waits up to `timeoutMs` for the queue to drain, then
+   * aborts what still runs and persists every unlearned episode (waiting or
+   * cut off) to the journal — or, without a journal, returns them.
+   */
+  async shutdown({ timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<ShutdownReport> {
+    const learnedBefore = this.#learned;
+    this.#closed = true;
+    // Blocked callers wake up, see the loop closed and persist their episode.
+    for (const wake of this.#blocked.splice(0)) wake();
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.#queue.onIdle().then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    const left: Episode[] = [];
+    if (!drained) {
+      this.#queue.clear();
+      left.push(...this.#waiting.splice(0).map(({ episode }) => episode));
+      for (const [episode, reject] of this.#syncWaiting) {
+        left.push(episode);
+        reject(new LessonloopError("timeout", "The learning loop shut down before this episode's turn came; it was persisted to be learned after the next start."));
+      }
+      this.#syncWaiting.clear();
+      for (const [episode, controller] of this.#running) {
+        left.push(episode);
+        controller.abort(new LessonloopError("timeout", "The learning loop shut down before this episode was learned; it was persisted to be learned after the next start."));
+      }
+      this.#running.clear();
+    }
+    const report: ShutdownReport = { drained, learned: this.#learned - learnedBefore, persisted: [], unpersisted: [] };
+    if (left.length === 0) return report;
+    if (this.#journal === undefined) return { ...report, unpersisted: left };
+    await this.#persist(left, "shutdown");
+    return { ...report, persisted: left.map((episode) => episode.id) };
+  }
+
+  #push(episode: Episode, mode: EpisodeSource): void {
+    this.#waiting.push({ episode, mode });
+    this.#queue
+      .add(async () => {
+        const next = this.#waiting.shift();
+        this.#blocked.shift()?.();
+        if (next !== undefined) await this.#run(next.episode, next.mode, false);
+      })
+      .catch(() => undefined);
+  }
+
+  async #persist(episodes: Episode[], reason: "queue_full" | "shutdown"): Promise<void> {
+    const journal = this.#journal as EpisodeJournal;
+    await journal.append(episodes);
+    this.#onEvent({ type: "episode_persisted", episodeIds: episodes.map((episode) => episode.id), reason });
+  }
+
+  async #run(episode: Episode, mode: EpisodeSource, rethrow: boolean): Promise<LearningResult | undefined> {
+    const controller = new AbortController();
+    this.#running.set(episode, controller);
+    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.#learnTimeoutMs)]);
+    try {
+      const result = await this.#learn(episode, signal);
+      // Cut off by shutdown: the episode was persisted, its late result is not reported.
+      if (!this.#running.has(episode)) return result;
+      this.#learned += 1;
+      this.#onEvent({ type: "episode_learned", episodeId: episode.id, mode, result });
+      return result;
+    } catch (error) {
+      if (this.#running.has(episode)) this.#onEvent({ type: "learning_failed", episodeId: episode.id, mode, error });
+      if (rethrow) throw error;
+      return undefined;
+    } finally {
+      this.#running.delete(episode);
+    }
+  }
+}

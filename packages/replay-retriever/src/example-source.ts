@@ -1,0 +1,165 @@
+import {
+  EpisodeSchema,
+  LessonloopError,
+  ScopeSchema,
+  cosineSimilarity,
+  parseWith,
+  scopeApplies,
+  type Embedder,
+  type EpisodeInput,
+  type Scope,
+  type TrajectoryStep,
+} from "@lessonloop/core";
+import { z } from "zod";
+
+/** A successful past run of a similar task, condensed for the agent's context. */
+export interface ExperienceExample {
+  /** Id of the episode it comes from. */
+  id: string;
+  /** The task as it was given. */
+  input: string;
+  /** The run, one short line per step: tool calls, their results, answers. */
+  steps: string[];
+  /** Similarity of its task to the current input, 0..1. */
+  score: number;
+}
+
+/** What the retriever asks an {@link ExampleSource} for. */
+export interface ExampleQuery {
+  /** The current input. */
+  query: string;
+  /** The scope of the run: only examples that apply to it may be returned. */
+  scope: Scope;
+  /** At most this many, most similar first. */
+  k: number;
+}
+
+/**
+ * Where experience replay finds successful past runs of tasks like the current
+ * one. Implement it over your own episode store; {@link InMemoryExampleSource}
+ * keeps them in this process.
+ */
+export interface ExampleSource {
+  /** Successful runs whose scope applies to `scope`, most similar to `query` first. */
+  findExamples(request: ExampleQuery): Promise<ExperienceExample[]>;
+}
+
+export interface CondenseTrajectoryOptions {
+  /** At most this many lines; the middle of a longer run is left out. Default 12. */
+  maxSteps?: number;
+  /** Each line is cut to this many characters. Default 160. */
+  maxStepChars?: number;
+}
+
+function cut(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length <= max ? flat : `${flat.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/**
+ * One short line per step of a trajectory: `call lookup({"id":7})`,
+ * `lookup → {"status":"shipped"}`, `assistant: It shipped on Monday.` User and
+ * system messages are left out (the task is shown separately).
+ */
+export function condenseTrajectory(
+  trajectory: readonly TrajectoryStep[],
+  { maxSteps = 12, maxStepChars = 160 }: CondenseTrajectoryOptions = {},
+): string[] {
+  const lines: string[] = [];
+  for (const step of trajectory) {
+    switch (step.type) {
+      case "message":
+        if (step.role === "assistant" && step.content.trim() !== "") lines.push(cut(`assistant: ${step.content}`, maxStepChars));
+        if (step.role === "tool") lines.push(cut(`tool: ${step.content}`, maxStepChars));
+        break;
+      case "tool_call":
+        lines.push(cut(`call ${step.name}(${JSON.stringify(step.args)})`, maxStepChars));
+        break;
+      case "tool_result":
+        lines.push(cut(`${step.name} ${step.isError ? "failed:" : "→"} ${step.content}`, maxStepChars));
+        break;
+    }
+  }
+  if (lines.length <= maxSteps) return lines;
+  const head = Math.max(1, maxSteps - 2);
+  return [...lines.slice(0, head), `… ${lines.length - head - 1} steps left out`, lines.at(-1) as string];
+}
+
+const ExampleQuerySchema = z
+  .object({
+    query: z.string().trim().min(1, "must not be empty"),
+    scope: ScopeSchema,
+    k: z.number().int().min(1).max(50),
+  })
+  .strict();
+
+export interface InMemoryExampleSourceParams {
+  /** Embeds each episode's input once, and each query. */
+  embedder: Embedder;
+  /** How runs are condensed into steps. */
+  condense?: CondenseTrajectoryOptions;
+}
+
+interface StoredExample {
+  example: Omit<ExperienceExample, "score">;
+  scope: Scope;
+  vector: number[];
+}
+
+/**
+ * An {@link ExampleSource} held in this process's memory: successful episodes,
+ * matched to the current input by the embedding of their inputs. Episodes are
+ * only shown to runs their scope applies to (an episode of user A never
+ * reaches user B).
+ */
+export class InMemoryExampleSource implements ExampleSource {
+  readonly #embedder: Embedder;
+  readonly #condense: CondenseTrajectoryOptions;
+  readonly #byId = new Map<string, StoredExample>();
+
+  constructor({ embedder, condense = {} }: InMemoryExampleSourceParams) {
+    this.#embedder = embedder;
+    this.#condense = condense;
+  }
+
+  /** How many examples it holds. */
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  /**
+   * Adds the successful episodes among `episodes` (others are skipped: only
+   * runs that worked are replayed). An episode added again replaces itself.
+   * Returns how many were added.
+   */
+  async add(episodes: readonly EpisodeInput[]): Promise<number> {
+    const parsed = episodes.map((episode, index) => parseWith(EpisodeSchema, episode, `episode ${index}`));
+    const successes = parsed.filter((episode) => episode.outcome.status === "success" && episode.input.trim() !== "");
+    if (successes.length === 0) return 0;
+    const vectors = await this.#embedder.embedDocuments(successes.map((episode) => episode.input));
+    successes.forEach((episode, index) => {
+      const vector = vectors[index];
+      if (vector === undefined) {
+        throw new LessonloopError("invalid_input", `Embedder "${this.#embedder.name}" returned ${vectors.length} vectors for ${successes.length} episodes.`);
+      }
+      this.#byId.set(episode.id, {
+        example: { id: episode.id, input: episode.input, steps: condenseTrajectory(episode.trajectory, this.#condense) },
+        scope: episode.scope,
+        vector,
+      });
+    });
+    return successes.length;
+  }
+
+  async findExamples(request: ExampleQuery): Promise<ExperienceExample[]> {
+    const { query, scope, k } = parseWith(ExampleQuerySchema, request, "example query");
+    const vector = await this.#embedder.embedQuery(query);
+    const scored: ExperienceExample[] = [];
+    for (const stored of this.#byId.values()) {
+      if (!scopeApplies(stored.scope, scope)) continue;
+      scored.push({ ...stored.example, steps: [...stored.example.steps], score: cosineSimilarity(vector, stored.vector) });
+    }
+    scored.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+    return scored.slice(0, k);
+  }
+}
