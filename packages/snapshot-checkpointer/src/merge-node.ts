@@ -1,7 +1,6 @@
 import {
   EdgeCaseBatchSchema,
   LessonSchema,
-  LessonloopError,
   VerdictSchema,
   parseWith,
   type EdgeCaseInput,
@@ -14,6 +13,7 @@ import {
 } from "@lessonloop/core";
 import { Annotation } from "@langchain/langgraph";
 import { z } from "zod";
+import { mergeLesson } from "./snapshot-operations.js";
 
 /** What the merge node did. */
 export type MergeResult =
@@ -108,15 +108,6 @@ function mergeReason(verdict: Verdict, lesson: Lesson, edgeCases: number): strin
   return text.length <= MAX_REASON ? text : `${text.slice(0, MAX_REASON - 1)}…`;
 }
 
-/** JSON with object keys sorted, so two equal values always render the same. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item !== null && typeof item === "object" && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)))
-      : item,
-  );
-}
-
 /**
  * Creates the learning graph's merge node. Given an approved verdict, the
  * candidate lesson and its edge cases in state (see `MergeStateAnnotation`),
@@ -138,15 +129,6 @@ function canonical(value: unknown): string {
  *   back is not in the live lineage, so merging it again commits it again.
  */
 export function createMergeNode({ memory, edgeCaseStore, author = "validator-ensemble" }: MergeNodeParams): MergeNode {
-  /** The version at which an identical copy of `lesson` was merged, when `error` says it was. */
-  async function identicalMerge(error: unknown, lesson: Lesson): Promise<number | undefined> {
-    if (!LessonloopError.isInstance(error, "conflict")) return undefined;
-    const { lessonId, mergedAt } = error.details;
-    if (lessonId !== lesson.id || typeof mergedAt !== "number") return undefined;
-    const earlier = await memory.get(lesson.id, { version: mergedAt });
-    return canonical(earlier) === canonical(lesson) ? mergedAt : undefined;
-  }
-
   return async function mergeNode(state) {
     const input = parseWith(MergeInputSchema, { verdict: state.verdict, lesson: state.lesson, edgeCases: state.edgeCases }, "merge node input");
     const { verdict, edgeCases } = input;
@@ -154,14 +136,7 @@ export function createMergeNode({ memory, edgeCaseStore, author = "validator-ens
 
     const lesson: Lesson = { ...input.lesson, status: "approved" };
     if (edgeCases.length > 0) await edgeCaseStore.add(edgeCases);
-    try {
-      const snapshot = await memory.commit({ add: [lesson], reason: mergeReason(verdict, lesson, edgeCases.length), author });
-      return { mergeResult: { status: "merged", lessonId: lesson.id, snapshot, edgeCases: edgeCases.length } };
-    } catch (error) {
-      const mergedAt = await identicalMerge(error, lesson);
-      if (mergedAt === undefined) throw error;
-      const snapshot = await memory.snapshot(mergedAt);
-      return { mergeResult: { status: "already_merged", lessonId: lesson.id, snapshot, edgeCases: edgeCases.length } };
-    }
+    const { snapshot, alreadyMerged } = await mergeLesson(memory, { lesson, reason: mergeReason(verdict, lesson, edgeCases.length), author });
+    return { mergeResult: { status: alreadyMerged ? "already_merged" : "merged", lessonId: lesson.id, snapshot, edgeCases: edgeCases.length } };
   };
 }

@@ -1,4 +1,4 @@
-import type { Lesson, LessonMemory, RollbackRequest, Snapshot, SnapshotDiff } from "@lessonloop/core";
+import { LessonloopError, type Lesson, type LessonMemory, type RollbackRequest, type Snapshot, type SnapshotDiff } from "@lessonloop/core";
 
 /**
  * Snapshot operations are `LessonMemory`'s own API — `commit`, `history`,
@@ -60,4 +60,36 @@ export function describeDiff(diff: SnapshotDiff): string {
   for (const lesson of diff.added) lines.push(describeLesson("+", lesson));
   for (const lesson of diff.removed) lines.push(describeLesson("−", lesson));
   return lines.join("\n");
+}
+
+export interface MergeLessonResult {
+  snapshot: Snapshot;
+  /** True when an identical copy of the lesson had already been merged (a retry): no new snapshot. */
+  alreadyMerged: boolean;
+}
+
+/**
+ * Commits one approved lesson as a snapshot, safely retried: if the same lesson
+ * id was already merged with the same content (a retry after a crash, a replayed
+ * step), it answers with that earlier snapshot instead of failing. The same id
+ * with different content stays the memory's `conflict` error.
+ */
+export async function mergeLesson(memory: LessonMemory, { lesson, reason, author }: { lesson: Lesson; reason: string; author: string }): Promise<MergeLessonResult> {
+  const approved: Lesson = { ...lesson, status: "approved" };
+  try {
+    return { snapshot: await memory.commit({ add: [approved], reason, author }), alreadyMerged: false };
+  } catch (error) {
+    const mergedAt = LessonloopError.isInstance(error, "conflict") && error.details["lessonId"] === approved.id ? error.details["mergedAt"] : undefined;
+    if (typeof mergedAt !== "number" || canonical(await memory.get(approved.id, { version: mergedAt })) !== canonical(approved)) throw error;
+    return { snapshot: await memory.snapshot(mergedAt), alreadyMerged: true };
+  }
+}
+
+/** JSON with object keys sorted, so two equal values always render the same. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === "object" && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)))
+      : item,
+  );
 }

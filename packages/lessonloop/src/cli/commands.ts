@@ -1,5 +1,5 @@
 import { LessonloopError, formatScope, scopeContains, type Lesson, type LessonMemory, type Scope, type Snapshot, type Verdict } from "@lessonloop/core";
-import { describeDiff, describeSnapshot, rollbackTo } from "@lessonloop/snapshot-checkpointer";
+import { describeDiff, describeSnapshot, mergeLesson, rollbackTo } from "@lessonloop/snapshot-checkpointer";
 import type { PendingLesson } from "../pending-lesson-store.js";
 import type { Command, ListStatus } from "./command-line.js";
 import type { MemoryConnection } from "./memory-connection.js";
@@ -248,15 +248,6 @@ function approvalReason(record: PendingLesson, author: string, reason: string): 
   return text.length <= MAX_REASON ? text : `${text.slice(0, MAX_REASON - 1)}…`;
 }
 
-/** JSON with object keys sorted, so equal values compare equal. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item !== null && typeof item === "object" && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)))
-      : item,
-  );
-}
-
 async function approve(connection: MemoryConnection, command: CommandOf<"approve">): Promise<CommandOutput> {
   const { memory } = connection;
   const store = await connection.pendingLessons();
@@ -269,15 +260,8 @@ async function approve(connection: MemoryConnection, command: CommandOf<"approve
   const edgeStore = record.edgeCases.length === 0 ? undefined : await connection.edgeCases(command.edgeCases);
   if (edgeStore !== undefined) await edgeStore.add(record.edgeCases);
 
-  let snapshot: Snapshot;
-  try {
-    snapshot = await memory.commit({ add: [lesson], reason: approvalReason(record, command.author, reason), author: command.author });
-  } catch (error) {
-    // A retry after an approval that committed but could not record its decision.
-    const mergedAt = LessonloopError.isInstance(error, "conflict") ? error.details["mergedAt"] : undefined;
-    if (typeof mergedAt !== "number" || canonical(await memory.get(lesson.id, { version: mergedAt })) !== canonical(lesson)) throw error;
-    snapshot = await memory.snapshot(mergedAt);
-  }
+  // Safe to repeat after an approval that committed but could not record its decision.
+  const { snapshot } = await mergeLesson(memory, { lesson, reason: approvalReason(record, command.author, reason), author: command.author });
   if (record.verdict !== undefined) await (await connection.verdicts()).put(record.verdict);
   const decided = await store.decide(lesson.id, { status: "approved", by: command.author, reason, mergedIn: snapshot.version });
 
