@@ -7,7 +7,7 @@
  *   pnpm --filter @lessonloop/chroma bench 1000       # one size
  */
 import type { LessonInput, Scope } from "@lessonloop/core";
-import { createSeededRandom, type SeededRandom } from "@lessonloop/core/testing";
+import { createSeededRandom, percentile, type SeededRandom } from "@lessonloop/core/testing";
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,11 +40,8 @@ function randomScope(random: SeededRandom): Scope {
   return random.chance(0.3) ? { tenant, user: `user-${random.int(1, 20)}` } : { tenant };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+const median = (values: number[]) => percentile(values, 50);
 
 async function rssKiB(pid: number | undefined): Promise<{ rss: number; peak: number }> {
   if (pid === undefined) return { rss: Number.NaN, peak: Number.NaN };

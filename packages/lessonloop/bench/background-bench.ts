@@ -25,13 +25,11 @@ import {
   createPeerModel,
   regressionCases,
 } from "../src/tests/invoice-world.js";
+import { percentile } from "@lessonloop/core/testing";
 
 const runs = Number(process.argv[2] ?? 20);
 const modelLatencyMs = Number(process.argv[3] ?? 20);
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
-}
 
 async function main(): Promise<void> {
   const loop = await createLearningLoop({
@@ -64,7 +62,7 @@ async function main(): Promise<void> {
       const drainMs = performance.now() - drainStart;
       times.sort((a, b) => a - b);
       const mean = times.reduce((sum, time) => sum + time, 0) / times.length;
-      results[mode] = { p50: percentile(times, 0.5), p95: percentile(times, 0.95), mean };
+      results[mode] = { p50: percentile(times, 50), p95: percentile(times, 95), mean };
       const extra = mode === "background" ? `  (queue drained ${drainMs.toFixed(0)} ms after the last run; ${(performance.now() - started).toFixed(0)} ms in all)` : "";
       console.log(`${mode.padEnd(10)} p50 ${results[mode].p50.toFixed(1).padStart(7)} ms   p95 ${results[mode].p95.toFixed(1).padStart(7)} ms${extra}`);
     }

@@ -16,7 +16,7 @@ import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage }
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { ChromaLessonMemory, createLexicalEmbedder, startChroma } from "@lessonloop/chroma";
 import { InMemoryOutcomeLedger, type LessonInput, type LessonMemory, type OutcomeLedger, type Scope } from "@lessonloop/core";
-import { createSeededRandom, type SeededRandom } from "@lessonloop/core/testing";
+import { createSeededRandom, percentile, type SeededRandom } from "@lessonloop/core/testing";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
@@ -112,9 +112,6 @@ async function serverCpuMs(pid: number | undefined): Promise<number> {
 /** Lets the server finish indexing the bulk load (it shares the machine's cores) before timing. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 3_000));
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 const summary = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

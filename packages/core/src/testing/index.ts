@@ -18,3 +18,4 @@ export { createSeededRandom } from "./seeded-random.js";
 export type { SeededRandom } from "./seeded-random.js";
 export { createSequentialIds } from "./sequential-ids.js";
 export { rejectionOf } from "./rejection-of.js";
+export { percentile } from "./percentile.js";
