@@ -117,7 +117,8 @@ export interface ReplayRetrieverParams<S extends ReplayRetrieverState = ReplayRe
   messageId?: string;
   /**
    * The most the node waits (ms) for memory, ledger and examples together;
-   * past it the run goes on without what has not answered. Default 250.
+   * past it the run goes on without what has not answered. Default 1000:
+   * well above the store's p99, so only a store in trouble trips it.
    */
   timeoutMs?: number;
   /**
@@ -242,7 +243,7 @@ export function createReplayRetriever<S extends ReplayRetrieverState = ReplayRet
     render = renderLessonContext,
     addMessage = true,
     messageId = DEFAULT_MESSAGE_ID,
-    timeoutMs = 250,
+    timeoutMs = 1_000,
     cacheSize = 256,
     clock = systemClock,
     onWarning = logWarning,

@@ -1,0 +1,126 @@
+// The real-model path over a real socket: a small HTTP server on 127.0.0.1 speaks
+// the OpenAI chat-completions protocol (tool calls for the agent, JSON-schema
+// answers for the learner and the peers) with the simulated policies, and
+// `openAIModels` — the code `main.ts` runs with LESSONLOOP_MODEL set — talks to
+// it through real `ChatOpenAI` clients.
+import { randomUUID } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+// Declares the `chromaUrl` the root vitest setup provides.
+import type {} from "@lessonloop/chroma/testing";
+import { CENTS_LESSON, answerAfterTool, decide, learnerAnswer, peerAnswer } from "./billing-world.js";
+import { openAIModels, runDropInReactAgent } from "./drop-in-react-agent.js";
+
+interface ChatMessage {
+  role: string;
+  content?: string | null | { type: string; text?: string }[];
+}
+interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  tools?: { function: { name: string } }[];
+  response_format?: { type: string; json_schema?: { name: string } };
+}
+
+function textOf(message: ChatMessage | undefined): string {
+  const content = message?.content;
+  if (content === undefined || content === null) return "";
+  return typeof content === "string" ? content : content.map((part) => part.text ?? "").join("");
+}
+
+let calls = 0;
+/** The assistant message the server answers, or an error text. */
+function answer(request: ChatRequest): { content: string | null; tool_calls?: unknown[] } | Error {
+  const structured = request.response_format?.json_schema?.name ?? request.tools?.find((tool) => tool.function.name !== "create_invoice" && tool.function.name !== "create_refund")?.function.name;
+  const messages = request.messages;
+  if (request.tools?.some((tool) => tool.function.name === "create_invoice")) {
+    const last = messages.at(-1);
+    if (last?.role === "tool") return { content: answerAfterTool(textOf(last), textOf(last).startsWith("Error")) };
+    const lessons = messages.filter((message) => message.role === "system").map(textOf).join("\n");
+    const decision = decide(textOf([...messages].reverse().find((message) => message.role === "user")), lessons);
+    if ("answer" in decision) return { content: decision.answer };
+    const call = { id: `call_${++calls}`, type: "function", function: { name: decision.name, arguments: JSON.stringify(decision.args) } };
+    return { content: null, tool_calls: [call] };
+  }
+  const value =
+    structured === "propose_lessons" || structured === "compare_lessons"
+      ? learnerAnswer(structured, messages.map(textOf).join("\n"))
+      : peerAnswer(structured, textOf(messages.find((message) => message.role === "system")), textOf(messages.at(-1)));
+  return value instanceof Error ? value : { content: JSON.stringify(value) };
+}
+
+const requests: ChatRequest[] = [];
+let server: Server;
+let baseURL = "";
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+    req.on("end", () => {
+      if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
+        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: `no route ${req.method} ${req.url}` } }));
+        return;
+      }
+      const request = JSON.parse(body) as ChatRequest;
+      requests.push(request);
+      const message = answer(request);
+      if (message instanceof Error) {
+        res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: message.message, type: "invalid_request_error" } }));
+        return;
+      }
+      const finish = message.tool_calls === undefined ? "stop" : "tool_calls";
+      res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          id: `chatcmpl-${requests.length}`,
+          object: "chat.completion",
+          created: Math.floor(Date.now() / 1000),
+          model: request.model,
+          choices: [{ index: 0, message: { role: "assistant", ...message }, finish_reason: finish }],
+          usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve, reject) => server.close((error) => (error === undefined ? resolve() : reject(error))));
+});
+
+describe("drop-in-react-agent on an OpenAI-compatible endpoint", () => {
+  it("runs agent, learner and peers through ChatOpenAI, and the lesson reaches the agent's requests once merged", async () => {
+    const result = await runDropInReactAgent({
+      models: openAIModels({ model: "test-model", apiKey: "test-key", baseURL }),
+      chromaUrl: inject("chromaUrl"),
+      memoryName: `drop-in-openai-${randomUUID().slice(0, 8)}`,
+      print: () => {},
+    });
+
+    expect(result.rows.map((row) => row.learning.status)).toEqual(["ok", "ok", "ok", "failed", "ok", "ok", "ok", "ok"]);
+    expect(result.rows.map((row) => row.static.status)).toEqual(["ok", "ok", "ok", "failed", "ok", "failed", "failed", "failed"]);
+    expect(result.lessons.map((lesson) => lesson.guidance)).toEqual([CENTS_LESSON.guidance]);
+
+    // Every model call went over the socket: the agent's (with tools), the learner's and the peers' (JSON schema).
+    const agentRequests = requests.filter((request) => request.tools?.some((tool) => tool.function.name === "create_invoice"));
+    const structuredNames = new Set(requests.map((request) => request.response_format?.json_schema?.name).filter((name) => name !== undefined));
+    expect(structuredNames).toEqual(new Set(["propose_lessons", "agent_decision", "rubric_judgement"]));
+    expect(requests.every((request) => request.model === "test-model")).toBe(true);
+
+    // The agent's requests carry the lesson text only after it was merged: never in the static run
+    // (the first 8 tasks' requests), never before task 5 of the learning run, and in every invoice after.
+    const withLesson = agentRequests.filter((request) => request.messages.some((message) => message.role === "system" && textOf(message).includes(CENTS_LESSON.guidance)));
+    const invoiceTasksAfterMerge = ["Umbrella", "Hooli", "ACME of 12.50"];
+    for (const task of invoiceTasksAfterMerge) {
+      expect(withLesson.some((request) => request.messages.some((message) => message.role === "user" && textOf(message).includes(task)))).toBe(true);
+    }
+    const firstWithLesson = agentRequests.indexOf(withLesson[0] as ChatRequest);
+    const firstLearningRequest = agentRequests.length / 2; // both runs make the same number of agent calls
+    expect(firstWithLesson).toBeGreaterThan(firstLearningRequest);
+    const beforeMerge = agentRequests.slice(0, firstWithLesson);
+    expect(beforeMerge.some((request) => JSON.stringify(request).includes("amount_cents") && request.messages.at(-1)?.role !== "tool")).toBe(false);
+  });
+});
