@@ -1,9 +1,11 @@
 // Issue 5: withLearning on a StateGraph builder and on a prebuilt createReactAgent, with
 // scripted models and the real Chroma server. With empty memory the wrapped graph gives
 // what the unwrapped one gives — outputs, checkpointed state, stream chunks — and it
-// learns when it fails.
+// learns when it fails. Streams are compared chunk by chunk, in order, with LangGraph's
+// default stream options (no `subgraphs: true`): the user's graph is inlined, not nested.
+import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { AIMessage, HumanMessage, RemoveMessage, type BaseMessage } from "@langchain/core/messages";
-import { Annotation, END, MemorySaver, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
+import { Annotation, Command, END, MemorySaver, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder } from "@lessonloop/chroma";
 import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
@@ -97,6 +99,43 @@ function tracedBuilder() {
 
 type Messages = { messages: BaseMessage[] };
 
+/** The wrapper's own nodes: their chunks are the only ones the wrapped stream may add. */
+const OUR_NODES = new Set(["retrieve_lessons", "record_episode"]);
+
+/** One chunk of a `streamMode: ["messages", "updates", "values"]` stream, as a user sees it. */
+type Streamed = ["messages", Record<string, unknown>] | ["updates", unknown] | ["values", unknown];
+
+/**
+ * Streams one run in messages, updates and values modes at once (default options: no
+ * `subgraphs`), keeping the order in which the chunks arrive. `own` holds the user
+ * graph's chunks; `ours` the wrapper's nodes' (their node names, in order).
+ */
+async function streamRun(
+  graph: { stream(input: Messages, config: Record<string, unknown>): Promise<AsyncIterable<unknown>> },
+  input: Messages,
+  threadId: string,
+): Promise<{ own: Streamed[]; ours: [string, string[]][] }> {
+  const own: Streamed[] = [];
+  const ours: [string, string[]][] = [];
+  for await (const chunk of await graph.stream(input, { configurable: { thread_id: threadId }, streamMode: ["messages", "updates", "values"] })) {
+    const [mode, payload] = chunk as [string, unknown];
+    if (mode === "messages") {
+      const [message, metadata] = payload as [BaseMessage, { langgraph_node?: string }];
+      if (OUR_NODES.has(metadata.langgraph_node ?? "")) ours.push([mode, [metadata.langgraph_node as string]]);
+      else own.push([mode, plain(message)]);
+    } else if (mode === "updates") {
+      const nodes = Object.keys(payload as Record<string, unknown>);
+      if (nodes.length > 0 && nodes.every((node) => OUR_NODES.has(node))) ours.push([mode, nodes]);
+      else own.push([mode, normalize(payload)]);
+    } else if (mode === "values") {
+      own.push([mode, normalize(payload)]);
+    } else {
+      throw new Error(`unexpected stream mode ${mode}`);
+    }
+  }
+  return { own, ours };
+}
+
 /** Runs the same two turns in one thread, and the same streamed turn, and returns what a user sees. */
 async function observe(graph: {
   invoke(input: Messages, config: { configurable: { thread_id: string } }): Promise<unknown>;
@@ -107,44 +146,25 @@ async function observe(graph: {
   const first = await graph.invoke({ messages: [new HumanMessage({ id: "h-1", content: REFUND_TASK })] }, thread);
   const second = await graph.invoke({ messages: [new HumanMessage({ id: "h-2", content: "Refund 7.25 EUR on order B-2" })] }, thread);
   const state = (await graph.getState(thread)).values as Record<string, unknown>;
-  const messageChunks: unknown[] = [];
-  for await (const chunk of await graph.stream({ messages: [new HumanMessage({ id: "h-3", content: REFUND_TASK })] }, {
-    configurable: { thread_id: "t-2" },
-    streamMode: "messages",
-  })) {
-    const [message] = chunk as [BaseMessage, Record<string, unknown>];
-    messageChunks.push(plain(message));
-  }
-  const valueChunks: unknown[] = [];
-  for await (const chunk of await graph.stream({ messages: [new HumanMessage({ id: "h-4", content: REFUND_TASK })] }, {
-    configurable: { thread_id: "t-3" },
-    streamMode: "values",
-  })) {
-    valueChunks.push(normalize(chunk));
-  }
-  const updateChunks: unknown[] = [];
-  for await (const chunk of await graph.stream({ messages: [new HumanMessage({ id: "h-5", content: REFUND_TASK })] }, {
-    configurable: { thread_id: "t-4" },
-    streamMode: "updates",
-    subgraphs: true,
-  })) {
-    updateChunks.push(chunk);
-  }
-  return { first: normalize(first), second: normalize(second), state: normalize(state), messageChunks, valueChunks, updateChunks };
+  const streamed = await streamRun(graph, { messages: [new HumanMessage({ id: "h-3", content: REFUND_TASK })] }, "t-2");
+  return { first: normalize(first), second: normalize(second), state: normalize(state), streamed };
 }
 
-/** The user's graph's own update chunks: the subgraph's, without namespaces, and the top level's of the unwrapped graph. */
-function ownUpdates(chunks: readonly unknown[], wrapped: boolean): unknown[] {
-  return chunks.flatMap((chunk) => {
-    const [namespace, update] = chunk as [string[], Record<string, unknown>];
-    if (wrapped ? namespace.length === 1 && namespace[0]?.startsWith("agent:") : namespace.length === 0) return [normalize(update)];
-    return [];
-  });
+/** The wrapper's nodes' chunks with empty memory: one update each, nothing in messages or values. */
+const OUR_CHUNKS = [
+  ["updates", ["retrieve_lessons"]],
+  ["updates", ["record_episode"]],
+];
+
+/** The modes of a stream, in order: where each message chunk arrives among the node updates and values. */
+function modes(streamed: readonly Streamed[]): string[] {
+  return streamed.map(([mode]) => mode);
 }
 
 describe("withLearning", () => {
   it("keeps a StateGraph builder's state, outputs, checkpoints and stream when memory is empty", async () => {
     const { loop } = await billingLoop();
+    const episodes: unknown[] = [];
     const unwrapped = tracedBuilder().compile({ checkpointer: new MemorySaver() });
     const wrapped = withLearning(tracedBuilder(), {
       loop,
@@ -152,6 +172,7 @@ describe("withLearning", () => {
       learning: "sync",
       checkpointer: new MemorySaver(),
       retriever: { timeoutMs: RETRIEVER_TIMEOUT_MS },
+      onEpisode: (episode) => episodes.push(episode),
     });
 
     const expected = await observe(unwrapped);
@@ -162,9 +183,14 @@ describe("withLearning", () => {
     // The append reducer ran once per turn, not once in the subgraph and again in the wrapper.
     expect(actual.second).toMatchObject({ trace: ["turn 1", "turn 2"] });
     expect(actual.state).toEqual(expected.state);
-    expect(actual.messageChunks).toEqual(expected.messageChunks);
-    expect(actual.valueChunks).toEqual(expected.valueChunks);
-    expect(ownUpdates(actual.updateChunks, true)).toEqual(ownUpdates(expected.updateChunks, false));
+    // Same chunks in the same order in every mode, plus only our nodes' updates.
+    expect(actual.streamed.own).toEqual(expected.streamed.own);
+    // The input's values, the work node's three new messages, its update, the values after it.
+    expect(modes(expected.streamed.own)).toEqual(["values", "messages", "messages", "messages", "updates", "values"]);
+    expect(expected.streamed.ours).toEqual([]);
+    expect(actual.streamed.ours).toEqual(OUR_CHUNKS);
+    // One episode a run: record_episode ran once, after the user's graph.
+    expect(episodes).toHaveLength(3);
     // Memory was empty and stayed so: every run succeeded.
     expect(await loop.memory.headVersion()).toBe(0);
   });
@@ -222,9 +248,12 @@ describe("withLearning", () => {
     expect(actual.first).toEqual(expected.first);
     expect(actual.second).toEqual(expected.second);
     expect(actual.state).toEqual(expected.state);
-    expect(actual.messageChunks).toEqual(expected.messageChunks);
-    expect(actual.valueChunks.at(-1)).toEqual(expected.valueChunks.at(-1));
-    expect(ownUpdates(actual.updateChunks, true)).toEqual(ownUpdates(expected.updateChunks, false));
+    // Each model answer and tool result streams when its node finishes, between the node's
+    // update and the step's values — not all at the end as one "agent" update.
+    expect(actual.streamed.own).toEqual(expected.streamed.own);
+    // agent (tool call), tools, agent (answer): each step's message, then its update, then its values.
+    expect(modes(expected.streamed.own)).toEqual(["values", ...Array<string[]>(3).fill(["messages", "updates", "values"]).flat()]);
+    expect(actual.streamed.ours).toEqual(OUR_CHUNKS);
     expect(await loop.memory.headVersion()).toBe(0);
   });
 
@@ -244,13 +273,13 @@ describe("withLearning", () => {
 
     const pausedPlain = await unwrapped.invoke({ messages: [new HumanMessage({ id: "h-1", content: REFUND_TASK })] }, thread);
     expect(normalize(pausedPlain.messages.at(-1))).toEqual(toolCall);
-    // Wrapped, the pause is inside the agent subgraph: the paused graph's own state is the subgraph's.
-    await wrapped.invoke({ messages: [new HumanMessage({ id: "h-1", content: REFUND_TASK })] }, thread);
-    const paused = await wrapped.getState(thread, { subgraphs: true });
-    expect(paused.next).toEqual(["agent"]);
-    const inner = paused.tasks[0]?.state;
-    expect(inner !== undefined && "values" in inner ? normalize((inner.values as { messages: BaseMessage[] }).messages.at(-1)) : undefined).toEqual(toolCall);
-    expect(inner !== undefined && "next" in inner ? inner.next : undefined).toEqual(["tools"]);
+    // Wrapped, the run pauses at the same node, in the graph's own state (no subgraph to look into).
+    const pausedWrapped = await wrapped.invoke({ messages: [new HumanMessage({ id: "h-1", content: REFUND_TASK })] }, thread);
+    expect(normalize(pausedWrapped)).toEqual(normalize(pausedPlain));
+    const [paused, pausedUnwrapped] = [await wrapped.getState(thread), await unwrapped.getState(thread)];
+    expect(paused.next).toEqual(["tools"]);
+    expect(paused.next).toEqual(pausedUnwrapped.next);
+    expect(normalize(paused.values)).toEqual(normalize(pausedUnwrapped.values));
 
     const resumedPlain = await unwrapped.invoke(null, thread);
     const resumed = await wrapped.invoke(null, thread);
@@ -258,6 +287,83 @@ describe("withLearning", () => {
     expect(normalize(resumed.messages.at(-1))).toEqual({ type: "ai", content: "Done: Refunded 5 EUR on order A-1." });
     // The episode was recorded after the resumed run finished, and learned: a success teaches no lesson.
     expect(await loop.memory.headVersion()).toBe(0);
+  });
+
+  it("streams a model's tokens as they are generated, before its node's update", async () => {
+    const { loop } = await billingLoop();
+    // FakeListChatModel streams its answer one character at a time when LangGraph asks for tokens.
+    const answering = () =>
+      new StateGraph(MessagesAnnotation)
+        .addNode("answer", async (state) => ({ messages: [await new FakeListChatModel({ responses: ["Refunded."] }).invoke(state.messages)] }))
+        .addEdge(START, "answer")
+        .addEdge("answer", END);
+    const input = () => ({ messages: [new HumanMessage({ id: "h-1", content: REFUND_TASK })] });
+    const expected = await streamRun(answering().compile({ checkpointer: new MemorySaver() }), input(), "tokens");
+    const actual = await streamRun(
+      withLearning(answering(), { loop, scope: { ...SCOPE }, learning: "off", checkpointer: new MemorySaver(), retriever: { timeoutMs: RETRIEVER_TIMEOUT_MS } }),
+      input(),
+      "tokens",
+    );
+
+    const tokens = expected.own.filter(([mode]) => mode === "messages").map(([, message]) => (message as { content: unknown }).content);
+    expect(tokens.join("")).toBe("Refunded.");
+    expect(tokens.length).toBeGreaterThan(1);
+    expect(modes(expected.own)).toEqual(["values", ...tokens.map(() => "messages"), "updates", "values"]);
+    expect(actual.own).toEqual(expected.own);
+    expect(actual.ours).toEqual(OUR_CHUNKS);
+  });
+
+  it("records one episode after the whole graph, however its branches end", async () => {
+    const { loop } = await billingLoop();
+    const State = Annotation.Root({ ...MessagesAnnotation.spec, steps: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }) });
+    // Two parallel branches of different lengths; one ends by an edge to END, the other by Command({ goto: END }).
+    const forked = () =>
+      new StateGraph(State)
+        .addNode("short", () => ({ steps: ["short"] }))
+        .addNode("long1", () => ({ steps: ["long1"] }))
+        .addNode("long2", () => new Command({ update: { steps: ["long2"], messages: [new AIMessage({ id: "ai-1", content: "done" })] }, goto: END }), { ends: [END] })
+        .addEdge(START, "short")
+        .addEdge(START, "long1")
+        .addEdge("short", END)
+        .addEdge("long1", "long2");
+    const episodes: unknown[] = [];
+    const wrapped = withLearning(forked(), { loop, scope: { ...SCOPE }, learning: "off", onEpisode: (episode) => episodes.push(episode), retriever: { timeoutMs: RETRIEVER_TIMEOUT_MS } });
+    const input = () => ({ messages: [new HumanMessage({ id: "h-1", content: REFUND_TASK })] });
+    const expected = await streamRun(forked().compile({ checkpointer: new MemorySaver() }), input(), "fork");
+    const actual = await streamRun(withLearning(forked(), { loop, scope: { ...SCOPE }, learning: "off", checkpointer: new MemorySaver(), retriever: { timeoutMs: RETRIEVER_TIMEOUT_MS } }), input(), "fork");
+    expect(actual.own).toEqual(expected.own);
+    expect(actual.ours).toEqual(OUR_CHUNKS);
+
+    const result = await wrapped.invoke(input());
+    expect([...result.steps].sort()).toEqual(["long1", "long2", "short"]);
+    // One episode, recorded after the longer branch's last node: it saw that node's message.
+    expect(episodes).toHaveLength(1);
+    expect(episodes[0]).toMatchObject({ input: REFUND_TASK, trajectory: expect.arrayContaining([{ type: "message", role: "assistant", content: "done" }]) });
+  });
+
+  it("runs a graph it cannot inline as one agent node, with the same results", async () => {
+    const { loop } = await billingLoop();
+    // A node named like one of the wrapper's: the graph cannot be inlined.
+    const clashing = () =>
+      new StateGraph(MessagesAnnotation)
+        .addNode("record_episode", () => ({ messages: [new AIMessage({ id: "ai-1", content: "noted" })] }))
+        .addEdge(START, "record_episode")
+        .addEdge("record_episode", END);
+    const warnings: unknown[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => warnings.push(args.join(" "));
+    let wrapped: ReturnType<typeof withLearning>;
+    try {
+      wrapped = withLearning(clashing(), { loop, scope: { ...SCOPE }, learning: "off", retriever: { timeoutMs: RETRIEVER_TIMEOUT_MS } });
+    } finally {
+      console.warn = warn;
+    }
+    expect(warnings).toEqual([expect.stringContaining('it has a node named "record_episode"')]);
+    const input = { messages: [new HumanMessage({ id: "h-1", content: "note it" })] };
+    expect(normalize(await wrapped.invoke(input))).toEqual(normalize(await clashing().compile().invoke(input)));
+    const updates: unknown[] = [];
+    for await (const chunk of await wrapped.stream(input, { streamMode: "updates" })) updates.push(Object.keys(chunk as object));
+    expect(updates).toEqual([["retrieve_lessons"], ["agent"], ["record_episode"]]);
   });
 
   it.each<[string, LearningTiming]>([

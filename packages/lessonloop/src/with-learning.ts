@@ -13,6 +13,7 @@ import {
   type CompiledStateGraph,
   type LangGraphRunnableConfig,
   type StateGraphAddNodeOptions,
+  type StateGraphNodeSpec,
   type StateDefinition,
   type StateDefinitionInit,
 } from "@langchain/langgraph";
@@ -87,13 +88,13 @@ export interface WithLearningOptions {
   /**
    * Checkpointer of the wrapped graph. Default: the one the given compiled
    * graph was compiled with (e.g. `createReactAgent({ checkpointSaver })`);
-   * none for a builder. The user's graph runs as a subgraph and checkpoints
-   * under it.
+   * none for a builder. Your graph's nodes are checkpointed in the wrapper's
+   * own namespace, as they are without the wrapper.
    */
   checkpointer?: BaseCheckpointSaver;
   /** Store of the wrapped graph. Default: the compiled graph's own. */
   store?: BaseStore;
-  /** For a builder: node names to interrupt before (compiled into the user's graph). */
+  /** For a builder: node names to interrupt before (a compiled graph keeps its own). */
   interruptBefore?: string[];
   /** For a builder: node names to interrupt after. */
   interruptAfter?: string[];
@@ -110,15 +111,50 @@ export interface WithLearningOptions {
 /** Node names of the wrapper graph. */
 export const WITH_LEARNING_NODES = { retrieve: "retrieve_lessons", agent: "agent", record: "record_episode" } as const;
 
+/** The public structure of a `StateGraph` builder that inlining copies: nodes, edges, branches, channels. */
+interface BuilderStructure {
+  channels: Record<string, BaseChannel>;
+  nodes: Record<string, StateGraphNodeSpec<unknown, unknown>>;
+  edges: Set<[string, string]>;
+  waitingEdges: Set<[string[], string]>;
+  branches: Record<string, Record<string, unknown>>;
+}
+
+/** Nodes to interrupt at: a list of node names, or `"*"` for all. */
+type InterruptNodes = (string | number | symbol)[] | "*";
+
 /** What the wrapper needs of the user's compiled graph (a `CompiledStateGraph`). */
 interface InnerGraph {
   invoke(input: Record<string, unknown>, config?: LangGraphRunnableConfig): Promise<unknown>;
-  builder: { channels: Record<string, BaseChannel> };
+  builder: { channels: Record<string, BaseChannel> } & Partial<Omit<BuilderStructure, "channels">>;
   outputChannels: string | number | symbol | (string | number | symbol)[];
   streamChannels?: string | number | symbol | (string | number | symbol)[] | undefined;
   checkpointer?: BaseCheckpointSaver | boolean | undefined;
   store?: BaseStore | undefined;
+  cache?: unknown;
+  interruptBefore?: InterruptNodes | undefined;
+  interruptAfter?: InterruptNodes | undefined;
+  stepTimeout?: number | undefined;
+  retryPolicy?: unknown;
+  config?: LangGraphRunnableConfig | undefined;
+  streamTransformers?: readonly unknown[] | undefined;
   name?: string | undefined;
+  description?: string | undefined;
+}
+
+/** The wrapper builder, seen through the public members inlining uses. */
+interface WrapperBuilder extends BuilderStructure {
+  addNode(key: string, action: unknown, options?: Record<string, unknown>): WrapperBuilder;
+  addEdge(start: string, end: string): WrapperBuilder;
+  compile(options: Record<string, unknown>): CompiledWrapper;
+}
+
+/** The compiled wrapper, seen through the fields that carry the user's compile settings. */
+interface CompiledWrapper {
+  streamChannels?: string | number | symbol | (string | number | symbol)[] | undefined;
+  stepTimeout?: number | undefined;
+  retryPolicy?: unknown;
+  withConfig(config: LangGraphRunnableConfig): CompiledWrapper;
 }
 
 /** A subgraph, as `addNode` options declare one. */
@@ -127,6 +163,32 @@ type Subgraph = NonNullable<StateGraphAddNodeOptions["subgraphs"]>[number];
 /** What the wrapper needs of a `StateGraph` builder. */
 interface InnerBuilder {
   compile(options?: { interruptBefore?: string[]; interruptAfter?: string[] }): InnerGraph;
+}
+
+/** Whether a builder exposes the public structure inlining copies. */
+function isStructure(builder: InnerGraph["builder"]): builder is BuilderStructure {
+  return builder.nodes !== undefined && builder.edges !== undefined && builder.waitingEdges !== undefined && builder.branches !== undefined;
+}
+
+/**
+ * Why the user's graph cannot be inlined (and runs as a subgraph node instead),
+ * or undefined when it can.
+ */
+function whyNotInlinable(builder: InnerGraph["builder"]): string | undefined {
+  if (!isStructure(builder)) return "its builder does not expose nodes, edges and branches";
+  const { nodes } = builder;
+  for (const name of [WITH_LEARNING_NODES.retrieve, WITH_LEARNING_NODES.record, RUN_MARKER_KEY, ...Object.keys(LessonContextAnnotation.spec)]) {
+    if (name in nodes) return `it has a node named "${name}"`;
+  }
+  // A deferred node of the user's would run in the same step as record_episode, which must come last.
+  if (Object.values(nodes).some((node) => node.defer === true)) return "it has a deferred node";
+  // Zod or StateSchema state validates node updates, and graph-wide node defaults (setNodeDefaults)
+  // apply at compile time: LangGraph keeps both in builder fields that are not public, so a copy of
+  // the public structure would lose them. Read only to decide; never copied.
+  const internals = builder as { _schemaRuntimeDefinition?: unknown; _nodeDefaults?: object };
+  if (internals._schemaRuntimeDefinition !== undefined) return "its state is a Zod or StateSchema schema";
+  if (internals._nodeDefaults !== undefined && Object.keys(internals._nodeDefaults).length > 0) return "it sets node defaults";
+  return undefined;
 }
 
 /** Channels whose writes go through a reducer: they take the subgraph's final value as an `Overwrite`. */
@@ -203,27 +265,37 @@ function runMessages(messages: readonly BaseMessage[], run: RunMarker | undefine
  * `createReactAgent(...)` — and returns the compiled wrapper:
  *
  * ```
- * START → retrieve_lessons → agent (your graph, unchanged, as a subgraph) → record_episode → END
+ * START → retrieve_lessons → your graph's nodes and edges, as they are → record_episode → END
  * ```
  *
  * - `retrieve_lessons` (the replay-retriever) puts the lessons that apply to
  *   the run's input and scope into `messages` as one system message, and
  *   pins the run to a memory version. With empty memory it changes nothing.
- * - `agent` runs your graph on the current state with the same config
- *   (callbacks, checkpointer, store, signal), and writes its final state back
- *   as is: messages as the exact add/replace/remove update, other reducer keys
- *   as `Overwrite` (so an append reducer is not applied twice), last-value keys
- *   as they are.
- * - `record_episode` builds the run's `Episode` (input, trajectory, scope,
- *   pinned memory version, served lessons) and hands it to the loop: learned
- *   before returning (`"sync"`), queued (`"background"`), or only reported
- *   (`"off"`). Learning never fails the user's run: its errors are the loop's
+ *   Your graph's edges from `START` leave from it instead.
+ * - Your graph is inlined: its nodes, edges, conditional edges, node options
+ *   and compile settings (checkpointer, store, interrupts, name) are copied
+ *   into the wrapper, so it streams, checkpoints and pauses as it does
+ *   unwrapped — tokens in `"messages"` mode as they are generated, each of
+ *   your nodes' updates in `"updates"`, every step's state in `"values"`.
+ * - `record_episode` is a deferred node: it runs once, after the last of your
+ *   nodes, however your graph ended (an edge to `END`, a branch, a `Command`).
+ *   It builds the run's `Episode` (input, trajectory, scope, pinned memory
+ *   version, served lessons) and hands it to the loop: learned before
+ *   returning (`"sync"`), queued (`"background"`), or only reported (`"off"`).
+ *   Learning never fails the user's run: its errors are the loop's
  *   `learning_failed` events.
  *
  * The wrapper's input and output are your graph's state keys: `invoke` returns
  * what your graph returns. Its own keys (the retriever's `servedLessons`,
  * `lessonMemoryPin`, `lessonServedLog`, and `lessonloopRun`) live in the
- * checkpointed state, not in the output.
+ * checkpointed state, not in the output. A run takes two more supersteps
+ * than unwrapped (mind a tight `recursionLimit`).
+ *
+ * A graph that cannot be inlined — it has a node named `retrieve_lessons` or
+ * `record_episode` or like a lesson-context key, a deferred node, a Zod or
+ * `StateSchema` state, or `setNodeDefaults` — runs whole as one `agent` node
+ * instead (`retrieve_lessons → agent → record_episode`): it gives the same
+ * results, but streams only with `subgraphs: true`, and pauses inside `agent`.
  */
 export function withLearning<
   SD,
@@ -262,6 +334,7 @@ export function withLearning(graph: unknown, options: WithLearningOptions): unkn
 
   let inner: InnerGraph;
   if (isBuilder(graph)) {
+    // Compiled once to validate the user's graph and learn its output keys (and to run it whole when it cannot be inlined).
     inner = graph.compile({
       ...(interruptBefore === undefined ? {} : { interruptBefore }),
       ...(interruptAfter === undefined ? {} : { interruptAfter }),
@@ -289,7 +362,9 @@ export function withLearning(graph: unknown, options: WithLearningOptions): unkn
   if (RUN_MARKER_KEY in userChannels) {
     throw new LessonloopError("invalid_input", `The graph's state already has a key "${RUN_MARKER_KEY}", which withLearning uses. Rename it.`);
   }
-  for (const name of Object.values(WITH_LEARNING_NODES)) {
+  const notInlinable = whyNotInlinable(inner.builder);
+  const ownNodes = notInlinable === undefined ? [WITH_LEARNING_NODES.retrieve, WITH_LEARNING_NODES.record] : Object.values(WITH_LEARNING_NODES);
+  for (const name of ownNodes) {
     if (name in userChannels) throw new LessonloopError("invalid_input", `The graph's state has a key "${name}", the name of one of withLearning's nodes. Rename it.`);
   }
 
@@ -395,25 +470,68 @@ export function withLearning(graph: unknown, options: WithLearningOptions): unkn
     return {};
   }
 
-  const wrapper = new StateGraph(Annotation.Root(stateSpec), { input: Annotation.Root(inputSpec), output: Annotation.Root(outputSpec) })
-    .addNode(WITH_LEARNING_NODES.retrieve, retrieve)
+  const wrapper = new StateGraph(Annotation.Root(stateSpec), {
+    input: Annotation.Root(inputSpec),
+    output: Annotation.Root(outputSpec),
+  }) as unknown as WrapperBuilder;
+  wrapper.addNode(WITH_LEARNING_NODES.retrieve, retrieve).addEdge(START, WITH_LEARNING_NODES.retrieve);
+  const userBuilder = inner.builder;
+  let interrupts: { interruptBefore?: string[]; interruptAfter?: string[] } = {};
+  if (notInlinable === undefined && isStructure(userBuilder)) {
+    const userNodes = Object.keys(userBuilder.nodes);
+    for (const [key, spec] of Object.entries(userBuilder.nodes)) {
+      // addNode registers the node's input schema; the spec is then copied whole
+      // (retry, cache and timeout policies, error handler, subgraphs, metadata, ends).
+      wrapper.addNode(key, spec.runnable, spec.input === undefined ? {} : { input: spec.input });
+      wrapper.nodes[key] = { ...spec };
+    }
+    // The user's entry edges and branches leave from retrieve_lessons; edges to END stay: record_episode is deferred.
+    const entry = (node: string): string => (node === START ? WITH_LEARNING_NODES.retrieve : node);
+    for (const [start, end] of userBuilder.edges) wrapper.edges.add([entry(start), end]);
+    for (const [starts, end] of userBuilder.waitingEdges) wrapper.waitingEdges.add([[...starts], end]);
+    for (const [source, branches] of Object.entries(userBuilder.branches)) {
+      wrapper.branches[entry(source)] = { ...wrapper.branches[entry(source)], ...branches };
+    }
+    const resolve = (nodes: InterruptNodes | undefined): string[] | undefined =>
+      nodes === undefined ? undefined : nodes === "*" ? userNodes : nodes.map(String);
+    const before = resolve(isBuilder(graph) ? interruptBefore : inner.interruptBefore);
+    const after = resolve(isBuilder(graph) ? interruptAfter : inner.interruptAfter);
+    interrupts = { ...(before === undefined ? {} : { interruptBefore: before }), ...(after === undefined ? {} : { interruptAfter: after }) };
+  } else {
+    console.warn(`[lessonloop] withLearning runs your graph as one "agent" node because ${notInlinable ?? "its structure is unknown"}: stream it with subgraphs: true to see its own chunks.`);
     // Declared as the node's subgraph: getState(config, { subgraphs: true }) shows the user's graph while it is paused.
-    .addNode(WITH_LEARNING_NODES.agent, agent, { subgraphs: [inner as unknown as Subgraph] })
-    .addNode(WITH_LEARNING_NODES.record, record)
-    .addEdge(START, WITH_LEARNING_NODES.retrieve)
-    .addEdge(WITH_LEARNING_NODES.retrieve, WITH_LEARNING_NODES.agent)
-    .addEdge(WITH_LEARNING_NODES.agent, WITH_LEARNING_NODES.record)
+    wrapper
+      .addNode(WITH_LEARNING_NODES.agent, agent, { subgraphs: [inner as unknown as Subgraph] })
+      .addEdge(WITH_LEARNING_NODES.retrieve, WITH_LEARNING_NODES.agent)
+      .addEdge(WITH_LEARNING_NODES.agent, WITH_LEARNING_NODES.record);
+  }
+  // Deferred and triggered by retrieve_lessons: it waits until nothing else is left to run, then runs once.
+  wrapper
+    .addNode(WITH_LEARNING_NODES.record, record, { defer: true })
+    .addEdge(WITH_LEARNING_NODES.retrieve, WITH_LEARNING_NODES.record)
     .addEdge(WITH_LEARNING_NODES.record, END);
 
   const checkpointer = options.checkpointer ?? (typeof inner.checkpointer === "object" ? inner.checkpointer : undefined);
   const store = options.store ?? inner.store;
-  const compiled = wrapper.compile({
+  const inlined = notInlinable === undefined;
+  const transformers = inlined && Array.isArray(inner.streamTransformers) && inner.streamTransformers.length > 0 ? inner.streamTransformers : undefined;
+  let compiled = wrapper.compile({
     ...(checkpointer === undefined ? {} : { checkpointer }),
     ...(store === undefined ? {} : { store }),
+    ...(inlined && inner.cache !== undefined ? { cache: inner.cache } : {}),
+    ...(transformers === undefined ? {} : { transformers }),
+    ...interrupts,
     name: options.name ?? inner.name ?? "lessonloop",
+    ...(inner.description === undefined ? {} : { description: inner.description }),
   });
   // "values" chunks and getState().values show the user's keys, as the unwrapped graph does;
   // the wrapper's own keys are still checkpointed (the pin must survive a resume).
   compiled.streamChannels = streamKeys.filter((key) => key in userChannels);
+  if (inlined) {
+    // The rest of a compiled graph's settings: its step timeout, retry policy and withConfig() config.
+    if (inner.stepTimeout !== undefined) compiled.stepTimeout = inner.stepTimeout;
+    if (inner.retryPolicy !== undefined) compiled.retryPolicy = inner.retryPolicy;
+    if (inner.config !== undefined && Object.keys(inner.config).length > 0) compiled = compiled.withConfig(inner.config);
+  }
   return compiled;
 }
