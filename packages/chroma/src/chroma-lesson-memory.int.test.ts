@@ -47,6 +47,29 @@ describe("ChromaLessonMemory", () => {
     expect((await lagging.list({ version: 2 })).map((lesson) => lesson.id)).toEqual(["new", "newer"]);
   });
 
+  it("finds a small scope's lessons behind thousands of nearer lessons of another tenant", async () => {
+    const name = uniqueCollectionName("sparse");
+    const memory = await ChromaLessonMemory.open({ url, name, embedder });
+    const crowd = Array.from({ length: 2_000 }, (_, index) =>
+      lessonFixture(`big-${index}`, { scope: { tenant: "big" }, trigger: `refund an order ${index}`, guidance: "refund the order to the original payment method" }),
+    );
+    await memory.commit({ add: crowd, reason: "a large tenant", ...author });
+    await memory.commit({
+      add: [
+        lessonFixture("small-1", { scope: { tenant: "small" }, trigger: "printing a shipping label", guidance: "use the A6 format" }),
+        lessonFixture("small-2", { scope: { tenant: "small" }, trigger: "archiving old tickets", guidance: "keep them for ten years" }),
+      ],
+      reason: "a small tenant",
+      ...author,
+    });
+    // Every nearest neighbour of this query belongs to "big": the pool must widen, then fall back.
+    const found = await memory.search({ query: "refund an order to the original payment method", scope: { tenant: "small" }, k: 5 });
+    expect(found.map((result) => result.lesson.id).sort()).toEqual(["small-1", "small-2"]);
+    const crowded = await memory.search({ query: "refund an order to the original payment method", scope: { tenant: "big" }, k: 5 });
+    expect(crowded).toHaveLength(5);
+    expect(crowded.every((result) => result.lesson.scope.tenant === "big")).toBe(true);
+  });
+
   it("refuses to reopen a memory with a different embedder", async () => {
     const name = uniqueCollectionName("embedder");
     await ChromaLessonMemory.open({ url, name, embedder });
