@@ -1,5 +1,6 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { LessonloopError, type EdgeCaseCheck, type EpisodeInput } from "@lessonloop/core";
+import { refundEpisodeFixture } from "@lessonloop/core/conformance";
 import { ScriptedChatModel, createManualClock, rejectionOf, type ScriptedAnswer } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
 import { createCritic } from "./critic.js";
@@ -26,24 +27,6 @@ function episode(overrides: Partial<EpisodeInput> = {}): EpisodeInput {
   };
 }
 
-/** An episode whose refund failed (amount not in cents) and, by default, was retried in cents. */
-function erroredEpisode({ retried }: { retried: boolean }): EpisodeInput {
-  const trajectory: EpisodeInput["trajectory"] = [
-    { type: "message", role: "user", content: "Refund 12.50 EUR on order A-17." },
-    { type: "tool_call", id: "c1", name: "refund", args: { order: "A-17", amount: 12.5 } },
-    { type: "tool_result", callId: "c1", name: "refund", content: "400: amount must be an integer number of cents", isError: true },
-  ];
-  if (retried) {
-    trajectory.push(
-      { type: "tool_call", id: "c2", name: "refund", args: { order: "A-17", amount: 1250 } },
-      { type: "tool_result", callId: "c2", name: "refund", content: "Refunded 1250 cents.", isError: false },
-      { type: "message", role: "assistant", content: "Refunded 12.50 EUR." },
-    );
-  } else {
-    trajectory.push({ type: "message", role: "assistant", content: "Sorry, the refund failed." });
-  }
-  return episode({ trajectory });
-}
 
 /** A judge that must never be asked. */
 function silentJudge(): ScriptedChatModel {
@@ -99,7 +82,7 @@ describe("createCritic — deterministic signals win over the judge", () => {
 
   it("fails an episode on a tool error that was never retried successfully, naming the step and error", async () => {
     const model = silentJudge();
-    const { judgement } = await createCritic({ model, clock })({ episode: erroredEpisode({ retried: false }) });
+    const { judgement } = await createCritic({ model, clock })({ episode: refundEpisodeFixture({ retried: false }) });
 
     expect(model.callCount).toBe(0);
     expect(judgement).toMatchObject({
@@ -113,7 +96,7 @@ describe("createCritic — deterministic signals win over the judge", () => {
 
   it("marks a tool error followed by a successful retry as recovered, with both calls, and worth learning", async () => {
     const model = silentJudge();
-    const { judgement } = await createCritic({ model, clock })({ episode: erroredEpisode({ retried: true }) });
+    const { judgement } = await createCritic({ model, clock })({ episode: refundEpisodeFixture({ retried: true }) });
 
     expect(model.callCount).toBe(0);
     expect(judgement).toMatchObject({
@@ -135,12 +118,12 @@ describe("createCritic — deterministic signals win over the judge", () => {
   it("lets the evaluator fail a recovered episode, and confirm one with its check", async () => {
     const model = silentJudge();
     const failing = createCritic({ model, clock, evaluator: async () => ({ passed: false, reason: "refunded to the wrong card" }) });
-    const failed = (await failing({ episode: erroredEpisode({ retried: true }) })).judgement;
+    const failed = (await failing({ episode: refundEpisodeFixture({ retried: true }) })).judgement;
     expect(failed).toMatchObject({ status: "failure", signal: { source: "evaluator", detail: "refunded to the wrong card" } });
 
     const check: EdgeCaseCheck = { type: "environment", predicate: "order-refunded", params: { order: "A-17" } };
     const passing = createCritic({ model, clock, evaluator: () => ({ passed: true, reason: "refund visible", check }) });
-    const passed = (await passing({ episode: erroredEpisode({ retried: true }) })).judgement;
+    const passed = (await passing({ episode: refundEpisodeFixture({ retried: true }) })).judgement;
     expect(passed).toMatchObject({ status: "recovered", signal: { source: "evaluator" }, check });
     expect(model.callCount).toBe(0);
   });
@@ -175,12 +158,12 @@ describe("createCritic — deterministic signals win over the judge", () => {
         return { passed: true, reason: "fine" };
       },
     });
-    const withOutcome = { ...erroredEpisode({ retried: false }), outcome: { status: "success", signal: { source: "environment", detail: "order refunded" } } } as const;
+    const withOutcome = { ...refundEpisodeFixture({ retried: false }), outcome: { status: "success", signal: { source: "environment", detail: "order refunded" } } } as const;
     const first = await critic({ episode: withOutcome, feedback: { sentiment: "negative", text: "bad" } });
     // The environment says success despite the error: the agent got there anyway.
     expect(first.judgement).toMatchObject({ status: "recovered", signal: { source: "environment", detail: "order refunded" } });
 
-    const second = await critic({ episode: erroredEpisode({ retried: false }), feedback: { sentiment: "positive", text: "thanks!" } });
+    const second = await critic({ episode: refundEpisodeFixture({ retried: false }), feedback: { sentiment: "positive", text: "thanks!" } });
     expect(second.judgement).toMatchObject({ status: "recovered", signal: { source: "user_feedback" } });
     expect(evaluated).toBe(0);
   });

@@ -1,5 +1,6 @@
 import { createCritic, type Evaluator, type Judgement } from "@lessonloop/critic";
 import type { EpisodeInput } from "@lessonloop/core";
+import { refundEpisodeFixture } from "@lessonloop/core/conformance";
 import { ScriptedChatModel, createManualClock, type ScriptedAnswer } from "@lessonloop/core/testing";
 
 export const clock = createManualClock("2026-03-01T10:00:00.000Z");
@@ -16,21 +17,7 @@ const base = {
 
 /** The refund tool rejected a decimal amount; by default the agent retried in cents and succeeded. */
 export function refundEpisode({ id = "ep-1", retried = true }: { id?: string; retried?: boolean } = {}): EpisodeInput {
-  const trajectory: EpisodeInput["trajectory"] = [
-    { type: "message", role: "user", content: "Refund 12.50 EUR on order A-17." },
-    { type: "tool_call", id: "c1", name: "refund", args: { order: "A-17", amount: 12.5 } },
-    { type: "tool_result", callId: "c1", name: "refund", content: "400: amount must be an integer number of cents", isError: true },
-  ];
-  if (retried) {
-    trajectory.push(
-      { type: "tool_call", id: "c2", name: "refund", args: { order: "A-17", amount: 1250 } },
-      { type: "tool_result", callId: "c2", name: "refund", content: "Refunded 1250 cents.", isError: false },
-      { type: "message", role: "assistant", content: "Refunded 12.50 EUR on A-17." },
-    );
-  } else {
-    trajectory.push({ type: "message", role: "assistant", content: "Sorry, the refund failed." });
-  }
-  return { ...base, id, trajectory };
+  return refundEpisodeFixture({ id, retried, scope });
 }
 
 /** A run that went well: looked the order up, answered with its facts. */
