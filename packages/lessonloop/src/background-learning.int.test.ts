@@ -14,15 +14,11 @@ import { createFileEpisodeJournal } from "./episode-journal.js";
 import type { LearningEvent } from "./learning-events.js";
 import { createLearningLoop, type LearningLoop } from "./learning-loop.js";
 import {
-  AGENT_DESCRIPTION,
-  RIGHT_LESSON,
-  ROLE_PLAY_TOOLS,
   SCOPE,
   billingEvaluator,
   createAgentBuilder,
   createAgentModel,
-  createLearnerModel,
-  createPeerModel,
+  invoiceLoopParams,
 } from "./tests/invoice-world.js";
 import { withLearning } from "./with-learning.js";
 
@@ -45,12 +41,8 @@ afterEach(async () => {
 
 async function billingLoop(evaluator: Evaluator, events: LearningEvent[]) {
   const loop = await createLearningLoop({
-    learnerModel: createLearnerModel(RIGHT_LESSON),
-    validatorModels: [createPeerModel("peer-a"), createPeerModel("peer-b"), createPeerModel("peer-c")],
-    criticModel: null,
+    ...invoiceLoopParams(),
     evaluator,
-    agentDescription: AGENT_DESCRIPTION,
-    tools: ROLE_PLAY_TOOLS,
     memory,
     edgeCaseStore,
     background: { journal: createFileEpisodeJournal({ path: join(folder, "episodes.jsonl") }), maxQueued: 10 },

@@ -13,19 +13,15 @@ import { InMemoryPendingLessonStore } from "./pending-lesson-store.js";
 import { InMemoryVerdictStore } from "./verdict-store.js";
 import type { LearningResult } from "./learning-result.js";
 import {
-  AGENT_DESCRIPTION,
   CREATE_INVOICE_ERROR,
   INVOICE_TASK,
   RIGHT_LESSON,
-  ROLE_PLAY_TOOLS,
   SCOPE,
   WRONG_LESSON,
-  billingEvaluator,
   createAgentBuilder,
   createAgentModel,
-  createLearnerModel,
-  createPeerModel,
   ids,
+  invoiceLoopParams,
   regressionCases,
 } from "./tests/invoice-world.js";
 import { withLearning } from "./with-learning.js";
@@ -44,14 +40,8 @@ async function billingLoop(lesson: ProposedLesson, extra: Partial<LearningLoopPa
   const edgeCaseStore = await ChromaEdgeCaseStore.open({ url, collection: uniqueCollectionName("loop-e2e-cases"), embedder });
   await edgeCaseStore.add(regressionCases());
   const events: LearningEvent[] = [];
-  const peers = [createPeerModel("peer-a"), createPeerModel("peer-b"), createPeerModel("peer-c")];
   const loop = await createLearningLoop({
-    learnerModel: createLearnerModel(lesson),
-    validatorModels: peers,
-    criticModel: null,
-    evaluator: billingEvaluator,
-    agentDescription: AGENT_DESCRIPTION,
-    tools: ROLE_PLAY_TOOLS,
+    ...invoiceLoopParams(lesson),
     memory,
     edgeCaseStore,
     onEvent: (event) => events.push(event),
@@ -63,10 +53,10 @@ async function billingLoop(lesson: ProposedLesson, extra: Partial<LearningLoopPa
     loop,
     scope: { ...SCOPE },
     learning: "sync",
-    // The machine is shared: give memory reads more than the retriever's default 250 ms.
+    // The machine is shared: give memory reads more than the retriever's default 1 s.
     retriever: { timeoutMs: 5_000 },
   });
-  return { loop, agent, agentModel, events, peers };
+  return { loop, agent, agentModel, events };
 }
 
 function learned(events: readonly LearningEvent[]): LearningResult[] {

@@ -1,5 +1,5 @@
 // The README's quickstart, run as written, with scripted models in place of real ones and the
-// embedded Chroma server it starts by default. (The retriever gets more than its default 250 ms
+// embedded Chroma server it starts by default. (The retriever gets more than its default 1 s
 // for memory reads: the test machine is shared.)
 import { HumanMessage } from "@langchain/core/messages";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";

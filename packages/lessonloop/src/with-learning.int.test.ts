@@ -13,17 +13,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { LearningEvent } from "./learning-events.js";
 import { createLearningLoop, type LearningLoop } from "./learning-loop.js";
 import {
-  AGENT_DESCRIPTION,
   INVOICE_TASK,
-  RIGHT_LESSON,
-  ROLE_PLAY_TOOLS,
   SCOPE,
   TOOLS,
-  billingEvaluator,
   createAgentBuilder,
   createAgentModel,
-  createLearnerModel,
-  createPeerModel,
+  invoiceLoopParams,
   regressionCases,
 } from "./tests/invoice-world.js";
 import { withLearning, type LearningTiming } from "./with-learning.js";
@@ -41,12 +36,7 @@ async function billingLoop() {
   await edgeCaseStore.add(regressionCases());
   const events: LearningEvent[] = [];
   const loop = await createLearningLoop({
-    learnerModel: createLearnerModel(RIGHT_LESSON),
-    validatorModels: [createPeerModel("peer-a"), createPeerModel("peer-b"), createPeerModel("peer-c")],
-    criticModel: null,
-    evaluator: billingEvaluator,
-    agentDescription: AGENT_DESCRIPTION,
-    tools: ROLE_PLAY_TOOLS,
+    ...invoiceLoopParams(),
     memory,
     edgeCaseStore,
     onEvent: (event) => events.push(event),
@@ -77,7 +67,7 @@ function normalize(value: unknown): unknown {
 }
 
 const REFUND_TASK = "Refund 5.00 EUR on order A-1";
-/** The machine is shared: give memory reads more than the retriever's default 250 ms. */
+/** The machine is shared: give memory reads more than the retriever's default 1 s. */
 const RETRIEVER_TIMEOUT_MS = 5_000;
 
 /** A graph state with an append reducer besides messages: a subgraph must not apply it twice. */

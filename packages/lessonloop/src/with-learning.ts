@@ -470,6 +470,8 @@ export function withLearning(graph: unknown, options: WithLearningOptions): unkn
     return {};
   }
 
+  // Node names come from the user's graph at run time, which StateGraph's typed builder
+  // cannot express; the wrapper is used through the structural interface instead.
   const wrapper = new StateGraph(Annotation.Root(stateSpec), {
     input: Annotation.Root(inputSpec),
     output: Annotation.Root(outputSpec),

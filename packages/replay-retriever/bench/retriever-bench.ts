@@ -16,7 +16,7 @@ import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage }
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { ChromaLessonMemory, createLexicalEmbedder, startChroma } from "@lessonloop/chroma";
 import { InMemoryOutcomeLedger, type LessonInput, type LessonMemory, type OutcomeLedger, type Scope } from "@lessonloop/core";
-import { createSeededRandom, percentile, type SeededRandom } from "@lessonloop/core/testing";
+import { createSeededRandom, patchMemory, percentile, type SeededRandom } from "@lessonloop/core/testing";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
@@ -47,17 +47,10 @@ async function timedCall<T>(account: keyof typeof spent, run: () => Promise<T>):
 
 /** The memory, with the time of the calls the retriever makes counted. */
 function timedMemory(memory: LessonMemory): LessonMemory {
-  return {
+  return patchMemory(memory, {
     headVersion: () => timedCall("memory", () => memory.headVersion()),
     search: (request) => timedCall("memory", () => memory.search(request)),
-    commit: (request) => memory.commit(request),
-    rollback: (request) => memory.rollback(request),
-    list: (request) => memory.list(request),
-    get: (id, options) => memory.get(id, options),
-    snapshot: (version) => memory.snapshot(version),
-    history: (request) => memory.history(request),
-    diff: (from, to) => memory.diff(from, to),
-  };
+  });
 }
 
 function timedLedger(ledger: OutcomeLedger): OutcomeLedger {
@@ -223,7 +216,7 @@ async function benchSize(url: string, size: number, serverPid: number | undefine
     await memory.search({ query, scope, k: 20, version });
     if (i >= WARMUP) searches.push(performance.now() - started);
   }
-  // A degraded step (memory past the 250 ms budget) counts at its full wait; report how many there were.
+  // A degraded step (memory past the retriever's timeout) counts at its full wait; report how many there were.
   for (const degradation of new Set(degradations)) console.warn(`degraded: ${degradation}`);
   return { lessons: size, fillSeconds, degradedSteps: degradations.length, newInput, pinnedStep, searchOnly: summary(searches) };
 }

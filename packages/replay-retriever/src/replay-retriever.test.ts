@@ -5,11 +5,10 @@ import {
   InMemoryLessonMemory,
   InMemoryOutcomeLedger,
   LessonloopError,
-  type LessonMemory,
   type OutcomeLedger,
 } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
-import { ScriptedChatModel, createManualClock, createSeededRandom } from "@lessonloop/core/testing";
+import { createManualClock, createSeededRandom, patchMemory, ScriptedChatModel } from "@lessonloop/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { InMemoryExampleSource, type ExampleSource } from "./example-source.js";
 import { estimateTokens } from "./lesson-context.js";
@@ -40,21 +39,6 @@ async function memoryWith(...lessons: ReturnType<typeof refundLesson>[]): Promis
 /** State as LangGraph hands it to the node, for direct calls. */
 function stateOf(text: string): ReplayRetrieverState {
   return { messages: [new HumanMessage({ id: "human-1", content: text })], servedLessons: [], servedExamples: [], lessonServedLog: [] };
-}
-
-/** `memory` with its `search` (and optionally `headVersion`) replaced. */
-function withFailures(memory: LessonMemory, failures: Partial<Pick<LessonMemory, "search" | "headVersion">>): LessonMemory {
-  return {
-    headVersion: failures.headVersion ?? (() => memory.headVersion()),
-    search: failures.search ?? ((request) => memory.search(request)),
-    commit: (request) => memory.commit(request),
-    rollback: (request) => memory.rollback(request),
-    list: (request) => memory.list(request),
-    get: (id, options) => memory.get(id, options),
-    snapshot: (version) => memory.snapshot(version),
-    history: (request) => memory.history(request),
-    diff: (from, to) => memory.diff(from, to),
-  };
 }
 
 /** The text of the lessons message an update writes, "" for none. */
@@ -214,7 +198,7 @@ describe("pinning", () => {
   it("answers a pinned run's later steps from its cache: a version never changes", async () => {
     const inner = await memoryWith(refundLesson("v1-rule"));
     let searches = 0;
-    const memory = withFailures(inner, { search: (request) => (searches++, inner.search(request)) });
+    const memory = patchMemory(inner, { search: (request) => (searches++, inner.search(request)) });
     const retrieve = createReplayRetriever({ memory, scope: tenant, onWarning: noWarnings });
     const state = stateOf(REFUND_REQUEST);
     const first = await retrieve(state, {});
@@ -248,7 +232,7 @@ describe("pinning", () => {
 describe("degradation", () => {
   it("answers without lessons when memory throws, warns with the cause and dispatches a custom event", async () => {
     const inner = await memoryWith(refundLesson("refund-duplicate-only"));
-    const memory = withFailures(inner, { search: storeDown });
+    const memory = patchMemory(inner, { search: storeDown });
     const warnings: RetrieverWarning[] = [];
     const model = new ScriptedChatModel({ responses: "Refunded." });
     const graph = buildAgentGraph({ retriever: createReplayRetriever({ memory, scope: userScope, onWarning: (warning) => warnings.push(warning) }), model });
@@ -283,7 +267,7 @@ describe("degradation", () => {
 
   it("does not let a hanging memory stall the agent", async () => {
     const inner = await memoryWith(refundLesson("refund-duplicate-only"));
-    const memory = withFailures(inner, { headVersion: () => new Promise<number>(() => undefined) });
+    const memory = patchMemory(inner, { headVersion: () => new Promise<number>(() => undefined) });
     const warnings: RetrieverWarning[] = [];
     const model = new ScriptedChatModel({ responses: "Refunded." });
     const graph = buildAgentGraph({ retriever: createReplayRetriever({ memory, scope: tenant, timeoutMs: 40, onWarning: (warning) => warnings.push(warning) }), model });
@@ -298,7 +282,7 @@ describe("degradation", () => {
   it("drops a previous lessons message when memory fails on a later turn", async () => {
     const inner = await memoryWith(refundLesson("refund-duplicate-only"));
     let down = false;
-    const memory = withFailures(inner, { search: (request) => (down ? storeDown() : inner.search(request)) });
+    const memory = patchMemory(inner, { search: (request) => (down ? storeDown() : inner.search(request)) });
     const model = new ScriptedChatModel({ responses: "ok" });
     const graph = buildAgentGraph({ retriever: createReplayRetriever({ memory, scope: tenant, onWarning: () => undefined }), model, checkpointer: new MemorySaver() });
     const thread = { configurable: { thread_id: "t" } };

@@ -1,6 +1,6 @@
-import { InMemoryLessonMemory, InMemoryOutcomeLedger, LessonloopError, type LessonMemory, type Scope } from "@lessonloop/core";
+import { InMemoryLessonMemory, InMemoryOutcomeLedger, LessonloopError, type Scope } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
-import { createManualClock, createSeededRandom, type SeededRandom } from "@lessonloop/core/testing";
+import { createManualClock, createSeededRandom, patchMemory, type SeededRandom } from "@lessonloop/core/testing";
 import { createLexicalEmbedder } from "@lessonloop/chroma";
 import { describe, expect, it } from "vitest";
 import {
@@ -244,20 +244,12 @@ describe("createRegressionMonitor", () => {
   it("tries the rollback again at the next check when the memory failed to write it", async () => {
     const { memory } = await mergedMemory();
     let failures = 1;
-    const flaky: LessonMemory = {
-      headVersion: () => memory.headVersion(),
-      commit: (request) => memory.commit(request),
+    const flaky = patchMemory(memory, {
       rollback: (request) => {
         if (failures-- > 0) return Promise.reject(new LessonloopError("store_unavailable", "Chroma is down"));
         return memory.rollback(request);
       },
-      search: (request) => memory.search(request),
-      list: (request) => memory.list(request),
-      get: (id, options) => memory.get(id, options),
-      snapshot: (version) => memory.snapshot(version),
-      history: (request) => memory.history(request),
-      diff: (from, to) => memory.diff(from, to),
-    };
+    });
     const ledger = new InMemoryOutcomeLedger();
     const monitor = createRegressionMonitor({ memory: flaky, ledger });
     const random = createSeededRandom(7);

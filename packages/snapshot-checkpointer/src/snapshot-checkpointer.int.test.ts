@@ -1,38 +1,15 @@
-import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+import { END, START, StateGraph } from "@langchain/langgraph";
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { ChromaLessonMemory, createLexicalEmbedder, startChroma } from "@lessonloop/chroma";
 import { uniqueCollectionName } from "@lessonloop/chroma/testing";
-import { MEMORY_PIN_KEY, MEMORY_VERSION_METADATA_KEY, type LessonMemory, type MemoryPin } from "@lessonloop/core";
+import { MEMORY_VERSION_METADATA_KEY } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { describe, expect, inject, it } from "vitest";
 import { SnapshotCheckpointer, type SnapshotCheckpointerWarning } from "./snapshot-checkpointer.js";
+import { State, pinnedGraph, type StateValue } from "./tests/pinned-graph.js";
 
 const embedder = createLexicalEmbedder();
 
-const State = Annotation.Root({
-  question: Annotation<string>(),
-  answer: Annotation<string>(),
-  [MEMORY_PIN_KEY]: Annotation<MemoryPin | undefined>({ reducer: (_previous, next) => next, default: () => undefined }),
-});
-type StateValue = typeof State.State;
-
-/** Pins the live version on a run's first step (as the replay-retriever does), then answers with that version's lessons. */
-function pinnedGraph(memory: LessonMemory, checkpointer: BaseCheckpointSaver) {
-  return new StateGraph(State)
-    .addNode("retrieve", async (state: StateValue) => {
-      const pin = state[MEMORY_PIN_KEY];
-      if (pin !== undefined && pin.input === state.question) return {};
-      return { [MEMORY_PIN_KEY]: { version: await memory.headVersion(), input: state.question } };
-    })
-    .addNode("agent", async (state: StateValue) => {
-      const lessons = await memory.list({ version: state[MEMORY_PIN_KEY]?.version ?? 0 });
-      return { answer: `${state.question} with ${lessons.map((lesson) => lesson.id).sort().join(",")}` };
-    })
-    .addEdge(START, "retrieve")
-    .addEdge("retrieve", "agent")
-    .addEdge("agent", END)
-    .compile({ checkpointer });
-}
 
 const thread = (id: string) => ({ configurable: { thread_id: id } });
 

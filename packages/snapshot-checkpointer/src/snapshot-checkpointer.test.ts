@@ -1,14 +1,15 @@
+import { END, START, StateGraph } from "@langchain/langgraph";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { createLexicalEmbedder } from "@lessonloop/chroma";
-import { InMemoryLessonMemory, LessonloopError, MEMORY_PIN_KEY, MEMORY_VERSION_METADATA_KEY, type LessonMemory, type MemoryPin } from "@lessonloop/core";
+import { InMemoryLessonMemory, LessonloopError, MEMORY_PIN_KEY, MEMORY_VERSION_METADATA_KEY, type MemoryPin } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SnapshotCheckpointer, type SnapshotCheckpointerWarning } from "./snapshot-checkpointer.js";
+import { State, pinnedGraph, type StateValue } from "./tests/pinned-graph.js";
 
 const embedder = createLexicalEmbedder();
 
@@ -19,35 +20,6 @@ async function memoryAtVersion1(): Promise<InMemoryLessonMemory> {
   return memory;
 }
 
-const State = Annotation.Root({
-  question: Annotation<string>(),
-  answer: Annotation<string>(),
-  [MEMORY_PIN_KEY]: Annotation<MemoryPin | undefined>({ reducer: (_previous, next) => next, default: () => undefined }),
-});
-type StateValue = typeof State.State;
-
-/**
- * The user's graph with a stand-in for the replay-retriever in front: it pins the
- * live version on a run's first step and keeps the pin while the question is the
- * same. The agent answers with the lessons of the pinned version, so the answer
- * shows which version a run used.
- */
-function pinnedGraph(memory: LessonMemory, checkpointer: BaseCheckpointSaver) {
-  return new StateGraph(State)
-    .addNode("retrieve", async (state: StateValue) => {
-      const pin = state[MEMORY_PIN_KEY];
-      if (pin !== undefined && pin.input === state.question) return {};
-      return { [MEMORY_PIN_KEY]: { version: await memory.headVersion(), input: state.question } };
-    })
-    .addNode("agent", async (state: StateValue) => {
-      const lessons = await memory.list({ version: state[MEMORY_PIN_KEY]?.version ?? 0 });
-      return { answer: `${state.question} with ${lessons.map((lesson) => lesson.id).sort().join(",")}` };
-    })
-    .addEdge(START, "retrieve")
-    .addEdge("retrieve", "agent")
-    .addEdge("agent", END)
-    .compile({ checkpointer });
-}
 
 /** The same user's graph without lessonloop in it: nothing pins a version. */
 function plainGraph(checkpointer: BaseCheckpointSaver) {

@@ -19,3 +19,4 @@ export type { SeededRandom } from "./seeded-random.js";
 export { createSequentialIds } from "./sequential-ids.js";
 export { rejectionOf } from "./rejection-of.js";
 export { percentile } from "./percentile.js";
+export { patchMemory } from "./patch-memory.js";

@@ -12,6 +12,7 @@ import type { Evaluator } from "@lessonloop/critic";
 import { ScriptedChatModel, type ScriptedAnswer, type ScriptedCall } from "@lessonloop/core/testing";
 import type { ProposedLesson } from "@lessonloop/learner";
 import { z } from "zod";
+import type { LearningLoopParams } from "../learning-loop.js";
 
 export const SCOPE = { tenant: "acme", agent: "billing" } as const;
 export const INVOICE_TASK = "Create an invoice for ACME of 12.50 EUR";
@@ -215,4 +216,20 @@ export function failedInvoiceEpisode(id: string, startedAt = "2026-01-01T00:00:0
 /** Lesson ids live in memory, sorted. */
 export function ids(lessons: readonly Lesson[]): string[] {
   return lessons.map((lesson) => lesson.id).sort();
+}
+
+/**
+ * The learning-loop settings the invoice-world tests share: the scripted learner
+ * proposing `lesson`, three scripted peers, the billing evaluator deciding
+ * outcomes (so no critic model), and the tools the peers role-play with.
+ */
+export function invoiceLoopParams(lesson: ProposedLesson = RIGHT_LESSON) {
+  return {
+    learnerModel: createLearnerModel(lesson),
+    validatorModels: [createPeerModel("peer-a"), createPeerModel("peer-b"), createPeerModel("peer-c")],
+    criticModel: null,
+    evaluator: billingEvaluator,
+    agentDescription: AGENT_DESCRIPTION,
+    tools: ROLE_PLAY_TOOLS,
+  } satisfies Partial<LearningLoopParams>;
 }
