@@ -1,0 +1,92 @@
+import type { Scope } from "@lessonloop/core";
+
+/** The four worlds of the benchmark. */
+export type EnvironmentName = "api-drift" | "user-preferences" | "policy-shift" | "poisoned-feedback";
+
+/** One task of an environment's stream. */
+export interface Task {
+  /** Unique within the environment and stable for a seed, e.g. `api-drift#17`. */
+  id: string;
+  /** Position in the stream (0-based); the world drifts by it. */
+  index: number;
+  /** What kind of job it is (`invoice`, `shipment`, `refund`, …); drifts name the kinds they affect. */
+  kind: string;
+  /** What the user asks, in words: the episode input and all the agent knows of the task. */
+  request: string;
+  /** Who asks: the tenant, and the user where users differ. */
+  scope: Scope;
+}
+
+/** A tool as the agent's documentation describes it: the original API, never the drifted one. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** Parameter name → description (type, unit, format) as documented. */
+  parameters: Record<string, string>;
+  /** Parameters the documentation marks required. */
+  required: readonly string[];
+}
+
+/** What a tool call returned: the text the agent reads. */
+export interface ToolResult {
+  content: string;
+  isError: boolean;
+}
+
+/** A signal the agent's operator would see after a task (nothing hidden: no rule is named unless the text names it). */
+export interface TaskSignals {
+  /** The end-of-task check of the resulting state, as an operator's monitoring reports it. */
+  environment?: { passed: boolean; detail: string };
+  /** The user's reaction, when they have one (a complaint, or thanks). */
+  feedback?: { rating: "positive" | "negative"; text: string };
+  /** An auditor's finding, when an auditor looked. */
+  audit?: { passed: boolean; reason: string };
+}
+
+/** How a task ended. `passed` and `reason` are the ground truth; strategies see only `signals`. */
+export interface TaskOutcome {
+  passed: boolean;
+  reason: string;
+  signals: TaskSignals;
+}
+
+/**
+ * One run of one task against the world as it is at some point of the
+ * stream. Deterministic: the same task at the same point with the same calls
+ * gives the same results and outcome.
+ */
+export interface Session {
+  callTool(name: string, args: Record<string, unknown>): ToolResult;
+  /** Ends the task with the agent's final answer to the user and judges the resulting state. */
+  finish(answer: string): TaskOutcome;
+}
+
+/** A scheduled change of the world. */
+export interface DriftPoint {
+  /** The first task index that sees the change. */
+  at: number;
+  /** What changed, for the report. */
+  change: string;
+  /** The task kinds it affects, for adaptation latency. */
+  kinds: readonly string[];
+}
+
+/** How right a lesson is for the world at a point of the stream: grading for the metrics, never shown to a strategy. */
+export type LessonGrade = "correct" | "incorrect";
+
+/** A world that can re-execute any task deterministically. */
+export interface Environment {
+  readonly name: EnvironmentName;
+  readonly description: string;
+  /** The tools as documented at the start (the agent's knowledge). */
+  readonly tools: readonly ToolSpec[];
+  readonly drifts: readonly DriftPoint[];
+  /** The task stream for a seed. */
+  tasks(params: { seed: number; count: number }): Task[];
+  /** A fresh session of `task` against the world as it is at task index `at` (replays use an old task at the current point). */
+  open(task: Task, at: number): Session;
+  /** The oracle's knowledge: the rules in force at `at` that differ from the documentation, as lesson texts for the task's scope. */
+  oracleLessons(task: Task, at: number): string[];
+  /** Metrics only: whether a lesson (its text and scope) is right for the world at `at`. */
+  gradeLesson(lesson: { text: string; scope: Scope }, at: number): LessonGrade;
+}

@@ -1,0 +1,127 @@
+import { z } from "zod";
+
+/** The strategies compared on the same task stream. */
+export const StrategyNameSchema = z.enum(["static", "reflection", "unvalidated", "lessonloop", "oracle"]);
+export type StrategyName = z.infer<typeof StrategyNameSchema>;
+
+const count = z.number().int().nonnegative();
+
+export const UsageSchema = z.object({ calls: count, promptTokens: count, completionTokens: count }).strict();
+
+/** One episode of one strategy: what happened on task `index` of the stream. */
+export const EpisodeRecordSchema = z
+  .object({
+    index: count,
+    taskId: z.string(),
+    kind: z.string(),
+    passed: z.boolean(),
+    /** Ground-truth reason (for the report's drill-down). */
+    reason: z.string(),
+    /** The agent's model calls and tokens on the task itself. */
+    agent: UsageSchema,
+    /** Model calls and tokens the strategy spent learning from this episode (critic, learner, validators). */
+    learning: UsageSchema,
+    /** Prompt tokens the strategy's context (lessons, reflections, rules) added to the agent's prompt. */
+    contextTokens: count,
+    /** Lessons (or reflections) live after the episode was learned from. */
+    memorySize: count,
+    /** Memory version after the episode (0 for strategies without versioned memory). */
+    memoryVersion: count,
+  })
+  .strict();
+export type EpisodeRecord = z.infer<typeof EpisodeRecordSchema>;
+
+/** A lesson some strategy proposed, and what became of it. */
+export const LessonEventSchema = z
+  .object({
+    /** The episode index it was learned from. */
+    at: count,
+    lessonId: z.string(),
+    text: z.string(),
+    scope: z.string(),
+    /** Graded against the world at `at` (metrics only). */
+    grade: z.enum(["correct", "incorrect"]),
+    outcome: z.enum(["merged", "rejected", "parked"]),
+    /** The votes, e.g. `2-1`, for validated strategies. */
+    votes: z.string().optional(),
+  })
+  .strict();
+export type LessonEvent = z.infer<typeof LessonEventSchema>;
+
+export const RollbackEventSchema = z
+  .object({ at: count, fromVersion: count, toVersion: count, reason: z.string() })
+  .strict();
+export type RollbackEvent = z.infer<typeof RollbackEventSchema>;
+
+/**
+ * A probe task that passed before a merge and fails after it, both replayed
+ * against the world at the merge's episode with the memory before and after.
+ */
+export const RegressionEventSchema = z
+  .object({ at: count, lessonId: z.string(), probeTaskId: z.string(), reason: z.string() })
+  .strict();
+export type RegressionEvent = z.infer<typeof RegressionEventSchema>;
+
+/** Adaptation after one drift: affected episodes until success recovered (`null`: not within the stream). */
+export const AdaptationSchema = z
+  .object({ driftAt: count, change: z.string(), episodesToRecover: count.nullable() })
+  .strict();
+export type Adaptation = z.infer<typeof AdaptationSchema>;
+
+export const StrategySummarySchema = z
+  .object({
+    successRate: z.number().min(0).max(1),
+    adaptation: z.array(AdaptationSchema),
+    regressions: count,
+    lessonsMerged: count,
+    badLessonsMerged: count,
+    lessonsRejected: count,
+    badLessonsRejected: count,
+    rollbacks: count,
+    modelCallsPerEpisode: z.number().nonnegative(),
+    tokensPerEpisode: z.number().nonnegative(),
+    contextTokensPerEpisode: z.number().nonnegative(),
+    finalMemorySize: count,
+    wallMs: z.number().nonnegative(),
+  })
+  .strict();
+export type StrategySummary = z.infer<typeof StrategySummarySchema>;
+
+export const StrategyResultSchema = z
+  .object({
+    strategy: StrategyNameSchema,
+    episodes: z.array(EpisodeRecordSchema),
+    lessons: z.array(LessonEventSchema),
+    rollbacks: z.array(RollbackEventSchema),
+    regressions: z.array(RegressionEventSchema),
+    summary: StrategySummarySchema,
+  })
+  .strict();
+export type StrategyResult = z.infer<typeof StrategyResultSchema>;
+
+export const EnvironmentResultSchema = z
+  .object({
+    name: z.string(),
+    description: z.string(),
+    drifts: z.array(z.object({ at: count, change: z.string(), kinds: z.array(z.string()) }).strict()),
+    strategies: z.array(StrategyResultSchema),
+  })
+  .strict();
+export type EnvironmentResult = z.infer<typeof EnvironmentResultSchema>;
+
+/** Everything one `pnpm bench` run measured: `results.json`, read back by the report. */
+export const BenchmarkResultsSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    mode: z.enum(["sim", "openai"]),
+    seed: z.number().int(),
+    episodes: count,
+    /** Every rate and setting of the run (simulated error rates, validators, policy …), printed with the results. */
+    parameters: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+    startedAt: z.string(),
+    wallMs: z.number().nonnegative(),
+    machine: z.object({ cpus: count, node: z.string(), platform: z.string() }).strict(),
+    environments: z.array(EnvironmentResultSchema),
+  })
+  .strict();
+export type BenchmarkResults = z.infer<typeof BenchmarkResultsSchema>;
