@@ -14,6 +14,8 @@ export const EpisodeRecordSchema = z
     index: count,
     taskId: z.string(),
     kind: z.string(),
+    /** The user who asked, where users differ: a drift that affects only some users is measured on theirs. */
+    user: z.string().optional(),
     passed: z.boolean(),
     /** Ground-truth reason (for the report's drill-down). */
     reason: z.string(),
@@ -62,9 +64,13 @@ export const RegressionEventSchema = z
   .strict();
 export type RegressionEvent = z.infer<typeof RegressionEventSchema>;
 
-/** Adaptation after one drift: affected episodes until success recovered (`null`: not within the stream). */
+/**
+ * Adaptation after one drift: affected episodes until success recovered (`null`: not within the
+ * stream). `affectedEpisodes` is the size of the drift's window, so a report can tell "never
+ * recovered" from "too few episodes after the drift to tell" (definition in `metrics.ts`).
+ */
 export const AdaptationSchema = z
-  .object({ driftAt: count, change: z.string(), episodesToRecover: count.nullable() })
+  .object({ driftAt: count, change: z.string(), episodesToRecover: count.nullable(), affectedEpisodes: count })
   .strict();
 export type Adaptation = z.infer<typeof AdaptationSchema>;
 
@@ -103,7 +109,11 @@ export const EnvironmentResultSchema = z
   .object({
     name: z.string(),
     description: z.string(),
-    drifts: z.array(z.object({ at: count, change: z.string(), kinds: z.array(z.string()) }).strict()),
+    drifts: z.array(
+      z
+        .object({ at: count, change: z.string(), kinds: z.array(z.string()), users: z.array(z.string()).optional() })
+        .strict(),
+    ),
     strategies: z.array(StrategyResultSchema),
   })
   .strict();

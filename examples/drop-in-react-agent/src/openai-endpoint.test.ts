@@ -4,34 +4,21 @@
 // `openAIModels` — the code `main.ts` runs with LESSONLOOP_MODEL set — talks to
 // it through real `ChatOpenAI` clients.
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 // Declares the `chromaUrl` the root vitest setup provides.
 import type {} from "@lessonloop/chroma/testing";
+import {
+  messageText as textOf,
+  startOpenAiProtocolServer,
+  type ChatCompletionAnswer,
+  type ChatCompletionRequest as ChatRequest,
+  type OpenAiProtocolServer,
+} from "@lessonloop/core/testing";
 import { CENTS_LESSON, answerAfterTool, decide, learnerAnswer, peerAnswer } from "./billing-world.js";
 import { openAIModels, runDropInReactAgent } from "./drop-in-react-agent.js";
 
-interface ChatMessage {
-  role: string;
-  content?: string | null | { type: string; text?: string }[];
-}
-interface ChatRequest {
-  model: string;
-  messages: ChatMessage[];
-  tools?: { function: { name: string } }[];
-  response_format?: { type: string; json_schema?: { name: string } };
-}
-
-function textOf(message: ChatMessage | undefined): string {
-  const content = message?.content;
-  if (content === undefined || content === null) return "";
-  return typeof content === "string" ? content : content.map((part) => part.text ?? "").join("");
-}
-
-let calls = 0;
 /** The assistant message the server answers, or an error text. */
-function answer(request: ChatRequest): { content: string | null; tool_calls?: unknown[] } | Error {
+function answer(request: ChatRequest): ChatCompletionAnswer | Error {
   const structured = request.response_format?.json_schema?.name ?? request.tools?.find((tool) => tool.function.name !== "create_invoice" && tool.function.name !== "create_refund")?.function.name;
   const messages = request.messages;
   if (request.tools?.some((tool) => tool.function.name === "create_invoice")) {
@@ -40,8 +27,7 @@ function answer(request: ChatRequest): { content: string | null; tool_calls?: un
     const lessons = messages.filter((message) => message.role === "system").map(textOf).join("\n");
     const decision = decide(textOf([...messages].reverse().find((message) => message.role === "user")), lessons);
     if ("answer" in decision) return { content: decision.answer };
-    const call = { id: `call_${++calls}`, type: "function", function: { name: decision.name, arguments: JSON.stringify(decision.args) } };
-    return { content: null, tool_calls: [call] };
+    return { content: null, toolCalls: [{ name: decision.name, arguments: decision.args }] };
   }
   const value =
     structured === "propose_lessons" || structured === "compare_lessons"
@@ -50,45 +36,16 @@ function answer(request: ChatRequest): { content: string | null; tool_calls?: un
   return value instanceof Error ? value : { content: JSON.stringify(value) };
 }
 
-const requests: ChatRequest[] = [];
-let server: Server;
+let server: OpenAiProtocolServer;
 let baseURL = "";
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
-    req.on("end", () => {
-      if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
-        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: `no route ${req.method} ${req.url}` } }));
-        return;
-      }
-      const request = JSON.parse(body) as ChatRequest;
-      requests.push(request);
-      const message = answer(request);
-      if (message instanceof Error) {
-        res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: message.message, type: "invalid_request_error" } }));
-        return;
-      }
-      const finish = message.tool_calls === undefined ? "stop" : "tool_calls";
-      res.writeHead(200, { "content-type": "application/json" }).end(
-        JSON.stringify({
-          id: `chatcmpl-${requests.length}`,
-          object: "chat.completion",
-          created: Math.floor(Date.now() / 1000),
-          model: request.model,
-          choices: [{ index: 0, message: { role: "assistant", ...message }, finish_reason: finish }],
-          usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-        }),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  server = await startOpenAiProtocolServer({ respond: answer });
+  baseURL = server.baseURL;
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve, reject) => server.close((error) => (error === undefined ? resolve() : reject(error))));
+  await server.close();
 });
 
 describe("drop-in-react-agent on an OpenAI-compatible endpoint", () => {
@@ -105,6 +62,7 @@ describe("drop-in-react-agent on an OpenAI-compatible endpoint", () => {
     expect(result.lessons.map((lesson) => lesson.guidance)).toEqual([CENTS_LESSON.guidance]);
 
     // Every model call went over the socket: the agent's (with tools), the learner's and the peers' (JSON schema).
+    const requests = server.requests;
     const agentRequests = requests.filter((request) => request.tools?.some((tool) => tool.function.name === "create_invoice"));
     const structuredNames = new Set(requests.map((request) => request.response_format?.json_schema?.name).filter((name) => name !== undefined));
     expect(structuredNames).toEqual(new Set(["propose_lessons", "agent_decision", "rubric_judgement"]));

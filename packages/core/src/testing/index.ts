@@ -20,3 +20,14 @@ export { createSequentialIds } from "./sequential-ids.js";
 export { rejectionOf } from "./rejection-of.js";
 export { percentile } from "./percentile.js";
 export { patchMemory } from "./patch-memory.js";
+export { startOpenAiProtocolServer, messageText } from "./openai-protocol-server.js";
+export type {
+  ChatCompletionAnswer,
+  ChatCompletionExchange,
+  ChatCompletionMessage,
+  ChatCompletionRequest,
+  ChatCompletionResponder,
+  ChatCompletionResponse,
+  OpenAiProtocolServer,
+  OpenAiProtocolServerParams,
+} from "./openai-protocol-server.js";

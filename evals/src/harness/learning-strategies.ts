@@ -1,0 +1,162 @@
+import { ChromaEdgeCaseStore, ChromaLessonMemory } from "@lessonloop/chroma";
+import { InMemoryOutcomeLedger, LessonloopError, type Clock, type Embedder, type Lesson, type LessonInput } from "@lessonloop/core";
+import { createSequentialIds } from "@lessonloop/core/testing";
+import { mergeLesson } from "@lessonloop/snapshot-checkpointer";
+import { createLearningLoop, type LearningLoop, type LessonResult } from "lessonloop";
+import type { Environment, Task } from "../environments/environment.js";
+import { addUsage, type ModelUsage } from "./agent.js";
+import { createLessonContextReader, type LessonContextReader } from "./lesson-context-reader.js";
+import type { ModelSuite } from "./model-suite.js";
+import { createSandboxReplayRunner } from "./sandbox-replay-runner.js";
+import type { ProposedLessonRecord, Strategy } from "./strategy.js";
+
+/** What both learning strategies share: the benchmark's Chroma server and settings. */
+export interface LearningStrategyParams {
+  environment: Environment;
+  suite: ModelSuite;
+  chromaUrl: string;
+  /** Prefix of this run's collections (unique per run, environment and strategy). */
+  name: string;
+  /** Prefix of lesson and edge-case ids: the same in every run, so a seed gives the same ids (and the same draws). */
+  idPrefix: string;
+  embedder: Embedder;
+  clock: Clock;
+  seed: number;
+  /** Token budget of the lessons in the agent's prompt. */
+  budget: number;
+  /** The task of each episode of the stream, by episode id (for the validators' replays). */
+  taskOf: (episodeId: string) => Task | undefined;
+  /** The stream index now. */
+  now: () => number;
+  /** Told about retriever degradations and learner warnings. */
+  onWarning: (message: string) => void;
+}
+
+/** What the agent reads of a lesson, and what it is graded by. */
+export function lessonText(lesson: Pick<LessonInput, "trigger" | "guidance">): string {
+  return `When: ${lesson.trigger}\nDo: ${lesson.guidance}`;
+}
+
+function usageSince(before: ModelUsage, after: ModelUsage): ModelUsage {
+  return { calls: after.calls - before.calls, promptTokens: after.promptTokens - before.promptTokens, completionTokens: after.completionTokens - before.completionTokens };
+}
+
+async function openMemory({ chromaUrl, name, embedder, clock }: LearningStrategyParams) {
+  const memory = await ChromaLessonMemory.open({ url: chromaUrl, name, embedder, clock });
+  const edgeCaseStore = await ChromaEdgeCaseStore.open({ url: chromaUrl, collection: `${name}-edge-cases`, embedder });
+  return { memory, edgeCaseStore, ledger: new InMemoryOutcomeLedger() };
+}
+
+async function openLoop(params: LearningStrategyParams, runner: Parameters<typeof createLearningLoop>[0]["runner"], stores: Awaited<ReturnType<typeof openMemory>>): Promise<LearningLoop> {
+  const { suite, embedder, clock, idPrefix, onWarning } = params;
+  return createLearningLoop({
+    learnerModel: suite.learnerModel,
+    criticModel: suite.criticModel,
+    validators: suite.validators.map(({ id, model }) => ({ id, ...(model === undefined ? {} : { model }) })),
+    ...(runner === undefined ? {} : { runner }),
+    ...stores,
+    embedder,
+    clock,
+    ids: createSequentialIds(idPrefix),
+    agentName: "bench-learner",
+    onEvent: (event) => {
+      if (event.type === "learning_failed") onWarning(`learning failed on ${event.episodeId}: ${String(event.error)}`);
+    },
+    onLearnerWarning: (warning) => onWarning(`learner: ${warning.message}`),
+  });
+}
+
+function liveSize(memory: ChromaLessonMemory) {
+  let known: { version: number; size: number } | undefined;
+  return async (): Promise<number> => {
+    const version = await memory.headVersion();
+    if (known?.version !== version) known = { version, size: (await memory.list({ version })).length };
+    return known.size;
+  };
+}
+
+/**
+ * lessonloop as shipped: the real learning loop (critic → learner →
+ * validator ensemble replaying stored cases in the sandbox → merge, with the
+ * regression monitor's automatic rollback) on a real Chroma memory, and the
+ * real replay-retriever putting lessons in the agent's prompt.
+ */
+export async function createLessonloopStrategy(params: LearningStrategyParams): Promise<Strategy> {
+  const { environment, suite, seed, taskOf, now, clock, budget, onWarning } = params;
+  const stores = await openMemory(params);
+  const read: LessonContextReader = createLessonContextReader({ memory: stores.memory, ledger: stores.ledger, clock, budget, onWarning });
+  const sandbox = createSandboxReplayRunner({ environment, suite, seed, taskOf, now, liveContext: (task) => read(task) });
+  const loop = await openLoop(params, sandbox.runner, stores);
+  const size = liveSize(stores.memory);
+
+  const record = ({ lesson, verdict, outcome }: LessonResult): ProposedLessonRecord => ({
+    lessonId: lesson.id,
+    text: lessonText(lesson),
+    scope: lesson.scope,
+    outcome: outcome.status === "parked" ? "parked" : outcome.status === "rejected" ? "rejected" : "merged",
+    votes: `${verdict.tally.approve}-${verdict.tally.reject}${verdict.tally.abstain > 0 ? `-${verdict.tally.abstain}` : ""}`,
+  });
+
+  return {
+    name: "lessonloop",
+    prepare: (task, _at, version) => read(task, version),
+    async learn(episode, _task, at) {
+      const before = addUsage(suite.learningUsage(), sandbox.usage());
+      const result = await loop.learn(episode);
+      const usage = usageSince(before, addUsage(suite.learningUsage(), sandbox.usage()));
+      const check = result.regressionCheck;
+      const rollbacks =
+        check?.action === "rolled_back"
+          ? [{ at, fromVersion: check.rollback.merged, toVersion: check.rollback.restored, reason: check.rollback.snapshot.reason }]
+          : [];
+      return { lessons: result.lessons.map(record), rollbacks, usage, merged: result.merged };
+    },
+    memorySize: size,
+    close: () => loop.close().then(() => undefined),
+  };
+}
+
+/**
+ * Unvalidated learning, as ACE- and ExpeL-style systems do it: the same
+ * critic, learner, memory and retriever as lessonloop, but every proposed
+ * lesson is merged at once — no validators, no rollback.
+ */
+export async function createUnvalidatedStrategy(params: LearningStrategyParams): Promise<Strategy> {
+  const { suite, clock, budget, onWarning } = params;
+  const stores = await openMemory(params);
+  const read = createLessonContextReader({ memory: stores.memory, ledger: stores.ledger, clock, budget, onWarning });
+  // The loop is used for its critic and learner only; nothing is validated.
+  const loop = await openLoop(params, undefined, stores);
+  const size = liveSize(stores.memory);
+
+  async function merge(lesson: Lesson): Promise<ProposedLessonRecord> {
+    const proposed = { lessonId: lesson.id, text: lessonText(lesson), scope: lesson.scope };
+    try {
+      await mergeLesson(stores.memory, { lesson, reason: "merged as proposed (no validation)", author: "unvalidated" });
+      return { ...proposed, outcome: "merged" };
+    } catch (error) {
+      // A candidate the memory refuses (e.g. it supersedes a lesson retired meanwhile) is not merged.
+      if (!LessonloopError.isInstance(error)) throw error;
+      onWarning(`unvalidated merge refused: ${error.message}`);
+      return { ...proposed, outcome: "rejected", votes: "refused by memory" };
+    }
+  }
+
+  return {
+    name: "unvalidated",
+    prepare: (task, _at, version) => read(task, version),
+    async learn(episode) {
+      const before = suite.learningUsage();
+      const { judgement } = await loop.critic({ episode });
+      const lessons: ProposedLessonRecord[] = [];
+      if (judgement.worthLearning) {
+        const { candidates } = await loop.learner({ episode, judgement });
+        for (const lesson of candidates) lessons.push(await merge(lesson));
+      }
+      const merged = lessons.filter((lesson) => lesson.outcome === "merged").map((lesson) => lesson.lessonId);
+      return { lessons, rollbacks: [], usage: usageSince(before, suite.learningUsage()), merged };
+    },
+    memorySize: size,
+    close: () => loop.close().then(() => undefined),
+  };
+}

@@ -1,0 +1,64 @@
+import { MEMORY_PIN_KEY, type Clock, type LessonMemory, type MemoryPin, type OutcomeLedger, type Scope } from "@lessonloop/core";
+import { createReplayRetriever, renderLessonContext, type ReplayRetrieverState, type ServedLesson } from "@lessonloop/replay-retriever";
+import type { Task } from "../environments/environment.js";
+import type { PreparedContext } from "./strategy.js";
+
+interface ReaderState extends ReplayRetrieverState {
+  input: string;
+  scope: Scope;
+}
+
+/** A context read through the retriever, with the lessons it served. */
+export interface ReadContext extends PreparedContext {
+  served: ServedLesson[];
+}
+
+export interface LessonContextReaderParams {
+  memory: LessonMemory;
+  ledger?: OutcomeLedger;
+  clock: Clock;
+  /** Token budget of the lessons in the prompt. */
+  budget: number;
+  /** Told when the retriever degrades (memory down, timeout). */
+  onWarning: (message: string) => void;
+}
+
+/**
+ * Reads the agent's lesson context for a task through the real
+ * replay-retriever, exactly as a graph's `retrieve_lessons` node would, at the
+ * live version or at an older one (to replay a probe with the memory as it
+ * was before a merge).
+ */
+export function createLessonContextReader({ memory, ledger, clock, budget, onWarning }: LessonContextReaderParams) {
+  const retrieve = createReplayRetriever<ReaderState>({
+    memory,
+    ...(ledger === undefined ? {} : { ledger }),
+    clock,
+    budget,
+    scope: (state) => state.scope,
+    input: (state) => state.input,
+    addMessage: false,
+    onWarning: (warning) => onWarning(warning.message),
+  });
+  // The retriever pins a run by a fingerprint of its input; the first read of a text tells us that fingerprint.
+  const inputKeys = new Map<string, string>();
+
+  return async function read(task: Task, version?: number): Promise<ReadContext> {
+    const known = inputKeys.get(task.request);
+    const pin: MemoryPin | undefined = version === undefined || known === undefined ? undefined : { version, input: known };
+    const state: ReaderState = { input: task.request, scope: task.scope, lessonServedLog: [], [MEMORY_PIN_KEY]: pin };
+    const update = await retrieve(state, {});
+    const fresh = update[MEMORY_PIN_KEY];
+    if (fresh !== undefined) inputKeys.set(task.request, fresh.input);
+    if (version !== undefined && pin === undefined && fresh !== undefined) return read(task, version);
+    const servedVersion = pin?.version ?? fresh?.version ?? 0;
+    return {
+      text: renderLessonContext({ lessons: update.servedLessons, examples: update.servedExamples }),
+      servedLessons: update.servedLessons.map((served) => served.lesson.id),
+      memoryVersion: servedVersion,
+      served: update.servedLessons,
+    };
+  };
+}
+
+export type LessonContextReader = ReturnType<typeof createLessonContextReader>;

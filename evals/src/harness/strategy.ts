@@ -1,0 +1,46 @@
+import type { Episode, Scope } from "@lessonloop/core";
+import type { Task } from "../environments/environment.js";
+import type { ModelUsage } from "./agent.js";
+import type { LessonEvent, RollbackEvent, StrategyName } from "./results.js";
+
+/** What a strategy puts in the agent's prompt for one task. */
+export interface PreparedContext {
+  /** The text added to the system prompt ("" for none). */
+  text: string;
+  /** Lessons served, for credit assignment (memory strategies). */
+  servedLessons: string[];
+  /** The memory version the text was read from (0 for strategies without versioned memory). */
+  memoryVersion: number;
+}
+
+/** A lesson a strategy proposed from an episode, before the harness grades it against the world. */
+export interface ProposedLessonRecord extends Omit<LessonEvent, "at" | "grade" | "scope"> {
+  scope: Scope;
+}
+
+/** What a strategy did with one finished episode. */
+export interface LearnedFromEpisode {
+  lessons: ProposedLessonRecord[];
+  rollbacks: RollbackEvent[];
+  /** Model calls and tokens it spent learning (critic, learner, validators' replays, reflections). */
+  usage: ModelUsage;
+  /** Ids of the lessons that became live from this episode (regression probes run when non-empty). */
+  merged: string[];
+}
+
+/**
+ * One way of running an agent over a task stream: what goes in its prompt,
+ * and what it does after each episode. Every strategy gets the same tasks,
+ * agent and models; only this differs.
+ */
+export interface Strategy {
+  readonly name: StrategyName;
+  /** Context for `task` from the live memory, or from memory `version` when given (regression probes). */
+  prepare(task: Task, at: number, version?: number): Promise<PreparedContext>;
+  /** Learns from an episode the agent just ran at stream index `at`. */
+  learn(episode: Episode, task: Task, at: number): Promise<LearnedFromEpisode>;
+  /** Lessons (or reflections) live now. */
+  memorySize(): Promise<number>;
+  /** Releases what the strategy holds (collections stay on the benchmark's throwaway server). */
+  close(): Promise<void>;
+}

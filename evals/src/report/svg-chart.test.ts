@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { lineChart } from "./svg-chart.js";
+
+const points = (values: number[]) => values.map((value, index) => ({ index, value }));
+
+/** Every polyline vertex of a chart, as numbers. */
+function vertices(svg: string): { x: number; y: number }[] {
+  return [...svg.matchAll(/points="([^"]*)"/g)].flatMap(([, list]) =>
+    (list ?? "").split(" ").map((pair) => {
+      const [x, y] = pair.split(",").map(Number);
+      return { x: x ?? Number.NaN, y: y ?? Number.NaN };
+    }),
+  );
+}
+
+function plotBox(svg: string) {
+  const match = /<rect class="plot" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/.exec(svg);
+  const [x, y, width, height] = (match?.slice(1) ?? []).map(Number);
+  return { left: x ?? 0, top: y ?? 0, right: (x ?? 0) + (width ?? 0), bottom: (y ?? 0) + (height ?? 0) };
+}
+
+describe("lineChart", () => {
+  it("keeps every line inside the plot, with a y axis that reaches above the data", () => {
+    const svg = lineChart({
+      title: "memory",
+      series: [{ name: "a", color: "#000", points: points([0, 3, 17, 56, 41]) }],
+      xLabel: "episode",
+      yLabel: "lessons",
+      // Not a round number: the axis must still end on a tick.
+      xMax: 37,
+      integerY: true,
+      step: true,
+    }).value;
+    const box = plotBox(svg);
+    for (const vertex of vertices(svg)) {
+      expect(vertex.x).toBeGreaterThanOrEqual(box.left);
+      expect(vertex.x).toBeLessThanOrEqual(box.right);
+      expect(vertex.y).toBeGreaterThanOrEqual(box.top);
+      expect(vertex.y).toBeLessThanOrEqual(box.bottom);
+    }
+    // x ticks stay on the axis too, the last one at its end.
+    const xTicks = [...svg.matchAll(/<line class="axis" x1="([\d.]+)" x2="[\d.]+" y1="[\d.]+" y2="[\d.]+"\/>\n<text class="tick"/g)].map(([, x]) => Number(x));
+    expect(xTicks.length).toBeGreaterThan(1);
+    for (const x of xTicks) expect(x).toBeLessThanOrEqual(box.right + 1e-9);
+    expect(xTicks.at(-1)).toBeCloseTo(box.right, 5);
+    const yTicks = [...svg.matchAll(/text-anchor="end">(\d+)</g)].map(([, value]) => Number(value));
+    expect(yTicks[0]).toBe(0);
+    expect(yTicks.at(-1)).toBeGreaterThanOrEqual(56);
+    expect(yTicks.every((value) => Number.isInteger(value))).toBe(true);
+  });
+
+  it("draws steps for counts: each value holds until the next point", () => {
+    const svg = lineChart({
+      title: "t",
+      series: [{ name: "a", color: "#000", points: points([1, 2]) }],
+      xLabel: "x",
+      yLabel: "y",
+      xMax: 1,
+      yMax: 2,
+      step: true,
+    }).value;
+    const [first, corner, last] = vertices(svg);
+    expect(corner?.x).toBe(last?.x);
+    expect(corner?.y).toBe(first?.y);
+  });
+
+  it("labels markers with their text where it fits and shortens it where it does not", () => {
+    const svg = lineChart({
+      title: "t",
+      series: [],
+      xLabel: "x",
+      yLabel: "y",
+      xMax: 100,
+      yMax: 1,
+      markers: [
+        { at: 10, label: "D1", text: "a long change that cannot fit before the next marker" },
+        { at: 12, label: "D2", text: "short" },
+      ],
+    }).value;
+    expect(svg).toContain(">D1</text>");
+    expect(svg).toContain(">D2 short</text>");
+    expect(svg).toContain("<title>D1 at episode 10: a long change that cannot fit before the next marker</title>");
+  });
+});
