@@ -18,7 +18,7 @@ import { writeResults } from "./report/write-results.js";
 import { createSimSuite } from "./sim/index.js";
 
 function suiteFor(options: BenchOptions): ModelSuite {
-  return options.mode === "sim" ? createSimSuite({ seed: options.seed, validatorErrorRates: [0.02, 0.03, 0.05] }) : createOpenAiSuite(openAiSuiteConfigFromEnv(process.env));
+  return options.mode === "sim" ? createSimSuite({ seed: options.seed }) : createOpenAiSuite(openAiSuiteConfigFromEnv(process.env));
 }
 
 async function main(argv: readonly string[]): Promise<void> {

@@ -69,6 +69,8 @@ export interface DriftPoint {
   change: string;
   /** The task kinds it affects, for adaptation latency. */
   kinds: readonly string[];
+  /** The users it affects, when it affects only some (a preference that changes); all users when left out. */
+  users?: readonly string[];
 }
 
 /** How right a lesson is for the world at a point of the stream: grading for the metrics, never shown to a strategy. */
@@ -81,6 +83,8 @@ export interface Environment {
   /** The tools as documented at the start (the agent's knowledge). */
   readonly tools: readonly ToolSpec[];
   readonly drifts: readonly DriftPoint[];
+  /** The stream length the drift schedule is made for (the harness's default `count`). */
+  readonly defaultTaskCount?: number;
   /** The task stream for a seed. */
   tasks(params: { seed: number; count: number }): Task[];
   /** A fresh session of `task` against the world as it is at task index `at` (replays use an old task at the current point). */

@@ -27,8 +27,9 @@ function servedCandidate(lesson: Lesson): ServedLesson {
 
 /**
  * The validators' sandbox: re-executes a stored case's task in the simulated
- * world as it is now, with the live lessons and — for the "with" run — the
- * candidate in the agent's context, and judges the resulting state. Each
+ * world as it is now, with the live lessons, the episode's other candidates
+ * and — for the "with" run — the candidate in the agent's context, and judges
+ * the resulting state. Each
  * validator misreads a replay's result at its own `errorRate`, independently
  * of the others (decided by a hash, so runs are reproducible whatever the
  * order the ensemble's queue runs replays in).
@@ -38,14 +39,15 @@ export function createSandboxReplayRunner({ environment, suite, seed, taskOf, no
   let usage: ModelUsage = NO_USAGE;
 
   const runner: ReplayRunner = {
-    async replay({ edgeCase, lesson, validator, signal }: ReplayRequest): Promise<ReplayOutcome> {
+    async replay({ edgeCase, lesson, companions = [], validator, signal }: ReplayRequest): Promise<ReplayOutcome> {
       const peer = agents.get(validator.id);
       if (peer === undefined) throw new Error(`No simulated validator "${validator.id}" in the model suite.`);
       const task = edgeCase.originEpisode === undefined ? undefined : taskOf(edgeCase.originEpisode);
       if (task === undefined) throw new Error(`Edge case ${edgeCase.id} names no episode of this stream; the sandbox cannot re-run it.`);
       const at = now();
       const live = await liveContext(task);
-      const context = lesson === undefined ? live.text : renderLessonContext({ lessons: [servedCandidate(lesson), ...live.served], examples: [] });
+      const candidates = (lesson === undefined ? companions : [lesson, ...companions]).map(servedCandidate);
+      const context = candidates.length === 0 ? live.text : renderLessonContext({ lessons: [...candidates, ...live.served], examples: [] });
       const session = environment.open(task, at);
       const run = await peer.agent.run({ task, session, tools: environment.tools, context, signal });
       usage = addUsage(usage, run.usage);

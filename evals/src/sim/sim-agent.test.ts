@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { createApiDriftEnvironment } from "../environments/api-drift.js";
+import type { Environment, Task } from "../environments/environment.js";
+import { createSimAgent } from "./sim-agent.js";
+
+const api = createApiDriftEnvironment();
+const stream = api.tasks({ seed: 5, count: 400 });
+const RENAME = 'When calling create_invoice, send the field "amount_minor" instead of "amount". When calling create_invoice, multiply "amount" by 100 before sending it.';
+const GRAMS = 'When calling ship_order, multiply "weight" by 1000 before sending it.';
+
+async function attempt(environment: Environment, agent: ReturnType<typeof createSimAgent>, task: Task, at: number, context: string) {
+  const session = environment.open(task, at);
+  const run = await agent.run({ task, session, tools: environment.tools, context });
+  return { run, outcome: session.finish(run.answer) };
+}
+
+const withoutSystem = (steps: readonly { type: string; role?: string }[]) => steps.filter((step) => !(step.type === "message" && step.role === "system"));
+
+describe("the simulated agent", () => {
+  const perfect = createSimAgent({ environment: api, baseMistakeRate: 0, followRate: 1 });
+  const invoice = stream.find((task) => task.kind === "invoice") as Task;
+
+  it("changes its calls only through directives in its context", async () => {
+    expect((await attempt(api, perfect, invoice, 40, "")).outcome.passed).toBe(false);
+    expect((await attempt(api, perfect, invoice, 40, "Invoices now take amounts in cents under a new name.")).outcome.passed).toBe(false);
+    const taught = await attempt(api, perfect, invoice, 40, `Lessons:\n1. When: invoicing\n   Do: ${RENAME}`);
+    expect(taught.outcome.passed).toBe(true);
+    const call = taught.run.trajectory.find((step) => step.type === "tool_call" && step.name === "create_invoice");
+    expect(call?.type === "tool_call" && call.args).toMatchObject({ amount_minor: expect.any(Number) });
+    expect(call?.type === "tool_call" && "amount" in call.args).toBe(false);
+    // The task's own words never teach it: a request is not a lesson.
+    expect((await attempt(api, perfect, { ...invoice, request: invoice.request }, 40, "")).outcome.passed).toBe(false);
+  });
+
+  it("follows the first of two conflicting directives", async () => {
+    const shipment = stream.find((task) => task.kind === "shipment") as Task;
+    const wrongFirst = `${GRAMS.replace("1000", "100")} ${GRAMS}`;
+    expect((await attempt(api, perfect, shipment, 60, wrongFirst)).outcome.passed).toBe(false);
+    expect((await attempt(api, perfect, shipment, 60, `${GRAMS} ${GRAMS.replace("1000", "100")}`)).outcome.passed).toBe(true);
+  });
+
+  it("makes the same ordinary mistakes on the same tasks whatever its context (common random numbers)", async () => {
+    const agent = createSimAgent({ environment: api, seed: 3, baseMistakeRate: 0.2, followRate: 1 });
+    const other = createSimAgent({ environment: api, seed: 4, baseMistakeRate: 0.2 });
+    const failedAt0 = [];
+    const differs = [];
+    for (const task of stream) {
+      const bare = await attempt(api, agent, task, 0, "");
+      // A lesson about another tool leaves every step as it was.
+      const taught = await attempt(api, agent, task, 0, "Write dates for this user like 24.11.2026 (DD.MM.YYYY). Call deliver_invoice instead of send_invoice, with the same arguments.");
+      if (task.kind !== "invoice") expect(withoutSystem(taught.run.trajectory)).toEqual(withoutSystem(bare.run.trajectory));
+      expect(taught.outcome.passed).toBe(task.kind === "invoice" ? false : bare.outcome.passed);
+      failedAt0.push(!bare.outcome.passed);
+      differs.push((await attempt(api, other, task, 0, "")).outcome.passed === bare.outcome.passed);
+    }
+    const rate = failedAt0.filter(Boolean).length / stream.length;
+    expect(rate).toBeGreaterThan(0.14);
+    expect(rate).toBeLessThan(0.26);
+    // Another seed makes its mistakes elsewhere.
+    expect(differs.filter((same) => !same).length).toBeGreaterThan(20);
+  });
+
+  it("follows each directive at its follow rate, decided per task", async () => {
+    const agent = createSimAgent({ environment: api, baseMistakeRate: 0, followRate: 0.7 });
+    const shipments = stream.filter((task) => task.kind === "shipment");
+    const passed = [];
+    for (const task of shipments) {
+      const first = await attempt(api, agent, task, 60, GRAMS);
+      const again = await attempt(api, agent, task, 60, GRAMS);
+      expect(again.outcome.passed).toBe(first.outcome.passed);
+      passed.push(first.outcome.passed);
+    }
+    const share = passed.filter(Boolean).length / shipments.length;
+    expect(shipments.length).toBeGreaterThan(60);
+    expect(share).toBeGreaterThan(0.57);
+    expect(share).toBeLessThan(0.83);
+  });
+
+  it("counts one model call a step and the context's tokens in every prompt", async () => {
+    const bare = await attempt(api, perfect, invoice, 0, "");
+    const toolCalls = bare.run.trajectory.filter((step) => step.type === "tool_call").length;
+    expect(bare.run.usage.calls).toBe(toolCalls + 1);
+    const padded = await attempt(api, perfect, invoice, 0, "x".repeat(4000));
+    expect(padded.run.usage.promptTokens - bare.run.usage.promptTokens).toBe(1000 * (toolCalls + 1));
+    expect(bare.run.answer).toBe(bare.run.trajectory.at(-1)?.type === "message" ? (bare.run.trajectory.at(-1) as { content: string }).content : "");
+  });
+});

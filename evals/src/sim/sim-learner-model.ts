@@ -1,0 +1,208 @@
+import type { BaseMessage } from "@langchain/core/messages";
+import { parseWith, type Episode } from "@lessonloop/core";
+import { ScriptedChatModel, type ScriptedCall, type ScriptedMessage } from "@lessonloop/core/testing";
+import type { LearnerAnswer, LessonRelation, ProposedLesson } from "@lessonloop/learner";
+import { estimateTokens } from "@lessonloop/replay-retriever";
+import { z } from "zod";
+import type { ModelUsage } from "../harness/agent.js";
+import type { Reflector } from "../harness/model-suite.js";
+import {
+  draftLessons,
+  readEpisode,
+  slotsOf,
+  viewOfEpisode,
+  viewOfLearnerPrompt,
+  type DraftLesson,
+  type LearnerRates,
+} from "./episode-reading.js";
+import { directiveKey, parseDirectives, renderDirectives, type Directive } from "./lesson-language.js";
+import { keyedRandom } from "./seeded-draw.js";
+
+/** Default rates of the simulated learner. */
+export const DEFAULT_LEARNER_RATES: LearnerRates = {
+  falseLessonRate: 0.08,
+  overGeneralRate: 0.1,
+  credulityInjection: 0.3,
+  credulityFeedback: 0.35,
+};
+
+const RatesSchema = z.object({
+  seed: z.number().finite(),
+  falseLessonRate: z.number().min(0).max(1),
+  overGeneralRate: z.number().min(0).max(1),
+  credulityInjection: z.number().min(0).max(1),
+  credulityFeedback: z.number().min(0).max(1),
+});
+
+/** Parameters of {@link createSimLearnerModel} and {@link createSimReflector}. */
+export interface SimLearnerParams extends Partial<LearnerRates> {
+  /** Seed of the learner's draws (with the prompt text). Default 1. */
+  seed?: number;
+}
+
+/** A usage counter shared by the learning models. */
+export interface UsageCounter {
+  add(promptTokens: number, completionTokens: number): void;
+  total(): ModelUsage;
+}
+
+export function createUsageCounter(): UsageCounter {
+  const usage = { calls: 0, promptTokens: 0, completionTokens: 0 };
+  return {
+    add(promptTokens, completionTokens) {
+      usage.calls += 1;
+      usage.promptTokens += promptTokens;
+      usage.completionTokens += completionTokens;
+    },
+    total: () => ({ ...usage }),
+  };
+}
+
+/** How the learner words the situation a tool's lesson is for. */
+const TOPICS: Readonly<Record<string, string>> = {
+  create_invoice: "invoicing a customer for an order",
+  send_invoice: "emailing an invoice to the customer",
+  ship_order: "shipping an order",
+  create_order: "ordering items for a customer",
+  get_customer: "looking up the email addresses of several customers",
+  create_credit_note: "issuing a credit note on an invoice",
+  issue_refund: "a customer asks for a refund of an order",
+  issue_store_credit: "giving a customer store credit for an order",
+  "*": "calling any tool of the API",
+};
+const PREFERENCE_TOPICS: Readonly<Record<string, string>> = {
+  date_format: "writing a date for this user (delivery dates, replies)",
+  units: "telling this user a distance",
+  greeting: "drafting a reply for this user",
+  confirm_above: "buying something for this user",
+};
+
+/**
+ * The task a lesson came from, as a learner would cite it in the trigger: its
+ * words without the particulars (ids, amounts, dates), so the lesson is found
+ * again for tasks worded alike.
+ */
+function taskPattern(task: string): string {
+  const words = task.split(/\s+/).filter((word) => word !== "" && !/\d/.test(word));
+  return words.join(" ").slice(0, 200);
+}
+
+function triggerFor(directive: Directive, task: string): string {
+  const example = taskPattern(task);
+  const seen = example === "" ? "" : `, as in tasks like "${example}"`;
+  if (directive.kind === "preference") return `When ${PREFERENCE_TOPICS[directive.aspect] ?? "answering this user"}${seen}`;
+  const tool = directive.kind === "replace_tool" ? directive.from : directive.tool;
+  return `When ${TOPICS[tool] ?? `calling ${tool}`} (${tool === "*" ? "any tool" : tool})${seen}`;
+}
+
+/** A draft as the learner node's structured answer holds it; `task` is the episode's task, which the trigger cites. */
+export function proposedLesson(draft: DraftLesson, task = ""): ProposedLesson {
+  const first = draft.directives[0] as Directive;
+  return {
+    trigger: triggerFor(first, task),
+    guidance: renderDirectives(draft.directives),
+    rationale: `The run showed: ${draft.evidence.slice(0, 300)}`,
+    kind: draft.kind,
+    appliesTo: draft.appliesTo,
+  };
+}
+
+/** How a new lesson relates to an existing one: by the directives each states. */
+export function compareDirectives(existing: readonly Directive[], candidate: readonly Directive[]): LessonRelation {
+  if (existing.length === 0 || candidate.length === 0) return "different";
+  const keys = (directives: readonly Directive[]) => [...new Set(directives.map(directiveKey))].sort().join("\n");
+  if (keys(existing) === keys(candidate)) return "same";
+  const slots = slotsOf(existing);
+  return [...slotsOf(candidate)].some((slot) => slots.has(slot)) ? "refines" : "different";
+}
+
+function textOf(message: BaseMessage | undefined): string {
+  if (message === undefined) return "";
+  const { content } = message;
+  if (typeof content === "string") return content;
+  return content.map((part) => (typeof part === "object" && part !== null && "text" in part && typeof part.text === "string" ? part.text : "")).join("");
+}
+
+/** The structured-output tool a call forces (`propose_lessons`, `compare_lessons`). */
+function forcedTool(call: ScriptedCall): string | undefined {
+  const choice = call.options.tool_choice;
+  return typeof choice === "string" ? choice : call.tools[0]?.name;
+}
+
+/**
+ * The simulated learner model: a chat model that answers the real learner
+ * node's prompts. For `propose_lessons` it reads the rendered episode in the
+ * prompt (tool errors, the critic's report quoting the check, feedback or
+ * audit, and the tool outputs) and proposes lessons in the lesson language,
+ * with its mistakes at the given rates; for `compare_lessons` it compares the
+ * directives of the two lessons. Its draws are keyed by the seed and the
+ * prompt, so the same episode gets the same answer in every strategy.
+ */
+export function createSimLearnerModel({
+  seed = 1,
+  falseLessonRate = DEFAULT_LEARNER_RATES.falseLessonRate,
+  overGeneralRate = DEFAULT_LEARNER_RATES.overGeneralRate,
+  credulityInjection = DEFAULT_LEARNER_RATES.credulityInjection,
+  credulityFeedback = DEFAULT_LEARNER_RATES.credulityFeedback,
+  usage = createUsageCounter(),
+}: SimLearnerParams & { usage?: UsageCounter } = {}): ScriptedChatModel {
+  const rates = parseWith(RatesSchema, { seed, falseLessonRate, overGeneralRate, credulityInjection, credulityFeedback }, "simulated learner params");
+
+  const respond = (call: ScriptedCall): ScriptedMessage | Error => {
+    const human = textOf(call.messages.at(-1));
+    const prompt = estimateTokens(call.messages.map(textOf).join("\n"));
+    let structured: Record<string, unknown>;
+    switch (forcedTool(call)) {
+      case "propose_lessons": {
+        const { view, maxLessons } = viewOfLearnerPrompt(human);
+        const drafts = draftLessons(readEpisode(view), rates, keyedRandom(rates.seed, "learner", human), maxLessons);
+        const answer: LearnerAnswer = { lessons: drafts.map((draft) => proposedLesson(draft, view.task)) };
+        structured = answer;
+        break;
+      }
+      case "compare_lessons": {
+        const existing = /<existing_lesson>([\s\S]*?)<\/existing_lesson>/.exec(human)?.[1] ?? "";
+        const candidate = /<new_lesson>([\s\S]*?)<\/new_lesson>/.exec(human)?.[1] ?? "";
+        const relation = compareDirectives(parseDirectives(existing), parseDirectives(candidate));
+        structured = { relation, reason: `The lessons state ${relation === "same" ? "the same directives" : relation === "refines" ? "different values for the same thing" : "different things"}.` };
+        break;
+      }
+      default:
+        return new Error(`The simulated learner model answers only the learner's propose_lessons and compare_lessons calls, got "${String(forcedTool(call))}".`);
+    }
+    const completion = estimateTokens(JSON.stringify(structured));
+    usage.add(prompt, completion);
+    return { structured, usage: { input: prompt, output: completion } };
+  };
+
+  return new ScriptedChatModel({ responses: respond, name: "sim-learner" });
+}
+
+/**
+ * The simulated Reflexion-style reflector: on a failed episode it reads the
+ * same texts the learner reads, with the same rates, and writes a reflection
+ * whose "next time" sentences are directives of the lesson language.
+ */
+export function createSimReflector(params: SimLearnerParams = {}): Reflector {
+  const {
+    seed = 1,
+    falseLessonRate = DEFAULT_LEARNER_RATES.falseLessonRate,
+    overGeneralRate = DEFAULT_LEARNER_RATES.overGeneralRate,
+    credulityInjection = DEFAULT_LEARNER_RATES.credulityInjection,
+    credulityFeedback = DEFAULT_LEARNER_RATES.credulityFeedback,
+  } = params;
+  const rates = parseWith(RatesSchema, { seed, falseLessonRate, overGeneralRate, credulityInjection, credulityFeedback }, "simulated reflector params");
+  return {
+    async reflect(episode: Episode) {
+      if (episode.outcome.status !== "failure") return { text: undefined, usage: { calls: 0, promptTokens: 0, completionTokens: 0 } };
+      const view = viewOfEpisode(episode);
+      const seen = JSON.stringify(view);
+      const drafts = draftLessons(readEpisode(view), rates, keyedRandom(rates.seed, "reflector", seen), 3);
+      const advice = drafts.map((draft) => renderDirectives(draft.directives)).join(" ");
+      const text =
+        `Reflection on "${episode.input.slice(0, 200)}": the attempt failed (${episode.outcome.signal.detail.slice(0, 300)}). ` +
+        (advice === "" ? "I could not tell what to do differently." : `Next time: ${advice}`);
+      return { text, usage: { calls: 1, promptTokens: estimateTokens(seen), completionTokens: estimateTokens(text) } };
+    },
+  };
+}
