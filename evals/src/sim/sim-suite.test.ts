@@ -20,7 +20,7 @@ describe("createSimSuite", () => {
       "learner.overGeneralRate": 0.1,
       "learner.credulityInjection": 0.3,
       "learner.credulityFeedback": 0.35,
-      "validator.peer-3.errorRate": 0.1,
+      "validator.peer-3.errorRate": 0.05,
     });
     expect(suite.learningUsage()).toEqual({ calls: 0, promptTokens: 0, completionTokens: 0 });
   });
