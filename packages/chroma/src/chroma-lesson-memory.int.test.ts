@@ -102,13 +102,50 @@ describe("ChromaLessonMemory", () => {
     expect(await lessons.count()).toBe(2);
   });
 
+  it("reads only the records of the attempt that won a version, never a losing writer's", async () => {
+    const name = uniqueCollectionName("loser");
+    const memory = await ChromaLessonMemory.open({ url, name, embedder, freshnessMs: 0 });
+    await memory.commit({ add: [lessonFixture("first")], reason: "one", ...author });
+    // What a writer that lost version 2 (or was killed before storing it) leaves: its own records,
+    // one of them under the very lesson id the winner merges, with other content.
+    const lessons = await connectChroma(url).getCollection({ name: memory.collections.lessons });
+    const losing = [
+      { ...lessonFixture("shared", { guidance: "the losing text" }), status: "approved" },
+      { ...lessonFixture("ghost", { trigger: "shared happens" }), status: "approved" },
+    ];
+    const vectors = await embedder.embedDocuments(losing.map((lesson) => lessonSearchText(lesson)));
+    await lessons.add({
+      ids: losing.map((lesson) => `${lesson.id}@2@someone-else`),
+      embeddings: vectors,
+      documents: losing.map((lesson) => JSON.stringify(lesson)),
+      metadatas: losing.map((lesson) => ({ lessonId: lesson.id, addedIn: 2, commitId: "someone-else", kind: "recovery", tenant: "acme", user: "*", agent: "*" })),
+    });
+    await memory.commit({ add: [lessonFixture("shared", { guidance: "the winning text" })], reason: "two", ...author });
+
+    const reader = await ChromaLessonMemory.open({ url, name, embedder });
+    expect((await reader.list()).map((lesson) => [lesson.id, lesson.guidance])).toEqual([
+      ["first", "handle first carefully"],
+      ["shared", "the winning text"],
+    ]);
+    expect((await reader.get("shared")).guidance).toBe("the winning text");
+    const searched = await reader.search({ query: "shared happens", scope: { tenant: "acme" }, k: 10 });
+    expect(searched.map((result) => [result.lesson.id, result.lesson.guidance]).sort()).toEqual([
+      ["first", "handle first carefully"],
+      ["shared", "the winning text"],
+    ]);
+    expect((await reader.diff(1, 2)).added.map((lesson) => lesson.guidance)).toEqual(["the winning text"]);
+    // The winner's commit swept the loser's records.
+    expect((await lessons.get({ where: { commitId: "someone-else" } })).ids).toEqual([]);
+  });
+
   it("reports a damaged record as corrupt_store, naming what is wrong", async () => {
     const name = uniqueCollectionName("corrupt");
     const memory = await ChromaLessonMemory.open({ url, name, embedder });
     await memory.commit({ add: [lessonFixture("damaged")], reason: "one", ...author });
     const lessons = await connectChroma(url).getCollection({ name: memory.collections.lessons });
     const [vector] = await embedder.embedDocuments(["damaged"]);
-    await lessons.upsert({ ids: ["damaged@1"], embeddings: [vector as number[]], documents: [JSON.stringify({ id: "damaged", trigger: 42 })] });
+    const [recordId] = (await lessons.get({ where: { lessonId: "damaged" } })).ids;
+    await lessons.upsert({ ids: [recordId as string], embeddings: [vector as number[]], documents: [JSON.stringify({ id: "damaged", trigger: 42 })] });
     // A fresh instance: this process's cache still holds the record as it was written.
     const reopened = await ChromaLessonMemory.open({ url, name, embedder });
     const error = await reopened.get("damaged").catch((caught: unknown) => caught);

@@ -20,7 +20,7 @@ import type { ChromaClient, Collection, Metadata, Where } from "chromadb";
 import { z } from "zod";
 import { callChroma, parseStoredDocument } from "./chroma-errors.js";
 import { connectChroma } from "./chroma-server.js";
-import { scopeAppliesWhere, scopeMetadata, scopeWithinWhere } from "./chroma-where.js";
+import { ANY, scopeAppliesWhere, scopeMetadata, scopeWithinWhere } from "./chroma-where.js";
 
 /** Bounds of the pool of nearest neighbours fetched before filtering. */
 const MIN_CANDIDATES = 50;
@@ -43,12 +43,17 @@ const MemoryNameSchema = z
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]$/, "may hold only letters, digits and . _ - and must start and end with a letter or digit");
 
 
-const recordId = (id: string, addedIn: number) => `${id}@${addedIn}`;
+/**
+ * A record's id: `<lesson id>@<addedIn>@<commit id>` (lesson and commit ids
+ * never hold "@"). Memories written before commit ids existed have
+ * `<lesson id>@<addedIn>`, read as commit id "".
+ */
+const recordId = (id: string, addedIn: number, commitId: string) => (commitId === "" ? `${id}@${addedIn}` : `${id}@${addedIn}@${commitId}`);
 
-/** Whether the record `<lesson id>@<addedIn>` is live: lesson ids never hold "@". */
-function isLiveRecord(id: string, { lineage, retired }: Visibility): boolean {
-  const at = id.lastIndexOf("@");
-  return at > 0 && inRanges(lineage, Number(id.slice(at + 1))) && !retired.has(id.slice(0, at));
+function parseRecordId(id: string): { lessonId: string; addedIn: number; commitId: string } | undefined {
+  const [lessonId, addedIn, commitId = "", ...rest] = id.split("@");
+  if (lessonId === undefined || lessonId === "" || addedIn === undefined || rest.length > 0) return undefined;
+  return { lessonId, addedIn: Number(addedIn), commitId };
 }
 
 /** A bounded least-recently-used map of parsed lessons by record id. */
@@ -71,13 +76,14 @@ class LessonCache {
     this.#entries.set(id, lesson);
     if (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value as string);
   }
-
-  /** Forgets records of versions from `version` on: a commit that never finished may have cached them. */
-  evictAddedFrom(version: number): void {
-    for (const id of this.#entries.keys()) if (Number(id.slice(id.lastIndexOf("@") + 1)) >= version) this.#entries.delete(id);
-  }
 }
 const snapshotId = (version: number) => `v${String(version).padStart(12, "0")}`;
+
+/** The commit id stored with a snapshot; "" for snapshots written before commit ids existed. */
+function commitIdOf(metadata: Metadata | null | undefined): string {
+  const commitId = metadata?.["commitId"];
+  return typeof commitId === "string" ? commitId : "";
+}
 
 function and(clauses: readonly (Where | undefined)[]): Where | undefined {
   const present = clauses.filter((clause): clause is Where => clause !== undefined);
@@ -95,11 +101,44 @@ function visibleWhere({ lineage, retired }: Visibility): Where | undefined {
   return and([inLineage, notRetired]);
 }
 
+/** A record's scope and kind, as in its metadata: `*` for an unset user or agent. */
+interface RecordScope {
+  tenant: string;
+  user: string;
+  agent: string;
+  kind: string;
+}
+
+function recordScopeOf(lesson: Lesson): RecordScope {
+  return { tenant: lesson.scope.tenant, user: lesson.scope.user ?? ANY, agent: lesson.scope.agent ?? ANY, kind: lesson.kind };
+}
+
+/** `scopeApplies` and the kind filter, on a record scope. */
+function recordApplies(record: RecordScope, scope: Scope, kinds: readonly string[] | undefined): boolean {
+  return (
+    record.tenant === scope.tenant &&
+    (record.user === ANY || record.user === scope.user) &&
+    (record.agent === ANY || record.agent === scope.agent) &&
+    (kinds === undefined || kinds.includes(record.kind))
+  );
+}
+
+/** Scopes of records by record id, bounded; a record never changes, so an entry is always right. */
+const SCOPE_INDEX_SIZE = 500_000;
+
 /** Stores snapshots and lesson records in two Chroma collections. */
 class ChromaBackend implements LessonMemoryBackend {
   private readonly cache: LessonCache;
+  /**
+   * Scope and kind of every record seen, far smaller than its lesson and kept far
+   * longer than the lesson cache: a search decides its matches here and reads only
+   * the lessons it returns.
+   */
+  private readonly scopes = new Map<string, RecordScope>();
   /** Per scope searched: the share of nearest candidates that matched it. */
   private readonly matchShare = new Map<string, number>();
+  /** The commit attempt that won each version seen: only its records are read. */
+  private readonly winners = new Map<number, string>();
 
   constructor(
     private readonly lessons: Collection,
@@ -114,43 +153,73 @@ class ChromaBackend implements LessonMemoryBackend {
     const loaded: Snapshot[] = [];
     for (let offset = 0; ; offset += READ_PAGE) {
       const page = await this.call("read history", () =>
-        this.snapshots.get({ where: { version: { $gt: afterVersion } }, include: ["documents"], limit: READ_PAGE, offset }),
+        this.snapshots.get({ where: { version: { $gt: afterVersion } }, include: ["documents", "metadatas"], limit: READ_PAGE, offset }),
       );
-      for (const document of page.documents) loaded.push(this.parseSnapshot(document));
+      page.documents.forEach((document, index) => {
+        const snapshot = this.parseSnapshot(document);
+        this.winners.set(snapshot.version, commitIdOf(page.metadatas[index]));
+        loaded.push(snapshot);
+      });
       if (page.ids.length < READ_PAGE) break;
     }
     return loaded.sort((a, b) => a.version - b.version);
   }
 
-  async appendSnapshot(snapshot: Snapshot): Promise<boolean> {
+  async appendSnapshot(snapshot: Snapshot, commitId: string): Promise<boolean> {
     const id = snapshotId(snapshot.version);
-    const document = JSON.stringify(snapshot);
-    // `add` ignores an existing id, so reading back tells whether this write won.
+    // `add` is an insert-if-absent (an existing id is ignored), and the server applies
+    // writes in one order: reading back whose commit id is stored tells every writer who won.
     await this.call("commit snapshot", () =>
-      this.snapshots.add({ ids: [id], embeddings: [[0]], documents: [document], metadatas: [{ version: snapshot.version }] }),
+      this.snapshots.add({ ids: [id], embeddings: [[0]], documents: [JSON.stringify(snapshot)], metadatas: [{ version: snapshot.version, commitId }] }),
     );
-    const stored = await this.call("confirm snapshot", () => this.snapshots.get({ ids: [id], include: ["documents"] }));
-    return stored.documents[0] === document;
+    const stored = await this.call("confirm snapshot", () => this.snapshots.get({ ids: [id], include: ["metadatas"] }));
+    const won = stored.ids.length === 1 && commitIdOf(stored.metadatas[0]) === commitId;
+    if (won) this.winners.set(snapshot.version, commitId);
+    return won;
   }
 
-  async discardUncommitted(fromVersion: number): Promise<void> {
-    this.cache.evictAddedFrom(fromVersion);
-    await this.call("discard an unfinished commit", () => this.lessons.delete({ where: { addedIn: { $gte: fromVersion } } }));
+  async discardOrphans(afterVersion: number, throughVersion: number): Promise<void> {
+    const orphans: string[] = [];
+    for (let offset = 0; ; offset += READ_PAGE) {
+      const page = await this.call("find records of unfinished commits", () =>
+        this.lessons.get({ where: { $and: [{ addedIn: { $gt: afterVersion } }, { addedIn: { $lte: throughVersion } }] }, include: [], limit: READ_PAGE, offset }),
+      );
+      for (const id of page.ids) {
+        const parsed = parseRecordId(id);
+        if (parsed !== undefined && this.winners.has(parsed.addedIn) && this.winners.get(parsed.addedIn) !== parsed.commitId) orphans.push(id);
+      }
+      if (page.ids.length < READ_PAGE) break;
+    }
+    for (let start = 0; start < orphans.length; start += WRITE_BATCH) {
+      await this.call("discard records of unfinished commits", () => this.lessons.delete({ ids: orphans.slice(start, start + WRITE_BATCH) }));
+    }
+  }
+
+  /** Whether a record is live: written by the attempt that won its version, in the lineage, not retired. */
+  private isLive(id: string, { lineage, retired }: Visibility): boolean {
+    const parsed = parseRecordId(id);
+    if (parsed === undefined) return false;
+    return this.winners.get(parsed.addedIn) === parsed.commitId && inRanges(lineage, parsed.addedIn) && !retired.has(parsed.lessonId);
   }
 
   async putLessons(records: readonly LessonRecord[]): Promise<void> {
-    for (const record of records) this.cache.set(recordId(record.lesson.id, record.addedIn), record.lesson);
+    for (const record of records) {
+      const id = recordId(record.lesson.id, record.addedIn, record.commitId);
+      this.cache.set(id, record.lesson);
+      this.rememberScope(id, recordScopeOf(record.lesson));
+    }
     for (let start = 0; start < records.length; start += WRITE_BATCH) {
       const batch = records.slice(start, start + WRITE_BATCH);
       await this.call("write lessons", () =>
         this.lessons.upsert({
-          ids: batch.map((record) => recordId(record.lesson.id, record.addedIn)),
+          ids: batch.map((record) => recordId(record.lesson.id, record.addedIn, record.commitId)),
           embeddings: batch.map((record) => record.vector),
           documents: batch.map((record) => JSON.stringify(record.lesson)),
           metadatas: batch.map(
             (record): Metadata => ({
               lessonId: record.lesson.id,
               addedIn: record.addedIn,
+              commitId: record.commitId,
               kind: record.lesson.kind,
               ...scopeMetadata(record.lesson.scope),
             }),
@@ -161,7 +230,11 @@ class ChromaBackend implements LessonMemoryBackend {
   }
 
   async getLessons(keys: readonly { id: string; addedIn: number }[]): Promise<Lesson[]> {
-    const found = await this.lessonsByRecordId(keys.map((key) => recordId(key.id, key.addedIn)));
+    const winning = keys.flatMap((key) => {
+      const commitId = this.winners.get(key.addedIn);
+      return commitId === undefined ? [] : [recordId(key.id, key.addedIn, commitId)];
+    });
+    const found = await this.lessonsByRecordId(winning);
     return [...found.values()].map((lesson) => structuredClone(lesson));
   }
 
@@ -184,15 +257,23 @@ class ChromaBackend implements LessonMemoryBackend {
       const result = await this.call("search lessons", () => this.lessons.query({ queryEmbeddings: [vector], nResults: candidates, include: ["distances"] }));
       const ids = result.ids[0] ?? [];
       const distances = result.distances[0] ?? [];
-      const live = ids.flatMap((id, index) => (isLiveRecord(id, visibility) ? [{ id, score: 1 - (distances[index] ?? 1) }] : []));
-      const lessons = await this.lessonsByRecordId(live.map((hit) => hit.id));
-      const matches: ScoredLesson[] = [];
-      for (const hit of live) {
-        const lesson = lessons.get(hit.id);
-        if (lesson !== undefined && applies(lesson)) matches.push({ lesson, score: hit.score });
+      const live = ids.flatMap((id, index) => (this.isLive(id, visibility) ? [{ id, score: 1 - (distances[index] ?? 1) }] : []));
+      // Matches are decided on the scope index, so a candidate seen before needs no lesson read
+      // (at 100k lessons most are not in the lesson cache); only the k returned are read.
+      const scopes = await this.scopesByRecordId(live.map((hit) => hit.id));
+      const matching = live.filter((hit) => {
+        const record = scopes.get(hit.id);
+        return record !== undefined && recordApplies(record, scope, kinds);
+      });
+      if (ids.length > 0) this.rememberMatchShare(scopeKey, Math.max(matching.length, 1) / ids.length);
+      if (matching.length >= k || ids.length < candidates) {
+        const top = matching.slice(0, k);
+        const lessons = await this.lessonsByRecordId(top.map((hit) => hit.id));
+        return top.flatMap((hit) => {
+          const lesson = lessons.get(hit.id);
+          return lesson !== undefined && applies(lesson) ? [{ lesson: structuredClone(lesson), score: hit.score }] : [];
+        });
       }
-      if (ids.length > 0) this.rememberMatchShare(scopeKey, Math.max(matches.length, 1) / ids.length);
-      if (matches.length >= k || ids.length < candidates) return matches.slice(0, k).map((match) => ({ ...match, lesson: structuredClone(match.lesson) }));
       if (candidates === MAX_CANDIDATES) break;
     }
     return this.filteredSearch({ vector, scope, visibility, k, kinds });
@@ -206,16 +287,42 @@ class ChromaBackend implements LessonMemoryBackend {
   /** The exact search with every condition in Chroma's filter: slower, never misses a sparse scope. */
   private async filteredSearch({ vector, scope, visibility, k, kinds }: Parameters<LessonMemoryBackend["searchLessons"]>[0]): Promise<ScoredLesson[]> {
     const where = and([scopeAppliesWhere(scope), kinds === undefined ? undefined : { kind: { $in: [...kinds] } }, visibleWhere(visibility)]);
-    const result = await this.call("search lessons", () =>
-      this.lessons.query({ queryEmbeddings: [vector], nResults: k, where, include: ["documents", "distances"] }),
-    );
-    const documents = result.documents[0] ?? [];
-    const distances = result.distances[0] ?? [];
-    return documents.map((document, index) => ({
-      lesson: this.parseLesson(document),
-      // Cosine distance is 1 - similarity.
-      score: 1 - (distances[index] ?? 1),
-    }));
+    // The filter cannot tell a winning commit's records from a losing one's: those are dropped here, so ask for a margin.
+    for (let nResults = k + 8; ; nResults *= 4) {
+      const result = await this.call("search lessons", () =>
+        this.lessons.query({ queryEmbeddings: [vector], nResults, where, include: ["documents", "distances"] }),
+      );
+      const ids = result.ids[0] ?? [];
+      const documents = result.documents[0] ?? [];
+      const distances = result.distances[0] ?? [];
+      const matches = ids.flatMap((id, index) =>
+        this.isLive(id, visibility)
+          ? [{ lesson: this.parseLesson(documents[index]), score: 1 - (distances[index] ?? 1) }] // cosine distance is 1 - similarity
+          : [],
+      );
+      if (matches.length >= k || ids.length < nResults || nResults >= MAX_CANDIDATES) return matches.slice(0, k);
+    }
+  }
+
+  private rememberScope(id: string, record: RecordScope): void {
+    if (this.scopes.size >= SCOPE_INDEX_SIZE) this.scopes.clear();
+    this.scopes.set(id, record);
+  }
+
+  /**
+   * Scopes by record id: known ones from the index, the rest from their lessons
+   * (one request, which also caches the lessons a search then returns).
+   */
+  private async scopesByRecordId(ids: readonly string[]): Promise<Map<string, RecordScope>> {
+    const found = new Map<string, RecordScope>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const known = this.scopes.get(id);
+      if (known === undefined) missing.push(id);
+      else found.set(id, known);
+    }
+    for (const [id, lesson] of await this.lessonsByRecordId(missing)) found.set(id, recordScopeOf(lesson));
+    return found;
   }
 
   /** Lessons by record id, from the cache where possible; records never change once written. */
@@ -232,6 +339,7 @@ class ChromaBackend implements LessonMemoryBackend {
       page.ids.forEach((id, index) => {
         const lesson = this.parseLesson(page.documents[index]);
         this.cache.set(id, lesson);
+        this.rememberScope(id, recordScopeOf(lesson));
         found.set(id, lesson);
       });
     }
@@ -244,7 +352,9 @@ class ChromaBackend implements LessonMemoryBackend {
     const lessons: Lesson[] = [];
     for (let offset = 0; ; offset += READ_PAGE) {
       const page = await this.call("list lessons", () => this.lessons.get({ where, include: ["documents"], limit: READ_PAGE, offset }));
-      for (const document of page.documents) lessons.push(this.parseLesson(document));
+      page.ids.forEach((id, index) => {
+        if (this.isLive(id, visibility)) lessons.push(this.parseLesson(page.documents[index]));
+      });
       if (page.ids.length < READ_PAGE) break;
     }
     return lessons;

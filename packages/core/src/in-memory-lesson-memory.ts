@@ -8,38 +8,44 @@ import type { Snapshot } from "./snapshot.js";
 import { inRanges } from "./snapshot-log.js";
 import { VersionedLessonMemory } from "./versioned-lesson-memory.js";
 
-const recordKey = (id: string, addedIn: number) => `${id}@${addedIn}`;
-
-function isVisible(record: LessonRecord, visibility: Visibility): boolean {
-  return inRanges(visibility.lineage, record.addedIn) && !visibility.retired.has(record.lesson.id);
-}
+const recordKey = (id: string, addedIn: number, commitId: string) => `${id}@${addedIn}@${commitId}`;
 
 /** Keeps snapshots and lesson records in this process's memory. */
 class InMemoryBackend implements LessonMemoryBackend {
   readonly #snapshots: Snapshot[] = [];
+  /** The commit attempt that won each version, by version. */
+  readonly #winners: string[] = [];
   readonly #records = new Map<string, LessonRecord>();
+
+  #isVisible(record: LessonRecord, visibility: Visibility): boolean {
+    return this.#winners[record.addedIn] === record.commitId && inRanges(visibility.lineage, record.addedIn) && !visibility.retired.has(record.lesson.id);
+  }
 
   async loadSnapshots(afterVersion: number): Promise<Snapshot[]> {
     return this.#snapshots.slice(afterVersion + 1).map((snapshot) => structuredClone(snapshot));
   }
 
-  async appendSnapshot(snapshot: Snapshot): Promise<boolean> {
+  async appendSnapshot(snapshot: Snapshot, commitId: string): Promise<boolean> {
     if (snapshot.version !== this.#snapshots.length) return false;
     this.#snapshots.push(structuredClone(snapshot));
+    this.#winners.push(commitId);
     return true;
   }
 
-  async discardUncommitted(fromVersion: number): Promise<void> {
-    for (const [key, record] of this.#records) if (record.addedIn >= fromVersion) this.#records.delete(key);
+  async discardOrphans(afterVersion: number, throughVersion: number): Promise<void> {
+    for (const [key, record] of this.#records) {
+      if (record.addedIn > afterVersion && record.addedIn <= throughVersion && this.#winners[record.addedIn] !== record.commitId) this.#records.delete(key);
+    }
   }
 
   async putLessons(records: readonly LessonRecord[]): Promise<void> {
-    for (const record of records) this.#records.set(recordKey(record.lesson.id, record.addedIn), structuredClone(record));
+    for (const record of records) this.#records.set(recordKey(record.lesson.id, record.addedIn, record.commitId), structuredClone(record));
   }
 
   async getLessons(keys: readonly { id: string; addedIn: number }[]): Promise<Lesson[]> {
     return keys.flatMap(({ id, addedIn }) => {
-      const record = this.#records.get(recordKey(id, addedIn));
+      const winner = this.#winners[addedIn];
+      const record = winner === undefined ? undefined : this.#records.get(recordKey(id, addedIn, winner));
       return record === undefined ? [] : [structuredClone(record.lesson)];
     });
   }
@@ -47,7 +53,7 @@ class InMemoryBackend implements LessonMemoryBackend {
   async searchLessons({ vector, scope, visibility, k, kinds }: Parameters<LessonMemoryBackend["searchLessons"]>[0]): Promise<ScoredLesson[]> {
     const scored: ScoredLesson[] = [];
     for (const record of this.#records.values()) {
-      if (!isVisible(record, visibility) || !scopeApplies(record.lesson.scope, scope)) continue;
+      if (!this.#isVisible(record, visibility) || !scopeApplies(record.lesson.scope, scope)) continue;
       if (kinds !== undefined && !kinds.includes(record.lesson.kind)) continue;
       scored.push({ lesson: structuredClone(record.lesson), score: cosineSimilarity(vector, record.vector) });
     }
@@ -58,7 +64,7 @@ class InMemoryBackend implements LessonMemoryBackend {
   async listLessons({ scope, visibility }: Parameters<LessonMemoryBackend["listLessons"]>[0]): Promise<Lesson[]> {
     const lessons: Lesson[] = [];
     for (const record of this.#records.values()) {
-      if (!isVisible(record, visibility)) continue;
+      if (!this.#isVisible(record, visibility)) continue;
       if (scope !== undefined && !scopeContains(scope, record.lesson.scope)) continue;
       lessons.push(structuredClone(record.lesson));
     }
@@ -70,6 +76,13 @@ export interface InMemoryLessonMemoryParams {
   /** Embeds lessons and queries; any `Embedder` (an offline lexical one works). */
   embedder: Embedder;
   clock?: Clock;
+  /**
+   * Share this memory's store, as a second process opening the same memory
+   * would: for tests of concurrent writers. Default: a store of its own.
+   */
+  sharing?: InMemoryLessonMemory;
+  /** How old (ms) reads may be; see `VersionedLessonMemoryParams`. Default: never stale, alone on its store. Give 0 to memories that share one. */
+  freshnessMs?: number;
 }
 
 /**
@@ -77,7 +90,11 @@ export interface InMemoryLessonMemoryParams {
  * Chroma. Same rules as the Chroma one; search is a linear scan.
  */
 export class InMemoryLessonMemory extends VersionedLessonMemory {
-  constructor({ embedder, clock }: InMemoryLessonMemoryParams) {
-    super({ backend: new InMemoryBackend(), embedder, clock, freshnessMs: Number.POSITIVE_INFINITY });
+  readonly #backend: InMemoryBackend;
+
+  constructor({ embedder, clock, sharing, freshnessMs = Number.POSITIVE_INFINITY }: InMemoryLessonMemoryParams) {
+    const backend = sharing === undefined ? new InMemoryBackend() : sharing.#backend;
+    super({ backend, embedder, clock, freshnessMs });
+    this.#backend = backend;
   }
 }

@@ -8,8 +8,8 @@ export { ScopeSchema, scopeApplies, scopeContains, formatScope } from "./scope.j
 export type { Scope } from "./scope.js";
 export { EpisodeSchema, OutcomeSchema, SignalSourceSchema, TrajectoryStepSchema } from "./episode.js";
 export type { Episode, EpisodeInput, Outcome, SignalSource, TrajectoryStep } from "./episode.js";
-export { LessonSchema, LessonKindSchema, LessonStatusSchema, ProvenanceSchema, LESSON_LIMITS, lessonSearchText } from "./lesson.js";
-export type { Lesson, LessonInput, LessonKind, LessonStatus, Provenance } from "./lesson.js";
+export { LessonSchema, LessonKindSchema, LessonStatusSchema, ProvenanceSchema, MergeDecisionSchema, LESSON_LIMITS, lessonSearchText, promptSafeLessonText } from "./lesson.js";
+export type { Lesson, LessonInput, LessonKind, LessonStatus, Provenance, MergeDecision } from "./lesson.js";
 export { EdgeCaseSchema, EdgeCaseCheckSchema } from "./edge-case.js";
 export type { EdgeCase, EdgeCaseCheck, EdgeCaseInput } from "./edge-case.js";
 export { VoteSchema, VerdictSchema, CaseEvidenceSchema, ConsensusPolicyNameSchema } from "./verdict.js";
@@ -30,6 +30,7 @@ export {
   LessonSearchRequestSchema,
   LessonListRequestSchema,
   HistoryRequestSchema,
+  DiffOptionsSchema,
   MAX_QUERY_LENGTH,
   MAX_LESSONS_PER_COMMIT,
 } from "./lesson-memory.js";
@@ -40,6 +41,7 @@ export type {
   LessonSearchRequest,
   LessonListRequest,
   HistoryRequest,
+  DiffOptions,
   ScoredLesson,
   SnapshotDiff,
 } from "./lesson-memory.js";

@@ -9,6 +9,12 @@ export interface LessonRecord {
   lesson: Lesson;
   /** The commit version that added it. */
   addedIn: number;
+  /**
+   * The commit attempt that wrote it. Several processes may write records for
+   * the same version; only the attempt whose snapshot was stored makes its
+   * records live, so a loser's or a crashed writer's records are never read.
+   */
+  commitId: string;
   vector: number[];
 }
 
@@ -25,21 +31,34 @@ export interface Visibility {
 /**
  * Where a `VersionedLessonMemory` keeps snapshots and lesson records. The
  * memory decides what is live; a backend only stores and filters.
+ *
+ * Several processes may write to one backend at once. What keeps them
+ * consistent is `appendSnapshot`: an insert-if-absent of the snapshot keyed by
+ * its version, with the id of the commit attempt that wrote the records. A
+ * backend must then read only records of the attempt that won their version
+ * (`commitId` of `appendSnapshot` or of a loaded snapshot), whatever else a
+ * losing or crashed writer left under the same version.
  */
 export interface LessonMemoryBackend {
   /** Stored snapshots with a version above `afterVersion`, in version order. */
   loadSnapshots(afterVersion: number): Promise<Snapshot[]>;
   /**
-   * Stores the snapshot. This single write is what makes a commit visible, so
-   * it must be atomic. Returns false when a snapshot with that version exists.
+   * Stores the snapshot, made by the commit attempt `commitId`, unless one with
+   * that version exists. This single write is what makes a commit visible, so it
+   * must be atomic and linearizable across processes: of several attempts at
+   * one version exactly one gets true, and every later read agrees on it.
    */
-  appendSnapshot(snapshot: Snapshot): Promise<boolean>;
-  /** Removes records left by a commit that never got its snapshot (`addedIn >= version`). */
-  discardUncommitted(fromVersion: number): Promise<void>;
+  appendSnapshot(snapshot: Snapshot, commitId: string): Promise<boolean>;
+  /**
+   * Removes records of versions in `(afterVersion, throughVersion]` written by
+   * an attempt that did not win its version (it lost a race or crashed before
+   * its snapshot). They are never read; this only frees their space.
+   */
+  discardOrphans(afterVersion: number, throughVersion: number): Promise<void>;
   putLessons(records: readonly LessonRecord[]): Promise<void>;
-  /** The records with these (lesson id, addedIn) keys, in any order; missing ones are skipped. */
+  /** The records of these (lesson id, addedIn) keys written by the attempt that won `addedIn`, in any order; missing ones are skipped. */
   getLessons(keys: readonly { id: string; addedIn: number }[]): Promise<Lesson[]>;
-  /** Live lessons that apply to `scope`, nearest to `vector` first. */
+  /** Live lessons (of winning attempts only) that apply to `scope`, nearest to `vector` first. */
   searchLessons(request: {
     vector: number[];
     scope: Scope;

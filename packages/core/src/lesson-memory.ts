@@ -75,6 +75,14 @@ export const HistoryRequestSchema = z
   .strict();
 export type HistoryRequest = z.input<typeof HistoryRequestSchema>;
 
+export const DiffOptionsSchema = z
+  .object({
+    /** Only lessons within this scope (its tenant, and its user/agent when given), as `list` filters. */
+    scope: ScopeSchema.optional(),
+  })
+  .strict();
+export type DiffOptions = z.input<typeof DiffOptionsSchema>;
+
 export interface ScoredLesson {
   lesson: Lesson;
   /** Cosine similarity between the query and the lesson's trigger and guidance. */
@@ -109,5 +117,6 @@ export interface LessonMemory {
   get(id: string, options?: { version?: number }): Promise<Lesson>;
   snapshot(version: number): Promise<Snapshot>;
   history(request?: HistoryRequest): Promise<Snapshot[]>;
-  diff(from: number, to: number): Promise<SnapshotDiff>;
+  /** What changed between two versions; with `scope`, only the lessons within it (a tenant's view). */
+  diff(from: number, to: number, options?: DiffOptions): Promise<SnapshotDiff>;
 }

@@ -6,11 +6,13 @@ import { lessonSearchText, type Lesson } from "./lesson.js";
 import type { LessonMemoryBackend, LessonRecord, Visibility } from "./lesson-memory-backend.js";
 import {
   CommitRequestSchema,
+  DiffOptionsSchema,
   HistoryRequestSchema,
   LessonListRequestSchema,
   LessonSearchRequestSchema,
   RollbackRequestSchema,
   type CommitRequest,
+  type DiffOptions,
   type HistoryRequest,
   type LessonListRequest,
   type LessonMemory,
@@ -20,9 +22,11 @@ import {
   type SnapshotDiff,
 } from "./lesson-memory.js";
 import { parseWith } from "./parse.js";
+import { scopeContains } from "./scope.js";
 import type { Snapshot } from "./snapshot.js";
 import { SnapshotLog } from "./snapshot-log.js";
 import { IdSchema, VersionSchema } from "./ids.js";
+import { randomId, type IdGenerator } from "./id-generator.js";
 
 export interface VersionedLessonMemoryParams {
   /** Where snapshots and lesson records are kept. */
@@ -35,7 +39,19 @@ export interface VersionedLessonMemoryParams {
    * backend for versions written by another process. Writes always check.
    */
   freshnessMs?: number;
+  /** Ids of commit attempts; must be unique across processes and hold no "@". Default random UUIDs. */
+  commitIds?: IdGenerator;
+  /**
+   * How many times a write that lost its version to another writer is planned
+   * again on the new head before it fails with `conflict`. Default 50.
+   */
+  maxWriteAttempts?: number;
+  /** Longest pause (ms) before such a retry; each pause is random up to this, so racing writers spread out. Default 20. */
+  retryJitterMs?: number;
 }
+
+/** What a write attempt returns when another writer stored its version first. */
+const LOST = Symbol("lost the version to another writer");
 
 /**
  * The one implementation of `LessonMemory`'s rules — versions, time travel,
@@ -43,24 +59,49 @@ export interface VersionedLessonMemoryParams {
  * once and never rewritten: what is live at a version is decided by the
  * snapshot log, so a rollback appends one snapshot whatever the memory's size.
  *
- * Writes are serialized within a process. One process should write to a given
- * memory at a time; any number may read.
+ * Any number of processes may write to one memory at once. Each write plans
+ * on the latest head, writes its lesson records tagged with a fresh commit id,
+ * then stores its snapshot with an insert-if-absent keyed by version (the
+ * backend's `appendSnapshot`). The one attempt that stores version N wins it;
+ * only its records are ever read. A loser re-reads history and plans again on
+ * the new head (a commit whose lessons were merged meanwhile, or that conflicts
+ * with what was, fails as it would have alone). So history stays linear, no
+ * update is lost, and a writer killed at any point leaves memory exactly at the
+ * last stored snapshot. A retried commit never merges anything twice: a lesson
+ * id already merged is a `conflict` whose details name the version
+ * (`mergedAt`), so a caller can confirm its own earlier merge (the merge node's
+ * `already_merged`). Writes are also serialized within a process.
  */
 export class VersionedLessonMemory implements LessonMemory {
   readonly #backend: LessonMemoryBackend;
   readonly #embedder: Embedder;
   readonly #clock: Clock;
   readonly #freshnessMs: number;
+  readonly #commitIds: IdGenerator;
+  readonly #maxWriteAttempts: number;
+  readonly #retryJitterMs: number;
+  /** Versions whose orphan records this process has discarded. */
+  #sweptThrough = -1;
+  #writes = 0;
+  #lostRaces = 0;
   #log: SnapshotLog | undefined;
   #syncedAt = Number.NEGATIVE_INFINITY;
   #syncing: Promise<SnapshotLog> | undefined;
   #writeQueue: Promise<unknown> = Promise.resolve();
 
-  constructor({ backend, embedder, clock = systemClock, freshnessMs = 1_000 }: VersionedLessonMemoryParams) {
+  constructor({ backend, embedder, clock = systemClock, freshnessMs = 1_000, commitIds = randomId, maxWriteAttempts = 50, retryJitterMs = 20 }: VersionedLessonMemoryParams) {
     this.#backend = backend;
     this.#embedder = embedder;
     this.#clock = clock;
     this.#freshnessMs = freshnessMs;
+    this.#commitIds = commitIds;
+    this.#maxWriteAttempts = maxWriteAttempts;
+    this.#retryJitterMs = retryJitterMs;
+  }
+
+  /** Writes this handle stored, and races it lost to other writers (each retried on the new head): the cost of contention. */
+  get writeStats(): { writes: number; lostRaces: number } {
+    return { writes: this.#writes, lostRaces: this.#lostRaces };
   }
 
   async headVersion(): Promise<number> {
@@ -84,20 +125,23 @@ export class VersionedLessonMemory implements LessonMemory {
       throw new LessonloopError("invalid_input", `Invalid commit request — lesson "${clash.id}" is both added and retired.`);
     }
     const lessons: Lesson[] = add.map((lesson) => ({ ...lesson, status: "approved" }));
+    const addedIds = lessons.map((lesson) => lesson.id);
+    // Embedded once: a write that loses its version is retried with the same vectors.
+    let vectors: number[][] | undefined;
 
     return this.#write(async (log) => {
       assertHead(log, expectedHead);
-      log.planCommit(lessons.map((lesson) => lesson.id), retired);
+      log.planCommit(addedIds, retired);
+      vectors ??= lessons.length === 0 ? [] : await this.#embedder.embedDocuments(lessons.map(lessonSearchText));
       const version = log.head + 1;
-      const vectors = lessons.length === 0 ? [] : await this.#embedder.embedDocuments(lessons.map(lessonSearchText));
-      const records: LessonRecord[] = lessons.map((lesson, index) => ({ lesson, addedIn: version, vector: vectors[index] ?? [] }));
-      await this.#backend.discardUncommitted(version);
+      const commitId = this.#commitIds();
+      const records: LessonRecord[] = lessons.map((lesson, index) => ({ lesson, addedIn: version, commitId, vector: vectors?.[index] ?? [] }));
       await this.#backend.putLessons(records);
-      return this.#append(log, {
+      return this.#append(log, commitId, {
         version,
         parent: log.head,
         kind: "commit",
-        change: { added: lessons.map((lesson) => lesson.id), retired },
+        change: { added: addedIds, retired },
         reason,
         author,
         createdAt: this.#clock.now().toISOString(),
@@ -108,10 +152,13 @@ export class VersionedLessonMemory implements LessonMemory {
   async rollback(request: RollbackRequest): Promise<Snapshot> {
     const { to, reason, author, expectedHead } = parseWith(RollbackRequestSchema, request, "rollback request");
     return this.#write(async (log) => {
+      // A retry of this very rollback that landed returns it rather than stacking an empty one on top.
+      const head = log.snapshot(log.head);
+      if (head.kind === "rollback" && head.restores === to && head.reason === reason && head.author === author) return structuredClone(head);
       assertHead(log, expectedHead);
       log.planRollback(to);
       const { added, removed } = log.changeBetween(log.head, to);
-      return this.#append(log, {
+      return this.#append(log, this.#commitIds(), {
         version: log.head + 1,
         parent: log.head,
         kind: "rollback",
@@ -167,9 +214,10 @@ export class VersionedLessonMemory implements LessonMemory {
     return structuredClone((await this.#read()).history(limit, before));
   }
 
-  async diff(from: number, to: number): Promise<SnapshotDiff> {
+  async diff(from: number, to: number, options: DiffOptions = {}): Promise<SnapshotDiff> {
     const fromVersion = parseWith(VersionSchema, from, "diff `from` version");
     const toVersion = parseWith(VersionSchema, to, "diff `to` version");
+    const { scope } = parseWith(DiffOptionsSchema, options, "diff options");
     const log = await this.#read(Math.max(fromVersion, toVersion));
     log.snapshot(fromVersion);
     log.snapshot(toVersion);
@@ -180,7 +228,9 @@ export class VersionedLessonMemory implements LessonMemory {
       this.#backend.getLessons(keysAt(removed, fromVersion)),
     ]);
     const byId = (a: Lesson, b: Lesson) => a.id.localeCompare(b.id);
-    return { from: fromVersion, to: toVersion, added: addedLessons.sort(byId), removed: removedLessons.sort(byId) };
+    // A tenant's view: lessons outside the scope are dropped here, not left to the caller.
+    const within = (lessons: Lesson[]) => (scope === undefined ? lessons : lessons.filter((lesson) => scopeContains(scope, lesson.scope)));
+    return { from: fromVersion, to: toVersion, added: within(addedLessons).sort(byId), removed: within(removedLessons).sort(byId) };
   }
 
   /** The log, synced if stale or if it does not know `version` yet. */
@@ -204,7 +254,8 @@ export class VersionedLessonMemory implements LessonMemory {
       const stored = await this.#backend.loadSnapshots(-1);
       if (stored.length === 0) {
         const genesis = SnapshotLog.genesis(this.#clock.now().toISOString());
-        await this.#backend.appendSnapshot(genesis);
+        // Two processes opening a new memory both try; either genesis will do.
+        await this.#backend.appendSnapshot(genesis, this.#commitIds());
         stored.push(...(await this.#backend.loadSnapshots(-1)));
       }
       log = new SnapshotLog();
@@ -217,24 +268,57 @@ export class VersionedLessonMemory implements LessonMemory {
     return log;
   }
 
-  /** Runs writes one at a time, each on a freshly synced log. */
-  #write<T>(operation: (log: SnapshotLog) => Promise<T>): Promise<T> {
-    const run = this.#writeQueue.then(async () => operation(await this.#sync()));
+  /**
+   * Runs writes one at a time, each on a freshly synced log. An attempt that
+   * lost its version to another process is planned again on the new head.
+   */
+  #write(operation: (log: SnapshotLog) => Promise<Snapshot | typeof LOST>): Promise<Snapshot> {
+    const run = this.#writeQueue.then(async () => {
+      for (let attempt = 1; ; attempt++) {
+        const result = await operation(await this.#sync());
+        if (result !== LOST) {
+          this.#writes += 1;
+          return result;
+        }
+        this.#lostRaces += 1;
+        if (attempt >= this.#maxWriteAttempts) {
+          throw new LessonloopError(
+            "conflict",
+            `Gave up after ${attempt} attempts: each time another writer stored the next version first. Retry later, or write less often from more processes.`,
+            { details: { attempts: attempt } },
+          );
+        }
+        await sleep(Math.random() * this.#retryJitterMs);
+      }
+    });
     this.#writeQueue = run.catch(() => undefined);
     return run;
   }
 
-  async #append(log: SnapshotLog, snapshot: Snapshot): Promise<Snapshot> {
-    if (!(await this.#backend.appendSnapshot(snapshot))) {
-      throw new LessonloopError(
-        "conflict",
-        `Version ${snapshot.version} was written by another writer at the same time. Only one process may write to a memory; retry after the other writer stops.`,
-      );
-    }
+  /** Stores the snapshot if its version is still free; `LOST` when another writer stored it first. */
+  async #append(log: SnapshotLog, commitId: string, snapshot: Snapshot): Promise<Snapshot | typeof LOST> {
+    if (!(await this.#backend.appendSnapshot(snapshot, commitId))) return LOST;
     adopt(log, [snapshot]);
+    await this.#discardOrphans(snapshot.version);
     return structuredClone(snapshot);
   }
+
+  /** Frees records that losing or crashed attempts left, up to a decided version. Best effort: they are never read anyway. */
+  async #discardOrphans(throughVersion: number): Promise<void> {
+    if (throughVersion <= this.#sweptThrough) return;
+    try {
+      await this.#backend.discardOrphans(this.#sweptThrough, throughVersion);
+      this.#sweptThrough = throughVersion;
+    } catch {
+      // The commit is stored; the next one sweeps again.
+    }
+  }
 }
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 
 /**
  * Appends the snapshots the log does not have yet. A read's sync and a write

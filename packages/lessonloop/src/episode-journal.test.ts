@@ -39,3 +39,47 @@ describe("createFileEpisodeJournal", () => {
     expect(await readFile(`${path}.corrupt`, "utf8")).toBe('{"id":"torn",\n');
   });
 });
+
+describe("createFileEpisodeJournal as a write-ahead log", () => {
+  const e = (id: string) => EpisodeSchema.parse(failedInvoiceEpisode(id));
+
+  it("keeps episodes pending until marked done, across instances (a restarted process)", async () => {
+    const path = await journalPath();
+    const journal = createFileEpisodeJournal({ path });
+    await journal.append([e("e1"), e("e2"), e("e3")]);
+    await journal.markDone(["e2"]);
+    expect((await createFileEpisodeJournal({ path }).pending()).map((episode) => episode.id)).toEqual(["e1", "e3"]);
+    // pending() leaves them in place; a second read sees the same.
+    expect((await journal.pending()).map((episode) => episode.id)).toEqual(["e1", "e3"]);
+    await journal.markDone(["e1", "e3"]);
+    expect(await createFileEpisodeJournal({ path }).pending()).toEqual([]);
+  });
+
+  it("compacts the file to the pending episodes every compactEvery marks", async () => {
+    const path = await journalPath();
+    const journal = createFileEpisodeJournal({ path, compactEvery: 3 });
+    await journal.append(["a", "b", "c", "d"].map(e));
+    for (const id of ["a", "b", "c"]) await journal.markDone([id]);
+    const lines = (await readFile(path, "utf8")).trim().split("\n");
+    expect(lines.map((line) => (JSON.parse(line) as { id: string }).id)).toEqual(["d"]);
+    expect((await journal.pending()).map((episode) => episode.id)).toEqual(["d"]);
+  });
+
+  it("ends a line torn by a crash before appending, so the next episode is not swallowed", async () => {
+    const path = await journalPath();
+    await createFileEpisodeJournal({ path }).append([e("e1")]);
+    const whole = await readFile(path, "utf8");
+    await writeFile(path, `${whole}${JSON.stringify(e("torn")).slice(0, 40)}`, "utf8");
+    const reopened = createFileEpisodeJournal({ path, onCorruptLine: () => undefined });
+    await reopened.append([e("e2")]);
+    expect((await reopened.pending()).map((episode) => episode.id)).toEqual(["e1", "e2"]);
+  });
+
+  it("flushes to the disk when asked (fsync) and reads back the same", async () => {
+    const path = await journalPath();
+    const journal = createFileEpisodeJournal({ path, fsync: true, compactEvery: 1 });
+    await journal.append([e("e1"), e("e2")]);
+    await journal.markDone(["e1"]);
+    expect((await createFileEpisodeJournal({ path }).pending()).map((episode) => episode.id)).toEqual(["e2"]);
+  });
+});

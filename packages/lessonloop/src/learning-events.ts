@@ -13,8 +13,12 @@ export type EpisodeSource = "sync" | "background" | "replay";
 export type LearningEvent =
   /** The learning graph ran to the end on the episode. */
   | { type: "episode_learned"; episodeId: string; mode: EpisodeSource; result: LearningResult }
-  /** The learning graph threw (a store down, a bad episode). The episode is not retried. */
-  | { type: "learning_failed"; episodeId: string; mode: EpisodeSource; error: unknown }
+  /**
+   * The learning graph threw. When a store was unreachable (`store_unavailable`)
+   * the episode is tried again in `retryInMs`; otherwise (a bad episode, a bug)
+   * it is not retried.
+   */
+  | { type: "learning_failed"; episodeId: string; mode: EpisodeSource; error: unknown; retryInMs?: number }
   /** The background queue was full and `onFull` is `"drop-oldest"`: this, the oldest waiting episode, was dropped. */
   | { type: "episode_dropped"; episodeId: string; reason: "queue_full" }
   /** Episodes written to the journal, to be learned after the next start. */
@@ -26,7 +30,9 @@ export type LearningEvent =
 export function logLearningEvent(event: LearningEvent): void {
   switch (event.type) {
     case "learning_failed":
-      console.warn(`[lessonloop] learning from episode ${event.episodeId} failed: ${String(event.error)}`);
+      console.warn(
+        `[lessonloop] learning from episode ${event.episodeId} failed${event.retryInMs === undefined ? "" : ` (a store is unreachable; trying again in ${event.retryInMs} ms)`}: ${String(event.error)}`,
+      );
       return;
     case "episode_dropped":
       console.warn(`[lessonloop] the background learning queue was full: dropped episode ${event.episodeId} (onFull: "drop-oldest").`);

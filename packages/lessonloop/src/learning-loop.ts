@@ -54,14 +54,24 @@ export interface BackgroundLearningParams {
    */
   onFull?: QueueFullPolicy;
   /**
-   * Where unlearned episodes are kept when the loop shuts down (and with
-   * `onFull: "persist"`), e.g. `createFileEpisodeJournal({ path })`. A new loop
-   * with the same journal learns them first. Default none: `shutdown()`
-   * returns them in `unpersisted`.
+   * The write-ahead log of background episodes, e.g.
+   * `createFileEpisodeJournal({ path })`: each episode is appended before
+   * `enqueue` returns and marked done once learned, so one that was
+   * acknowledged survives a crash or a store outage; a new loop with the same
+   * journal learns every pending episode first. Default none: episodes live in
+   * memory and `shutdown()` returns the unlearned ones in `unpersisted`.
    */
   journal?: EpisodeJournal;
-  /** Whether a new loop takes the journal's episodes and queues them at start. Default true. */
+  /** Whether a new loop queues the journal's pending episodes at start. Default true. */
   replayJournal?: boolean;
+  /**
+   * First pause (ms) before learning that failed on an unreachable store
+   * (`store_unavailable`, e.g. Chroma restarting) is tried again; it doubles
+   * up to `maxRetryDelayMs`. Default 1 000.
+   */
+  retryDelayMs?: number;
+  /** Longest pause between such retries (ms). Default 30 000. */
+  maxRetryDelayMs?: number;
   /** Episodes learned at once. Default 1 (merges one at a time, no two runs proposing the same lesson). */
   concurrency?: number;
   /** The longest one episode's learning may take (ms). Default 300 000. */
@@ -279,7 +289,7 @@ export async function createLearningLoop({
   onLearnerWarning,
 }: LearningLoopParams): Promise<LearningLoop> {
   const peers = buildValidators(learnerModel, agentName, validators, validatorModels);
-  const { maxQueued, onFull, journal, replayJournal = true, concurrency, learnTimeoutMs, drainTimeoutMs = 30_000 } = background;
+  const { maxQueued, onFull, journal, replayJournal = true, concurrency, learnTimeoutMs, retryDelayMs, maxRetryDelayMs, drainTimeoutMs = 30_000 } = background;
 
   let chroma: ChromaServer | undefined;
   let lessonMemory = memory;
@@ -372,11 +382,14 @@ export async function createLearningLoop({
     ...(onFull === undefined ? {} : { onFull }),
     ...(journal === undefined ? {} : { journal }),
     ...(learnTimeoutMs === undefined ? {} : { learnTimeoutMs }),
+    ...(retryDelayMs === undefined ? {} : { retryDelayMs }),
+    ...(maxRetryDelayMs === undefined ? {} : { maxRetryDelayMs }),
     onEvent: emit,
   });
 
   if (journal !== undefined && replayJournal) {
-    const episodes = await journal.takeAll();
+    // They stay in the journal until learned: a crash during the replay loses none.
+    const episodes = await journal.pending();
     if (episodes.length > 0) {
       queue.requeue(episodes);
       emit({ type: "journal_replayed", episodeIds: episodes.map((episode) => episode.id) });

@@ -66,7 +66,7 @@ describe("LearningQueue", () => {
     const blocked = queue.enqueue(episode("e4")).then((outcome) => (fourth = outcome));
     await tick();
     expect(fourth).toBeUndefined();
-    expect(queue.stats).toEqual({ queued: 2, running: 1, blocked: 1 });
+    expect(queue.stats).toEqual({ queued: 2, running: 1, blocked: 1, retrying: 0 });
 
     await release("e1"); // e2 starts: room for e4
     await blocked;
@@ -158,5 +158,68 @@ describe("LearningQueue", () => {
     await queue.idle();
     expect(events).toContainEqual(expect.objectContaining({ type: "learning_failed", episodeId: "bad" }));
     expect(learned()).toEqual(["good"]);
+  });
+  it("writes background episodes ahead to the journal and marks them done once learned", async () => {
+    const { learn, release } = gatedLearn();
+    const journal = createInMemoryEpisodeJournal();
+    const { queue, learned } = queueWith({ learn, journal });
+    await queue.enqueue(episode("e1"));
+    await queue.enqueue(episode("e2"));
+    // Acknowledged means written: a crash now would leave both in the journal.
+    expect((await journal.pending()).map((kept) => kept.id)).toEqual(["e1", "e2"]);
+    await release("e1");
+    await release("e2");
+    await queue.idle();
+    expect(learned()).toEqual(["e1", "e2"]);
+    expect(await journal.pending()).toEqual([]);
+  });
+
+  it("retries learning that failed on an unreachable store until the store is back, keeping the episode meanwhile", async () => {
+    let storeUp = false;
+    const learn = async (episode: Episode) => {
+      if (!storeUp) throw new LessonloopError("store_unavailable", "Chroma is down");
+      return resultOf(episode);
+    };
+    const journal = createInMemoryEpisodeJournal();
+    const { queue, events, learned } = queueWith({ learn, journal, retryDelayMs: 5, maxRetryDelayMs: 20 });
+    await queue.enqueue(episode("e1"));
+    while (events.filter((event) => event.type === "learning_failed").length < 3) await tick();
+    expect(queue.stats.retrying + queue.stats.queued + queue.stats.running).toBe(1);
+    expect(events.find((event) => event.type === "learning_failed")).toMatchObject({ episodeId: "e1", retryInMs: 5 });
+    expect((await journal.pending()).map((kept) => kept.id)).toEqual(["e1"]);
+    storeUp = true;
+    await queue.idle();
+    expect(learned()).toEqual(["e1"]);
+    expect(await journal.pending()).toEqual([]);
+  });
+
+  it("keeps a sync episode whose store was unreachable: it goes to the journal and is retried", async () => {
+    let storeUp = false;
+    const learn = async (episode: Episode) => {
+      if (!storeUp) throw new LessonloopError("store_unavailable", "Chroma is down");
+      return resultOf(episode);
+    };
+    const journal = createInMemoryEpisodeJournal();
+    const { queue, learned } = queueWith({ learn, journal, retryDelayMs: 5 });
+    const refused = await rejectionOf(queue.learnNow(episode("s1")));
+    expect(LessonloopError.isInstance(refused, "store_unavailable")).toBe(true);
+    expect((await journal.pending()).map((kept) => kept.id)).toEqual(["s1"]);
+    storeUp = true;
+    await queue.idle();
+    expect(learned()).toEqual(["s1"]);
+    expect(await journal.pending()).toEqual([]);
+  });
+
+  it("shutdown reports episodes waiting for a retry as persisted: they are in the journal", async () => {
+    const learn = async () => {
+      throw new LessonloopError("store_unavailable", "Chroma is down");
+    };
+    const journal = createInMemoryEpisodeJournal();
+    const { queue } = queueWith({ learn, journal, retryDelayMs: 60_000 });
+    await queue.enqueue(episode("e1"));
+    while (queue.stats.retrying === 0) await tick();
+    const report = await queue.shutdown({ timeoutMs: 100 });
+    expect(report.persisted).toEqual(["e1"]);
+    expect((await journal.pending()).map((kept) => kept.id)).toEqual(["e1"]);
   });
 });

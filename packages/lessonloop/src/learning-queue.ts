@@ -29,8 +29,22 @@ export interface LearningQueueParams {
   maxQueued?: number;
   /** What happens when `maxQueued` are waiting. Default `"block"`. */
   onFull?: QueueFullPolicy;
-  /** Where episodes go on shutdown (and with `onFull: "persist"`). Default none: `shutdown` returns them instead. */
+  /**
+   * The write-ahead log of background episodes: each is appended before
+   * `enqueue` resolves and marked done once learned, so nothing acknowledged
+   * is lost to a crash. Default none: episodes live in memory, and `shutdown`
+   * returns those it could not learn.
+   */
   journal?: EpisodeJournal;
+  /**
+   * First pause (ms) before an episode whose learning failed because a store
+   * was unreachable (`store_unavailable`) is tried again; it doubles up to
+   * `maxRetryDelayMs`, and retries go on until the store is back or the queue
+   * shuts down. Default 1 000.
+   */
+  retryDelayMs?: number;
+  /** Longest pause between such retries (ms). Default 30 000. */
+  maxRetryDelayMs?: number;
   /** The longest one episode's learning may take (ms); then it is aborted and reported failed. Default 300 000. */
   learnTimeoutMs?: number;
   /** Told about every episode's fate. */
@@ -45,6 +59,17 @@ export interface LearningQueueStats {
   running: number;
   /** Callers waiting for room (`onFull: "block"`). */
   blocked: number;
+  /** Episodes waiting to be tried again once an unreachable store is back. */
+  retrying: number;
+}
+
+/** Whether learning failed because a store (Chroma, a journal) could not be reached: worth trying again later. */
+function isStoreUnavailable(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause !== undefined && cause !== null && depth < 5; depth++) {
+    if (LessonloopError.isInstance(cause, "store_unavailable")) return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /**
@@ -52,6 +77,8 @@ export interface LearningQueueStats {
  * the learning graph, shared by sync learning (which jumps the line) and
  * background learning (bounded by `maxQueued`, with a stated policy when
  * full). `shutdown` drains with a bounded wait, then persists what is left.
+ * With a journal, background episodes are written ahead and marked done when
+ * learned; learning that failed on an unreachable store is retried.
  */
 export class LearningQueue {
   readonly #queue: PQueue;
@@ -60,7 +87,14 @@ export class LearningQueue {
   readonly #onFull: QueueFullPolicy;
   readonly #journal: EpisodeJournal | undefined;
   readonly #learnTimeoutMs: number;
+  readonly #retryDelayMs: number;
+  readonly #maxRetryDelayMs: number;
   readonly #onEvent: (event: LearningEvent) => void;
+  /** Episodes waiting to be retried, with their timer and how many attempts failed so far. */
+  readonly #retrying = new Map<Episode, { timer: NodeJS.Timeout; mode: EpisodeSource }>();
+  readonly #failedAttempts = new Map<string, number>();
+  /** Callers of `idle` waiting for a retry to be queued. */
+  readonly #retryWaiters: (() => void)[] = [];
   /** Background episodes waiting, oldest first. One p-queue task exists for each. */
   readonly #waiting: { episode: Episode; mode: EpisodeSource }[] = [];
   /** Episodes being learned, with the controller that aborts them. */
@@ -69,6 +103,8 @@ export class LearningQueue {
   readonly #blocked: (() => void)[] = [];
   /** Sync episodes waiting for their turn, with the rejection of their caller. */
   readonly #syncWaiting = new Map<Episode, (error: unknown) => void>();
+  /** Sync episodes not (yet) in the journal: their caller waits for the result instead. */
+  readonly #syncEpisodes = new Set<Episode>();
   #closed = false;
   #learned = 0;
 
@@ -79,6 +115,8 @@ export class LearningQueue {
     onFull = "block",
     journal,
     learnTimeoutMs = 300_000,
+    retryDelayMs = 1_000,
+    maxRetryDelayMs = 30_000,
     onEvent,
   }: LearningQueueParams) {
     if (!Number.isInteger(maxQueued) || maxQueued < 1) {
@@ -96,11 +134,13 @@ export class LearningQueue {
     this.#onFull = onFull;
     this.#journal = journal;
     this.#learnTimeoutMs = learnTimeoutMs;
+    this.#retryDelayMs = retryDelayMs;
+    this.#maxRetryDelayMs = maxRetryDelayMs;
     this.#onEvent = onEvent;
   }
 
   get stats(): LearningQueueStats {
-    return { queued: this.#waiting.length, running: this.#running.size, blocked: this.#blocked.length };
+    return { queued: this.#waiting.length, running: this.#running.size, blocked: this.#blocked.length, retrying: this.#retrying.size };
   }
 
   /** Whether `shutdown` has been called. */
@@ -117,6 +157,7 @@ export class LearningQueue {
     if (this.#closed) throw new LessonloopError("invalid_input", "The learning loop is shut down: it learns no more episodes. Create a new loop.");
     return new Promise<LearningResult>((resolve, reject) => {
       this.#syncWaiting.set(episode, reject);
+      this.#syncEpisodes.add(episode);
       this.#queue
         .add(
           async () => {
@@ -143,7 +184,9 @@ export class LearningQueue {
       }
       if (this.#onFull === "drop-oldest") {
         const dropped = this.#waiting.shift() as { episode: Episode };
+        await this.#markDone(dropped.episode);
         this.#onEvent({ type: "episode_dropped", episodeId: dropped.episode.id, reason: "queue_full" });
+        await this.#journal?.append([episode]);
         // The dropped episode's task now serves the new one: one task per waiting episode.
         this.#waiting.push({ episode, mode });
         return "queued";
@@ -157,19 +200,25 @@ export class LearningQueue {
       await this.#persist([episode], "shutdown");
       return "persisted";
     }
+    // Written ahead: once this resolves, a crash cannot lose the episode.
+    await this.#journal?.append([episode]);
     this.#push(episode, mode);
     return "queued";
   }
 
-  /** Queues episodes taken from a journal, past the `maxQueued` bound (they were accepted before). */
+  /** Queues episodes already in the journal (pending from an earlier run), past the `maxQueued` bound: they were accepted before. */
   requeue(episodes: readonly Episode[]): void {
     if (this.#closed) throw new LessonloopError("invalid_input", "The learning loop is shut down.");
     for (const episode of episodes) this.#push(episode, "replay");
   }
 
-  /** Resolves when nothing is waiting or running. */
+  /** Resolves when nothing is waiting, running or waiting to be retried. */
   async idle(): Promise<void> {
-    await this.#queue.onIdle();
+    for (;;) {
+      await this.#queue.onIdle();
+      if (this.#retrying.size === 0) return;
+      await new Promise<void>((resolve) => this.#retryWaiters.push(resolve));
+    }
   }
 
   /**
@@ -191,6 +240,12 @@ export class LearningQueue {
     ]);
     clearTimeout(timer);
     const left: Episode[] = [];
+    for (const [episode, retry] of this.#retrying) {
+      clearTimeout(retry.timer);
+      left.push(episode);
+    }
+    this.#retrying.clear();
+    for (const wake of this.#retryWaiters.splice(0)) wake();
     if (!drained) {
       this.#queue.clear();
       left.push(...this.#waiting.splice(0).map(({ episode }) => episode));
@@ -208,7 +263,8 @@ export class LearningQueue {
     const report: ShutdownReport = { drained, learned: this.#learned - learnedBefore, persisted: [], unpersisted: [] };
     if (left.length === 0) return report;
     if (this.#journal === undefined) return { ...report, unpersisted: left };
-    await this.#persist(left, "shutdown");
+    // Background episodes were written ahead; sync ones are written now.
+    await this.#persist(left, "shutdown", { written: (episode) => !this.#syncEpisodes.has(episode) });
     return { ...report, persisted: left.map((episode) => episode.id) };
   }
 
@@ -223,10 +279,38 @@ export class LearningQueue {
       .catch(() => undefined);
   }
 
-  async #persist(episodes: Episode[], reason: "queue_full" | "shutdown"): Promise<void> {
+  async #persist(episodes: Episode[], reason: "queue_full" | "shutdown", { written = () => false }: { written?: (episode: Episode) => boolean } = {}): Promise<void> {
     const journal = this.#journal as EpisodeJournal;
-    await journal.append(episodes);
+    await journal.append(episodes.filter((episode) => !written(episode)));
     this.#onEvent({ type: "episode_persisted", episodeIds: episodes.map((episode) => episode.id), reason });
+  }
+
+  /** The episode needs no more learning; a journal failure only means it may be learned again after a restart. */
+  async #markDone(episode: Episode): Promise<void> {
+    this.#failedAttempts.delete(episode.id);
+    if (this.#syncEpisodes.delete(episode) || this.#journal === undefined) return;
+    try {
+      await this.#journal.markDone([episode.id]);
+    } catch (error) {
+      console.warn(`[lessonloop] could not mark episode ${episode.id} done in the journal; it may be learned again after a restart: ${String(error)}`);
+    }
+  }
+
+  /** Tries the episode again after a pause that doubles with each failure. */
+  #scheduleRetry(episode: Episode, mode: EpisodeSource): number {
+    const failures = (this.#failedAttempts.get(episode.id) ?? 0) + 1;
+    this.#failedAttempts.set(episode.id, failures);
+    const delayMs = Math.min(this.#retryDelayMs * 2 ** (failures - 1), this.#maxRetryDelayMs);
+    const timer = setTimeout(() => {
+      this.#retrying.delete(episode);
+      if (this.#closed) return;
+      this.#push(episode, mode);
+      for (const wake of this.#retryWaiters.splice(0)) wake();
+    }, delayMs);
+    // A pending retry does not keep the process alive: with a journal the episode is on disk.
+    timer.unref();
+    this.#retrying.set(episode, { timer, mode });
+    return delayMs;
   }
 
   async #run(episode: Episode, mode: EpisodeSource, rethrow: boolean): Promise<LearningResult | undefined> {
@@ -238,10 +322,24 @@ export class LearningQueue {
       // Cut off by shutdown: the episode was persisted, its late result is not reported.
       if (!this.#running.has(episode)) return result;
       this.#learned += 1;
+      await this.#markDone(episode);
       this.#onEvent({ type: "episode_learned", episodeId: episode.id, mode, result });
       return result;
     } catch (error) {
-      if (this.#running.has(episode)) this.#onEvent({ type: "learning_failed", episodeId: episode.id, mode, error });
+      if (this.#running.has(episode)) {
+        if (isStoreUnavailable(error) && !this.#closed) {
+          // The store will be back: the episode waits (in the journal too, when there is one) and is tried again.
+          if (this.#syncEpisodes.has(episode)) {
+            this.#syncEpisodes.delete(episode);
+            await this.#journal?.append([episode]).catch(() => undefined);
+          }
+          const retryInMs = this.#scheduleRetry(episode, mode);
+          this.#onEvent({ type: "learning_failed", episodeId: episode.id, mode, error, retryInMs });
+        } else {
+          await this.#markDone(episode);
+          this.#onEvent({ type: "learning_failed", episodeId: episode.id, mode, error });
+        }
+      }
       if (rethrow) throw error;
       return undefined;
     } finally {

@@ -9,6 +9,8 @@ import { Annotation, Command, END, MemorySaver, MessagesAnnotation, START, State
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder } from "@lessonloop/chroma";
 import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
+import { LessonloopError, type Episode } from "@lessonloop/core";
+import { patchMemory } from "@lessonloop/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LearningEvent } from "./learning-events.js";
 import { createLearningLoop, type LearningLoop } from "./learning-loop.js";
@@ -329,6 +331,29 @@ describe("withLearning", () => {
     // One episode, recorded after the longer branch's last node: it saw that node's message.
     expect(episodes).toHaveLength(1);
     expect(episodes[0]).toMatchObject({ input: REFUND_TASK, trajectory: expect.arrayContaining([{ type: "message", role: "assistant", content: "done" }]) });
+  });
+
+  it("still answers and keeps the episode when memory is unreachable: served no lessons, recorded against version 0", async () => {
+    const url = testChromaUrl();
+    const down = (): Promise<never> => Promise.reject(new LessonloopError("store_unavailable", "Chroma is down"));
+    const memory = patchMemory(await ChromaLessonMemory.open({ url, name: uniqueCollectionName("with-learning-down"), embedder }), { headVersion: down, search: down });
+    const edgeCaseStore = await ChromaEdgeCaseStore.open({ url, collection: uniqueCollectionName("with-learning-down-cases"), embedder });
+    const loop = await createLearningLoop({ ...invoiceLoopParams(), memory, edgeCaseStore, onEvent: () => undefined });
+    loops.push(loop);
+    const episodes: Episode[] = [];
+    const warnings: string[] = [];
+    const agent = withLearning(createAgentBuilder(createAgentModel()), {
+      loop,
+      scope: { ...SCOPE },
+      learning: "off",
+      onEpisode: (episode) => episodes.push(episode),
+      retriever: { timeoutMs: RETRIEVER_TIMEOUT_MS, onWarning: (warning) => warnings.push(warning.code) },
+    });
+    const result = await agent.invoke({ messages: [new HumanMessage(REFUND_TASK)] });
+    expect(String(result.messages.at(-1)?.content)).toContain("Done: Refunded");
+    expect(warnings).toContain("store_unavailable");
+    expect(episodes).toHaveLength(1);
+    expect(episodes[0]).toMatchObject({ input: REFUND_TASK, memoryVersion: 0, servedLessons: [] });
   });
 
   it("runs a graph it cannot inline as one agent node, with the same results", async () => {

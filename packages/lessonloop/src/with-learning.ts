@@ -421,14 +421,20 @@ export function withLearning(graph: unknown, options: WithLearningOptions): unkn
     );
   }
 
-  /** The memory version the run was served from: its pin, else the live version; undefined when memory is unreachable. */
-  async function servedVersion(state: WrappedState): Promise<number | undefined> {
+  /**
+   * The memory version the run was served from: its pin, else the live version.
+   * With memory unreachable the run was served no lessons — what version 0, the
+   * empty memory, serves — so its episode is credited there rather than lost or
+   * counted against a version whose lessons it never saw.
+   */
+  async function servedVersion(state: WrappedState): Promise<number> {
     const pin: MemoryPin | undefined = state[MEMORY_PIN_KEY];
     if (pin !== undefined) return pin.version;
     try {
       return await loop.memory.headVersion();
-    } catch {
-      return undefined;
+    } catch (error) {
+      console.warn(`[lessonloop] withLearning: the lesson memory is unreachable (${String(error)}); this run was served no lessons, and its episode is recorded against version 0 and kept for learning.`);
+      return 0;
     }
   }
 
@@ -439,10 +445,6 @@ export function withLearning(graph: unknown, options: WithLearningOptions): unkn
     let episode: Episode;
     try {
       const memoryVersion = await servedVersion(state);
-      if (memoryVersion === undefined) {
-        console.warn("[lessonloop] withLearning: the lesson memory is unreachable, so this run's memory version is unknown; its episode was not recorded.");
-        return {};
-      }
       const run = state[RUN_MARKER_KEY];
       const served: readonly ServedLesson[] = state.servedLessons ?? [];
       const known = outcome?.(state);

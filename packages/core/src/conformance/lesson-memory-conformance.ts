@@ -7,8 +7,13 @@ import { lessonFixture } from "./lesson-fixtures.js";
 export interface LessonMemoryConformanceParams {
   /** Shown in the suite's name, e.g. `ChromaLessonMemory`. */
   name: string;
-  /** A fresh, empty memory for each test, and how to dispose of it. */
+  /** A fresh, empty memory for each test, and how to dispose of it. Its reads must not be stale (e.g. `freshnessMs: 0`) when `openAnother` is given. */
   createMemory: () => Promise<{ memory: LessonMemory; dispose?: () => Promise<void> }>;
+  /**
+   * A second handle on the same stored memory, as another process would open
+   * it, reading fresh. When given, the suite also races writers.
+   */
+  openAnother?: (memory: LessonMemory) => Promise<LessonMemory>;
 }
 
 async function expectError(promise: Promise<unknown>, code: LessonloopErrorCode, mentions?: RegExp): Promise<LessonloopError> {
@@ -33,7 +38,7 @@ async function observe(memory: LessonMemory) {
  * The behaviour every `LessonMemory` must have, as one vitest suite: run it
  * against each implementation with a factory for fresh memories.
  */
-export function describeLessonMemoryConformance({ name, createMemory }: LessonMemoryConformanceParams): void {
+export function describeLessonMemoryConformance({ name, createMemory, openAnother }: LessonMemoryConformanceParams): void {
   describe(`LessonMemory conformance: ${name}`, () => {
     let memory: LessonMemory;
     let dispose: (() => Promise<void>) | undefined;
@@ -326,6 +331,99 @@ export function describeLessonMemoryConformance({ name, createMemory }: LessonMe
         expect([...listedCounts].filter((count) => count !== 0 && count !== 60)).toEqual([]);
         expect(listedCounts.has(60)).toBe(true);
         expect(searches).toBeGreaterThan(0);
+      });
+
+      it("merges nothing twice when a commit is retried, and names the version where it landed", async () => {
+        const request = { add: [lessonFixture("once"), lessonFixture("twice")], reason: "merge", ...author };
+        const first = await memory.commit(request);
+        const error = await expectError(memory.commit(request), "conflict");
+        expect(error.details).toMatchObject({ lessonId: "once", mergedAt: first.version });
+        expect(await memory.headVersion()).toBe(first.version);
+      });
+    });
+
+    describe("concurrent writers (several processes on one memory)", () => {
+      const other = async (): Promise<LessonMemory> => {
+        if (openAnother === undefined) throw new Error("no openAnother");
+        return openAnother(memory);
+      };
+
+      /** Every version once, each with its parent just before it, every lesson added once. */
+      async function expectLinear(reader: LessonMemory, head: number) {
+        const history = (await reader.history({ limit: 10_000 })).reverse();
+        expect(history.map((snapshot) => snapshot.version)).toEqual(Array.from({ length: head + 1 }, (_, version) => version));
+        expect(history.slice(1).every((snapshot) => snapshot.parent === snapshot.version - 1)).toBe(true);
+        const added = history.flatMap((snapshot) => (snapshot.kind === "commit" ? snapshot.change.added : []));
+        expect(new Set(added).size).toBe(added.length);
+        return history;
+      }
+
+      it.skipIf(openAnother === undefined)("loses no update when two writers commit at the same time", async () => {
+        const second = await other();
+        const run = (writer: LessonMemory, prefix: string) => async () => {
+          for (let index = 0; index < 8; index++) await writer.commit({ add: [lessonFixture(`${prefix}${index}`)], reason: `${prefix}${index}`, ...author });
+        };
+        await Promise.all([run(memory, "a")(), run(second, "b")()]);
+        expect(await memory.headVersion()).toBe(16);
+        await expectLinear(second, 16);
+        const expected = [...Array.from({ length: 8 }, (_, index) => `a${index}`), ...Array.from({ length: 8 }, (_, index) => `b${index}`)].sort();
+        expect(ids(await memory.list())).toEqual(expected);
+        expect(ids(await second.list())).toEqual(expected);
+        expect(ids((await second.search({ query: "a3 happens", scope: { tenant: "acme" }, k: 100 })).map((result) => result.lesson))).toEqual(expected);
+      });
+
+      it.skipIf(openAnother === undefined)("merges a lesson two writers commit at once exactly once; the other learns where it landed", async () => {
+        const second = await other();
+        const request = { add: [lessonFixture("shared")], reason: "both saw it", ...author };
+        const results = await Promise.allSettled([memory.commit(request), second.commit(request)]);
+        const landed = results.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+        expect(landed).toHaveLength(1);
+        const refused = results.find((result) => result.status === "rejected");
+        expect(LessonloopError.isInstance(refused?.reason, "conflict")).toBe(true);
+        expect((refused?.reason as LessonloopError).details).toMatchObject({ lessonId: "shared", mergedAt: landed[0]?.version });
+        expect(await second.headVersion()).toBe(1);
+        expect(ids(await memory.list())).toEqual(["shared"]);
+      });
+
+      it.skipIf(openAnother === undefined)("plans a losing write again on the new head: a retire that already happened fails as it would alone", async () => {
+        await memory.commit({ add: [lessonFixture("doomed")], reason: "seed", ...author });
+        const second = await other();
+        const results = await Promise.allSettled([
+          memory.commit({ retire: ["doomed"], reason: "mine", ...author }),
+          second.commit({ retire: ["doomed"], reason: "theirs", ...author }),
+        ]);
+        expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
+        const failed = results.find((result) => result.status === "rejected");
+        expect(LessonloopError.isInstance(failed?.reason, "not_found")).toBe(true);
+        await expectLinear(second, 2);
+      });
+
+      it.skipIf(openAnother === undefined)("keeps history linear when rollbacks race commits, and honours expectedHead across writers", async () => {
+        await memory.commit({ add: [lessonFixture("base")], reason: "seed", ...author });
+        const second = await other();
+        await Promise.all([
+          (async () => {
+            for (let index = 0; index < 4; index++) await memory.commit({ add: [lessonFixture(`n${index}`)], reason: `n${index}`, ...author });
+          })(),
+          (async () => {
+            for (let index = 0; index < 3; index++) await second.rollback({ to: 0, reason: `undo ${index}`, ...author });
+          })(),
+        ]);
+        const head = await memory.headVersion();
+        expect(head).toBe(8);
+        const history = await expectLinear(second, head);
+        // The head's lessons are exactly what replaying the history gives.
+        const live: Set<string>[] = [];
+        for (const snapshot of history) {
+          const previous = snapshot.kind === "genesis" ? new Set<string>() : new Set(snapshot.kind === "rollback" ? live[snapshot.restores as number] : live[snapshot.version - 1]);
+          if (snapshot.kind === "commit") {
+            for (const id of snapshot.change.added) previous.add(id);
+            for (const id of snapshot.change.retired) previous.delete(id);
+          }
+          live.push(previous);
+        }
+        expect(ids(await memory.list())).toEqual([...(live[head] as Set<string>)].sort());
+        await expectError(second.commit({ add: [lessonFixture("stale")], reason: "stale", expectedHead: head - 1, ...author }), "conflict");
       });
     });
   });

@@ -14,7 +14,7 @@ export function patchMemory(memory: LessonMemory, overrides: Partial<LessonMemor
     get: (id, options) => memory.get(id, options),
     snapshot: (version) => memory.snapshot(version),
     history: (request) => memory.history(request),
-    diff: (from, to) => memory.diff(from, to),
+    diff: (from, to, options) => memory.diff(from, to, options),
     ...overrides,
   };
 }

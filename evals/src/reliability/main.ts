@@ -1,0 +1,107 @@
+// `pnpm reliability`: the reliability suite with its full sizes (or the CI sizes with
+// --quick). Runs the fault, concurrency and security scenarios, prints their figures
+// and writes them to evals/results/reliability.json.
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startChroma } from "@lessonloop/chroma";
+import { parseWith } from "@lessonloop/core";
+import { z } from "zod";
+import { runConcurrentCommitsScenario } from "./concurrency/index.js";
+import { loadAverage } from "./faults/child-process.js";
+import { runFaultScenarios } from "./faults/index.js";
+import { ScenarioReportSchema, type ScenarioReport } from "./scenario-report.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PARTS = ["faults", "concurrency", "security"] as const;
+
+const ArgsSchema = z
+  .object({
+    /** CI sizes instead of the full ones. */
+    quick: z.boolean(),
+    /** Only these parts. */
+    only: z.array(z.enum(PARTS)),
+    seed: z.number().int(),
+    out: z.string().min(1),
+  })
+  .strict();
+
+function parseArgs(argv: readonly string[]): z.infer<typeof ArgsSchema> {
+  const args: Record<string, unknown> = { quick: false, only: [...PARTS], seed: 1, out: join(HERE, "../../results/reliability.json") };
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index];
+    // pnpm hands a bare "--" through to the script.
+    if (arg === "--") continue;
+    if (arg === "--quick") args["quick"] = true;
+    else if (arg === "--only") args["only"] = (argv[++index] ?? "").split(",").filter((part) => part !== "");
+    else if (arg === "--seed") args["seed"] = Number(argv[++index]);
+    else if (arg === "--out") args["out"] = argv[++index];
+    else args[`unknown argument ${String(arg)}`] = true;
+  }
+  return parseWith(ArgsSchema, args, "pnpm reliability arguments (--quick, --only faults,concurrency,security, --seed N, --out FILE)");
+}
+
+/** The security scenarios live beside these, in `security/index.ts`, when present. */
+interface SecurityParams {
+  chromaUrl: string;
+  size: "full" | "ci";
+  seed: number;
+  onReport: (report: ScenarioReport) => void;
+}
+const SecurityModuleSchema = z.object({
+  runSecurityScenarios: z.custom<(params: SecurityParams) => Promise<unknown>>((value) => typeof value === "function", "must be a function"),
+});
+
+async function runSecurity({ quick, seed }: { quick: boolean; seed: number }): Promise<ScenarioReport[]> {
+  if (!existsSync(join(HERE, "security/index.ts")) && !existsSync(join(HERE, "security/index.js"))) {
+    console.log("security: no security/index.ts yet; skipped.");
+    return [];
+  }
+  const modulePath = "./security/index.js";
+  const module = SecurityModuleSchema.parse(await import(modulePath));
+  const chroma = await startChroma();
+  try {
+    const reports = await module.runSecurityScenarios({ chromaUrl: chroma.url, size: quick ? "ci" : "full", seed, onReport: (report) => print(parseWith(ScenarioReportSchema, report, "security scenario report")) });
+    return parseWith(z.array(ScenarioReportSchema), reports, "security scenario reports");
+  } finally {
+    await chroma.stop();
+  }
+}
+
+function print(report: ScenarioReport): void {
+  console.log(`\n${report.passed ? "PASS" : "FAIL"}  ${report.name}`);
+  for (const [name, value] of Object.entries(report.figures)) console.log(`  ${name.padEnd(38)} ${value}`);
+  for (const note of report.notes) console.log(`  · ${note}`);
+}
+
+async function main(): Promise<void> {
+  const { quick, only, seed, out } = parseArgs(process.argv.slice(2));
+  console.log(`reliability suite (${quick ? "CI sizes" : "full sizes"}; ${only.join(", ")}), load ${await loadAverage()}`);
+  const reports: ScenarioReport[] = [];
+  if (only.includes("faults")) {
+    reports.push(
+      ...(await runFaultScenarios({
+        chromaRestart: quick ? { runs: 8, laterRuns: 2, pauseMs: 30 } : { runs: 30, laterRuns: 10 },
+        sigkill: quick ? { kills: 8, seed } : { kills: 60, seed },
+        walCost: quick ? { episodes: 200 } : { episodes: 2_000 },
+        onReport: print,
+      })),
+    );
+  }
+  if (only.includes("concurrency")) {
+    const report = await runConcurrentCommitsScenario(quick ? { writers: 2, commitsPerWriter: 30, sharedEvery: 5, baseline: false } : { writers: 3, commitsPerWriter: 100, sharedEvery: 10 });
+    print(report);
+    reports.push(report);
+  }
+  if (only.includes("security")) {
+    reports.push(...(await runSecurity({ quick, seed })));
+  }
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify({ at: new Date().toISOString(), quick, seed, load: await loadAverage(), reports }, null, 2)}\n`);
+  const failed = reports.filter((report) => !report.passed);
+  console.log(`\n${reports.length - failed.length}/${reports.length} scenarios passed; figures in ${out}`);
+  process.exitCode = failed.length === 0 ? 0 : 1;
+}
+
+await main();
