@@ -69,6 +69,11 @@ describe("ChromaEdgeCaseStore", () => {
     const found = await store.findRelevant({ query: "reset the router", scope: { tenant: "tenant-a" }, k: 10 });
     expect(ids(found)).toEqual(["a-1"]);
     expect(await store.findRelevant({ query: "reset the router", scope: { tenant: "tenant-c" } })).toEqual([]);
+    // By id too: outside the scope a case is not_found, the same answer as a missing id.
+    expect((await store.get("a-1", { scope: { tenant: "tenant-a" } })).id).toBe("a-1");
+    for (const [id, scope] of [["b-1", { tenant: "tenant-a" }], ["b-2", { tenant: "tenant-b", user: "ana" }], ["missing", { tenant: "tenant-a" }]] as const) {
+      expect(LessonloopError.isInstance(await rejectionOf(store.get(id, { scope })), "not_found"), id).toBe(true);
+    }
   });
 
   it("returns only cases within the query's scope: a user's own, not tenant-wide or other users'", async () => {

@@ -3,6 +3,7 @@ import {
   EdgeCaseSchema,
   IdSchema,
   LessonloopError,
+  ScopeSchema,
   parseWith,
   scopeContains,
   type EdgeCase,
@@ -10,6 +11,7 @@ import {
   type EdgeCaseStore,
   type Embedder,
   type ScoredEdgeCase,
+  type Scope,
 } from "@lessonloop/core";
 import type { ChromaClient, Collection, Metadata, Where } from "chromadb";
 import { z } from "zod";
@@ -184,12 +186,14 @@ export class ChromaEdgeCaseStore implements EdgeCaseStore {
     }
   }
 
-  /** The case with this id; `not_found` when there is none. */
-  async get(id: string): Promise<EdgeCase> {
+  /** The case with this id; `not_found` when there is none, or (with `scope`) when it lies outside the scope. */
+  async get(id: string, options: { scope?: Scope } = {}): Promise<EdgeCase> {
     const wanted = parseWith(IdSchema, id, "edge case id");
+    const scope = options.scope === undefined ? undefined : parseWith(ScopeSchema, options.scope, "edge case scope");
     const result = await this.call(`read edge case ${wanted}`, () => this.collection.get({ ids: [wanted], include: ["documents"] }));
     const document = result.documents[0];
-    if (result.ids.length === 0) {
+    const outside = scope !== undefined && result.ids.length > 0 && !scopeContains(scope, this.parse(document).scope);
+    if (result.ids.length === 0 || outside) {
       throw new LessonloopError("not_found", `No edge case with id "${wanted}" in collection ${this.collectionName}. Add it first, or check the id.`, {
         details: { id: wanted, collection: this.collectionName },
       });

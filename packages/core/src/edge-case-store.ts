@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { EdgeCaseSchema, type EdgeCase } from "./edge-case.js";
 import { MAX_QUERY_LENGTH } from "./lesson-memory.js";
-import { ScopeSchema } from "./scope.js";
+import { ScopeSchema, type Scope } from "./scope.js";
 
 export const EdgeCaseQuerySchema = z
   .object({
@@ -27,8 +27,11 @@ export interface ScoredEdgeCase {
 export interface EdgeCaseStore {
   /** Adds cases; a case with an id already stored replaces it. All-or-nothing validation. */
   add(cases: readonly z.input<typeof EdgeCaseSchema>[]): Promise<void>;
-  /** The case with this id; `not_found` otherwise. */
-  get(id: string): Promise<EdgeCase>;
+  /**
+   * The case with this id; `not_found` otherwise. With `scope`, a case outside
+   * it is `not_found` too (the same error: a tenant cannot probe for another's ids).
+   */
+  get(id: string, options?: { scope?: Scope }): Promise<EdgeCase>;
   /** The cases most relevant to the query, within the scope. */
   findRelevant(query: EdgeCaseQuery): Promise<ScoredEdgeCase[]>;
   count(): Promise<number>;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { IdSchema, TimestampSchema } from "./ids.js";
 import { ScopeSchema } from "./scope.js";
+import { ConsensusPolicyNameSchema } from "./verdict.js";
 
 export const LessonKindSchema = z.enum(["recovery", "strategy", "preference", "constraint"]);
 export type LessonKind = z.infer<typeof LessonKindSchema>;
@@ -9,6 +10,35 @@ export type LessonKind = z.infer<typeof LessonKindSchema>;
 export const LessonStatusSchema = z.enum(["proposed", "validating", "approved", "rejected", "retired"]);
 export type LessonStatus = z.infer<typeof LessonStatusSchema>;
 
+/** Most votes a merged lesson's provenance keeps (one per validator). */
+const MAX_PROVENANCE_VOTES = 100;
+
+/**
+ * How a merged lesson was decided, copied from the ensemble's verdict when it
+ * is merged, so the lesson record itself says who voted what.
+ */
+export const MergeDecisionSchema = z
+  .object({
+    policy: ConsensusPolicyNameSchema,
+    tally: z.object({ approve: z.number().int().min(0), reject: z.number().int().min(0), abstain: z.number().int().min(0) }).strict(),
+    votes: z
+      .array(
+        z
+          .object({
+            validator: z.string().min(1).max(200),
+            decision: z.enum(["approve", "reject", "abstain"]),
+            model: z.string().max(200).optional(),
+          })
+          .strict(),
+      )
+      .max(MAX_PROVENANCE_VOTES),
+    decidedAt: TimestampSchema,
+    /** The human who approved it after the ensemble, when one had to. */
+    approvedBy: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+export type MergeDecision = z.infer<typeof MergeDecisionSchema>;
+
 export const ProvenanceSchema = z
   .object({
     /** The agent (or crew member) that proposed the lesson. */
@@ -16,6 +46,8 @@ export const ProvenanceSchema = z
     /** The model that wrote it, e.g. `gpt-4o-mini` or `scripted`. */
     model: z.string().min(1).max(200),
     proposedAt: TimestampSchema,
+    /** The votes that merged it; set by the merge, absent on a proposal. */
+    merge: MergeDecisionSchema.optional(),
   })
   .strict();
 export type Provenance = z.infer<typeof ProvenanceSchema>;
@@ -62,4 +94,19 @@ export type LessonInput = z.input<typeof LessonSchema>;
 /** The text a lesson is embedded and matched by. */
 export function lessonSearchText(lesson: Pick<Lesson, "trigger" | "guidance">): string {
   return `${lesson.trigger}\n${lesson.guidance}`;
+}
+
+// Control and bidirectional-override characters: invisible in a prompt, and able to reorder what a reader sees.
+const HIDDEN_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
+const LINE_BREAKS = /\s*[\r\n\u2028\u2029]+\s*/g;
+
+/**
+ * A lesson's text as it may appear inside a prompt: on one line (it cannot
+ * start a new entry or a heading of its own), without control or
+ * direction-override characters, and with `<` `>` replaced by `‹` `›` so it
+ * cannot close or open the markup around it. Lessons are data: every prompt
+ * that shows one shows it through this.
+ */
+export function promptSafeLessonText(text: string): string {
+  return text.replace(HIDDEN_CHARACTERS, "").replace(LINE_BREAKS, " ").replaceAll("<", "‹").replaceAll(">", "›").trim();
 }

@@ -1,6 +1,6 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { markUntrusted, renderTrajectory, type Judgement, type RenderTrajectoryOptions } from "@lessonloop/critic";
-import { LESSON_LIMITS, LessonKindSchema, type Episode, type Lesson } from "@lessonloop/core";
+import { LESSON_LIMITS, LessonKindSchema, promptSafeLessonText, type Episode, type Lesson } from "@lessonloop/core";
 import { z } from "zod";
 
 /** Most lessons one model answer may hold; more is a malformed answer. (`maxLessons` then keeps the first few.) */
@@ -103,7 +103,7 @@ export const DEFAULT_COMPARE_PROMPT = [
 
 /** The comparison prompt. */
 export function compareMessages(candidate: Pick<Lesson, "trigger" | "guidance">, existing: Lesson, prompt: string): BaseMessage[] {
-  const render = (lesson: Pick<Lesson, "trigger" | "guidance">) => `When: ${lesson.trigger}\nDo: ${lesson.guidance}`;
+  const render = (lesson: Pick<Lesson, "trigger" | "guidance">) => `When: ${promptSafeLessonText(lesson.trigger)}\nDo: ${promptSafeLessonText(lesson.guidance)}`;
   return [
     new SystemMessage(prompt),
     new HumanMessage(`<existing_lesson>\n${render(existing)}\n</existing_lesson>\n\n<new_lesson>\n${render(candidate)}\n</new_lesson>`),

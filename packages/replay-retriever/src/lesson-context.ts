@@ -1,5 +1,5 @@
 import { Annotation } from "@langchain/langgraph";
-import { MEMORY_PIN_KEY, type MemoryPin } from "@lessonloop/core";
+import { MEMORY_PIN_KEY, promptSafeLessonText, type MemoryPin } from "@lessonloop/core";
 import type { ExperienceExample } from "./example-source.js";
 import type { RankedLesson } from "./lesson-ranking.js";
 
@@ -75,7 +75,8 @@ export function renderLessonContext({ lessons, examples }: LessonContext): strin
   if (lessons.length > 0) {
     const lines = [
       "Lessons learned from past runs of this agent. Apply each one whose situation matches the current task:",
-      ...lessons.map(({ lesson }, index) => `${index + 1}. When: ${lesson.trigger.replace(LEADING_WHEN, "")}\n   Do: ${lesson.guidance}`),
+      // Lessons are data: each stays on its two lines, unable to open a heading or an entry of its own.
+      ...lessons.map(({ lesson }, index) => `${index + 1}. When: ${promptSafeLessonText(lesson.trigger).replace(LEADING_WHEN, "")}\n   Do: ${promptSafeLessonText(lesson.guidance)}`),
     ];
     parts.push(lines.join("\n"));
   }

@@ -5,7 +5,7 @@
  */
 
 // ── Snapshot operations, regression monitor, merge node ──────────────────────
-export { rollbackTo, describeSnapshot, describeDiff, mergeLesson } from "./snapshot-operations.js";
+export { rollbackTo, describeSnapshot, describeDiff, mergeLesson, withMergeDecision } from "./snapshot-operations.js";
 export type { RollbackResult, MergeLessonResult } from "./snapshot-operations.js";
 export { fisherExactLowerTail } from "./fisher-exact-test.js";
 export type { SuccessCounts } from "./fisher-exact-test.js";

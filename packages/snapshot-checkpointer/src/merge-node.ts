@@ -13,7 +13,7 @@ import {
 } from "@lessonloop/core";
 import { Annotation } from "@langchain/langgraph";
 import { z } from "zod";
-import { mergeLesson } from "./snapshot-operations.js";
+import { mergeLesson, withMergeDecision } from "./snapshot-operations.js";
 
 /** What the merge node did. */
 export type MergeResult =
@@ -134,7 +134,8 @@ export function createMergeNode({ memory, edgeCaseStore, author = "validator-ens
     const { verdict, edgeCases } = input;
     if (verdict.decision !== "approved") return { mergeResult: { status: "rejected", lessonId: input.lesson.id } };
 
-    const lesson: Lesson = { ...input.lesson, status: "approved" };
+    // The lesson record carries the votes that merged it, not only the verdict store.
+    const lesson: Lesson = withMergeDecision({ ...input.lesson, status: "approved" }, verdict);
     if (edgeCases.length > 0) await edgeCaseStore.add(edgeCases);
     const { snapshot, alreadyMerged } = await mergeLesson(memory, { lesson, reason: mergeReason(verdict, lesson, edgeCases.length), author });
     return { mergeResult: { status: alreadyMerged ? "already_merged" : "merged", lessonId: lesson.id, snapshot, edgeCases: edgeCases.length } };

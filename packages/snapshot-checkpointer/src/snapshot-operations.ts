@@ -1,4 +1,4 @@
-import { LessonloopError, type Lesson, type LessonMemory, type RollbackRequest, type Snapshot, type SnapshotDiff } from "@lessonloop/core";
+import { LessonloopError, type Lesson, type LessonMemory, type RollbackRequest, type Snapshot, type SnapshotDiff, type Verdict } from "@lessonloop/core";
 
 /**
  * Snapshot operations are `LessonMemory`'s own API — `commit`, `history`,
@@ -92,4 +92,28 @@ function canonical(value: unknown): string {
       ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)))
       : item,
   );
+}
+
+/**
+ * The lesson as it is merged: its provenance completed with the verdict that
+ * merged it (policy, tally, each validator's vote and model) and, when a human
+ * approved it, who. The proposer, model and evidence episodes are already there.
+ *
+ * @param approvedBy The human who approved it after the ensemble, if any.
+ */
+export function withMergeDecision(lesson: Lesson, verdict: Verdict, approvedBy?: string): Lesson {
+  const votes = verdict.votes.slice(0, 100).map(({ validator, decision, model }) => ({ validator, decision, ...(model === undefined ? {} : { model }) }));
+  return {
+    ...lesson,
+    provenance: {
+      ...lesson.provenance,
+      merge: {
+        policy: verdict.policy.name,
+        tally: { ...verdict.tally },
+        votes,
+        decidedAt: verdict.decidedAt,
+        ...(approvedBy === undefined ? {} : { approvedBy }),
+      },
+    },
+  };
 }

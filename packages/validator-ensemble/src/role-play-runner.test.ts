@@ -99,11 +99,14 @@ describe("createRolePlayRunner", () => {
     expect(LessonloopError.isInstance(judgeError, "model_output_invalid")).toBe(true);
   });
 
-  it("lets a provider error through as it is (the ensemble records it), and needs a model from somewhere", async () => {
+  it("turns a provider error into a typed error that keeps it as cause, and needs a model from somewhere", async () => {
     const outage = new Error("503 from provider");
     const runner = createRolePlayRunner();
     const model = new ScriptedChatModel({ responses: [outage] });
-    expect(await rejectionOf(runner.replay({ edgeCase: damaged, lesson, validator: { id: "peer", model }, signal: signal() }))).toBe(outage);
+    const failed = await rejectionOf(runner.replay({ edgeCase: damaged, lesson, validator: { id: "peer", model }, signal: signal() }));
+    expect(LessonloopError.isInstance(failed, "model_output_invalid")).toBe(true);
+    expect((failed as Error).message).toContain("503 from provider");
+    expect((failed as Error).cause).toBe(outage);
     const noModel = await rejectionOf(runner.replay({ edgeCase: damaged, lesson, validator: { id: "peer" }, signal: signal() }));
     expect(LessonloopError.isInstance(noModel, "invalid_input")).toBe(true);
     expect((noModel as Error).message).toContain('Validator "peer" has no model');

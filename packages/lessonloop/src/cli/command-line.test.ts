@@ -20,6 +20,16 @@ function usageError(argv: string[], env: Record<string, string | undefined> = EN
 }
 
 describe("parseCommandLine", () => {
+  it("takes a scope on every command that shows lessons or history: a tenant's view", () => {
+    expect(run(["show", "l-1", "--tenant", "acme"]).command).toEqual({ name: "show", lessonId: "l-1", scope: { tenant: "acme" } });
+    expect(run(["history", "--tenant", "acme", "--user", "ana"]).command).toEqual({ name: "history", limit: 20, scope: { tenant: "acme", user: "ana" } });
+    expect(run(["diff", "1", "4", "--tenant", "acme", "--agent", "billing"]).command).toEqual({ name: "diff", from: 1, to: 4, scope: { tenant: "acme", agent: "billing" } });
+    for (const argv of [["diff", "1", "4", "--user", "ana"], ["history", "--agent", "billing"], ["show", "l-1", "--user", "ana"]]) {
+      expect(usageError(argv).message, argv.join(" ")).toContain("needs --tenant");
+    }
+    expect(usageError(["history", "--tenant", "a b"]).message).toContain("may hold only");
+  });
+
   it("parses each command into a typed command with its defaults", () => {
     expect(run(["list"])).toEqual({
       kind: "run",

@@ -36,9 +36,9 @@ export interface GlobalOptions {
 
 export type Command =
   | { name: "list"; scope?: Scope; status: ListStatus; version?: number }
-  | { name: "show"; lessonId: string; version?: number }
-  | { name: "history"; limit: number; before?: number }
-  | { name: "diff"; from: number; to: number }
+  | { name: "show"; lessonId: string; version?: number; scope?: Scope }
+  | { name: "history"; limit: number; before?: number; scope?: Scope }
+  | { name: "diff"; from: number; to: number; scope?: Scope }
   | { name: "rollback"; version: number; reason: string; author: string; expectHead?: number }
   | { name: "pending"; scope?: Scope }
   | { name: "approve"; lessonId: string; reason?: string; author: string; edgeCases?: string }
@@ -84,24 +84,25 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
   },
   show: {
     positionals: ["lesson-id"],
-    options: { version: { type: "string", value: "<version>", help: "The lesson as live at this version" } },
+    options: { ...SCOPE_OPTIONS, version: { type: "string", value: "<version>", help: "The lesson as live at this version" } },
     summary: "Show one lesson with its evidence, provenance, merge and verdict (votes).",
-    examples: ["lessonloop show refund-timeout-retry", "lessonloop show refund-timeout-retry --version 2 --json"],
+    examples: ["lessonloop show refund-timeout-retry", "lessonloop show refund-timeout-retry --version 2 --json", "lessonloop show refund-timeout-retry --tenant acme"],
   },
   history: {
     positionals: [],
     options: {
       limit: { type: "string", value: "<n>", help: "At most this many snapshots, newest first (default 20)" },
       before: { type: "string", value: "<version>", help: "Only versions older than this one (paging)" },
+      ...SCOPE_OPTIONS,
     },
-    summary: "Snapshot history of the memory, newest first.",
-    examples: ["lessonloop history --limit 5"],
+    summary: "Snapshot history of the memory, newest first; with --tenant, only the versions that changed its lessons.",
+    examples: ["lessonloop history --limit 5", "lessonloop history --tenant acme"],
   },
   diff: {
     positionals: ["from", "to"],
-    options: {},
+    options: { ...SCOPE_OPTIONS },
     summary: "Lessons live at <to> but not at <from> (+), and the reverse (−).",
-    examples: ["lessonloop diff 2 5"],
+    examples: ["lessonloop diff 2 5", "lessonloop diff 2 5 --tenant acme"],
   },
   rollback: {
     positionals: ["version"],
@@ -248,12 +249,26 @@ const SCHEMAS = {
       return { name: "list", status, ...(scope === undefined ? {} : { scope }), ...(version === undefined ? {} : { version }) };
     }),
   show: z
-    .object({ lessonId: lessonIdArg, version: versionArg.optional() })
-    .transform(({ lessonId, version }): Command => ({ name: "show", lessonId, ...(version === undefined ? {} : { version }) })),
+    .object({ lessonId: lessonIdArg, version: versionArg.optional(), ...scopeFields })
+    .superRefine(scopeNeedsTenant)
+    .transform(({ lessonId, version, ...values }): Command => {
+      const scope = scopeOf(values);
+      return { name: "show", lessonId, ...(version === undefined ? {} : { version }), ...(scope === undefined ? {} : { scope }) };
+    }),
   history: z
-    .object({ limit: countArg(10_000).default(20), before: versionArg.optional() })
-    .transform(({ limit, before }): Command => ({ name: "history", limit, ...(before === undefined ? {} : { before }) })),
-  diff: z.object({ from: versionArg, to: versionArg }).transform(({ from, to }): Command => ({ name: "diff", from, to })),
+    .object({ limit: countArg(10_000).default(20), before: versionArg.optional(), ...scopeFields })
+    .superRefine(scopeNeedsTenant)
+    .transform(({ limit, before, ...values }): Command => {
+      const scope = scopeOf(values);
+      return { name: "history", limit, ...(before === undefined ? {} : { before }), ...(scope === undefined ? {} : { scope }) };
+    }),
+  diff: z
+    .object({ from: versionArg, to: versionArg, ...scopeFields })
+    .superRefine(scopeNeedsTenant)
+    .transform(({ from, to, ...values }): Command => {
+      const scope = scopeOf(values);
+      return { name: "diff", from, to, ...(scope === undefined ? {} : { scope }) };
+    }),
   rollback: z
     .object({
       version: versionArg,

@@ -1,5 +1,5 @@
 import { LessonloopError, formatScope, scopeContains, type Lesson, type LessonMemory, type Scope, type Snapshot, type Verdict } from "@lessonloop/core";
-import { describeDiff, describeSnapshot, mergeLesson, rollbackTo } from "@lessonloop/snapshot-checkpointer";
+import { describeDiff, describeSnapshot, mergeLesson, rollbackTo, withMergeDecision } from "@lessonloop/snapshot-checkpointer";
 import type { PendingLesson } from "../pending-lesson-store.js";
 import type { Command, ListStatus } from "./command-line.js";
 import type { MemoryConnection } from "./memory-connection.js";
@@ -148,6 +148,8 @@ async function show(connection: MemoryConnection, command: CommandOf<"show">): P
       standing = { status: review.status };
     }
   }
+  // A tenant's view hides other tenants' lessons behind the same answer as a missing one.
+  if (lesson !== undefined && command.scope !== undefined && !scopeContains(command.scope, lesson.scope)) lesson = undefined;
   if (lesson === undefined || standing === undefined) {
     throw new LessonloopError(
       "not_found",
@@ -178,7 +180,49 @@ async function show(connection: MemoryConnection, command: CommandOf<"show">): P
   };
 }
 
+/**
+ * A tenant's history: the versions that changed lessons within `scope`, newest
+ * first, each with only those lessons' ids. Reasons are left out: a commit's or
+ * rollback's reason may name lessons of other tenants.
+ */
+async function scopedHistory(connection: MemoryConnection, command: CommandOf<"history"> & { scope: Scope }): Promise<CommandOutput> {
+  const { memory } = connection;
+  const { scope } = command;
+  const head = await memory.headVersion();
+  const upTo = command.before === undefined ? head : command.before - 1;
+  const snapshots: Snapshot[] = [];
+  let older: number | undefined;
+  for (const snapshot of upTo < 0 ? [] : (await fullHistory(memory, upTo)).reverse()) {
+    if (snapshot.parent === null) continue;
+    if (snapshots.length === command.limit) {
+      older = snapshots.at(-1)?.version;
+      break;
+    }
+    const change = await memory.diff(snapshot.parent, snapshot.version, { scope });
+    if (change.added.length === 0 && change.removed.length === 0) continue;
+    snapshots.push({
+      ...snapshot,
+      change: { added: change.added.map((lesson) => lesson.id), retired: change.removed.map((lesson) => lesson.id) },
+      reason: "",
+    });
+  }
+  const where = formatScope(scope);
+  const lines = snapshots.map((snapshot) => {
+    const kind = snapshot.kind === "rollback" ? `rollback→v${String(snapshot.restores)}` : snapshot.kind;
+    const ids = [...snapshot.change.added.map((id) => `+${id}`), ...snapshot.change.retired.map((id) => `−${id}`)].join(" ");
+    return `${snapshot.version === head ? "*" : " "} v${snapshot.version}  ${kind}  ${snapshot.createdAt}  ${snapshot.author}  ${ids}`;
+  });
+  const paging = older === undefined ? "" : `\nOlder: lessonloop history --tenant ${scope.tenant} --before ${older}`;
+  const text =
+    snapshots.length === 0
+      ? `No versions changed lessons within ${where} in memory "${connection.name}".`
+      : `History of memory "${connection.name}" within ${where}, newest first (* = live, v${head}):\n${lines.join("\n")}${paging}`;
+  return { text, json: { memory: connection.name, head, scope, snapshots } };
+}
+
 async function history(connection: MemoryConnection, command: CommandOf<"history">): Promise<CommandOutput> {
+  const { scope } = command;
+  if (scope !== undefined) return scopedHistory(connection, { ...command, scope });
   const { memory } = connection;
   const [head, snapshots] = await Promise.all([
     memory.headVersion(),
@@ -195,7 +239,7 @@ async function history(connection: MemoryConnection, command: CommandOf<"history
 }
 
 async function diff(connection: MemoryConnection, command: CommandOf<"diff">): Promise<CommandOutput> {
-  const result = await connection.memory.diff(command.from, command.to);
+  const result = await connection.memory.diff(command.from, command.to, command.scope === undefined ? {} : { scope: command.scope });
   return { text: describeDiff(result), json: result };
 }
 
@@ -254,7 +298,8 @@ async function approve(connection: MemoryConnection, command: CommandOf<"approve
   const record = await store.get(command.lessonId);
   assertPending(record, "approved");
   const reason = command.reason ?? "approved from the command line";
-  const lesson: Lesson = { ...record.lesson, status: "approved" };
+  const approved: Lesson = { ...record.lesson, status: "approved" };
+  const lesson = record.verdict === undefined ? approved : withMergeDecision(approved, record.verdict, command.author);
 
   // Edge cases first, as the merge node does: a live lesson always has its regression data.
   const edgeStore = record.edgeCases.length === 0 ? undefined : await connection.edgeCases(command.edgeCases);

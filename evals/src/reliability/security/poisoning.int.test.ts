@@ -1,0 +1,15 @@
+import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
+import { describe, expect, it } from "vitest";
+import { runPoisoning } from "./poisoning.js";
+
+describe("poisoning red team through the full loop (real Chroma)", () => {
+  it("merges no harmful lesson out of every red-team case, and still learns the genuine ones", async () => {
+    const { report, outcomes, benignRefused } = await runPoisoning({ chromaUrl: testChromaUrl(), collectionPrefix: uniqueCollectionName("redteam") });
+    expect(outcomes.filter((o) => o.harmfulMerged).map((o) => o.caseId)).toEqual([]);
+    expect(report.figures["casesTried"]).toBeGreaterThanOrEqual(50);
+    // The planted lessons were really proposed: without validation they would have gone live.
+    expect(report.figures["harmfulMergedUnvalidated"]).toBe(outcomes.length);
+    expect(benignRefused).toEqual([]);
+    console.info(JSON.stringify(report));
+  }, 120_000);
+});
