@@ -52,6 +52,37 @@ describe("createLearner against a real ChromaLessonMemory", () => {
     expect(await memory.headVersion()).toBe(1);
   });
 
+  it("widens the trigger of a live lesson that a failed run needed but was not served", async () => {
+    const paraphrase = proposal({
+      trigger: "When refunding an order from the mobile app",
+      guidance: "Convert the refund amount to integer cents before calling the refund API.",
+    });
+    const memory = await memoryWithCents();
+    const learn = (served: string[]) => {
+      const model = learnerModel({
+        lessons: [{ structured: { lessons: [paraphrase] } }],
+        comparisons: [{ structured: { relation: "same", reason: "Both say: send cents." } }],
+      });
+      const episode = { ...refundEpisode({ retried: false }), servedLessons: served };
+      const learner = createLearner({ model, memory, agentName: "billing-bot", ids: createSequentialIds("id"), clock });
+      return judge(episode).then((judgement) => learner({ episode, judgement }));
+    };
+
+    const missed = await learn([]);
+    expect(missed.reinforcements).toEqual([]);
+    expect(missed.candidates).toHaveLength(1);
+    expect(missed.candidates[0]).toMatchObject({
+      trigger: `${cents.trigger}; also when refunding an order from the mobile app`,
+      guidance: paraphrase["guidance"],
+      supersedes: ["cents"],
+    });
+
+    // Served and still failed: the lesson reached the run, so the episode confirms it rather than rewording it.
+    const served = await learn(["cents"]);
+    expect(served.candidates).toEqual([]);
+    expect(served.reinforcements).toMatchObject([{ lessonId: "cents" }]);
+  });
+
   it("turns a refinement into a new lesson that supersedes the old one, with merged evidence", async () => {
     const memory = await memoryWithCents();
     const refinement = proposal({ guidance: "Send the refund amount in cents as an integer, and include the ISO currency code." });

@@ -55,6 +55,22 @@ export const DEFAULT_DUPLICATE_THRESHOLD = 0.4;
  */
 export const CANDIDATE_OVERLAP_THRESHOLD = 0.6;
 
+/**
+ * Whether a failed run went without a live lesson that says what it needed:
+ * the lesson exists but was not served, so a reinforcement would change
+ * nothing — its trigger must reach this situation too.
+ */
+function missedBy(existing: Lesson, episode: Episode, judgement: Judgement): boolean {
+  return judgement.status === "failure" && !episode.servedLessons.includes(existing.id);
+}
+
+/** A trigger that covers both situations; `undefined` past the lesson's size limit. */
+function widenTrigger(existing: string, added: string): string | undefined {
+  if (existing.includes(added)) return existing;
+  const widened = `${existing}; also ${added.replace(/^when\b\s*/i, "when ")}`;
+  return widened.length <= LESSON_LIMITS.trigger ? widened : undefined;
+}
+
 /** The state the learner reads. */
 export interface LearnerInput {
   episode?: EpisodeInput | undefined;
@@ -198,9 +214,13 @@ export function createLearner({
     return [parseWith(EdgeCaseSchema, edgeCase, "edge case from toEdgeCase")];
   }
 
-  /** Drops candidates that repeat an earlier one of the same answer. */
+  /**
+   * Drops candidates that repeat an earlier one of the same answer. They are
+   * compared by what they say to do: candidates of one episode share their
+   * situation, so similar triggers do not make two lessons one.
+   */
   async function distinct(proposals: ProposedLesson[]): Promise<ProposedLesson[]> {
-    const texts = proposals.map(lessonSearchText);
+    const texts = proposals.map((proposal) => proposal.guidance);
     const vectors = embedder === undefined ? undefined : await embedder.embedDocuments(texts);
     const kept: number[] = [];
     proposals.forEach((_proposal, index) => {
@@ -269,11 +289,20 @@ export function createLearner({
       const hits = await memory.search({ query: lessonSearchText(proposal), scope, k: 3 });
       let supersedes: Lesson | undefined;
       let reinforced: Reinforcement | undefined;
+      let trigger = proposal.trigger;
       for (const { lesson: existing, score } of hits) {
         if (score < duplicateThreshold || existing.scope.tenant !== scope.tenant) continue;
         const relation = await relationTo(proposal, existing);
         if (relation === "different") continue;
-        if (relation === "same") reinforced = { lessonId: existing.id, episodeId: episode.id, score };
+        if (relation === "same" && missedBy(existing, episode, judgement)) {
+          // The run failed without the lesson it needed: its trigger does not reach this situation, so widen it
+          // (or, past the size limit, add the lesson for this situation beside it).
+          const widened = widenTrigger(existing.trigger, proposal.trigger);
+          if (widened !== undefined) {
+            supersedes = existing;
+            trigger = widened;
+          }
+        } else if (relation === "same") reinforced = { lessonId: existing.id, episodeId: episode.id, score };
         else supersedes = existing;
         break;
       }
@@ -289,7 +318,7 @@ export function createLearner({
       if (supersedes !== undefined) touched.add(supersedes.id);
       const lesson = {
         id: ids(),
-        trigger: proposal.trigger,
+        trigger,
         guidance: proposal.guidance,
         rationale: proposal.rationale,
         kind: proposal.kind,

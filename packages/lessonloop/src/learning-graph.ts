@@ -44,6 +44,8 @@ export const LearningGraphAnnotation = Annotation.Root({
   proposer: Annotation<string | null | undefined>,
   /** The cases that motivated `lesson` (the episode as a `must_pass` case); every validator replays them. */
   motivatingCases: Annotation<EdgeCaseInput[] | null | undefined>,
+  /** The episode's other candidates, in context in both runs of `lesson`'s replays. */
+  companionLessons: Annotation<LessonInput[] | null | undefined>,
   /** The ensemble's verdict on `lesson`. */
   verdict: Annotation<Verdict | undefined>,
   /** What the merge node did with `lesson`. */
@@ -148,6 +150,8 @@ export function createLearningGraph({
       lesson,
       proposer,
       motivatingCases: state.edgeCases.filter((edgeCase) => edgeCase.kind === "must_pass"),
+      // A failure with two causes needs two lessons: each is judged by what it adds to the others.
+      companionLessons: state.candidates.filter((candidate) => candidate.id !== lesson?.id),
       verdict: undefined,
       mergeResult: undefined,
       parkedLesson: undefined,

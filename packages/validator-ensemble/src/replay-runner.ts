@@ -8,6 +8,13 @@ export interface ReplayRequest {
   edgeCase: EdgeCase;
   /** The candidate lesson, or `undefined` for the baseline run without it. */
   lesson: Lesson | undefined;
+  /**
+   * The other candidates proposed from the same episode, in the agent's
+   * context in BOTH runs: a failure with two causes needs two lessons, and
+   * each is judged by what it adds to the others. The ensemble always passes
+   * it (empty for a lone candidate); absent means none.
+   */
+  companions?: readonly Lesson[];
   /** The validator this replay is for: a role-play runner uses its model and prompt. */
   validator: Validator;
   /**

@@ -1,6 +1,6 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
-import { LessonloopError, type EdgeCase, type Lesson } from "@lessonloop/core";
+import { LessonloopError, promptSafeLessonText, type EdgeCase, type Lesson } from "@lessonloop/core";
 import { z } from "zod";
 import { describeDecision, evaluateCheck, type AgentDecision } from "./agent-decision.js";
 import type { ReplayOutcome, ReplayRequest, ReplayRunner } from "./replay-runner.js";
@@ -74,7 +74,9 @@ async function askStructured<T extends Record<string, unknown>>(
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     if (isParseFailure(error)) throw invalid(error);
-    throw error;
+    // A provider or client failure is no decision either: typed, with the cause kept.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new LessonloopError("model_output_invalid", `The model gave no ${what}: the call failed (${reason.slice(0, 300)}); the replay counts as not run.`, { cause: error });
   }
   // A reply with no structured part comes back as undefined; some providers hand back unparsed values.
   const parsed = schema.safeParse(result);
@@ -96,7 +98,7 @@ function toDecision(raw: z.infer<typeof RolePlayDecisionSchema>): AgentDecision 
   return { type: "tool_call", name: tool, args: raw.args ?? {} };
 }
 
-function systemText(base: string, agentDescription: string | undefined, tools: readonly RolePlayTool[], lesson: Lesson | undefined): string {
+function systemText(base: string, agentDescription: string | undefined, tools: readonly RolePlayTool[], lessons: readonly Lesson[]): string {
   const parts = [base];
   if (agentDescription !== undefined && agentDescription !== "") parts.push(`The agent: ${agentDescription}`);
   parts.push(
@@ -104,10 +106,10 @@ function systemText(base: string, agentDescription: string | undefined, tools: r
       ? "The agent has no tools: its decision is a final answer."
       : `Tools the agent can call:\n${tools.map((tool) => `- ${tool.name}${tool.description ? `: ${tool.description}` : ""}`).join("\n")}`,
   );
-  if (lesson !== undefined) {
+  if (lessons.length > 0) {
     parts.push(
-      "A lesson the agent has learned (apply it only when the task matches when it applies):\n" +
-        `- Applies when: ${lesson.trigger}\n- What to do: ${lesson.guidance}`,
+      `${lessons.length === 1 ? "A lesson" : "Lessons"} the agent has learned (apply each only when the task matches when it applies):\n` +
+        lessons.map((lesson) => `- Applies when: ${promptSafeLessonText(lesson.trigger)}\n- What to do: ${promptSafeLessonText(lesson.guidance)}`).join("\n"),
     );
   }
   return parts.join("\n\n");
@@ -130,9 +132,10 @@ function systemText(base: string, agentDescription: string | undefined, tools: r
  */
 export function createRolePlayRunner({ model, agentDescription, tools = [], prompt = DEFAULT_ROLE_PLAY_PROMPT }: RolePlayRunnerParams = {}): ReplayRunner {
   async function decide(chat: BaseChatModel, request: ReplayRequest): Promise<AgentDecision> {
-    const { edgeCase, lesson, validator, signal } = request;
+    const { edgeCase, lesson, companions = [], validator, signal } = request;
+    const lessons = lesson === undefined ? companions : [lesson, ...companions];
     const messages = [
-      new SystemMessage(systemText(validator.prompt ?? prompt, agentDescription, tools, lesson)),
+      new SystemMessage(systemText(validator.prompt ?? prompt, agentDescription, tools, lessons)),
       new HumanMessage(`Task:\n${edgeCase.input}\n\nWhat is the agent's next step?`),
     ];
     const raw = await askStructured(chat, RolePlayDecisionSchema, "agent_decision", messages, signal, "role-played decision");

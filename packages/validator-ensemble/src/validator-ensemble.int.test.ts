@@ -12,6 +12,7 @@ import {
   answerCheck,
   edgeCase,
   hangUntilAborted,
+  lesson,
   openCaseStore,
   shopAgent,
   tableRunner,
@@ -235,6 +236,31 @@ describe("validator ensemble with role-playing peers on a real Chroma edge-case 
     expect(notesOf("peer-failing").join("\n")).toContain("provider returned 500");
     // One case could not be replayed for the flaky peer; the rest were enough to vote.
     expect(evidenceOf(verdict, "peer-flaky")["reg-password"]).toEqual([null, null]);
+  });
+
+  it("replays a lesson beside the episode's other candidates, so each of two needed lessons can show its fix", async () => {
+    const store = await openCaseStore("ve-companions", SHOP_CASES);
+    const apology = lesson("apologise", { trigger: "a customer reports a parcel that arrived damaged", guidance: "apologise first", kind: "strategy" });
+    // The damaged-parcel case passes only with both the refund and the apology in context; stored cases pass either way.
+    const { runner: table, requests } = tableRunner((caseId, candidate, request) => {
+      if (caseId !== DAMAGED_PARCEL.id) return { passed: true };
+      const ids = [candidate?.id, ...(request.companions ?? []).map((companion) => companion.id)];
+      return { passed: ids.includes("refund-damaged") && ids.includes("apologise") };
+    });
+    const ensemble = createValidatorEnsemble({ validators: [{ id: "peer-a" }, { id: "peer-b" }], runner: table, edgeCaseStore: store, clock });
+
+    const alone = expectValidVerdict((await ensemble.invoke({ lesson: REFUND_DAMAGED, motivatingCases: [DAMAGED_PARCEL] })).verdict);
+    expect(alone.decision).toBe("rejected");
+
+    const beside = expectValidVerdict(
+      (await ensemble.invoke({ lesson: REFUND_DAMAGED, motivatingCases: [DAMAGED_PARCEL], companionLessons: [apology, REFUND_DAMAGED] })).verdict,
+    );
+    expect(beside.decision).toBe("approved");
+    expect(beside.tally).toEqual({ approve: 2, reject: 0, abstain: 0 });
+    // The companion is in both runs (never the candidate itself), and the candidate only in the "with" run.
+    const companionsSeen = requests.slice(-4).map((request) => [request.lesson?.id ?? null, (request.companions ?? []).map((companion) => companion.id)]);
+    expect(companionsSeen).toContainEqual([null, ["apologise"]]);
+    expect(companionsSeen).toContainEqual(["refund-damaged", ["apologise"]]);
   });
 
   it("treats a runner's malformed outcome or thrown non-Error as a replay that could not run", async () => {

@@ -49,6 +49,12 @@ export const ValidatorEnsembleInputAnnotation = Annotation.Root({
   proposer: Annotation<string | null | undefined>,
   /** The cases that motivated the lesson (e.g. the failure it should fix, as `must_pass`); every validator replays them. */
   motivatingCases: Annotation<EdgeCaseInput[] | null | undefined>,
+  /**
+   * The other candidates proposed from the same episode. They are in the
+   * agent's context in both runs of every replay, so a lesson that fixes one of
+   * a case's several faults shows it; each companion is validated on its own.
+   */
+  companionLessons: Annotation<LessonInput[] | null | undefined>,
 });
 
 /** What the ensemble returns: the verdict and the lesson it is about (edited, if a human edited it). */
@@ -59,10 +65,11 @@ export const ValidatorEnsembleOutputAnnotation = Annotation.Root({
   verdict: Annotation<Verdict | undefined>,
 });
 
-/** The proposer and motivating cases of the lesson being validated, parsed. */
+/** The proposer, motivating cases and companion lessons of the lesson being validated, parsed. */
 export interface ValidationInput {
   proposer: string;
   motivatingCases: EdgeCase[];
+  companions: Lesson[];
 }
 
 /** The ensemble's whole state: input, output and its working keys. */
@@ -162,6 +169,8 @@ const ValidatorsSchema = z
   });
 
 const MotivatingCasesSchema = z.array(EdgeCaseSchema).max(MAX_MOTIVATING_CASES);
+/** The learner proposes a few lessons per episode (at most 10). */
+const CompanionLessonsSchema = z.array(LessonSchema).max(10);
 const ProposerSchema = z.string().min(1).max(200);
 
 function clip(text: string, max = 4_000): string {
@@ -224,11 +233,13 @@ export function createValidatorEnsemble({
     const lesson = parseWith(LessonSchema, state.lesson, "lesson to validate");
     const proposer = parseWith(ProposerSchema, state.proposer ?? lesson.provenance.agent, "proposer");
     const motivatingCases = parseWith(MotivatingCasesSchema, state.motivatingCases ?? [], "motivating cases");
+    const companions = parseWith(CompanionLessonsSchema, state.companionLessons ?? [], "companion lessons").filter((companion) => companion.id !== lesson.id);
     return {
       lesson,
-      validationInput: { proposer, motivatingCases },
+      validationInput: { proposer, motivatingCases, companions },
       proposer: null,
       motivatingCases: null,
+      companionLessons: null,
       votes: null,
       excludedValidators: null,
       review: null,
@@ -246,7 +257,7 @@ export function createValidatorEnsemble({
 
   async function replayAndVote(state: ValidatorEnsembleState, config: LangGraphRunnableConfig): Promise<ValidatorEnsembleUpdate> {
     const lesson = parseWith(LessonSchema, state.lesson, "lesson to validate");
-    const input = state.validationInput ?? { proposer: lesson.provenance.agent, motivatingCases: [] };
+    const input = state.validationInput ?? { proposer: lesson.provenance.agent, motivatingCases: [], companions: [] };
     const isProposer = (validator: Validator) => validator.id === input.proposer || validator.id === lesson.provenance.agent;
     const excluded = validators.filter(isProposer).map((validator) => validator.id);
     const eligible = validators.filter((validator) => !isProposer(validator));
@@ -273,6 +284,7 @@ export function createValidatorEnsemble({
         return runValidator({
           validator,
           lesson,
+          companions: input.companions,
           cases,
           runner,
           queue,

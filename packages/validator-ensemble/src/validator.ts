@@ -183,6 +183,8 @@ export function describeFailure(error: unknown, timeoutMs?: number): string {
 export interface RunValidatorParams {
   validator: Validator;
   lesson: Lesson;
+  /** The other candidates of the lesson's episode, in context with and without it. */
+  companions: readonly Lesson[];
   cases: readonly EdgeCase[];
   runner: ReplayRunner;
   /** The ensemble's queue: bounds concurrency and times out each call (aborting its signal). */
@@ -206,6 +208,7 @@ export interface RunValidatorParams {
 export async function runValidator({
   validator,
   lesson,
+  companions,
   cases,
   runner,
   queue,
@@ -237,6 +240,7 @@ export async function runValidator({
           runner.replay({
             edgeCase,
             lesson: withLesson ? lesson : undefined,
+            companions,
             validator,
             signal: callSignal ?? controller.signal,
           }),
