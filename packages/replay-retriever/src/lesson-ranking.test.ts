@@ -42,15 +42,15 @@ const others = [
 
 describe("rankLessons", () => {
   it("puts the lesson with proven utility first, and treats unproven lessons as neutral", () => {
-    const a = scored("a", 0.5);
-    const b = scored("b", 0.5);
+    const a = scored("a", 0.5, { guidance: "ask for the order number first" });
+    const b = scored("b", 0.5, { guidance: "quote the delivery date to the customer" });
     expect(rank([a, b])).toEqual(["a", "b"]);
     expect(rank([a, b], { utility: new Map([utility("a", 0, 6), utility("b", 8, 0)]) })).toEqual(["b", "a"]);
     // Served but with unknown outcomes, or never served: the same neutral 0.5.
     expect(smoothedUtility({ lessonId: "x", served: 4, successes: 0, failures: 0 })).toBe(0.5);
     expect(smoothedUtility(undefined)).toBe(0.5);
     // A proven lesson beats an unproven one that is slightly more relevant; a failing one loses to it.
-    const c = scored("c", 0.55);
+    const c = scored("c", 0.55, { guidance: "confirm the shipping address before booking" });
     expect(rank([a, c], { utility: new Map([utility("a", 10, 0)]) })).toEqual(["a", "c"]);
     expect(rank([a, c], { utility: new Map([utility("c", 0, 10)]) })).toEqual(["a", "c"]);
     expect(rank([a, c])).toEqual(["c", "a"]);
@@ -75,6 +75,14 @@ describe("rankLessons", () => {
     expect(diverse.filter((id) => id.startsWith("cents-"))).not.toHaveLength(3);
   });
 
+  it("serves two lessons of one situation that say different things", () => {
+    // Lessons learned from tasks alike share a long trigger; their advice differs.
+    const trigger = 'When a customer asks for a refund of an order (issue_refund), as in tasks like "Refund order of EUR for the customer, delivered days ago."';
+    const threshold = scored("threshold", 0.5, { trigger, guidance: "Before calling issue_refund: when the amount is above 100 EUR, call request_manager_approval instead." });
+    const window = scored("window", 0.5, { trigger, guidance: "Before calling issue_refund: when the order was delivered more than 14 days ago, call deny_refund instead." });
+    expect(rank([threshold, window])).toEqual(["threshold", "window"]);
+  });
+
   it("never serves a near-verbatim duplicate", () => {
     const copy = scored("copy", 0.61, { trigger: paraphrases[0]?.lesson.trigger, guidance: `${paraphrases[0]?.lesson.guidance}.` });
     expect(rank([paraphrases[0] as ScoredLesson, copy, ...others], { weights: { ...DEFAULT_RANKING_WEIGHTS, diversity: 0 } })).toEqual([
@@ -90,9 +98,19 @@ describe("rankLessons", () => {
   });
 
   it("skips a pick that `accept` refuses without letting it penalise the others", () => {
-    const accepted = rank([...paraphrases, ...others], { limit: 2, accept: (lesson) => lesson.lesson.id !== "cents-1" });
-    // With cents-1 refused, cents-2 is not penalised for resembling it.
-    expect(accepted).toEqual(["cents-2", "idempotency"]);
+    const accepted = rankLessons({
+      candidates: [...paraphrases, ...others],
+      now: NOW,
+      weights: DEFAULT_RANKING_WEIGHTS,
+      recencyHalfLifeMs: 30 * DAY,
+      minRelevance: 0.1,
+      maxSimilarity: 0.8,
+      limit: 2,
+      accept: (lesson) => lesson.lesson.id !== "cents-1",
+    });
+    // With cents-1 refused, cents-2 comes first and is not penalised for resembling it.
+    expect(accepted[0]).toMatchObject({ lesson: { id: "cents-2" }, redundancy: 0 });
+    expect(accepted.map((ranked) => ranked.lesson.id)).not.toContain("cents-1");
   });
 
   it("reports the parts of each score", () => {

@@ -1,4 +1,4 @@
-import { lessonSearchText, type LessonUtility, type ScoredLesson } from "@lessonloop/core";
+import type { LessonUtility, ScoredLesson } from "@lessonloop/core";
 import { FeatureCache, featureSimilarity, type TextFeatures } from "./text-similarity.js";
 
 /** How much each signal counts in a lesson's score. All are 0 or more. */
@@ -121,8 +121,9 @@ export function rankLessons({
     const base = weights.relevance * relevance + weights.utility * (proven - 0.5) + weights.recency * recency;
     pending.push({ scored, relevance, utility: proven, recency, base, features: undefined, redundancy: 0 });
   }
+  // Redundancy is about what a lesson says to do: lessons for one situation share their trigger's words, not their advice.
   const featuresOf = (entry: Pending): TextFeatures =>
-    (entry.features ??= featureCache.features(entry.scored.lesson.id, lessonSearchText(entry.scored.lesson)));
+    (entry.features ??= featureCache.features(entry.scored.lesson.id, entry.scored.lesson.guidance));
 
   const chosen: RankedLesson[] = [];
   while (chosen.length < limit && pending.length > 0) {

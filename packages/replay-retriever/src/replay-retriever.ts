@@ -100,7 +100,7 @@ export interface ReplayRetrieverParams<S extends ReplayRetrieverState = ReplayRe
    * for embedders whose unrelated texts still score high.
    */
   minRelevance?: number;
-  /** A lesson more similar than this (lexically, 0..1) to one already chosen is never served; 1 turns it off. Default 0.8. */
+  /** A lesson whose guidance is more similar than this (lexically, 0..1) to one already chosen is never served; 1 turns it off. Default 0.8. */
   maxSimilarity?: number;
   /** Tokens the rendered message may take, lessons and examples together; never exceeded. Default 600. */
   budget?: number;
