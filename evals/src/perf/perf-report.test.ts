@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { latency, repeated } from "./machine-probe.js";
+import type { PerfResults, ValidationRun } from "./perf-results.js";
+import { evaluateTargets } from "./perf-report.js";
+
+const flat = (value: number) => ({ median: value, min: value, max: value });
+const run = (validators: number, storedCases: number, callsPerLesson: number, ratio: number): ValidationRun => ({
+  validators,
+  storedCases,
+  callsPerLesson,
+  wallMs: flat(1_000 * ratio),
+  idealMs: 1_000,
+  ratio: flat(ratio),
+  decision: "approved",
+});
+
+function resultsWith(overrides: Partial<Omit<PerfResults, "targets">>): Omit<PerfResults, "targets"> {
+  return {
+    measuredAt: "2026-01-01T00:00:00.000Z",
+    command: "pnpm bench:perf",
+    durationSeconds: 1,
+    machine: { node: "v20", platform: "linux-x64", cpus: 2, cpuModel: "cpu", totalMemoryMiB: 1 },
+    loadBefore: [0, 0, 0],
+    loadAfter: [0, 0, 0],
+    parameters: {},
+    hotPath: [],
+    validation: { latencyMs: 100, concurrency: 4, runs: [] },
+    snapshots: { sizes: [], rollbackRatio: 1 },
+    growth: { status: "skipped", reason: "not run" },
+    ...overrides,
+  };
+}
+
+describe("repeated figures", () => {
+  it("reports each repeat's percentile, then their median and spread", () => {
+    const fast = Array.from({ length: 100 }, (_, i) => i + 1);
+    const slow = fast.map((value) => value * 3);
+    const middle = fast.map((value) => value * 2);
+    const figures = latency([fast, slow, middle]);
+    expect(figures.p50).toEqual({ median: 102, min: 51, max: 153 });
+    expect(figures.samplesPerRepeat).toBe(100);
+    expect(repeated([5, 1, 9])).toEqual({ median: 5, min: 1, max: 9 });
+  });
+});
+
+describe("evaluateTargets", () => {
+  it("fails flat calls per lesson when the count grows with the stored cases", () => {
+    const targets = evaluateTargets(resultsWith({ validation: { latencyMs: 100, concurrency: 4, runs: [run(5, 10_000, 120, 1.1), run(5, 100, 90, 1.1)] } }), 600);
+    const calls = targets.find((target) => target.name.startsWith("calls per lesson"));
+    expect(calls).toMatchObject({ measured: "90 / 120", met: false });
+  });
+
+  it("fails a validation run slower than 1.2× the ideal and a rollback ratio above 2", () => {
+    const targets = evaluateTargets(
+      resultsWith({ validation: { latencyMs: 100, concurrency: 4, runs: [run(3, 100, 54, 1.3)] }, snapshots: { sizes: [], rollbackRatio: 2.2 } }),
+      600,
+    );
+    expect(targets.find((target) => target.name === "wall / ideal, N = 3")?.met).toBe(false);
+    expect(targets.find((target) => target.section === "snapshots")?.met).toBe(false);
+  });
+});
