@@ -1,7 +1,6 @@
 // `pnpm reliability`: the reliability suite with its full sizes (or the CI sizes with
 // --quick). Runs the fault, concurrency and security scenarios, prints their figures
 // and writes them to evals/results/reliability.json.
-import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +11,7 @@ import { runConcurrentCommitsScenario } from "./concurrency/index.js";
 import { loadAverage } from "./faults/child-process.js";
 import { runFaultScenarios } from "./faults/index.js";
 import { ScenarioReportSchema, type ScenarioReport } from "./scenario-report.js";
+import { runSecurityScenarios } from "./security/index.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PARTS = ["faults", "concurrency", "security"] as const;
@@ -42,27 +42,11 @@ function parseArgs(argv: readonly string[]): z.infer<typeof ArgsSchema> {
   return parseWith(ArgsSchema, args, "pnpm reliability arguments (--quick, --only faults,concurrency,security, --seed N, --out FILE)");
 }
 
-/** The security scenarios live beside these, in `security/index.ts`, when present. */
-interface SecurityParams {
-  chromaUrl: string;
-  size: "full" | "ci";
-  seed: number;
-  onReport: (report: ScenarioReport) => void;
-}
-const SecurityModuleSchema = z.object({
-  runSecurityScenarios: z.custom<(params: SecurityParams) => Promise<unknown>>((value) => typeof value === "function", "must be a function"),
-});
-
 async function runSecurity({ quick, seed }: { quick: boolean; seed: number }): Promise<ScenarioReport[]> {
-  if (!existsSync(join(HERE, "security/index.ts")) && !existsSync(join(HERE, "security/index.js"))) {
-    console.log("security: no security/index.ts yet; skipped.");
-    return [];
-  }
-  const modulePath = "./security/index.js";
-  const module = SecurityModuleSchema.parse(await import(modulePath));
-  const chroma = await startChroma();
+  const chromaUrl = process.env["CHROMA_URL"];
+  const chroma = await startChroma(chromaUrl === undefined || chromaUrl === "" ? {} : { url: chromaUrl });
   try {
-    const reports = await module.runSecurityScenarios({ chromaUrl: chroma.url, size: quick ? "ci" : "full", seed, onReport: (report) => print(parseWith(ScenarioReportSchema, report, "security scenario report")) });
+    const reports = await runSecurityScenarios({ chromaUrl: chroma.url, size: quick ? "ci" : "full", seed, onReport: print });
     return parseWith(z.array(ScenarioReportSchema), reports, "security scenario reports");
   } finally {
     await chroma.stop();
