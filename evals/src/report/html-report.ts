@@ -154,7 +154,7 @@ ${
     : html`<details${merged.length <= OPEN_LESSON_ROWS ? html` open` : ""}><summary>lessonloop merged ${merged.length} (${countBad(merged)} wrong)</summary>${lessonTable(merged, { votes: true })}</details>
 <details><summary>lessonloop rejected or parked ${rejected.length} (${countBad(rejected)} wrong)</summary>${lessonTable(rejected, { votes: true })}</details>`
 }
-${unvalidated === undefined ? "" : html`<details><summary>unvalidated merged ${badUnvalidated.length} wrong lessons</summary>${lessonTable(badUnvalidated, { votes: false })}</details>`}`;
+${unvalidated === undefined ? "" : html`<details><summary>unvalidated merged ${badUnvalidated.length} wrong lesson${badUnvalidated.length === 1 ? "" : "s"}</summary>${lessonTable(badUnvalidated, { votes: false })}</details>`}`;
 }
 
 function eventsSection(environment: EnvironmentResult): SafeHtml {
