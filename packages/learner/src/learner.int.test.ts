@@ -118,6 +118,28 @@ describe("createLearner against a real ChromaLessonMemory", () => {
     expect(candidates).toMatchObject([{ supersedes: [], evidence: ["ep-1"] }]);
   });
 
+  it("teaches nothing twice: the same episode learned again (a journal replay) proposes no lesson", async () => {
+    const memory = await memoryWithCents();
+    const episode = refundEpisode({ retried: false });
+    const learn = async () => {
+      const model = learnerModel({
+        lessons: [{ structured: { lessons: [proposal({ guidance: "Refund in the order's original currency, never converted." })] } }],
+        comparisons: [{ structured: { relation: "different", reason: "About currency, not units." } }],
+      });
+      const learner = createLearner({ model, memory, agentName: "billing-bot", ids: createSequentialIds("id"), clock });
+      return learner({ episode, judgement: await judge(episode) });
+    };
+    const first = await learn();
+    expect(first.candidates).toMatchObject([{ evidence: ["ep-1"] }]);
+    await memory.commit({ add: first.candidates, reason: "merged", author: "test" });
+
+    const again = await learn();
+    expect(again.candidates).toEqual([]);
+    expect(again.reinforcements).toEqual([]);
+    // Its edge case is still derived: the replayed episode is still a case to keep right.
+    expect(again.edgeCases).toHaveLength(1);
+  });
+
   it("counts a near-duplicate as a reinforcement, with a warning, when the comparison is malformed twice", async () => {
     const memory = await memoryWithCents();
     const warnings: LearnerWarning[] = [];

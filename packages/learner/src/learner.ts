@@ -290,6 +290,8 @@ export function createLearner({
       let supersedes: Lesson | undefined;
       let reinforced: Reinforcement | undefined;
       let trigger = proposal.trigger;
+      // An episode learned again (a journal replay after a crash between merge and "done") must not teach twice.
+      if (hits.some(({ lesson: existing, score }) => score >= duplicateThreshold && existing.evidence.includes(episode.id))) continue;
       for (const { lesson: existing, score } of hits) {
         if (score < duplicateThreshold || existing.scope.tenant !== scope.tenant) continue;
         const relation = await relationTo(proposal, existing);
