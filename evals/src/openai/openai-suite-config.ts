@@ -138,17 +138,24 @@ export function openAiSuiteConfigFromEnv(env: NodeJS.ProcessEnv): OpenAiSuiteCon
   const raw = Object.fromEntries(ENV_NAMES.map((name) => [name, env[name]?.trim() || undefined]));
   const vars = parseWith(EnvSchema, raw, "OpenAI settings from the environment");
   const problems: string[] = [];
+  // A setting every role lacks is named once, with the per-role variables that would also do.
+  const missing = new Map<string, { what: string; roleVariables: string[] }>();
+  const lack = (shared: string, roleVariable: string, what: string) => {
+    const entry = missing.get(shared) ?? { what, roleVariables: [] };
+    entry.roleVariables.push(roleVariable);
+    missing.set(shared, entry);
+  };
 
   const endpoint = (role: Role): { baseURL: string; apiKey: string } | undefined => {
     const baseURL = vars[`LESSONLOOP_${role}_BASE_URL`] ?? vars.LESSONLOOP_OPENAI_BASE_URL;
     const apiKey = vars[`LESSONLOOP_${role}_API_KEY`] ?? vars.LESSONLOOP_OPENAI_API_KEY;
-    if (baseURL === undefined) problems.push(`set LESSONLOOP_OPENAI_BASE_URL (or LESSONLOOP_${role}_BASE_URL) to the OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1`);
-    if (apiKey === undefined) problems.push(`set LESSONLOOP_OPENAI_API_KEY (or LESSONLOOP_${role}_API_KEY) to the endpoint's API key — any text for a local server that checks none`);
+    if (baseURL === undefined) lack("LESSONLOOP_OPENAI_BASE_URL", `LESSONLOOP_${role}_BASE_URL`, "to the OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1");
+    if (apiKey === undefined) lack("LESSONLOOP_OPENAI_API_KEY", `LESSONLOOP_${role}_API_KEY`, "to the endpoint's API key — any text for a local server that checks none");
     return baseURL === undefined || apiKey === undefined ? undefined : { baseURL, apiKey };
   };
   const modelOf = (role: Role, override: string | undefined): string | undefined => {
     const model = override ?? vars.LESSONLOOP_MODEL;
-    if (model === undefined) problems.push(`set LESSONLOOP_MODEL (or LESSONLOOP_${role}_MODEL${role === "VALIDATOR" ? "S" : ""}) to the model name the endpoint serves`);
+    if (model === undefined) lack("LESSONLOOP_MODEL", `LESSONLOOP_${role}_MODEL${role === "VALIDATOR" ? "S" : ""}`, "to the model name the endpoint serves");
     return model;
   };
   const resolve = (role: Role, override: string | undefined): OpenAiModelConfigInput | undefined => {
@@ -167,7 +174,10 @@ export function openAiSuiteConfigFromEnv(env: NodeJS.ProcessEnv): OpenAiSuiteCon
     problems.push("LESSONLOOP_VALIDATOR_COUNT applies only when LESSONLOOP_VALIDATOR_MODELS names one model: unset one of the two");
   const validatorEndpoint = endpoint("VALIDATOR");
 
-  const unique = [...new Set(problems)];
+  const unique = [
+    ...[...missing].map(([shared, { what, roleVariables }]) => `set ${shared} (or ${[...new Set(roleVariables)].join(", ")}) ${what}`),
+    ...new Set(problems),
+  ];
   if (unique.length > 0 || agent === undefined || learner === undefined || critic === undefined || validatorModels === undefined || validatorEndpoint === undefined) {
     throw new LessonloopError("invalid_input", `The openai benchmark mode is not configured: ${unique.join("; ")}.`, { details: { problems: unique } });
   }
