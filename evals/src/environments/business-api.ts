@@ -1,5 +1,5 @@
 import type { SeededRandom } from "@lessonloop/core/testing";
-import { keyedDraw, keyedRandom } from "../sim/seeded-draw.js";
+import { keyedDraw, keyedRandom } from "../keyed-draw.js";
 import { renderDirectives, type Directive } from "../sim/lesson-language.js";
 import { addDays, parseDate, type DateFormat } from "./date-format.js";
 import type { DriftPoint, Environment, EnvironmentName, Session, Task, TaskOutcome, TaskSignals, ToolResult, ToolSpec } from "./environment.js";

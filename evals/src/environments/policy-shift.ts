@@ -1,4 +1,4 @@
-import { keyedDraw, keyedRandom } from "../sim/seeded-draw.js";
+import { keyedDraw, keyedRandom } from "../keyed-draw.js";
 import { renderDirective, type Directive } from "../sim/lesson-language.js";
 import type { DriftPoint, Environment, Session, Task, TaskOutcome, ToolResult, ToolSpec } from "./environment.js";
 import {

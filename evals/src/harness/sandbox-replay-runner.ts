@@ -6,7 +6,7 @@ import type { ModelUsage } from "./agent.js";
 import { addUsage, NO_USAGE } from "./agent.js";
 import type { ReadContext } from "./lesson-context-reader.js";
 import type { ModelSuite } from "./model-suite.js";
-import { unitHash } from "./unit-hash.js";
+import { keyedDraw } from "../keyed-draw.js";
 
 export interface SandboxReplayRunnerParams {
   environment: Environment;
@@ -52,7 +52,7 @@ export function createSandboxReplayRunner({ environment, suite, seed, taskOf, no
       const run = await peer.agent.run({ task, session, tools: environment.tools, context, signal });
       usage = addUsage(usage, run.usage);
       const outcome = session.finish(run.answer);
-      const misread = unitHash(seed, "misread", validator.id, edgeCase.id, lesson?.id ?? "-", at) < peer.validator.errorRate;
+      const misread = keyedDraw(seed, "misread", validator.id, edgeCase.id, lesson?.id ?? "-", at) < peer.validator.errorRate;
       const passed = misread ? !outcome.passed : outcome.passed;
       return { passed, output: run.answer, note: outcome.reason };
     },

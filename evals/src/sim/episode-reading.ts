@@ -3,7 +3,7 @@ import type { SeededRandom } from "@lessonloop/core/testing";
 import { DATE_FORMATS, detectDateFormat, type DateFormat } from "../environments/date-format.js";
 import { eur } from "../environments/world-kit.js";
 import { directiveKey, directiveSlot, type Directive } from "./lesson-language.js";
-import { keyedRandom } from "./seeded-draw.js";
+import { keyedRandom } from "../keyed-draw.js";
 
 /**
  * How the simulated learner (and reflector) reads an episode: only the texts

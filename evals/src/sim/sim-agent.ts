@@ -9,7 +9,7 @@ import { DOCUMENTED_POLICY, policyDirectives, readPolicyRequest } from "../envir
 import { kmToMiles, readPreferenceRequest } from "../environments/user-preferences.js";
 import { eur, round } from "../environments/world-kit.js";
 import { directiveKey, parseDirectives, type Directive, type PreferenceAspect, type PreferenceDirective } from "./lesson-language.js";
-import { keyedDraw } from "./seeded-draw.js";
+import { keyedDraw } from "../keyed-draw.js";
 
 /** Parameters of {@link createSimAgent}. */
 export interface SimAgentParams {

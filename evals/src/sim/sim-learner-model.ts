@@ -16,7 +16,7 @@ import {
   type LearnerRates,
 } from "./episode-reading.js";
 import { directiveKey, parseDirectives, renderDirectives, type Directive } from "./lesson-language.js";
-import { keyedRandom } from "./seeded-draw.js";
+import { keyedRandom } from "../keyed-draw.js";
 
 /** Default rates of the simulated learner. */
 export const DEFAULT_LEARNER_RATES: LearnerRates = {
