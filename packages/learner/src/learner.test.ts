@@ -129,6 +129,18 @@ describe("createLearner — proposing lessons", () => {
     expect((await setup({ model, embedder }).learner({ episode, judgement })).candidates).toHaveLength(1);
   });
 
+  it("keeps two candidates of one situation that say different things, whatever their shared trigger", async () => {
+    const trigger = 'When replying to this user, as in tasks like "Draft a reply to Contoso about the delayed shipment of order"';
+    const greeting = proposal({ trigger, guidance: 'Start replies to this user with "Dear".', kind: "preference", appliesTo: "user" });
+    const dates = proposal({ trigger, guidance: "Write dates for this user like 24.11.2026 (DD.MM.YYYY).", kind: "preference", appliesTo: "user" });
+    const model = learnerModel({ lessons: [{ structured: { lessons: [greeting, dates] } }] });
+    const episode = refundEpisode();
+
+    const { candidates } = await setup({ model, embedder }).learner({ episode, judgement: await judge(episode) });
+
+    expect(candidates.map((lesson) => lesson.guidance)).toEqual([greeting["guidance"], dates["guidance"]]);
+  });
+
   it("does not ask the model when the episode is not worth learning from", async () => {
     const model = learnerModel({});
     const { learner } = setup({ model });
