@@ -12,10 +12,12 @@ import {
   fail,
   gradeDirectives,
   ok,
+  readRequest,
   round,
   unreadableRequest,
   validateArgs,
   type EndpointShape,
+  type RequestPattern,
 } from "./world-kit.js";
 
 /**
@@ -147,7 +149,7 @@ export type BusinessRequest =
   | { kind: "credit-note"; invoiceId: string; amount: number }
   | { kind: "customer-lookup"; customerIds: string[] };
 
-const REQUEST_PATTERNS: readonly { regex: RegExp; read: (m: RegExpExecArray) => BusinessRequest }[] = [
+const REQUEST_PATTERNS: readonly RequestPattern<BusinessRequest>[] = [
   {
     regex: /^Invoice customer (C-\d+) for order (O-\d+): (\d+\.\d{2}) EUR, due (\d{4}-\d{2}-\d{2})\. Email the invoice to the customer\.$/,
     read: (m) => ({ kind: "invoice", customerId: m[1] as string, orderId: m[2] as string, amount: Number(m[3]), dueDate: m[4] as string }),
@@ -172,11 +174,7 @@ const REQUEST_PATTERNS: readonly { regex: RegExp; read: (m: RegExpExecArray) => 
 
 /** Reads a request of the business worlds; `undefined` when it is not one. */
 export function readBusinessRequest(request: string): BusinessRequest | undefined {
-  for (const { regex, read } of REQUEST_PATTERNS) {
-    const match = regex.exec(request);
-    if (match !== null) return read(match);
-  }
-  return undefined;
+  return readRequest(REQUEST_PATTERNS, request);
 }
 
 function writeRequest(request: BusinessRequest): string {

@@ -10,10 +10,12 @@ import {
   fail,
   gradeDirectives,
   ok,
+  readRequest,
   round,
   unreadableRequest,
   validateArgs,
   type EndpointShape,
+  type RequestPattern,
 } from "./world-kit.js";
 
 const NAME = "user-preferences";
@@ -120,7 +122,7 @@ export type PreferenceRequest =
   | { kind: "purchase"; quantity: number; item: string; unitPrice: number }
   | { kind: "reply"; company: string; orderId: string };
 
-const PATTERNS: readonly { regex: RegExp; read: (m: RegExpExecArray) => PreferenceRequest }[] = [
+const PATTERNS: readonly RequestPattern<PreferenceRequest>[] = [
   {
     regex: /^Book the delivery of order (O-\d+) for (\d{4}-\d{2}-\d{2}) and confirm the date to me\.$/,
     read: (m) => ({ kind: "delivery-date", orderId: m[1] as string, date: m[2] as string }),
@@ -138,11 +140,7 @@ const PATTERNS: readonly { regex: RegExp; read: (m: RegExpExecArray) => Preferen
 
 /** Reads a request of user-preferences; `undefined` when it is not one. */
 export function readPreferenceRequest(request: string): PreferenceRequest | undefined {
-  for (const { regex, read } of PATTERNS) {
-    const match = regex.exec(request);
-    if (match !== null) return read(match);
-  }
-  return undefined;
+  return readRequest(PATTERNS, request);
 }
 
 function writePreferenceRequest(request: PreferenceRequest): string {

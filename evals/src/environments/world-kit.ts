@@ -117,6 +117,21 @@ export function driftsAt<D extends DriftPoint>(drifts: readonly D[], at: number)
 }
 
 /** A request the world cannot read: a typed error that says which task and what was expected. */
+/** One way a world writes a request, and how to read it back. */
+export interface RequestPattern<R> {
+  regex: RegExp;
+  read: (match: RegExpExecArray) => R;
+}
+
+/** Reads a request with the first pattern that matches it; `undefined` when none does. */
+export function readRequest<R>(patterns: readonly RequestPattern<R>[], request: string): R | undefined {
+  for (const { regex, read } of patterns) {
+    const match = regex.exec(request);
+    if (match !== null) return read(match);
+  }
+  return undefined;
+}
+
 export function unreadableRequest(world: string, taskId: string, request: string): LessonloopError {
   return new LessonloopError(
     "invalid_input",

@@ -8,6 +8,7 @@ import {
   unanimous,
   weighted,
   type ConsensusPolicy,
+  type ReplayOutcome,
   type ReplayRequest,
   type ReplayRunner,
 } from "@lessonloop/validator-ensemble";
@@ -81,11 +82,11 @@ export function faultyRunner(faults: ReadonlyMap<string, ValidatorFault>): Repla
     hung: 0,
     aborted: 0,
     pending: () => state.hung - state.aborted,
-    async replay(request: ReplayRequest): Promise<never> {
+    async replay(request: ReplayRequest): Promise<ReplayOutcome> {
       const fault = faults.get(request.validator.id) ?? "honest";
       switch (fault) {
         case "honest":
-          return honestOutcome(request) as never;
+          return honestOutcome(request);
         case "throws":
           throw new Error("validator model unreachable (ECONNRESET)");
         case "hangs":
@@ -101,9 +102,10 @@ export function faultyRunner(faults: ReadonlyMap<string, ValidatorFault>): Repla
         case "hangs-deaf":
           return new Promise<never>(() => undefined);
         case "garbage":
-          return GARBAGE[garbageIndex++ % GARBAGE.length]?.() as never;
+          // Garbage breaks the runner's contract on purpose: the ensemble must parse it, not trust the type.
+          return GARBAGE[garbageIndex++ % GARBAGE.length]?.() as ReplayOutcome;
         case "huge":
-          return { ...honestOutcome(request), output: MEGABYTE, note: MEGABYTE } as never;
+          return { ...honestOutcome(request), output: MEGABYTE, note: MEGABYTE };
       }
     },
   };
