@@ -24,6 +24,7 @@ export type { IdGenerator } from "./id-generator.js";
 
 export { cosineSimilarity } from "./embedder.js";
 export type { Embedder } from "./embedder.js";
+export { chatModelName } from "./model-name.js";
 export {
   CommitRequestSchema,
   RollbackRequestSchema,
