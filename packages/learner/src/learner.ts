@@ -7,6 +7,7 @@ import {
   LESSON_LIMITS,
   LessonSchema,
   LessonloopError,
+  chatModelName,
   cosineSimilarity,
   lessonSearchText,
   parseWith,
@@ -149,12 +150,6 @@ function logWarning(warning: LearnerWarning): void {
   console.warn(`[lessonloop] learner (${warning.kind}, episode ${warning.episodeId}): ${warning.message}`);
 }
 
-/** The name a LangChain chat model reports for tracing (`ls_model_name`), else its runnable name. */
-function reportedModelName(model: BaseChatModel): string {
-  const name = model.getLsParams({}).ls_model_name;
-  return (typeof name === "string" && name.trim() !== "" ? name.trim() : model.getName()).slice(0, 200);
-}
-
 /** The last `limit` distinct ids, oldest first. */
 function mergeEvidence(earlier: readonly string[], episodeId: string): string[] {
   const merged = [...new Set([...earlier.filter((id) => id !== episodeId), episodeId])];
@@ -195,7 +190,7 @@ export function createLearner({
   onWarning = logWarning,
 }: LearnerParams): LearnerNode {
   parseWith(NumbersSchema, { agentName, maxLessons, duplicateThreshold }, "learner params");
-  const provenanceModel = modelName ?? reportedModelName(model);
+  const provenanceModel = modelName ?? chatModelName(model).slice(0, 200);
 
   function deriveEdgeCase(episode: Episode, judgement: Judgement, now: string): EdgeCase[] {
     if (episode.input.trim() === "") return [];
