@@ -1,7 +1,9 @@
-import { EdgeCaseSchema, type CaseEvidence } from "@lessonloop/core";
+import { FakeListChatModel } from "@langchain/core/utils/testing";
+import { EdgeCaseSchema, LessonSchema, type CaseEvidence } from "@lessonloop/core";
+import { ScriptedChatModel, createManualClock } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
-import { answerCheck, edgeCase } from "./tests/fixtures.js";
-import { decideVote, type ReplayedCase, type VoteRules } from "./validator.js";
+import { answerCheck, edgeCase, lesson } from "./tests/fixtures.js";
+import { castVote, decideVote, type ReplayedCase, type VoteRules } from "./validator.js";
 
 const strict: VoteRules = { allowRegressions: false, minRunShare: 0.5 };
 const lenient: VoteRules = { allowRegressions: true, minRunShare: 0.5 };
@@ -71,5 +73,29 @@ describe("decideVote (the rules of a vote)", () => {
     const even = decideVote([replayed("must-1", "must_pass", false, true), replayed("reg-1", "regression", true, false)], lenient);
     expect(even.decision).toBe("reject");
     expect(even.reason).toContain("no net gain");
+  });
+});
+
+describe("castVote", () => {
+  const clock = createManualClock("2026-03-01T12:00:00.000Z");
+  const proposed = LessonSchema.parse(lesson("lesson-1"));
+  const cast = (model?: ScriptedChatModel | FakeListChatModel) =>
+    castVote({ validator: { id: "peer-a", ...(model === undefined ? {} : { model }) }, lesson: proposed, decision: "approve", reason: "Fixes must-1.", clock });
+
+  it("records the model the validator ran, by the name the model reports rather than its class", () => {
+    expect(cast(new ScriptedChatModel({ responses: [], name: "peer-model-7b" }))).toEqual({
+      validator: "peer-a",
+      lessonId: "lesson-1",
+      decision: "approve",
+      reason: "Fixes must-1.",
+      evidence: [],
+      model: "peer-model-7b",
+      castAt: "2026-03-01T12:00:00.000Z",
+    });
+  });
+
+  it("records the class of a model that reports no model name, and no model for a validator without one", () => {
+    expect(cast(new FakeListChatModel({ responses: [] })).model).toBe("FakeListChatModel");
+    expect(cast()).not.toHaveProperty("model");
   });
 });

@@ -2,6 +2,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import {
   LessonloopError,
   VoteSchema,
+  chatModelName,
   parseWith,
   type CaseEvidence,
   type Clock,
@@ -295,7 +296,7 @@ export function castVote({
   evidence?: CaseEvidence[];
   clock: Clock;
 }): Vote {
-  const model = validator.model?.getName();
+  const model = validator.model === undefined ? undefined : chatModelName(validator.model);
   return parseWith(
     VoteSchema,
     {
