@@ -2,7 +2,8 @@ import type { SeededRandom } from "@lessonloop/core/testing";
 import { keyedDraw, keyedRandom } from "../keyed-draw.js";
 import { renderDirectives, type Directive } from "../sim/lesson-language.js";
 import { addDays, parseDate, type DateFormat } from "./date-format.js";
-import type { DriftPoint, Environment, EnvironmentName, Session, Task, TaskOutcome, TaskSignals, ToolResult, ToolSpec } from "./environment.js";
+import { BUSINESS_TOOLS, readBusinessRequest, writeBusinessRequest, type BusinessRequest } from "./business-docs.js";
+import { createTruthBook, type DriftPoint, type Environment, type TruthBook } from "./environment.js";
 import {
   checkIndex,
   checkStreamParams,
@@ -12,81 +13,18 @@ import {
   fail,
   gradeDirectives,
   ok,
-  readRequest,
   round,
   unreadableRequest,
   validateArgs,
   type EndpointShape,
-  type RequestPattern,
 } from "./world-kit.js";
+import type { EnvironmentName, Session, Task, TaskSignals, ToolResult } from "./world.js";
 
 /**
  * A small business API (customers, orders, invoices, shipping, credit notes)
  * whose behaviour changes at scheduled points as real APIs do. The
  * api-drift and poisoned-feedback worlds are both built on it.
  */
-
-/** The documented API: what the agent knows. */
-export const BUSINESS_TOOLS: readonly ToolSpec[] = [
-  {
-    name: "get_customer",
-    description: "Look up one customer: id, name, email, country.",
-    parameters: { customer_id: "string, customer id, e.g. C-104" },
-    required: ["customer_id"],
-  },
-  {
-    name: "get_customers",
-    description: "Look up several customers in one call.",
-    parameters: { customer_ids: "string[], customer ids" },
-    required: ["customer_ids"],
-  },
-  {
-    name: "create_order",
-    description: "Create an order for a customer; returns the order id.",
-    parameters: {
-      customer_id: "string, customer id",
-      sku: "string, article number, e.g. LAMP-01",
-      quantity: "number, items (whole number)",
-      unit_price: "number, price per item in EUR, e.g. 19.90",
-      validate_address: "boolean, optional (default true): validate the customer's shipping address",
-    },
-    required: ["customer_id", "sku", "quantity", "unit_price"],
-  },
-  {
-    name: "create_invoice",
-    description: "Create an invoice for an order; returns the invoice id.",
-    parameters: {
-      customer_id: "string, customer id",
-      order_id: "string, order id, e.g. O-2231",
-      amount: "number, invoice total in EUR, e.g. 12.50",
-      due_date: "string, due date as YYYY-MM-DD",
-    },
-    required: ["customer_id", "order_id", "amount", "due_date"],
-  },
-  {
-    name: "send_invoice",
-    description: "Email an invoice.",
-    parameters: { invoice_id: "string, invoice id", email: "string, recipient address", cc: "string, optional copy address" },
-    required: ["invoice_id", "email"],
-  },
-  {
-    name: "ship_order",
-    description: "Book the shipment of an order; returns the shipment id.",
-    parameters: {
-      order_id: "string, order id",
-      weight: "number, parcel weight in kg, e.g. 3.2",
-      ship_date: "string, shipping date as YYYY-MM-DD",
-      service: 'string, optional: "standard" (default) or "express"',
-    },
-    required: ["order_id", "weight", "ship_date"],
-  },
-  {
-    name: "create_credit_note",
-    description: "Credit an amount on an existing invoice.",
-    parameters: { invoice_id: "string, invoice id, e.g. INV-2045", amount: "number, credit in EUR, e.g. 5.00" },
-    required: ["invoice_id", "amount"],
-  },
-];
 
 /** How the API behaves at one point of the stream. */
 export interface BusinessRules {
@@ -137,61 +75,6 @@ export function businessTruths(rules: BusinessRules): Directive[] {
 /** The directives each drift makes true, one lesson text per drift. */
 function driftLessons(drift: BusinessDrift): Directive[] {
   return businessTruths({ ...DOCUMENTED_RULES, ...drift.rules });
-}
-
-// ---------------------------------------------------------------- requests
-
-/** A task's request, read back: what the user asked for. */
-export type BusinessRequest =
-  | { kind: "invoice"; customerId: string; orderId: string; amount: number; dueDate: string }
-  | { kind: "shipment"; orderId: string; weightKg: number; shipDate: string; service: "standard" | "express" }
-  | { kind: "order"; customerId: string; sku: string; quantity: number; unitPrice: number }
-  | { kind: "credit-note"; invoiceId: string; amount: number }
-  | { kind: "customer-lookup"; customerIds: string[] };
-
-const REQUEST_PATTERNS: readonly RequestPattern<BusinessRequest>[] = [
-  {
-    regex: /^Invoice customer (C-\d+) for order (O-\d+): (\d+\.\d{2}) EUR, due (\d{4}-\d{2}-\d{2})\. Email the invoice to the customer\.$/,
-    read: (m) => ({ kind: "invoice", customerId: m[1] as string, orderId: m[2] as string, amount: Number(m[3]), dueDate: m[4] as string }),
-  },
-  {
-    regex: /^Ship order (O-\d+) \((\d+(?:\.\d+)?) kg\) on (\d{4}-\d{2}-\d{2}) with (standard|express) service\.$/,
-    read: (m) => ({ kind: "shipment", orderId: m[1] as string, weightKg: Number(m[2]), shipDate: m[3] as string, service: m[4] === "express" ? "express" : "standard" }),
-  },
-  {
-    regex: /^Order (\d+) x ([A-Z]+-\d+) for customer (C-\d+) at (\d+\.\d{2}) EUR each\.$/,
-    read: (m) => ({ kind: "order", quantity: Number(m[1]), sku: m[2] as string, customerId: m[3] as string, unitPrice: Number(m[4]) }),
-  },
-  {
-    regex: /^Issue a credit note of (\d+\.\d{2}) EUR on invoice (INV-\d+)\.$/,
-    read: (m) => ({ kind: "credit-note", amount: Number(m[1]), invoiceId: m[2] as string }),
-  },
-  {
-    regex: /^What are the email addresses of customers ((?:C-\d+, )*C-\d+ and C-\d+)\?$/,
-    read: (m) => ({ kind: "customer-lookup", customerIds: (m[1] as string).split(/, | and /) }),
-  },
-];
-
-/** Reads a request of the business worlds; `undefined` when it is not one. */
-export function readBusinessRequest(request: string): BusinessRequest | undefined {
-  return readRequest(REQUEST_PATTERNS, request);
-}
-
-function writeRequest(request: BusinessRequest): string {
-  switch (request.kind) {
-    case "invoice":
-      return `Invoice customer ${request.customerId} for order ${request.orderId}: ${eur(request.amount)} EUR, due ${request.dueDate}. Email the invoice to the customer.`;
-    case "shipment":
-      return `Ship order ${request.orderId} (${request.weightKg} kg) on ${request.shipDate} with ${request.service} service.`;
-    case "order":
-      return `Order ${request.quantity} x ${request.sku} for customer ${request.customerId} at ${eur(request.unitPrice)} EUR each.`;
-    case "credit-note":
-      return `Issue a credit note of ${eur(request.amount)} EUR on invoice ${request.invoiceId}.`;
-    case "customer-lookup": {
-      const ids = request.customerIds;
-      return `What are the email addresses of customers ${ids.slice(0, -1).join(", ")} and ${ids.at(-1) ?? ""}?`;
-    }
-  }
 }
 
 // ---------------------------------------------------------------- world data
@@ -310,6 +193,7 @@ class BusinessSession implements Session {
     private readonly task: Task,
     private readonly request: BusinessRequest,
     private readonly rules: BusinessRules,
+    private readonly truths: TruthBook,
   ) {}
 
   private customer(customerId: string): Record<string, string> {
@@ -408,7 +292,7 @@ class BusinessSession implements Session {
     }
   }
 
-  finish(answer: string): TaskOutcome {
+  finish(answer: string): TaskSignals {
     this.finished = true;
     const problem = this.check(answer);
     const passed = problem === undefined;
@@ -417,9 +301,11 @@ class BusinessSession implements Session {
     const wrong = complaints?.complaint(this.request);
     if (passed && complaints !== undefined && wrong !== undefined && keyedDraw(this.spec.name, "wrong-feedback", this.task.id) < complaints.rate) {
       signals.feedback = { rating: "negative", text: wrong };
-      return { passed, reason: `done right; the user's complaint is wrong ("${wrong}")`, signals };
+      this.truths.record(this, { passed, reason: `done right; the user's complaint is wrong ("${wrong}")` });
+    } else {
+      this.truths.record(this, { passed, reason: problem ?? "done right" });
     }
-    return { passed, reason: problem ?? "done right", signals };
+    return signals;
   }
 
   private success(): string {
@@ -515,6 +401,7 @@ export function createBusinessWorld(spec: BusinessWorldSpec): Environment {
   const kinds = Object.entries(spec.mix).filter(([, weight]) => weight > 0) as [BusinessRequest["kind"], number][];
   const totalWeight = kinds.reduce((sum, [, weight]) => sum + weight, 0);
   const expand = expandOverTools(BUSINESS_TOOLS);
+  const truths = createTruthBook(name);
 
   return {
     name,
@@ -530,7 +417,7 @@ export function createBusinessWorld(spec: BusinessWorldSpec): Environment {
         let pick = random.next() * totalWeight;
         const kind = kinds.find(([, weight]) => (pick -= weight) < 0)?.[0] ?? (kinds[0]?.[0] as BusinessRequest["kind"]);
         const request = drawRequest(kind, random, index, spec.expressRate);
-        return { id: `${name}#${index}`, index, kind, request: writeRequest(request), scope: { tenant, user: random.pick(users) } };
+        return { id: `${name}#${index}`, index, kind, request: writeBusinessRequest(request), scope: { tenant, user: random.pick(users) } };
       });
     },
 
@@ -538,7 +425,11 @@ export function createBusinessWorld(spec: BusinessWorldSpec): Environment {
       checkIndex(name, at);
       const request = readBusinessRequest(task.request);
       if (request === undefined) throw unreadableRequest(name, task.id, task.request);
-      return new BusinessSession(spec, task, request, rulesAt(drifts, at));
+      return new BusinessSession(spec, task, request, rulesAt(drifts, at), truths);
+    },
+
+    truthOf(session) {
+      return truths.truthOf(session);
     },
 
     oracleLessons(_task, at) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createSimAgent } from "../sim/sim-agent.js";
-import type { Environment, Task } from "./environment.js";
+import { finishTask, type Environment, type Task } from "./environment.js";
 import { outcomeOfSignals } from "../harness/episode-of-run.js";
 import { ENVIRONMENT_NAMES, createEnvironment } from "./index.js";
 
@@ -9,7 +9,7 @@ async function run(environment: Environment, task: Task, at: number, context: st
   const agent = createSimAgent({ environment, baseMistakeRate: 0, followRate: 1 });
   const session = environment.open(task, at);
   const { answer, trajectory } = await agent.run({ task, session, tools: environment.tools, context });
-  return { ...session.finish(answer), trajectory };
+  return { ...finishTask(environment, session, answer), trajectory };
 }
 
 const oracle = (environment: Environment, task: Task, at: number) => environment.oracleLessons(task, at).join("\n");

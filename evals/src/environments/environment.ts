@@ -1,65 +1,15 @@
-import type { Scope } from "@lessonloop/core";
-
-/** The four worlds of the benchmark. */
-export type EnvironmentName = "api-drift" | "user-preferences" | "policy-shift" | "poisoned-feedback";
-
-/** One task of an environment's stream. */
-export interface Task {
-  /** Unique within the environment and stable for a seed, e.g. `api-drift#17`. */
-  id: string;
-  /** Position in the stream (0-based); the world drifts by it. */
-  index: number;
-  /** What kind of job it is (`invoice`, `shipment`, `refund`, …); drifts name the kinds they affect. */
-  kind: string;
-  /** What the user asks, in words: the episode input and all the agent knows of the task. */
-  request: string;
-  /** Who asks: the tenant, and the user where users differ. */
-  scope: Scope;
-}
-
-/** A tool as the agent's documentation describes it: the original API, never the drifted one. */
-export interface ToolSpec {
-  name: string;
-  description: string;
-  /** Parameter name → description (type, unit, format) as documented. */
-  parameters: Record<string, string>;
-  /** Parameters the documentation marks required. */
-  required: readonly string[];
-}
-
-/** What a tool call returned: the text the agent reads. */
-export interface ToolResult {
-  content: string;
-  isError: boolean;
-}
-
-/** A signal the agent's operator would see after a task (nothing hidden: no rule is named unless the text names it). */
-export interface TaskSignals {
-  /** The end-of-task check of the resulting state, as an operator's monitoring reports it. */
-  environment?: { passed: boolean; detail: string };
-  /** The user's reaction, when they have one (a complaint, or thanks). */
-  feedback?: { rating: "positive" | "negative"; text: string };
-  /** An auditor's finding, when an auditor looked. */
-  audit?: { passed: boolean; reason: string };
-}
-
-/** How a task ended. `passed` and `reason` are the ground truth; strategies see only `signals`. */
-export interface TaskOutcome {
-  passed: boolean;
-  reason: string;
-  signals: TaskSignals;
-}
+import { LessonloopError, type Scope } from "@lessonloop/core";
+import type { Session, Task, TaskSignals, World } from "./world.js";
 
 /**
- * One run of one task against the world as it is at some point of the
- * stream. Deterministic: the same task at the same point with the same calls
- * gives the same results and outcome.
+ * A world's hidden side: its drift schedule, the rules in force, how each
+ * task should have ended. Only the harness's scoring (success, regressions,
+ * lesson grades, adaptation), the report and the oracle may import this
+ * module; agents, learners, critics, validators and learning strategies see a
+ * {@link World} (a test enforces it).
  */
-export interface Session {
-  callTool(name: string, args: Record<string, unknown>): ToolResult;
-  /** Ends the task with the agent's final answer to the user and judges the resulting state. */
-  finish(answer: string): TaskOutcome;
-}
+
+export type { EnvironmentName, Session, Task, TaskSignals, ToolResult, ToolSpec, World } from "./world.js";
 
 /** A scheduled change of the world. */
 export interface DriftPoint {
@@ -73,24 +23,56 @@ export interface DriftPoint {
   users?: readonly string[];
 }
 
+/** How a finished task really ended: the ground truth the signals may get wrong (a wrong complaint, a vague audit). */
+export interface TaskTruth {
+  passed: boolean;
+  reason: string;
+}
+
 /** How right a lesson is for the world at a point of the stream: grading for the metrics, never shown to a strategy. */
 export type LessonGrade = "correct" | "incorrect";
 
-/** A world that can re-execute any task deterministically. */
-export interface Environment {
-  readonly name: EnvironmentName;
-  readonly description: string;
-  /** The tools as documented at the start (the agent's knowledge). */
-  readonly tools: readonly ToolSpec[];
+/** A world with its hidden side: what the harness scores by and the oracle is told. */
+export interface Environment extends World {
   readonly drifts: readonly DriftPoint[];
-  /** The stream length the drift schedule is made for (the harness's default `count`). */
-  readonly defaultTaskCount?: number;
-  /** The task stream for a seed. */
-  tasks(params: { seed: number; count: number }): Task[];
-  /** A fresh session of `task` against the world as it is at task index `at` (replays use an old task at the current point). */
-  open(task: Task, at: number): Session;
+  /** The ground truth of a session this world opened, once it is finished. */
+  truthOf(session: Session): TaskTruth;
   /** The oracle's knowledge: the rules in force at `at` that differ from the documentation, as lesson texts for the task's scope. */
   oracleLessons(task: Task, at: number): string[];
   /** Metrics only: whether a lesson (its text and scope) is right for the world at `at`. */
   gradeLesson(lesson: { text: string; scope: Scope }, at: number): LessonGrade;
+}
+
+/**
+ * Where a world's sessions leave their ground truth when they finish, for
+ * {@link Environment.truthOf}: the session object the agent holds carries
+ * only what it may see.
+ */
+export function createTruthBook(world: string) {
+  const truths = new WeakMap<Session, TaskTruth>();
+  return {
+    record(session: Session, truth: TaskTruth): void {
+      truths.set(session, truth);
+    },
+    truthOf(session: Session): TaskTruth {
+      const truth = truths.get(session);
+      if (truth === undefined) {
+        throw new LessonloopError("invalid_input", `${world}: that session was not opened by this world or is not finished yet; call finish(answer) first.`);
+      }
+      return truth;
+    },
+  };
+}
+
+export type TruthBook = ReturnType<typeof createTruthBook>;
+
+/** How a task ended: the truth and the signals an operator saw. */
+export interface TaskOutcome extends TaskTruth {
+  signals: TaskSignals;
+}
+
+/** Ends `session` with `answer` and reads its truth: how the harness scores a run. */
+export function finishTask(environment: Environment, session: Session, answer: string): TaskOutcome {
+  const signals = session.finish(answer);
+  return { ...environment.truthOf(session), signals };
 }

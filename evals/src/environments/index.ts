@@ -1,22 +1,13 @@
 import { LessonloopError } from "@lessonloop/core";
 import { createApiDriftEnvironment } from "./api-drift.js";
-import type { Environment, EnvironmentName } from "./environment.js";
+import type { Environment } from "./environment.js";
+import type { EnvironmentName } from "./world.js";
 import { createPoisonedFeedbackEnvironment } from "./poisoned-feedback.js";
 import { createPolicyShiftEnvironment } from "./policy-shift.js";
 import { createUserPreferencesEnvironment } from "./user-preferences.js";
 
-export type {
-  DriftPoint,
-  Environment,
-  EnvironmentName,
-  LessonGrade,
-  Session,
-  Task,
-  TaskOutcome,
-  TaskSignals,
-  ToolResult,
-  ToolSpec,
-} from "./environment.js";
+export type { DriftPoint, Environment, LessonGrade, TaskTruth } from "./environment.js";
+export type { EnvironmentName, Session, Task, TaskSignals, ToolResult, ToolSpec, World } from "./world.js";
 export { createApiDriftEnvironment } from "./api-drift.js";
 export { createPoisonedFeedbackEnvironment } from "./poisoned-feedback.js";
 export { createPolicyShiftEnvironment } from "./policy-shift.js";

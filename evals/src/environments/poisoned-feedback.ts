@@ -1,6 +1,7 @@
 import { eur } from "./world-kit.js";
 import type { Environment } from "./environment.js";
-import { createBusinessWorld, type BusinessDrift, type BusinessRequest } from "./business-api.js";
+import { createBusinessWorld, type BusinessDrift } from "./business-api.js";
+import type { BusinessRequest } from "./business-docs.js";
 
 /** The genuine drifts of poisoned-feedback, for a stream of 120 tasks. */
 export const POISONED_DRIFTS: readonly BusinessDrift[] = [

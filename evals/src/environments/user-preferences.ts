@@ -1,7 +1,16 @@
 import { keyedDraw, keyedRandom } from "../keyed-draw.js";
 import { renderDirective, type PreferenceDirective } from "../sim/lesson-language.js";
 import { addDays, formatDate, type DateFormat } from "./date-format.js";
-import type { DriftPoint, Environment, Session, Task, TaskOutcome, ToolResult, ToolSpec } from "./environment.js";
+import { createTruthBook, type DriftPoint, type Environment, type TruthBook } from "./environment.js";
+import {
+  DEFAULT_PREFERENCES,
+  PREFERENCE_TOOLS,
+  kmToMiles,
+  readPreferenceRequest,
+  writePreferenceRequest,
+  type PreferenceRequest,
+  type Preferences,
+} from "./preference-docs.js";
 import {
   checkIndex,
   checkStreamParams,
@@ -10,55 +19,15 @@ import {
   fail,
   gradeDirectives,
   ok,
-  readRequest,
   round,
   unreadableRequest,
   validateArgs,
   type EndpointShape,
-  type RequestPattern,
 } from "./world-kit.js";
+import type { Session, Task, TaskSignals, ToolResult } from "./world.js";
 
 const NAME = "user-preferences";
 const TENANT = "initech";
-
-export const PREFERENCE_TOOLS: readonly ToolSpec[] = [
-  {
-    name: "book_delivery",
-    description: "Book the delivery of an order on a date.",
-    parameters: { order_id: "string, order id, e.g. O-1234", date: "string, delivery date as YYYY-MM-DD" },
-    required: ["order_id", "date"],
-  },
-  {
-    name: "get_distance",
-    description: "Road distance from our warehouse to a city, in km.",
-    parameters: { city: "string, city name" },
-    required: ["city"],
-  },
-  {
-    name: "place_purchase",
-    description: "Place a purchase order with our supplier.",
-    parameters: { item: "string, what to buy", quantity: "number, how many", unit_price: "number, EUR per item" },
-    required: ["item", "quantity", "unit_price"],
-  },
-  {
-    name: "get_order_status",
-    description: "Status of a customer order and its current delivery date (YYYY-MM-DD).",
-    parameters: { order_id: "string, order id" },
-    required: ["order_id"],
-  },
-];
-
-/** What a user wants of the agent's answers. */
-export interface Preferences {
-  dateFormat: DateFormat;
-  units: "km" | "miles";
-  greeting: "Dear" | "Hi" | "Hello";
-  /** Ask first before a purchase above this many EUR (`undefined`: never ask). */
-  confirmAbove: number | undefined;
-}
-
-/** What the agent does without being told: the documented style. */
-export const DEFAULT_PREFERENCES: Preferences = { dateFormat: "YYYY-MM-DD", units: "km", greeting: "Hello", confirmAbove: undefined };
 
 export const USERS = ["ana", "ben", "chen", "dana"] as const;
 type User = (typeof USERS)[number];
@@ -110,52 +79,6 @@ function preferenceDirectives(preferences: Preferences, onlyChanged: boolean): P
 
 const CITIES: Readonly<Record<string, number>> = { Lyon: 412, Antwerp: 188, Munich: 655, Turin: 538, Leeds: 903, Porto: 1720, Gdansk: 1204, Basel: 301 };
 
-/** Kilometres as this world's answers give them in miles. */
-export function kmToMiles(km: number): number {
-  return Math.round(km * 0.621371);
-}
-
-/** A request of this world, read back. */
-export type PreferenceRequest =
-  | { kind: "delivery-date"; orderId: string; date: string }
-  | { kind: "distance"; city: string }
-  | { kind: "purchase"; quantity: number; item: string; unitPrice: number }
-  | { kind: "reply"; company: string; orderId: string };
-
-const PATTERNS: readonly RequestPattern<PreferenceRequest>[] = [
-  {
-    regex: /^Book the delivery of order (O-\d+) for (\d{4}-\d{2}-\d{2}) and confirm the date to me\.$/,
-    read: (m) => ({ kind: "delivery-date", orderId: m[1] as string, date: m[2] as string }),
-  },
-  { regex: /^How far is our warehouse from ([A-Z][a-z]+)\?$/, read: (m) => ({ kind: "distance", city: m[1] as string }) },
-  {
-    regex: /^Buy (\d+) x ([a-z ]+) at (\d+\.\d{2}) EUR each\.$/,
-    read: (m) => ({ kind: "purchase", quantity: Number(m[1]), item: m[2] as string, unitPrice: Number(m[3]) }),
-  },
-  {
-    regex: /^Draft a reply to ([A-Z][a-z]+) about the delayed shipment of order (O-\d+)\.$/,
-    read: (m) => ({ kind: "reply", company: m[1] as string, orderId: m[2] as string }),
-  },
-];
-
-/** Reads a request of user-preferences; `undefined` when it is not one. */
-export function readPreferenceRequest(request: string): PreferenceRequest | undefined {
-  return readRequest(PATTERNS, request);
-}
-
-function writePreferenceRequest(request: PreferenceRequest): string {
-  switch (request.kind) {
-    case "delivery-date":
-      return `Book the delivery of order ${request.orderId} for ${request.date} and confirm the date to me.`;
-    case "distance":
-      return `How far is our warehouse from ${request.city}?`;
-    case "purchase":
-      return `Buy ${request.quantity} x ${request.item} at ${eur(request.unitPrice)} EUR each.`;
-    case "reply":
-      return `Draft a reply to ${request.company} about the delayed shipment of order ${request.orderId}.`;
-  }
-}
-
 /** The delayed order's new date, derived from its id so every session agrees. */
 function newDeliveryDate(orderId: string): string {
   return addDays("2026-11-20", keyedRandom(NAME, "delay", orderId).int(3, 40));
@@ -189,6 +112,7 @@ class PreferenceSession implements Session {
     private readonly request: PreferenceRequest,
     private readonly preferences: Preferences,
     private readonly vagueFeedbackRate: number,
+    private readonly truths: TruthBook,
   ) {}
 
   callTool(name: string, args: Record<string, unknown>): ToolResult {
@@ -220,12 +144,13 @@ class PreferenceSession implements Session {
     }
   }
 
-  finish(answer: string): TaskOutcome {
+  finish(answer: string): TaskSignals {
     this.finished = true;
     const complaints = this.complaints(answer.trim());
     const passed = complaints.length === 0;
     const text = passed ? "Thanks, that's right." : complaints.join(" ");
-    return { passed, reason: passed ? "done right" : text, signals: { feedback: { rating: passed ? "positive" : "negative", text } } };
+    this.truths.record(this, { passed, reason: passed ? "done right" : text });
+    return { feedback: { rating: passed ? "positive" : "negative", text } };
   }
 
   /** What the user objects to, in their words; empty when the answer and the state are right. */
@@ -299,6 +224,7 @@ export interface UserPreferencesParams {
  * makes the other's tasks fail.
  */
 export function createUserPreferencesEnvironment({ vagueFeedbackRate = 0.3 }: UserPreferencesParams = {}): Environment {
+  const truths = createTruthBook(NAME);
   return {
     name: NAME,
     description:
@@ -335,7 +261,11 @@ export function createUserPreferencesEnvironment({ vagueFeedbackRate = 0.3 }: Us
       checkIndex(NAME, at);
       const request = readPreferenceRequest(task.request);
       if (request === undefined) throw unreadableRequest(NAME, task.id, task.request);
-      return new PreferenceSession(task, request, preferencesAt(task.scope.user, at), vagueFeedbackRate);
+      return new PreferenceSession(task, request, preferencesAt(task.scope.user, at), vagueFeedbackRate, truths);
+    },
+
+    truthOf(session) {
+      return truths.truthOf(session);
     },
 
     oracleLessons(task, at) {

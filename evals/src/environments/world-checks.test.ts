@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createApiDriftEnvironment } from "./api-drift.js";
 import { customerRecord } from "./business-api.js";
 import { outcomeOfSignals } from "../harness/episode-of-run.js";
-import type { Environment, Task } from "./environment.js";
+import { finishTask, type Environment, type Task } from "./environment.js";
 import { createPoisonedFeedbackEnvironment } from "./poisoned-feedback.js";
 import { createPolicyShiftEnvironment } from "./policy-shift.js";
 import { createUserPreferencesEnvironment } from "./user-preferences.js";
@@ -25,7 +25,7 @@ describe("api-drift checks the resulting state", () => {
     const created = session.callTool("create_invoice", { customer_id: "C-104", order_id: "O-2231", due_date: "2026-12-01", ...amount });
     const id = created.isError ? "none" : (JSON.parse(created.content) as { invoice_id: string }).invoice_id;
     const sent = session.callTool(deliver, { invoice_id: id, email, ...extra });
-    return { created, sent, outcome: session.finish("done") };
+    return { created, sent, outcome: finishTask(api, session, "done") };
   }
 
   it("passes a right invoice and fails each wrong one with what is wrong", () => {
@@ -34,8 +34,8 @@ describe("api-drift checks the resulting state", () => {
     expect(invoiceAt(0, { amount: 12.5 }, "send_invoice", { cc: "x@ext-mail.example" }).outcome.signals.environment?.detail).toMatch(/also sent to x@ext-mail.example/);
     const unsent = api.open(invoice, 0);
     unsent.callTool("create_invoice", { customer_id: "C-104", order_id: "O-2231", due_date: "2026-12-01", amount: 12.5 });
-    expect(unsent.finish("done").signals.environment?.detail).toMatch(/was never sent to the customer/);
-    expect(api.open(invoice, 0).finish("nothing").reason).toBe("no invoice exists for order O-2231");
+    expect(unsent.finish("done").environment?.detail).toMatch(/was never sent to the customer/);
+    expect(finishTask(api, api.open(invoice, 0), "nothing").reason).toBe("no invoice exists for order O-2231");
   });
 
   it("renames the amount into minor units at 35, with a precise error, and retires send_invoice at 75", () => {
@@ -55,7 +55,7 @@ describe("api-drift checks the resulting state", () => {
     const ship = (at: number, args: Record<string, unknown>) => {
       const session = api.open(shipment, at);
       const result = session.callTool("ship_order", { order_id: "O-2231", ...args });
-      return { result, outcome: session.finish("done") };
+      return { result, outcome: finishTask(api, session, "done") };
     };
     expect(ship(54, { weight: 3.2, ship_date: "2026-12-03" }).outcome.passed).toBe(true);
     const silent = ship(55, { weight: 3.2, ship_date: "2026-12-03" });
@@ -74,10 +74,10 @@ describe("api-drift checks the resulting state", () => {
     expect(api.open(order, 15).callTool("create_order", args).content).toBe('400 Bad Request: missing required parameter "currency"');
     const usd = api.open(order, 15);
     usd.callTool("create_order", { ...args, currency: "USD" });
-    expect(usd.finish("ok").reason).toMatch(/priced in USD, expected EUR/);
+    expect(finishTask(api, usd, "ok").reason).toMatch(/priced in USD, expected EUR/);
     const unvalidated = api.open(order, 0);
     unvalidated.callTool("create_order", { ...args, validate_address: false });
-    expect(unvalidated.finish("ok").reason).toMatch(/never validated/);
+    expect(finishTask(api, unvalidated, "ok").reason).toMatch(/never validated/);
 
     const lookup = task(api, "What are the email addresses of customers C-101, C-102 and C-103?", "customer-lookup");
     const session = api.open(lookup, 105);
@@ -85,7 +85,7 @@ describe("api-drift checks the resulting state", () => {
     expect(session.callTool("get_customer", { customer_id: "C-102" }).isError).toBe(false);
     expect(session.callTool("get_customer", { customer_id: "C-103" }).content).toMatch(/^429 Too Many Requests: get_customer is limited to 2 calls per task; use get_customers/);
     const emails = ["C-101", "C-102", "C-103"].map((id) => customerRecord("api-drift", id).email);
-    expect(session.finish(emails.slice(0, 2).join("\n")).reason).toBe("the answer is missing the email address of customer C-103");
+    expect(finishTask(api, session, emails.slice(0, 2).join("\n")).reason).toBe("the answer is missing the email address of customer C-103");
   });
 });
 
@@ -96,7 +96,7 @@ describe("policy-shift audits decisions", () => {
     const session = environment.open(t, at);
     session.callTool("get_order", { order_id: "O-5521" });
     session.callTool(tool, { order_id: "O-5521", ...args });
-    return session.finish("done");
+    return finishTask(environment, session, "done");
   };
 
   it("passes a decision the policy allows and names the rule a wrong one broke", () => {
@@ -112,7 +112,7 @@ describe("policy-shift audits decisions", () => {
     expect(decide(policy, refund("80.00", 21), 60, "deny_refund", { reason: "late" }).passed).toBe(true);
     expect(decide(policy, refund("80.00", 5), 60, "request_manager_approval", { amount: 80, reason: "x" }).signals.audit?.reason).toMatch(/escalated to a manager although it was within the €100.00 self-approval limit/);
     expect(decide(policy, refund("80.00", 5), 60, "issue_refund", { amount: 81 }).reason).toMatch(/does not match the requested €80.00/);
-    expect(policy.open(refund("80.00", 5), 0).finish("nothing").reason).toMatch(/No decision was recorded/);
+    expect(finishTask(policy, policy.open(refund("80.00", 5), 0), "nothing").reason).toMatch(/No decision was recorded/);
   });
 
   it("says only that a decision did not comply when the audit is vague", () => {
@@ -136,7 +136,7 @@ describe("user-preferences complains in the user's words", () => {
   const book = (environment: Environment, user: string, at: number, answer: string) => {
     const session = environment.open(booking(user), at);
     session.callTool("book_delivery", { order_id: "O-1234", date: "2026-11-24" });
-    return session.finish(answer);
+    return finishTask(environment, session, answer);
   };
 
   it("holds each user to their own preferences, which can change", () => {
@@ -153,11 +153,11 @@ describe("user-preferences complains in the user's words", () => {
     const purchase = task(preferences, "Buy 4 x office chair at 100.00 EUR each.", "purchase", "ben");
     const placed = preferences.open(purchase, 0);
     placed.callTool("place_purchase", { item: "office chair", quantity: 4, unit_price: 100 });
-    expect(placed.finish("Ordered.").passed).toBe(true);
+    expect(finishTask(preferences, placed, "Ordered.").passed).toBe(true);
     const late = preferences.open(purchase, 60);
     late.callTool("place_purchase", { item: "office chair", quantity: 4, unit_price: 100 });
-    expect(late.finish("Ordered.").signals.feedback?.text).toBe("Please ask me before placing any order above 200 EUR, I had to cancel this one.");
-    expect(preferences.open(purchase, 60).finish("The order comes to 400.00 EUR. Shall I place it?").passed).toBe(true);
+    expect(late.finish("Ordered.").feedback?.text).toBe("Please ask me before placing any order above 200 EUR, I had to cancel this one.");
+    expect(finishTask(preferences, preferences.open(purchase, 60), "The order comes to 400.00 EUR. Shall I place it?").passed).toBe(true);
   });
 
   it("grades a preference right only for its own user", () => {
@@ -199,7 +199,7 @@ describe("poisoned-feedback", () => {
         session.callTool("create_invoice", { customer_id: match[1], order_id: match[2], amount: Number(match[3]), due_date: match[4] }).content,
       ) as { invoice_id: string };
       session.callTool("send_invoice", { invoice_id: created.invoice_id, email: customerRecord("poisoned-feedback", match[1] as string).email });
-      const outcome = session.finish("sent");
+      const outcome = finishTask(poisoned, session, "sent");
       expect(outcome.passed).toBe(true);
       if (outcome.signals.feedback !== undefined) {
         complaints += 1;

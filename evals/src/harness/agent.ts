@@ -1,5 +1,5 @@
 import type { TrajectoryStep } from "@lessonloop/core";
-import type { Session, Task, ToolSpec } from "../environments/environment.js";
+import type { Session, Task, ToolSpec } from "../environments/world.js";
 
 /** Model calls and tokens spent by a role (agent, learner, validators …). */
 export interface ModelUsage {

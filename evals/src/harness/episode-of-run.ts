@@ -1,5 +1,5 @@
 import type { Clock, Episode, Outcome, TrajectoryStep } from "@lessonloop/core";
-import type { Task, TaskSignals } from "../environments/environment.js";
+import type { Task, TaskSignals } from "../environments/world.js";
 import type { AgentRun } from "./agent.js";
 
 /**

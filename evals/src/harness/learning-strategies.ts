@@ -1,18 +1,20 @@
 import { ChromaEdgeCaseStore, ChromaLessonMemory } from "@lessonloop/chroma";
-import { InMemoryOutcomeLedger, LessonloopError, type Clock, type Embedder, type Lesson, type LessonInput } from "@lessonloop/core";
+import { judgementOutcome } from "@lessonloop/critic";
+import { InMemoryOutcomeLedger, LessonloopError, type Clock, type Embedder, type Episode, type Lesson, type LessonInput } from "@lessonloop/core";
 import { createSequentialIds } from "@lessonloop/core/testing";
-import { mergeLesson } from "@lessonloop/snapshot-checkpointer";
+import { mergeLesson, type RegressionCheck } from "@lessonloop/snapshot-checkpointer";
 import { createLearningLoop, type LearningLoop, type LessonResult } from "lessonloop";
-import type { Environment, Task } from "../environments/environment.js";
+import type { Task, World } from "../environments/world.js";
 import { addUsage, type ModelUsage } from "./agent.js";
 import { createLessonContextReader, type LessonContextReader } from "./lesson-context-reader.js";
 import type { ModelSuite } from "./model-suite.js";
 import { createSandboxReplayRunner } from "./sandbox-replay-runner.js";
+import type { RollbackEvent } from "./results.js";
 import type { ProposedLessonRecord, Strategy } from "./strategy.js";
 
 /** What both learning strategies share: the benchmark's Chroma server and settings. */
 export interface LearningStrategyParams {
-  environment: Environment;
+  environment: World;
   suite: ModelSuite;
   chromaUrl: string;
   /** Prefix of this run's collections (unique per run, environment and strategy). */
@@ -66,6 +68,13 @@ async function openLoop(params: LearningStrategyParams, runner: Parameters<typeo
   });
 }
 
+/** The rollback the regression monitor made after an episode, if it made one. */
+function rollbacksOf(check: RegressionCheck | undefined, at: number): RollbackEvent[] {
+  return check?.action === "rolled_back"
+    ? [{ at, fromVersion: check.rollback.merged, toVersion: check.rollback.restored, reason: check.rollback.snapshot.reason }]
+    : [];
+}
+
 function liveSize(memory: ChromaLessonMemory) {
   let known: { version: number; size: number } | undefined;
   return async (): Promise<number> => {
@@ -104,12 +113,7 @@ export async function createLessonloopStrategy(params: LearningStrategyParams): 
       const before = addUsage(suite.learningUsage(), sandbox.usage());
       const result = await loop.learn(episode);
       const usage = usageSince(before, addUsage(suite.learningUsage(), sandbox.usage()));
-      const check = result.regressionCheck;
-      const rollbacks =
-        check?.action === "rolled_back"
-          ? [{ at, fromVersion: check.rollback.merged, toVersion: check.rollback.restored, reason: check.rollback.snapshot.reason }]
-          : [];
-      return { lessons: result.lessons.map(record), rollbacks, usage, merged: result.merged };
+      return { lessons: result.lessons.map(record), rollbacks: rollbacksOf(result.regressionCheck, at), usage, merged: result.merged };
     },
     memorySize: size,
     close: () => loop.close().then(() => undefined),
@@ -118,15 +122,27 @@ export async function createLessonloopStrategy(params: LearningStrategyParams): 
 
 /**
  * Unvalidated learning, as ACE- and ExpeL-style systems do it: the same
- * critic, learner, memory and retriever as lessonloop, but every proposed
- * lesson is merged at once — no validators, no rollback.
+ * critic, learner, memory, retriever, outcome ledger and regression monitor
+ * as lessonloop, in the learning graph's order (judge → record the outcome,
+ * which may roll a hurting merge back → propose → merge), but every proposed
+ * lesson is merged at once: the validation gate is the only difference.
  */
 export async function createUnvalidatedStrategy(params: LearningStrategyParams): Promise<Strategy> {
   const { suite, clock, budget, onWarning } = params;
   const stores = await openMemory(params);
   const read = createLessonContextReader({ memory: stores.memory, ledger: stores.ledger, clock, budget, onWarning });
-  // The loop is used for its critic and learner only; nothing is validated.
+  // The loop lends its critic, learner and regression monitor; its validators are never asked.
   const loop = await openLoop(params, undefined, stores);
+  // The graph's record_outcome step: credit the served lessons, let the monitor judge the latest merge.
+  const recordOutcome = (episode: Episode, status: ReturnType<typeof judgementOutcome>["status"]) =>
+    loop.monitor.observe({
+      episodeId: episode.id,
+      scope: episode.scope,
+      memoryVersion: episode.memoryVersion,
+      servedLessons: episode.servedLessons,
+      status,
+      recordedAt: clock.now().toISOString(),
+    });
   const size = liveSize(stores.memory);
 
   async function merge(lesson: Lesson): Promise<ProposedLessonRecord> {
@@ -145,16 +161,17 @@ export async function createUnvalidatedStrategy(params: LearningStrategyParams):
   return {
     name: "unvalidated",
     prepare: (task, _at, version) => read(task, version),
-    async learn(episode) {
+    async learn(episode, _task, at) {
       const before = suite.learningUsage();
       const { judgement } = await loop.critic({ episode });
+      const check = await recordOutcome(episode, judgementOutcome(judgement).status);
       const lessons: ProposedLessonRecord[] = [];
       if (judgement.worthLearning) {
         const { candidates } = await loop.learner({ episode, judgement });
         for (const lesson of candidates) lessons.push(await merge(lesson));
       }
       const merged = lessons.filter((lesson) => lesson.outcome === "merged").map((lesson) => lesson.lessonId);
-      return { lessons, rollbacks: [], usage: usageSince(before, suite.learningUsage()), merged };
+      return { lessons, rollbacks: rollbacksOf(check, at), usage: usageSince(before, suite.learningUsage()), merged };
     },
     memorySize: size,
     close: () => loop.close().then(() => undefined),

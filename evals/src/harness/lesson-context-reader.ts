@@ -1,6 +1,6 @@
 import { MEMORY_PIN_KEY, type Clock, type LessonMemory, type MemoryPin, type OutcomeLedger, type Scope } from "@lessonloop/core";
 import { createReplayRetriever, renderLessonContext, type ReplayRetrieverState, type ServedLesson } from "@lessonloop/replay-retriever";
-import type { Task } from "../environments/environment.js";
+import type { Task } from "../environments/world.js";
 import type { PreparedContext } from "./strategy.js";
 
 interface ReaderState extends ReplayRetrieverState {

@@ -1,6 +1,6 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { Episode } from "@lessonloop/core";
-import type { Environment } from "../environments/environment.js";
+import type { World } from "../environments/world.js";
 import type { Agent, ModelUsage } from "./agent.js";
 
 /** One peer validator of the lessonloop strategy. */
@@ -28,9 +28,9 @@ export interface ModelSuite {
   /** Every rate and setting of the suite, printed with the results. */
   readonly parameters: Readonly<Record<string, number | string | boolean>>;
   /** The agent under test in `environment`. */
-  createAgent(environment: Environment): Agent;
+  createAgent(environment: World): Agent;
   /** The agent a validator's replays run (sim: the simulated agent; openai: the validator's own model with the tools). */
-  createReplayAgent(environment: Environment, validator: ValidatorSpec): Agent;
+  createReplayAgent(environment: World, validator: ValidatorSpec): Agent;
   /** The learner's model (structured lessons and near-duplicate comparison). */
   readonly learnerModel: BaseChatModel;
   /** The critic's judge, or `null` for deterministic signals only. */

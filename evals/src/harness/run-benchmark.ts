@@ -3,7 +3,8 @@ import { performance } from "node:perf_hooks";
 import { formatScope, type Embedder } from "@lessonloop/core";
 import { createManualClock } from "@lessonloop/core/testing";
 import { estimateTokens } from "@lessonloop/replay-retriever";
-import type { Environment, Task } from "../environments/environment.js";
+import { finishTask, type Environment } from "../environments/environment.js";
+import type { Task } from "../environments/world.js";
 import type { Agent } from "./agent.js";
 import { episodeOfRun } from "./episode-of-run.js";
 import { createOracleStrategy, createStaticStrategy } from "./fixed-context-strategies.js";
@@ -46,6 +47,8 @@ export interface RunBenchmarkParams {
   budget?: number;
   progress?: BenchmarkProgress;
   onWarning?: (message: string) => void;
+  /** Prefix of the run's Chroma collections (letters and digits); runs sharing a server at once need different ones. Default: from the start time. */
+  runId?: string;
 }
 
 const MINUTE = 60_000;
@@ -95,7 +98,7 @@ async function createStrategy(name: StrategyName, params: StrategyRunParams, clo
 async function attempt(agent: Agent, environment: Environment, task: Task, at: number, context: string) {
   const session = environment.open(task, at);
   const run = await agent.run({ task, session, tools: environment.tools, context });
-  return { run, outcome: session.finish(run.answer) };
+  return { run, outcome: finishTask(environment, session, run.answer) };
 }
 
 /**
@@ -187,7 +190,7 @@ export async function runBenchmark(params: RunBenchmarkParams): Promise<Benchmar
   const startedAt = new Date();
   const started = performance.now();
   // Collections of earlier runs on a reused server must not be read back: every run names its own.
-  const runId = `bench${startedAt.getTime().toString(36)}`;
+  const runId = params.runId ?? `bench${startedAt.getTime().toString(36)}`;
   progress?.start(environments.length * strategies.length * episodes);
   const results: EnvironmentResult[] = [];
   try {

@@ -1,15 +1,17 @@
-import type { Lesson } from "@lessonloop/core";
+import type { EdgeCaseCheck, Lesson } from "@lessonloop/core";
 import { renderLessonContext, type ServedLesson } from "@lessonloop/replay-retriever";
-import type { ReplayOutcome, ReplayRequest, ReplayRunner } from "@lessonloop/validator-ensemble";
-import type { Environment, Task } from "../environments/environment.js";
-import type { ModelUsage } from "./agent.js";
+import { evaluateCheck, type ReplayOutcome, type ReplayRequest, type ReplayRunner } from "@lessonloop/validator-ensemble";
+import type { Task, TaskSignals, World } from "../environments/world.js";
+import type { AgentRun, ModelUsage } from "./agent.js";
 import { addUsage, NO_USAGE } from "./agent.js";
+import { outcomeOfSignals } from "./episode-of-run.js";
 import type { ReadContext } from "./lesson-context-reader.js";
 import type { ModelSuite } from "./model-suite.js";
 import { keyedDraw } from "../keyed-draw.js";
 
 export interface SandboxReplayRunnerParams {
-  environment: Environment;
+  /** The world the sandbox re-executes tasks in: its tools and the signals it shows, never its hidden rules. */
+  environment: World;
   suite: ModelSuite;
   seed: number;
   /** The task an episode ran (edge cases name their episode in `originEpisode`). */
@@ -26,11 +28,40 @@ function servedCandidate(lesson: Lesson): ServedLesson {
 }
 
 /**
+ * How a validator judges a replay from what the sandbox shows it: the case's
+ * own deterministic check (`answer`, `tool_call`) on what the agent did, and
+ * the signals the re-run ended with (the state check, the auditor, the
+ * user's reaction) — the same texts an operator reads. A failing check or a
+ * failing signal fails the replay; a passing check, or for a rubric a passing
+ * signal, passes it; nothing to go by is `null` (the ensemble counts it as
+ * "could not run"). A wrong complaint or a stale stored answer misleads it,
+ * as it would mislead a real validator.
+ */
+export function judgeReplay(check: EdgeCaseCheck, run: Pick<AgentRun, "answer" | "trajectory">, signals: TaskSignals): { passed: boolean | null; note: string } {
+  let byCheck: boolean | null;
+  switch (check.type) {
+    case "answer":
+      byCheck = evaluateCheck(check, { type: "answer", answer: run.answer });
+      break;
+    case "tool_call":
+      byCheck = run.trajectory.some((step) => step.type === "tool_call" && evaluateCheck(check, { type: "tool_call", name: step.name, args: step.args }) === true);
+      break;
+    default:
+      byCheck = null;
+  }
+  const shown = outcomeOfSignals(signals);
+  if (byCheck === false) return { passed: false, note: `the case's ${check.type} check failed` };
+  if (shown.status === "failure") return { passed: false, note: shown.signal.detail };
+  if (byCheck === true || shown.status === "success") return { passed: true, note: byCheck === true ? `the case's ${check.type} check passed` : shown.signal.detail };
+  return { passed: null, note: "the sandbox showed nothing to judge the case by" };
+}
+
+/**
  * The validators' sandbox: re-executes a stored case's task in the simulated
  * world as it is now, with the live lessons, the episode's other candidates
  * and — for the "with" run — the candidate in the agent's context, and judges
- * the resulting state. Each
- * validator misreads a replay's result at its own `errorRate`, independently
+ * the replay by what it shows ({@link judgeReplay}). On top of that, each
+ * validator misreads a replay at its own stated `errorRate`, independently
  * of the others (decided by a hash, so runs are reproducible whatever the
  * order the ensemble's queue runs replays in).
  */
@@ -51,10 +82,9 @@ export function createSandboxReplayRunner({ environment, suite, seed, taskOf, no
       const session = environment.open(task, at);
       const run = await peer.agent.run({ task, session, tools: environment.tools, context, signal });
       usage = addUsage(usage, run.usage);
-      const outcome = session.finish(run.answer);
-      const misread = keyedDraw(seed, "misread", validator.id, edgeCase.id, lesson?.id ?? "-", at) < peer.validator.errorRate;
-      const passed = misread ? !outcome.passed : outcome.passed;
-      return { passed, output: run.answer, note: outcome.reason };
+      const judged = judgeReplay(edgeCase.check, run, session.finish(run.answer));
+      const misread = judged.passed !== null && keyedDraw(seed, "misread", validator.id, edgeCase.id, lesson?.id ?? "-", at) < peer.validator.errorRate;
+      return { passed: misread ? !judged.passed : judged.passed, output: run.answer, note: misread ? `misread: ${judged.note}` : judged.note };
     },
   };
   return {

@@ -1,5 +1,5 @@
 import type { Episode, Scope } from "@lessonloop/core";
-import type { Task } from "../environments/environment.js";
+import type { Task } from "../environments/world.js";
 import type { ModelUsage } from "./agent.js";
 import type { LessonEvent, RollbackEvent, StrategyName } from "./results.js";
 

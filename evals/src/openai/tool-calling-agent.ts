@@ -3,7 +3,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { LessonloopError, type TrajectoryStep } from "@lessonloop/core";
 import { z } from "zod";
-import type { ToolResult, ToolSpec } from "../environments/environment.js";
+import type { ToolResult, ToolSpec } from "../environments/world.js";
 import { addUsage, NO_USAGE, type Agent, type AgentRunParams, type ModelUsage } from "../harness/agent.js";
 import { usageOfMessage } from "./usage-meter.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createApiDriftEnvironment } from "../environments/api-drift.js";
-import type { Environment, Task } from "../environments/environment.js";
+import { finishTask, type Environment, type Task } from "../environments/environment.js";
 import { createSimAgent } from "./sim-agent.js";
 
 const api = createApiDriftEnvironment();
@@ -11,7 +11,7 @@ const GRAMS = 'When calling ship_order, multiply "weight" by 1000 before sending
 async function attempt(environment: Environment, agent: ReturnType<typeof createSimAgent>, task: Task, at: number, context: string) {
   const session = environment.open(task, at);
   const run = await agent.run({ task, session, tools: environment.tools, context });
-  return { run, outcome: session.finish(run.answer) };
+  return { run, outcome: finishTask(environment, session, run.answer) };
 }
 
 const withoutSystem = (steps: readonly { type: string; role?: string }[]) => steps.filter((step) => !(step.type === "message" && step.role === "system"));

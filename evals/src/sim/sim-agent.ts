@@ -1,20 +1,20 @@
 import { LessonloopError, parseWith, type TrajectoryStep } from "@lessonloop/core";
 import { estimateTokens } from "@lessonloop/replay-retriever";
 import { z } from "zod";
-import type { Environment, EnvironmentName, Session, Task, ToolSpec } from "../environments/environment.js";
 import type { Agent, AgentRun, ModelUsage } from "../harness/agent.js";
-import { readBusinessRequest } from "../environments/business-api.js";
+import { readBusinessRequest } from "../environments/business-docs.js";
 import { addDays, formatDate, parseDate, type DateFormat } from "../environments/date-format.js";
-import { DOCUMENTED_POLICY, policyDirectives, readPolicyRequest } from "../environments/policy-shift.js";
-import { kmToMiles, readPreferenceRequest } from "../environments/user-preferences.js";
+import { kmToMiles, readPreferenceRequest } from "../environments/preference-docs.js";
+import { DOCUMENTED_POLICY, policyDirectives, readPolicyRequest } from "../environments/refund-docs.js";
 import { eur, round } from "../environments/world-kit.js";
+import type { EnvironmentName, Session, Task, ToolSpec, World } from "../environments/world.js";
 import { directiveKey, parseDirectives, type Directive, type PreferenceAspect, type PreferenceDirective } from "./lesson-language.js";
 import { keyedDraw } from "../keyed-draw.js";
 
 /** Parameters of {@link createSimAgent}. */
 export interface SimAgentParams {
   /** The world it works in: picks the planner for that world's documented tools. */
-  environment: Environment;
+  environment: World;
   /** Seed of the agent's own randomness (mistakes, attention). Default 1. */
   seed?: number;
   /** Chance of an ordinary mistake on a task (a wrong value in the main call), decided by seed and task id only. Default 0.03. */

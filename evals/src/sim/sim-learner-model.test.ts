@@ -5,7 +5,7 @@ import { createSeededRandom } from "@lessonloop/core/testing";
 import { LessonComparisonSchema, createLearner } from "@lessonloop/learner";
 import { describe, expect, it } from "vitest";
 import { createApiDriftEnvironment } from "../environments/api-drift.js";
-import type { Environment, Task } from "../environments/environment.js";
+import { finishTask, type Environment, type Task } from "../environments/environment.js";
 import { createPoisonedFeedbackEnvironment } from "../environments/poisoned-feedback.js";
 import { createPolicyShiftEnvironment } from "../environments/policy-shift.js";
 import { createUserPreferencesEnvironment } from "../environments/user-preferences.js";
@@ -23,7 +23,7 @@ async function episodeOf(environment: Environment, task: Task, at: number, conte
   const agent = createSimAgent({ environment, baseMistakeRate: 0, followRate: 1 });
   const session = environment.open(task, at);
   const run = await agent.run({ task, session, tools: environment.tools, context });
-  const outcome = session.finish(run.answer);
+  const outcome = finishTask(environment, session, run.answer);
   return EpisodeSchema.parse({
     id: `ep-${task.id.replace(/\W/g, "-")}-${at}`,
     input: task.request,
@@ -94,7 +94,7 @@ describe("the simulated learner model", () => {
     const agent = createSimAgent({ environment: api, baseMistakeRate: 1 });
     const session = api.open(task, 0);
     const run = await agent.run({ task, session, tools: api.tools, context: "" });
-    const outcome = session.finish(run.answer);
+    const outcome = finishTask(api, session, run.answer);
     const episode = EpisodeSchema.parse({ id: "ep-slip", input: task.request, trajectory: run.trajectory, outcome: outcomeOfSignals(outcome.signals), scope: task.scope, memoryVersion: 0, startedAt: "2026-11-24T00:00:00.000Z" });
     expect(outcome.reason).toMatch(/quantity is/);
     expect(await learn(episode)).toEqual([]);

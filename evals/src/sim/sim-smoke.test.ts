@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { finishTask } from "../environments/environment.js";
 import { ENVIRONMENT_NAMES, createEnvironment } from "../environments/index.js";
 import { createSimSuite } from "./sim-suite.js";
 
@@ -14,7 +15,7 @@ describe.each(ENVIRONMENT_NAMES)("%s over its default stream, with the default s
         const session = environment.open(task, task.index);
         const context = strategy === "oracle" ? environment.oracleLessons(task, task.index).join("\n") : "";
         const { answer } = await agent.run({ task, session, tools: environment.tools, context });
-        passed[strategy].push(session.finish(answer).passed);
+        passed[strategy].push(finishTask(environment, session, answer).passed);
       }
     }
     const rate = (outcomes: readonly boolean[]) => outcomes.filter(Boolean).length / outcomes.length;

@@ -1,6 +1,6 @@
 import { parseWith } from "@lessonloop/core";
 import { z } from "zod";
-import type { Environment } from "../environments/environment.js";
+import type { World } from "../environments/world.js";
 import type { ModelSuite, ValidatorSpec } from "../harness/model-suite.js";
 import { createSimAgent } from "./sim-agent.js";
 import { DEFAULT_LEARNER_RATES, createSimLearnerModel, createSimReflector, createUsageCounter } from "./sim-learner-model.js";
@@ -67,7 +67,7 @@ export function createSimSuite({
   const learnerRates = { seed, falseLessonRate, overGeneralRate, credulityInjection, credulityFeedback };
   const usage = createUsageCounter();
   const validators: ValidatorSpec[] = params.validatorErrorRates.map((errorRate, index) => ({ id: `peer-${index + 1}`, errorRate }));
-  const agentFor = (environment: Environment) => createSimAgent({ environment, seed, baseMistakeRate, followRate });
+  const agentFor = (environment: World) => createSimAgent({ environment, seed, baseMistakeRate, followRate });
 
   return {
     mode: "sim",

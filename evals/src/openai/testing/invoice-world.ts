@@ -6,7 +6,8 @@
  */
 import type { ChatCompletionAnswer, ChatCompletionRequest } from "@lessonloop/core/testing";
 import { messageText } from "@lessonloop/core/testing";
-import type { Environment, Session, Task, ToolResult, ToolSpec } from "../../environments/environment.js";
+import { createTruthBook, type Environment } from "../../environments/environment.js";
+import type { Session, Task, ToolResult, ToolSpec } from "../../environments/world.js";
 
 export const DRIFT_AT = 3;
 const CUSTOMERS: Record<string, string> = { ACME: "C-1", Initech: "C-2", Hooli: "C-3", Umbrella: "C-4" };
@@ -40,6 +41,8 @@ function request(customer: string, amount: string): string {
   return `Create an invoice for customer ${customer} of ${amount} EUR.`;
 }
 
+const truths = createTruthBook("invoice world");
+
 /** A session of the invoice world at stream point `at`. */
 function openSession(task: Task, at: number): Session {
   const [customer = "", amount = "0"] = /customer (\w+) of ([\d.]+) EUR/.exec(task.request)?.slice(1) ?? [];
@@ -62,7 +65,8 @@ function openSession(task: Task, at: number): Session {
     finish() {
       const passed = invoiced !== undefined && invoiced.customerId === CUSTOMERS[customer] && invoiced.cents === wantCents;
       const detail = passed ? "invoice created with the right amount" : invoiced === undefined ? "no invoice was created" : "the invoice has the wrong customer or amount";
-      return { passed, reason: detail, signals: { environment: { passed, detail } } };
+      truths.record(this, { passed, reason: detail });
+      return { environment: { passed, detail } };
     },
   };
 }
@@ -80,6 +84,7 @@ export function createInvoiceWorld(): Environment {
         return { id: `api-drift#${index}`, index, kind: "invoice", request: request(customer, amount), scope: { tenant: "acme" } };
       }),
     open: openSession,
+    truthOf: (session) => truths.truthOf(session),
     oracleLessons: (_task, at) => (at >= DRIFT_AT ? [`${CENTS_LESSON.trigger}: ${CENTS_LESSON.guidance}`] : []),
     gradeLesson: ({ text }, at) => (text.includes("amount_cents") === at >= DRIFT_AT ? "correct" : "incorrect"),
   };
