@@ -42,7 +42,7 @@ export class PortableChatOpenAI extends ChatOpenAI {
 
 /** What {@link createChatModel} needs. */
 export interface ChatModelParams {
-  /** Endpoint, key, model name, temperature and seed. */
+  /** Endpoint, key, model name, temperature (sent only when set) and seed. */
   config: OpenAiModelConfig;
   structuredOutput: StructuredOutputMethod;
   /** Longest one request may take (ms). */
@@ -61,7 +61,8 @@ export function createChatModel({ config, structuredOutput, timeoutMs, maxRetrie
       model,
       apiKey,
       configuration: { baseURL },
-      temperature,
+      // Unset means not sent: reasoning models reject any temperature.
+      ...(temperature === undefined ? {} : { temperature }),
       // The `seed` field of ChatOpenAI is read only as a call option; as a model kwarg it goes in every request.
       ...(seed === undefined ? {} : { modelKwargs: { seed } }),
       timeout: timeoutMs,

@@ -45,7 +45,7 @@ describe("runBenchmark in openai mode", () => {
 
     expect(BenchmarkResultsSchema.parse(results)).toEqual(results);
     expect(results.mode).toBe("openai");
-    expect(results.parameters).toMatchObject({ agentModel: "agent-model (t=0)", validators: 3, structuredOutput: "functionCalling" });
+    expect(results.parameters).toMatchObject({ agentModel: "agent-model (t=server default)", validators: 3, structuredOutput: "functionCalling" });
     expect(JSON.stringify(results)).not.toContain("sk-bench-secret");
     expect(warnings).toEqual([]);
 

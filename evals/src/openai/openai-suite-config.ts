@@ -12,6 +12,8 @@ export type StructuredOutputMethod = z.infer<typeof StructuredOutputMethodSchema
 
 const HttpUrlSchema = z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as http://127.0.0.1:8000/v1" });
 
+const TEMPERATURE_RANGE = "must be from 0 to 2";
+
 /** One model on one OpenAI-compatible endpoint. */
 export const OpenAiModelConfigSchema = z
   .object({
@@ -21,8 +23,11 @@ export const OpenAiModelConfigSchema = z
     apiKey: z.string().min(1, "must not be empty (a local server accepts any text)"),
     /** The model name the endpoint serves. */
     model: z.string().trim().min(1, "must not be empty"),
-    /** Sampling temperature. Default 0. */
-    temperature: z.number().min(0).max(2).default(0),
+    /**
+     * Sampling temperature. Unset, none is sent and the server's default
+     * applies: reasoning models (o-series, gpt-5) reject the parameter.
+     */
+    temperature: z.number().min(0, TEMPERATURE_RANGE).max(2, TEMPERATURE_RANGE).optional(),
     /** Sampling seed, for servers that honour it. */
     seed: z.number().int().optional(),
   })
@@ -63,27 +68,73 @@ export interface IndependentValidatorsParams {
   models: readonly string[];
   /** Peers when `models` names one model. Default 3. */
   count?: number;
+  /**
+   * One sampling temperature a peer, in order; copies of one model need
+   * different ones. Unset, no peer sends a temperature.
+   */
+  temperatures?: readonly number[];
+}
+
+/** The model of each peer, in order: a model named alone stands for `count` peers. */
+function peerModels(models: readonly string[], count: number): string[] {
+  return models.length === 1 ? Array.from({ length: count }, () => models[0] as string) : [...models];
+}
+
+/** Copies of one model given one temperature (they would sample alike), if any. */
+function copiesAtOneTemperature(models: readonly string[], temperatures: readonly number[]): { model: string; temperature: number; peers: string[] } | undefined {
+  const seen = new Map<string, number[]>();
+  for (const [index, model] of models.entries()) {
+    const key = JSON.stringify([model, temperatures[index]]);
+    seen.set(key, [...(seen.get(key) ?? []), index]);
+  }
+  for (const indexes of seen.values()) {
+    const [first] = indexes;
+    if (indexes.length > 1 && first !== undefined) {
+      return { model: models[first] as string, temperature: temperatures[first] as number, peers: indexes.map((index) => `validator-${index + 1}`) };
+    }
+  }
+  return undefined;
+}
+
+/** Temperatures that tell `peers` apart, spread over 0.2–0.8, as a value to suggest. */
+function spreadTemperatures(peers: number): string {
+  return Array.from({ length: peers }, (_, index) => (peers === 1 ? 0.5 : Math.round((0.2 + (0.6 * index) / (peers - 1)) * 100) / 100)).join(",");
 }
 
 /**
- * The peer validators as a list of models, made independent of each other: a
- * model that stands for several peers gets a different temperature per copy
- * (spread over 0.2–0.8), and every peer its own seed, so the copies do not
- * cast the same vote by construction. A model listed once alone keeps 0.
+ * The peer validators as a list of models, made independent of each other:
+ * every peer gets its own seed, so copies of one model do not cast the same
+ * vote by construction, and with `temperatures` copies of one model must
+ * also sample at different temperatures.
+ *
+ * @throws LessonloopError `invalid_input` when `temperatures` does not give
+ *   one temperature a peer, or gives copies of one model the same one.
  */
-export function independentValidators({ baseURL, apiKey, models, count = 3 }: IndependentValidatorsParams): OpenAiModelConfigInput[] {
-  const names = models.length === 1 ? Array.from({ length: count }, () => models[0] as string) : [...models];
-  const copies = new Map<string, number>();
-  for (const name of names) copies.set(name, (copies.get(name) ?? 0) + 1);
-  const seen = new Map<string, number>();
+export function independentValidators({ baseURL, apiKey, models, count = 3, temperatures }: IndependentValidatorsParams): OpenAiModelConfigInput[] {
+  const names = peerModels(models, count);
+  if (temperatures !== undefined) {
+    if (temperatures.length !== names.length) {
+      throw new LessonloopError("invalid_input", `independentValidators got ${temperatures.length} temperatures for ${names.length} peers: give one a peer, in order.`);
+    }
+    const clash = copiesAtOneTemperature(names, temperatures);
+    if (clash !== undefined) {
+      throw new LessonloopError(
+        "invalid_input",
+        `independentValidators gives ${clash.peers.join(", ")} (copies of ${clash.model}) one temperature, ${clash.temperature}, so they would vote alike: give copies of one model different temperatures.`,
+      );
+    }
+  }
   return names.map((model, index) => {
-    const total = copies.get(model) ?? 1;
-    const nth = seen.get(model) ?? 0;
-    seen.set(model, nth + 1);
-    const temperature = total === 1 ? 0 : Math.round((0.2 + (0.6 * nth) / (total - 1)) * 100) / 100;
-    return { baseURL, apiKey, model, temperature, seed: index + 1 };
+    const temperature = temperatures?.[index];
+    return { baseURL, apiKey, model, ...(temperature === undefined ? {} : { temperature }), seed: index + 1 };
   });
 }
+
+/** Plain decimal text from 0 to 2 (`Number()` alone would take `0x1`, `1e0` or `Infinity`). */
+function isTemperatureText(text: string): boolean {
+  return /^(\d+(\.\d*)?|\.\d+)$/.test(text) && Number(text) <= 2;
+}
+const TemperatureVariableSchema = z.string().refine(isTemperatureText, "must be a number from 0 to 2, e.g. 0.7").transform(Number);
 
 /** The environment variables, each optional here; which ones are needed is checked after. */
 const EnvSchema = z.object({
@@ -97,6 +148,16 @@ const EnvSchema = z.object({
     .string()
     .transform((text) => text.split(",").map((name) => name.trim()))
     .refine((names) => names.every((name) => name !== ""), "must be model names separated by commas, none empty")
+    .optional(),
+  LESSONLOOP_TEMPERATURE: TemperatureVariableSchema.optional(),
+  LESSONLOOP_AGENT_TEMPERATURE: TemperatureVariableSchema.optional(),
+  LESSONLOOP_LEARNER_TEMPERATURE: TemperatureVariableSchema.optional(),
+  LESSONLOOP_CRITIC_TEMPERATURE: TemperatureVariableSchema.optional(),
+  LESSONLOOP_VALIDATOR_TEMPERATURES: z
+    .string()
+    .transform((text) => text.split(",").map((part) => part.trim()))
+    .refine((parts) => parts.every(isTemperatureText), "must be numbers from 0 to 2 separated by commas, one a peer, e.g. 0.2,0.5,0.8")
+    .transform((parts) => parts.map(Number))
     .optional(),
   LESSONLOOP_VALIDATOR_COUNT: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1).max(16).optional(),
   LESSONLOOP_AGENT_BASE_URL: HttpUrlSchema.optional(),
@@ -126,7 +187,10 @@ type Role = (typeof ROLES)[number];
  * | `LESSONLOOP_OPENAI_API_KEY` | its API key (any text for a local server) |
  * | `LESSONLOOP_MODEL` | the model of every role |
  * | `LESSONLOOP_AGENT_MODEL`, `LESSONLOOP_LEARNER_MODEL`, `LESSONLOOP_CRITIC_MODEL` | one role's model; `LESSONLOOP_CRITIC_MODEL=none` for no judge |
- * | `LESSONLOOP_VALIDATOR_MODELS` | the peers' models, comma-separated; one name is repeated `LESSONLOOP_VALIDATOR_COUNT` times (default 3) at different temperatures |
+ * | `LESSONLOOP_VALIDATOR_MODELS` | the peers' models, comma-separated; one name is repeated `LESSONLOOP_VALIDATOR_COUNT` times (default 3), each peer with its own seed |
+ * | `LESSONLOOP_TEMPERATURE` | the sampling temperature of every role; unset, none is sent (reasoning models reject it) |
+ * | `LESSONLOOP_AGENT_TEMPERATURE`, `LESSONLOOP_LEARNER_TEMPERATURE`, `LESSONLOOP_CRITIC_TEMPERATURE` | one role's temperature |
+ * | `LESSONLOOP_VALIDATOR_TEMPERATURES` | the peers' temperatures, comma-separated, one a peer in order; copies of one model need different ones |
  * | `LESSONLOOP_{AGENT,LEARNER,CRITIC,VALIDATOR}_BASE_URL`, `…_API_KEY` | one role on another endpoint (a vLLM server serves one model) |
  * | `LESSONLOOP_STRUCTURED_OUTPUT` | `functionCalling` (default), `jsonMode` or `jsonSchema` |
  * | `LESSONLOOP_OPENAI_TIMEOUT_MS` | longest request, default 60 000 |
@@ -158,10 +222,11 @@ export function openAiSuiteConfigFromEnv(env: NodeJS.ProcessEnv): OpenAiSuiteCon
     if (model === undefined) lack("LESSONLOOP_MODEL", `LESSONLOOP_${role}_MODEL${role === "VALIDATOR" ? "S" : ""}`, "to the model name the endpoint serves");
     return model;
   };
-  const resolve = (role: Role, override: string | undefined): OpenAiModelConfigInput | undefined => {
+  const resolve = (role: Exclude<Role, "VALIDATOR">, override: string | undefined): OpenAiModelConfigInput | undefined => {
     const where = endpoint(role);
     const model = modelOf(role, override);
-    return where === undefined || model === undefined ? undefined : { ...where, model };
+    const temperature = vars[`LESSONLOOP_${role}_TEMPERATURE`] ?? vars.LESSONLOOP_TEMPERATURE;
+    return where === undefined || model === undefined ? undefined : { ...where, model, ...(temperature === undefined ? {} : { temperature }) };
   };
 
   const agent = resolve("AGENT", vars.LESSONLOOP_AGENT_MODEL);
@@ -173,6 +238,7 @@ export function openAiSuiteConfigFromEnv(env: NodeJS.ProcessEnv): OpenAiSuiteCon
   if (validatorModels !== undefined && validatorModels.length > 1 && vars.LESSONLOOP_VALIDATOR_COUNT !== undefined)
     problems.push("LESSONLOOP_VALIDATOR_COUNT applies only when LESSONLOOP_VALIDATOR_MODELS names one model: unset one of the two");
   const validatorEndpoint = endpoint("VALIDATOR");
+  const validatorTemperatures = peerTemperatures(vars, validatorModels, problems);
 
   const unique = [
     ...[...missing].map(([shared, { what, roleVariables }]) => `set ${shared} (or ${[...new Set(roleVariables)].join(", ")}) ${what}`),
@@ -189,8 +255,34 @@ export function openAiSuiteConfigFromEnv(env: NodeJS.ProcessEnv): OpenAiSuiteCon
       ...validatorEndpoint,
       models: validatorModels,
       ...(vars.LESSONLOOP_VALIDATOR_COUNT === undefined ? {} : { count: vars.LESSONLOOP_VALIDATOR_COUNT }),
+      ...(validatorTemperatures === undefined ? {} : { temperatures: validatorTemperatures }),
     }),
     ...(vars.LESSONLOOP_STRUCTURED_OUTPUT === undefined ? {} : { structuredOutput: vars.LESSONLOOP_STRUCTURED_OUTPUT }),
     ...(vars.LESSONLOOP_OPENAI_TIMEOUT_MS === undefined ? {} : { timeoutMs: vars.LESSONLOOP_OPENAI_TIMEOUT_MS }),
   };
+}
+
+/**
+ * The peers' temperatures: `LESSONLOOP_VALIDATOR_TEMPERATURES`, else
+ * `LESSONLOOP_TEMPERATURE` for every peer, else none. What is wrong with them
+ * goes to `problems`, named by the variable to change.
+ */
+function peerTemperatures(vars: z.output<typeof EnvSchema>, validatorModels: readonly string[] | undefined, problems: string[]): number[] | undefined {
+  const listed = vars.LESSONLOOP_VALIDATOR_TEMPERATURES;
+  const shared = vars.LESSONLOOP_TEMPERATURE;
+  if (validatorModels === undefined || (listed === undefined && shared === undefined)) return undefined;
+  const peers = peerModels(validatorModels, vars.LESSONLOOP_VALIDATOR_COUNT ?? 3);
+  if (listed !== undefined && listed.length !== peers.length) {
+    problems.push(`LESSONLOOP_VALIDATOR_TEMPERATURES gives ${listed.length} temperatures for ${peers.length} peers (${peers.join(", ")}): give one a peer, in order`);
+    return undefined;
+  }
+  const temperatures = listed ?? peers.map(() => shared as number);
+  const clash = copiesAtOneTemperature(peers, temperatures);
+  if (clash === undefined) return temperatures;
+  const source = listed === undefined ? "LESSONLOOP_TEMPERATURE" : "LESSONLOOP_VALIDATOR_TEMPERATURES";
+  problems.push(
+    `${source} gives ${clash.peers.join(", ")} (copies of ${clash.model}) one temperature, ${clash.temperature}, so they would vote alike: ` +
+      `set LESSONLOOP_VALIDATOR_TEMPERATURES to one temperature a peer, different for copies of one model, e.g. ${spreadTemperatures(peers.length)}`,
+  );
+  return undefined;
 }

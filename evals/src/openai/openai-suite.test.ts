@@ -16,6 +16,7 @@ import {
   type OpenAiProtocolServer,
 } from "@lessonloop/core/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { finishTask } from "../environments/environment.js";
 import { ENVIRONMENT_NAMES, createEnvironment } from "../environments/index.js";
 import { episodeOfRun } from "../harness/episode-of-run.js";
 import { createOpenAiSuite, type OpenAiSuiteParams } from "./openai-suite.js";
@@ -64,7 +65,7 @@ async function runTask(index: number, context = "", params: OpenAiSuiteParams = 
   if (task === undefined) throw new Error("no task");
   const session = world.open(task, index);
   const run = await suite.createAgent(world).run({ task, session, tools: world.tools, context });
-  return { suite, task, run, outcome: session.finish(run.answer) };
+  return { suite, task, run, outcome: finishTask(world, session, run.answer) };
 }
 
 function serverUsage() {
@@ -199,10 +200,10 @@ describe("openai suite — the agent", () => {
     expect(messageText(asked?.request.messages[1])).toBe(task.request);
     expect(run.trajectory.filter((step) => step.type === "tool_result").map((step) => step.type === "tool_result" && step.name)).toEqual([tool.name]);
     expect(run.answer).toBe("Done.");
-    expect(typeof session.finish(run.answer).passed).toBe("boolean");
+    expect(typeof finishTask(environment, session, run.answer).passed).toBe("boolean");
   });
 
-  it("replays with the validator's own model, and the peers differ in temperature and seed", async () => {
+  it("replays with the validator's own model, and copies of one model differ by seed, with no temperature sent", async () => {
     const suite = createOpenAiSuite(suiteParams());
     expect(suite.validators.map(({ id, errorRate }) => ({ id, errorRate }))).toEqual([
       { id: "validator-1", errorRate: 0 },
@@ -215,9 +216,59 @@ describe("openai suite — the agent", () => {
       await suite.createReplayAgent(world, validator).run({ task, session: world.open(task, 0), tools: world.tools, context: "" });
     }
 
-    const sampling = exchanges().map(({ request }) => `${request.model} t=${String(request.temperature)} seed=${String(request.seed)}`);
-    expect(new Set(sampling)).toEqual(new Set(["peer-model t=0.2 seed=1", "peer-model t=0.5 seed=2", "peer-model t=0.8 seed=3"]));
+    const sampling = exchanges().map(({ request }) => `${request.model} ${Object.hasOwn(request, "temperature") ? "temperature sent" : "no temperature"} seed=${String(request.seed)}`);
+    expect(new Set(sampling)).toEqual(new Set(["peer-model no temperature seed=1", "peer-model no temperature seed=2", "peer-model no temperature seed=3"]));
     expect(() => suite.createReplayAgent(world, { id: "modelless", errorRate: 0 })).toThrow(/modelless.*has no model/);
+  });
+});
+
+describe("openai suite — sampling temperature", () => {
+  /** What went over the wire: each request's model (and seed, for peers) and its temperature, or that none was sent. */
+  const sentTemperatures = () =>
+    Object.fromEntries(
+      exchanges().map(({ request }) => [
+        request.seed === undefined ? request.model : `${request.model}#${request.seed}`,
+        Object.hasOwn(request, "temperature") ? request.temperature : "not sent",
+      ]),
+    );
+
+  async function askEveryRole(params: OpenAiSuiteParams) {
+    respond = () => "ok";
+    const suite = createOpenAiSuite(params);
+    const task = world.tasks({ seed: 0, count: 1 })[0];
+    if (task === undefined) throw new Error("no task");
+    await suite.createAgent(world).run({ task, session: world.open(task, 0), tools: world.tools, context: "" });
+    await suite.learnerModel.invoke("hello");
+    await suite.criticModel?.invoke("hello");
+    for (const { model } of suite.validators) await model?.invoke("hello");
+    return suite;
+  }
+
+  it("sends no temperature for a role that sets none", async () => {
+    const suite = await askEveryRole(suiteParams());
+
+    expect(sentTemperatures()).toEqual({
+      "agent-model": "not sent",
+      "learner-model": "not sent",
+      "critic-model": "not sent",
+      "peer-model#1": "not sent",
+      "peer-model#2": "not sent",
+      "peer-model#3": "not sent",
+    });
+    expect(suite.parameters).toMatchObject({ agentModel: "agent-model (t=server default)", validatorModels: "peer-model (t=server default, seed=1), peer-model (t=server default, seed=2), peer-model (t=server default, seed=3)" });
+  });
+
+  it("sends each role the temperature set for it, 0 included", async () => {
+    const endpoint = { baseURL: server.baseURL, apiKey: "sk-test-secret" };
+    await askEveryRole(
+      suiteParams({
+        agent: { ...endpoint, model: "agent-model", temperature: 0 },
+        learner: { ...endpoint, model: "learner-model", temperature: 0.3 },
+        validators: independentValidators({ ...endpoint, models: ["peer-model"], count: 2, temperatures: [0.2, 0.8] }),
+      }),
+    );
+
+    expect(sentTemperatures()).toEqual({ "agent-model": 0, "learner-model": 0.3, "critic-model": "not sent", "peer-model#1": 0.2, "peer-model#2": 0.8 });
   });
 });
 
@@ -319,11 +370,32 @@ describe("openai suite — settings", () => {
       learner: { ...endpoint, model: "qwen2.5-7b" },
       critic: { ...endpoint, model: "qwen2.5-7b" },
       validators: [
-        { ...endpoint, model: "qwen2.5-7b", temperature: 0.2, seed: 1 },
-        { ...endpoint, model: "qwen2.5-7b", temperature: 0.5, seed: 2 },
-        { ...endpoint, model: "qwen2.5-7b", temperature: 0.8, seed: 3 },
+        { ...endpoint, model: "qwen2.5-7b", seed: 1 },
+        { ...endpoint, model: "qwen2.5-7b", seed: 2 },
+        { ...endpoint, model: "qwen2.5-7b", seed: 3 },
       ],
     });
+  });
+
+  it("reads a temperature per role, LESSONLOOP_TEMPERATURE standing in for the roles that set none", () => {
+    const config = openAiSuiteConfigFromEnv({
+      ...base,
+      LESSONLOOP_TEMPERATURE: "0.7",
+      LESSONLOOP_AGENT_TEMPERATURE: "0",
+      LESSONLOOP_CRITIC_TEMPERATURE: " 1.5 ",
+      LESSONLOOP_VALIDATOR_TEMPERATURES: "0.2, 0.5,.8",
+    });
+    expect([config.agent, config.learner, config.critic].map((role) => role?.temperature)).toEqual([0, 0.7, 1.5]);
+    expect(config.validators.map(({ temperature, seed }) => `${String(temperature)}#${String(seed)}`)).toEqual(["0.2#1", "0.5#2", "0.8#3"]);
+  });
+
+  it("gives peers of different models the shared temperature, and copies of one model only temperatures that differ", () => {
+    const shared = openAiSuiteConfigFromEnv({ ...base, LESSONLOOP_TEMPERATURE: "0.4", LESSONLOOP_VALIDATOR_MODELS: "peer-a,peer-b" });
+    expect(shared.validators.map(({ model, temperature }) => `${model}@${String(temperature)}`)).toEqual(["peer-a@0.4", "peer-b@0.4"]);
+    expect(() => independentValidators({ baseURL: base.LESSONLOOP_OPENAI_BASE_URL, apiKey: "k", models: ["m"], count: 2, temperatures: [0.5, 0.5] })).toThrow(
+      /validator-1, validator-2 \(copies of m\) one temperature, 0.5/,
+    );
+    expect(() => independentValidators({ baseURL: base.LESSONLOOP_OPENAI_BASE_URL, apiKey: "k", models: ["m"], temperatures: [0.5] })).toThrow(/1 temperatures for 3 peers/);
   });
 
   it("lets each role have its own model and endpoint, and the critic none", () => {
@@ -342,7 +414,7 @@ describe("openai suite — settings", () => {
     expect(config.agent).toEqual({ baseURL: "http://127.0.0.1:8000/v1", apiKey: "sk-local", model: "small" });
     expect(config.learner).toEqual({ baseURL: "http://10.0.0.2:8001/v1", apiKey: "sk-learner", model: "large" });
     expect(config.critic).toBeNull();
-    expect(config.validators.map(({ model, temperature, seed }) => `${model}@${String(temperature)}#${String(seed)}`)).toEqual(["peer-a@0.2#1", "peer-b@0#2", "peer-a@0.8#3"]);
+    expect(config.validators.map(({ model, temperature, seed }) => `${model}@${String(temperature)}#${String(seed)}`)).toEqual(["peer-a@undefined#1", "peer-b@undefined#2", "peer-a@undefined#3"]);
     expect(config.structuredOutput).toBe("jsonMode");
     expect(config.timeoutMs).toBe(2500);
     expect(createOpenAiSuite(config).criticModel).toBeNull();
@@ -355,6 +427,24 @@ describe("openai suite — settings", () => {
     ["a base URL that is not a URL", { LESSONLOOP_OPENAI_BASE_URL: "localhost:8000" }, /LESSONLOOP_OPENAI_BASE_URL: must be an http\(s\) URL/],
     ["a count next to several models", { LESSONLOOP_VALIDATOR_MODELS: "a,b", LESSONLOOP_VALIDATOR_COUNT: "4" }, /LESSONLOOP_VALIDATOR_COUNT applies only when/],
     ["an unknown structured-output method", { LESSONLOOP_STRUCTURED_OUTPUT: "xml" }, /LESSONLOOP_STRUCTURED_OUTPUT/],
+    ["a temperature that is not a number", { LESSONLOOP_AGENT_TEMPERATURE: "warm" }, /LESSONLOOP_AGENT_TEMPERATURE: must be a number from 0 to 2, e\.g\. 0\.7/],
+    ["a temperature above 2", { LESSONLOOP_TEMPERATURE: "2.5" }, /LESSONLOOP_TEMPERATURE: must be a number from 0 to 2/],
+    ["a peer temperature that is not a number", { LESSONLOOP_VALIDATOR_TEMPERATURES: "0.2,,0.8" }, /LESSONLOOP_VALIDATOR_TEMPERATURES: must be numbers from 0 to 2 separated by commas/],
+    [
+      "fewer peer temperatures than peers",
+      { LESSONLOOP_VALIDATOR_TEMPERATURES: "0.2,0.8" },
+      /LESSONLOOP_VALIDATOR_TEMPERATURES gives 2 temperatures for 3 peers \(qwen2\.5-7b, qwen2\.5-7b, qwen2\.5-7b\): give one a peer, in order/,
+    ],
+    [
+      "one shared temperature for copies of one model",
+      { LESSONLOOP_TEMPERATURE: "0" },
+      /LESSONLOOP_TEMPERATURE gives validator-1, validator-2, validator-3 \(copies of qwen2\.5-7b\) one temperature, 0, so they would vote alike: set LESSONLOOP_VALIDATOR_TEMPERATURES to one temperature a peer, different for copies of one model, e\.g\. 0\.2,0\.5,0\.8/,
+    ],
+    [
+      "peer temperatures that repeat for copies of one model",
+      { LESSONLOOP_VALIDATOR_MODELS: "peer-a,peer-b,peer-a", LESSONLOOP_VALIDATOR_TEMPERATURES: "0.5,0.5,0.5" },
+      /LESSONLOOP_VALIDATOR_TEMPERATURES gives validator-1, validator-3 \(copies of peer-a\) one temperature, 0\.5/,
+    ],
   ])("without %s: a clear invalid_input error naming the variable", async (_what, change, message) => {
     const error = await rejectionOf(async () => openAiSuiteConfigFromEnv({ ...base, ...change }));
     expect(LessonloopError.isInstance(error, "invalid_input")).toBe(true);
@@ -375,11 +465,11 @@ describe("openai suite — settings", () => {
     const printed = JSON.stringify(suite.parameters);
     expect(suite.mode).toBe("openai");
     expect(suite.parameters).toMatchObject({
-      agentModel: "agent-model (t=0)",
+      agentModel: "agent-model (t=server default)",
       agentEndpoint: "https://models.example.com/v1",
-      criticModel: "critic-model (t=0)",
+      criticModel: "critic-model (t=server default)",
       validators: 3,
-      validatorModels: "peer-model (t=0.2, seed=1), peer-model (t=0.5, seed=2), peer-model (t=0.8, seed=3)",
+      validatorModels: "peer-model (t=server default, seed=1), peer-model (t=server default, seed=2), peer-model (t=server default, seed=3)",
       structuredOutput: "functionCalling",
     });
     for (const secret of ["sk-test-secret", "pass", "token"]) expect(printed).not.toContain(secret);

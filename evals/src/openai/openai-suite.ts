@@ -1,5 +1,5 @@
 import { LessonloopError, parseWith } from "@lessonloop/core";
-import type { Environment } from "../environments/environment.js";
+import type { World } from "../environments/world.js";
 import type { ModelSuite, ValidatorSpec } from "../harness/model-suite.js";
 import { addUsage } from "../harness/agent.js";
 import { createChatModel } from "./chat-openai-model.js";
@@ -17,8 +17,10 @@ function printableUrl(url: string): string {
   return `${parsed.origin}${parsed.pathname.replace(/\/$/, "")}`;
 }
 
+/** A model with the sampling settings it sends; a temperature left unset is the server's default. */
 function describeModel({ model, temperature, seed }: OpenAiModelConfig): string {
-  return `${model} (t=${temperature}${seed === undefined ? "" : `, seed=${seed}`})`;
+  const sampling = [temperature === undefined ? "t=server default" : `t=${temperature}`, ...(seed === undefined ? [] : [`seed=${seed}`])];
+  return `${model} (${sampling.join(", ")})`;
 }
 
 const distinct = (values: readonly string[]) => [...new Set(values)].join(", ");
@@ -64,8 +66,8 @@ export function createOpenAiSuite(params: OpenAiSuiteParams): ModelSuite {
   return {
     mode: "openai",
     parameters: Object.freeze(parameters),
-    createAgent: (_environment: Environment) => createToolCallingAgent({ model: agentModel, maxSteps: agentMaxSteps }),
-    createReplayAgent(_environment: Environment, validator: ValidatorSpec) {
+    createAgent: (_environment: World) => createToolCallingAgent({ model: agentModel, maxSteps: agentMaxSteps }),
+    createReplayAgent(_environment: World, validator: ValidatorSpec) {
       if (validator.model === undefined) {
         throw new LessonloopError("invalid_input", `Validator "${validator.id}" has no model: in openai mode every validator replays with its own model.`);
       }
