@@ -1,7 +1,7 @@
 // The openai suite against a real OpenAI-protocol HTTP server on 127.0.0.1:
 // real ChatOpenAI clients, real requests and responses over a socket, scripted answers.
 import { createLexicalEmbedder } from "@lessonloop/chroma";
-import { InMemoryLessonMemory, LessonloopError, type Episode } from "@lessonloop/core";
+import { InMemoryLessonMemory, LessonSchema, LessonloopError, type EdgeCaseInput, type EdgeCaseStore, type Episode } from "@lessonloop/core";
 import { createCritic } from "@lessonloop/critic";
 import { createLearner } from "@lessonloop/learner";
 import {
@@ -15,6 +15,7 @@ import {
   type ChatCompletionResponder,
   type OpenAiProtocolServer,
 } from "@lessonloop/core/testing";
+import { createValidatorEnsemble, majority, type ReplayRunner } from "@lessonloop/validator-ensemble";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { finishTask } from "../environments/environment.js";
 import { ENVIRONMENT_NAMES, createEnvironment } from "../environments/index.js";
@@ -269,6 +270,64 @@ describe("openai suite — sampling temperature", () => {
     );
 
     expect(sentTemperatures()).toEqual({ "agent-model": 0, "learner-model": 0.3, "critic-model": "not sent", "peer-model#1": 0.2, "peer-model#2": 0.8 });
+  });
+});
+
+describe("openai suite — the validators' votes", () => {
+  it("a peer's vote records the model it replayed with, not the client's class", async () => {
+    const endpoint = { baseURL: server.baseURL, apiKey: "sk-test-secret" };
+    const suite = createOpenAiSuite(suiteParams({ validators: [{ ...endpoint, model: "gpt-test-mini" }] }));
+    const task = world.tasks({ seed: 0, count: DRIFT_AT + 1 })[DRIFT_AT];
+    if (task === undefined) throw new Error("no task");
+    // The replay runs the peer's own model over the socket; the case passes when the invoice call goes through.
+    const runner: ReplayRunner = {
+      async replay({ lesson, validator, signal }) {
+        const peer = suite.validators.find((spec) => spec.id === validator.id);
+        if (peer === undefined) throw new Error(`no peer ${validator.id}`);
+        const context = lesson === undefined ? "" : `Lessons learned:\nWhen: ${lesson.trigger}\nDo: ${lesson.guidance}`;
+        const run = await suite.createReplayAgent(world, peer).run({ task, session: world.open(task, DRIFT_AT), tools: world.tools, context, signal });
+        return { passed: run.trajectory.some((step) => step.type === "tool_result" && step.name === "create_invoice" && !step.isError) };
+      },
+    };
+    const noStoredCases: EdgeCaseStore = {
+      add: async () => {},
+      get: async (id) => {
+        throw new LessonloopError("not_found", `no edge case ${id}`);
+      },
+      findRelevant: async () => [],
+      count: async () => 0,
+    };
+    const motivatingCase: EdgeCaseInput = {
+      id: "invoice-in-cents",
+      input: task.request,
+      check: { type: "answer", mustContain: ["INV-"], mustNotContain: [] },
+      kind: "must_pass",
+      scope: task.scope,
+      tags: [],
+      createdAt: clock.now().toISOString(),
+    };
+    const lesson = LessonSchema.parse({
+      id: "cents",
+      trigger: CENTS_LESSON.trigger,
+      guidance: CENTS_LESSON.guidance,
+      kind: CENTS_LESSON.kind,
+      scope: task.scope,
+      evidence: ["api-drift.3"],
+      provenance: { agent: "bench-learner", model: "learner-model", proposedAt: clock.now().toISOString() },
+      createdAt: clock.now().toISOString(),
+    });
+    const ensemble = createValidatorEnsemble({
+      validators: suite.validators.map(({ id, model }) => ({ id, ...(model === undefined ? {} : { model }) })),
+      runner,
+      edgeCaseStore: noStoredCases,
+      policy: majority({ quorum: 1 }),
+      clock,
+    });
+
+    const { verdict } = await ensemble.invoke({ lesson, proposer: "bench-learner", motivatingCases: [motivatingCase] });
+
+    expect(verdict?.votes.map(({ validator, decision, model }) => ({ validator, decision, model }))).toEqual([{ validator: "validator-1", decision: "approve", model: "gpt-test-mini" }]);
+    expect(new Set(exchanges().map(({ request }) => request.model))).toEqual(new Set(["gpt-test-mini"]));
   });
 });
 
