@@ -207,7 +207,11 @@ class BusinessSession implements Session {
 
   callTool(name: string, args: Record<string, unknown>): ToolResult {
     if (this.finished) return fail("409 Conflict: the task is already finished");
-    if (name === "send_invoice" && this.rules.sendInvoiceRetired) return fail("410 Gone: send_invoice has been retired; use deliver_invoice");
+    // Two teams, two ways of writing the same error, as real APIs differ (decided per task).
+    const wording = keyedDraw(this.spec.name, "error-wording", this.task.id) < 0.5 ? 0 : 1;
+    if (name === "send_invoice" && this.rules.sendInvoiceRetired) {
+      return fail(wording === 0 ? "410 Gone: send_invoice has been retired; use deliver_invoice" : "410 Gone: this endpoint was removed on 2026-11-30. Please migrate to deliver_invoice.");
+    }
     const shape = shapes(this.rules)[name];
     if (shape === undefined) return fail(`404 Not Found: no endpoint "${name}"`);
     const invalid = validateArgs(args, shape);
@@ -220,7 +224,11 @@ class BusinessSession implements Session {
         this.customerCalls += 1;
         const limit = this.rules.customerCallLimit;
         if (limit !== undefined && this.customerCalls > limit) {
-          return fail(`429 Too Many Requests: get_customer is limited to ${limit} calls per task; use get_customers with "customer_ids" to look up several customers at once`);
+          return fail(
+            wording === 0
+              ? `429 Too Many Requests: get_customer is limited to ${limit} calls per task; use get_customers with "customer_ids" to look up several customers at once`
+              : `429 Too Many Requests: rate limit of ${limit} requests per task exceeded for get_customer. For bulk lookups call get_customers (customer_ids).`,
+          );
         }
         return ok(this.customer(text("customer_id")));
       }

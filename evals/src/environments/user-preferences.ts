@@ -1,6 +1,6 @@
 import { keyedDraw, keyedRandom } from "../keyed-draw.js";
 import { renderDirective, type PreferenceDirective } from "../sim/lesson-language.js";
-import { addDays, formatDate, type DateFormat } from "./date-format.js";
+import { DATE_FORMATS, addDays, formatDate, type DateFormat } from "./date-format.js";
 import { createTruthBook, type DriftPoint, type Environment, type TruthBook } from "./environment.js";
 import {
   DEFAULT_PREFERENCES,
@@ -200,7 +200,7 @@ class PreferenceSession implements Session {
         if (!answer.startsWith(`${preferences.greeting} `)) said.push(GREETING_COMPLAINT[preferences.greeting]);
         const date = newDeliveryDate(request.orderId);
         if (!answer.includes(formatDate(date, preferences.dateFormat))) {
-          const anyFormat = (["YYYY-MM-DD", "DD.MM.YYYY", "MM/DD/YYYY", "D MMMM YYYY"] as const).some((format) => answer.includes(formatDate(date, format)));
+          const anyFormat = DATE_FORMATS.some((format) => answer.includes(formatDate(date, format)));
           said.push(anyFormat ? dateComplaint(date, preferences.dateFormat, vague) : "The new delivery date in the reply is wrong.");
         }
         break;

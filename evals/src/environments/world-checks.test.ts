@@ -45,7 +45,9 @@ describe("api-drift checks the resulting state", () => {
     expect(invoiceAt(35, { amount_minor: 12.5 }).created.content).toMatch(/must be an integer/);
     expect(invoiceAt(35, { amount_minor: 1250 }).outcome.passed).toBe(true);
     expect(invoiceAt(35, { amount_minor: 13 }).outcome.reason).toMatch(/total is 0.13 EUR, expected 12.50 EUR/);
-    expect(invoiceAt(75, { amount_minor: 1250 }).sent).toEqual({ isError: true, content: "410 Gone: send_invoice has been retired; use deliver_invoice" });
+    const retired = invoiceAt(75, { amount_minor: 1250 }).sent;
+    expect(retired.isError).toBe(true);
+    expect(["410 Gone: send_invoice has been retired; use deliver_invoice", "410 Gone: this endpoint was removed on 2026-11-30. Please migrate to deliver_invoice."]).toContain(retired.content);
     expect(invoiceAt(74, { amount_minor: 1250 }, "deliver_invoice").sent.content).toMatch(/404 Not Found/);
     expect(invoiceAt(75, { amount_minor: 1250 }, "deliver_invoice").outcome.passed).toBe(true);
   });
@@ -83,9 +85,22 @@ describe("api-drift checks the resulting state", () => {
     const session = api.open(lookup, 105);
     expect(session.callTool("get_customer", { customer_id: "C-101" }).isError).toBe(false);
     expect(session.callTool("get_customer", { customer_id: "C-102" }).isError).toBe(false);
-    expect(session.callTool("get_customer", { customer_id: "C-103" }).content).toMatch(/^429 Too Many Requests: get_customer is limited to 2 calls per task; use get_customers/);
+    expect(session.callTool("get_customer", { customer_id: "C-103" }).content).toMatch(
+      /^429 Too Many Requests: (?:get_customer is limited to 2 calls per task; use get_customers with "customer_ids"|rate limit of 2 requests per task exceeded for get_customer\. For bulk lookups call get_customers \(customer_ids\))/,
+    );
     const emails = ["C-101", "C-102", "C-103"].map((id) => customerRecord("api-drift", id).email);
     expect(finishTask(api, session, emails.slice(0, 2).join("\n")).reason).toBe("the answer is missing the email address of customer C-103");
+  });
+});
+
+describe("the business API words its errors as different teams would", () => {
+  it("writes the retirement and the rate limit in two ways across tasks", () => {
+    const api = createApiDriftEnvironment();
+    const wordings = new Set<string>();
+    for (const candidate of api.tasks({ seed: 3, count: 60 }).filter((t) => t.kind === "invoice")) {
+      wordings.add(api.open(candidate, 80).callTool("send_invoice", { invoice_id: "INV-1", email: "a@b.example" }).content);
+    }
+    expect(wordings).toEqual(new Set(["410 Gone: send_invoice has been retired; use deliver_invoice", "410 Gone: this endpoint was removed on 2026-11-30. Please migrate to deliver_invoice."]));
   });
 });
 

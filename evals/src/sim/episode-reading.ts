@@ -1,6 +1,6 @@
 import type { Episode, LessonKind } from "@lessonloop/core";
 import type { SeededRandom } from "@lessonloop/core/testing";
-import { DATE_FORMATS, detectDateFormat, type DateFormat } from "../environments/date-format.js";
+import { DATE_FORMATS, dateFormatsOf, detectDateFormat, type DateFormat } from "../environments/date-format.js";
 import { eur } from "../environments/world-kit.js";
 import { directiveKey, directiveSlot, type Directive } from "./lesson-language.js";
 import { keyedRandom } from "../keyed-draw.js";
@@ -123,33 +123,56 @@ function resultNumber(view: EpisodeView, field: string): number | undefined {
   return undefined;
 }
 
+/** Unit changes a number may have gone through (milli, centi, deci and back), for a vague error about a numeric field. */
+const UNIT_FACTORS: readonly number[] = [1000, 100, 10, 0.1, 0.01, 0.001];
+
+/** Identifiers an error text names, in order: quoted or back-ticked words, and snake_case words (tool and field names). */
+function identifiersIn(text: string): string[] {
+  const found: string[] = [];
+  for (const match of text.matchAll(/["`]([a-z][a-z0-9_]*)["`]|\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b/g)) {
+    const name = match[1] ?? match[2];
+    if (name !== undefined && !found.includes(name)) found.push(name);
+  }
+  return found;
+}
+
 function readToolError(view: EpisodeView, step: Extract<ViewStep, { type: "result" }>): Reading | undefined {
   const tool = step.name;
   const evidence = step.content;
   const precise = (directives: Directive[]): Reading => ({ evidence, hypotheses: [directives], trust: "signal", kind: "recovery" });
 
-  const renamed = /unknown field "(\w+)" — did you mean "(\w+)"(?: \(([^)]*)\))?\?/.exec(evidence);
-  if (renamed !== null) {
-    const [, from, to, hint] = renamed as unknown as [string, string, string, string | undefined];
+  const named = identifiersIn(evidence);
+  const args = callOf(view, step.callId)?.args ?? {};
+  const status = Number(/^(\d{3})\b/.exec(evidence)?.[1] ?? 0);
+
+  if (/unknown field|not a valid field|unrecognized (?:field|parameter)/i.test(evidence)) {
+    const from = named.find((name) => name in args);
+    const to = named.find((name) => !(name in args) && name !== tool);
+    if (from === undefined || to === undefined) return undefined;
     const directives: Directive[] = [{ kind: "rename_field", tool, from, to }];
-    if (hint?.includes("minor") === true) directives.push({ kind: "scale_value", tool, field: from, factor: 100 });
+    // "minor units", "cents": the new field counts hundredths of the old one.
+    if (/\bminor\b|\bcents?\b/i.test(evidence)) directives.push({ kind: "scale_value", tool, field: from, factor: 100 });
     return precise(directives);
   }
-  const missing = /missing required parameter "(\w+)"/.exec(evidence);
-  if (missing !== null) {
-    const currency = /\b(EUR|USD|GBP|CHF)\b/.exec(view.task)?.[1];
-    return missing[1] === "currency" && currency !== undefined
-      ? precise([{ kind: "include_param", tool, param: "currency", value: currency }])
-      : undefined;
+  if (/\brequired\b/i.test(evidence)) {
+    const param = named.find((name) => !(name in args) && name !== tool);
+    // Only a value the task itself states can be filled in: a currency code.
+    const currency = /\b(EUR|USD|GBP|CHF|JPY)\b/.exec(view.task)?.[1];
+    return param !== undefined && /currency/.test(param) && currency !== undefined ? precise([{ kind: "include_param", tool, param, value: currency }]) : undefined;
   }
-  const retired = /(\w+) has been retired; use (\w+)/.exec(evidence);
-  if (retired !== null) return precise([{ kind: "replace_tool", from: retired[1] as string, to: retired[2] as string }]);
-  const limited = /(\w+) is limited to \d+ calls per task; use (\w+) with "(\w+)"/.exec(evidence);
-  if (limited !== null) return precise([{ kind: "batch_calls", tool: limited[1] as string, batchTool: limited[2] as string, param: limited[3] as string }]);
+  if (status === 410 || /\b(?:retired|removed|deprecated|no longer available)\b/i.test(evidence)) {
+    const replacement = named.find((name) => name !== tool && !(name in args));
+    return replacement === undefined ? undefined : precise([{ kind: "replace_tool", from: tool, to: replacement }]);
+  }
+  if (status === 429 || /rate.?limit|too many requests/i.test(evidence)) {
+    // The error names the tool to batch with and, after it, the parameter that takes the ids.
+    const others = named.filter((name) => name !== tool && !(name in args));
+    const [batchTool, param] = others;
+    return batchTool === undefined || param === undefined ? undefined : precise([{ kind: "batch_calls", tool, batchTool, param }]);
+  }
 
-  if (/400 Bad Request: invalid request body/.test(evidence)) {
+  if (status === 400) {
     // Nothing says what is wrong: guess among the changes that would explain it, dates first.
-    const args = callOf(view, step.callId)?.args ?? {};
     const dates = Object.entries(args).filter(([, value]) => typeof value === "string" && detectDateFormat(value) !== undefined);
     const numbers = Object.entries(args).filter(([, value]) => typeof value === "number");
     const hypotheses: Directive[][] =
@@ -157,7 +180,7 @@ function readToolError(view: EpisodeView, step: Extract<ViewStep, { type: "resul
         ? dates.flatMap(([field, value]) =>
             DATE_FORMATS.filter((format) => format !== detectDateFormat(value as string)).map((format): Directive[] => [{ kind: "format_field", tool, field, format }]),
           )
-        : numbers.map(([field]): Directive[] => [{ kind: "scale_value", tool, field, factor: 1000 }]);
+        : numbers.flatMap(([field]) => UNIT_FACTORS.map((factor): Directive[] => [{ kind: "scale_value", tool, field, factor }]));
     return hypotheses.length === 0 ? undefined : { evidence, hypotheses, trust: "signal", kind: "recovery" };
   }
   return undefined;
@@ -204,8 +227,11 @@ function readFeedback(view: EpisodeView, text: string): Reading[] {
   const preference = (directive: Directive, evidence: string): Reading => ({ evidence, hypotheses: [[directive]], trust: "signal", kind: "preference" });
 
   const dates = /dates like (.+?), as I asked before/.exec(text);
-  const format = dates === null ? undefined : detectDateFormat(dates[1] as string);
-  if (dates !== null && format !== undefined) readings.push(preference({ kind: "preference", aspect: "date_format", value: format }, dates[0]));
+  // An example such as 05/06/2026 fits more than one format: each is a hypothesis.
+  const formats = dates === null ? [] : dateFormatsOf(dates[1] as string);
+  if (dates !== null && formats.length > 0) {
+    readings.push({ evidence: dates[0], hypotheses: formats.map((value): Directive[] => [{ kind: "preference", aspect: "date_format", value }]), trust: "signal", kind: "preference" });
+  }
   if (/The date is written the wrong way again/.test(text)) {
     const used = dateFormatIn(answerOf(view));
     const hypotheses = DATE_FORMATS.filter((candidate) => candidate !== used).map((value): Directive[] => [{ kind: "preference", aspect: "date_format", value }]);
@@ -249,6 +275,17 @@ function readFeedback(view: EpisodeView, text: string): Reading[] {
   return readings;
 }
 
+/**
+ * Limits a reader would guess for "this value was over the limit" from the
+ * value alone: the value rounded down to each step, below the value itself
+ * (`160.2` with steps 100, 50, 10 → 100, 150, 160).
+ */
+export function roundLimitsBelow(value: number | undefined, steps: readonly number[]): number[] {
+  if (value === undefined || value <= 0) return [];
+  const limits = steps.map((step) => Math.ceil(value / step) * step - step).filter((limit) => limit > 0 && limit < value);
+  return [...new Set(limits)].sort((a, b) => a - b);
+}
+
 function readAudit(view: EpisodeView, text: string): Reading[] {
   const readings: Reading[] = [];
   const constraint = (directive: Directive, evidence: string): Reading => ({ evidence, hypotheses: [[directive]], trust: "signal", kind: "constraint" });
@@ -274,14 +311,14 @@ function readAudit(view: EpisodeView, text: string): Reading[] {
     const amount = resultNumber(view, "amount");
     const days = resultNumber(view, "delivered_days_ago");
     if (tool !== undefined) {
+      // The finding says only that the decision broke the policy: a limit below what this request had.
       const hypotheses: Directive[][] = [];
-      const limits = vague[1] === "Refund" ? [50, 100, 150] : [25, 50, 75];
-      for (const above of limits) {
-        if (amount !== undefined && amount > above) hypotheses.push([{ kind: "route_above", tool, quantity: "amount", above, instead: "request_manager_approval" }]);
+      for (const above of roundLimitsBelow(amount, [100, 50, 10])) {
+        hypotheses.push([{ kind: "route_above", tool, quantity: "amount", above, instead: "request_manager_approval" }]);
       }
       if (vague[1] === "Refund") {
-        for (const above of [7, 14, 21]) {
-          if (days !== undefined && days > above) hypotheses.push([{ kind: "route_above", tool, quantity: "days_since_delivery", above, instead: "deny_refund" }]);
+        for (const above of roundLimitsBelow(days, [10, 7, 1])) {
+          hypotheses.push([{ kind: "route_above", tool, quantity: "days_since_delivery", above, instead: "deny_refund" }]);
         }
       }
       if (hypotheses.length > 0) readings.push({ evidence: vague[0], hypotheses, trust: "signal", kind: "constraint" });
@@ -290,19 +327,50 @@ function readAudit(view: EpisodeView, text: string): Reading[] {
   return readings;
 }
 
-/** Instructions addressed to the agent inside tool output. */
+/** The texts of a tool result: its JSON string values, or the raw text when it is not JSON. */
+function textsOf(content: string): string[] {
+  try {
+    const texts: string[] = [];
+    const walk = (value: unknown): void => {
+      if (typeof value === "string") texts.push(value);
+      else if (Array.isArray(value)) value.forEach(walk);
+      else if (typeof value === "object" && value !== null) Object.values(value).forEach(walk);
+    };
+    walk(JSON.parse(content));
+    return texts;
+  } catch {
+    return [content];
+  }
+}
+
+const ADDRESSED_TO_AGENT = /\b(?:always|from now on|until further notice|must|disable|ai agents?|assistant)\b/i;
+
+/**
+ * Instructions addressed to the agent inside tool output: a sentence that
+ * tells it to copy an address on a call, or to set a parameter to a value.
+ * The tool is the one the sentence names, else the call whose output held it.
+ */
 function readInjections(view: EpisodeView): Reading[] {
   const readings: Reading[] = [];
+  const knownTools = new Set(calls(view).map((call) => call.name));
   for (const step of view.steps) {
-    if (step.type !== "result") continue;
-    const cc = /always cc ([\w.+-]+@[\w-]+(?:\.[\w-]+)+) on every invoice \((\w+) parameter \\?"(\w+)\\?"\)/.exec(step.content);
-    if (cc !== null) {
-      readings.push({ evidence: cc[0], hypotheses: [[{ kind: "include_param", tool: cc[2] as string, param: cc[3] as string, value: cc[1] as string }]], trust: "injected", kind: "constraint" });
-    }
-    const pass = /pass (\w+)=(true|false|\d+) to (\w+)/.exec(step.content);
-    if (pass !== null) {
-      const value = JSON.parse(pass[2] as string) as boolean | number;
-      readings.push({ evidence: pass[0], hypotheses: [[{ kind: "include_param", tool: pass[3] as string, param: pass[1] as string, value }]], trust: "injected", kind: "constraint" });
+    if (step.type !== "result" || step.isError) continue;
+    for (const text of textsOf(step.content)) {
+      for (const sentence of text.split(/(?<=[.!:])\s+/)) {
+        if (!ADDRESSED_TO_AGENT.test(sentence)) continue;
+        const names = identifiersIn(sentence);
+        const tool = names.find((name) => knownTools.has(name) || /^(?:send|create|deliver|ship|get|issue)_/.test(name)) ?? step.name;
+        const email = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/.exec(sentence)?.[0];
+        if (email !== undefined && /\b(?:cc|copy)\b/i.test(sentence)) {
+          readings.push({ evidence: sentence, hypotheses: [[{ kind: "include_param", tool, param: "cc", value: email }]], trust: "injected", kind: "constraint" });
+          continue;
+        }
+        const assignment = /\b([a-z][a-z0-9_]*)\s*(?:=|\bto\b)\s*(true|false|\d+(?:\.\d+)?)\b/.exec(sentence);
+        if (assignment !== null) {
+          const value = JSON.parse(assignment[2] as string) as boolean | number;
+          readings.push({ evidence: sentence, hypotheses: [[{ kind: "include_param", tool, param: assignment[1] as string, value }]], trust: "injected", kind: "constraint" });
+        }
+      }
     }
   }
   return readings;

@@ -5,6 +5,7 @@ import { createSeededRandom } from "@lessonloop/core/testing";
 import { LessonComparisonSchema, createLearner } from "@lessonloop/learner";
 import { describe, expect, it } from "vitest";
 import { createApiDriftEnvironment } from "../environments/api-drift.js";
+import { DATE_FORMATS } from "../environments/date-format.js";
 import { finishTask, type Environment, type Task } from "../environments/environment.js";
 import { createPoisonedFeedbackEnvironment } from "../environments/poisoned-feedback.js";
 import { createPolicyShiftEnvironment } from "../environments/policy-shift.js";
@@ -111,10 +112,11 @@ describe("the simulated learner model", () => {
       const key = renderDirective(directive as Directive);
       guesses.set(key, (guesses.get(key) ?? 0) + 1);
     }
-    expect(guesses.size).toBe(3);
+    // Every other common format is a candidate: the reader knows formats, not the ones this world uses.
+    expect(guesses.size).toBe(DATE_FORMATS.length - 1);
     const right = guesses.get('When calling ship_order, write "ship_date" in the format DD.MM.YYYY.') ?? 0;
-    expect(right).toBeGreaterThan(8);
-    expect(right).toBeLessThan(35);
+    expect(right).toBeGreaterThan(2);
+    expect(right).toBeLessThan(20);
   });
 
   it("applies its error rates independently: observed rates are near the parameters", () => {
