@@ -1,7 +1,15 @@
 import { LessonloopError } from "@lessonloop/core";
 import { describe, expect, it } from "vitest";
 import type { DriftPoint } from "../environments/environment.js";
-import { adaptationAfterDrifts, memorySizeOverTime, rollingSuccess, summarize } from "./metrics.js";
+import {
+  adaptationAfterDrifts,
+  meanAcross,
+  memorySizeOverTime,
+  rollingMean,
+  rollingSuccess,
+  summarize,
+  summarizeLatency,
+} from "./metrics.js";
 import type { EpisodeRecord, LessonEvent } from "./results.js";
 
 const noUsage = { calls: 0, promptTokens: 0, completionTokens: 0 };
@@ -183,6 +191,55 @@ describe("rollingSuccess", () => {
 
   it("rejects a window below one episode", () => {
     expect(() => rollingSuccess(stream("1"), { window: 0 })).toThrow(RangeError);
+  });
+});
+
+describe("rollingMean", () => {
+  it("averages the trailing window, shorter at the start", () => {
+    expect(rollingMean([1, 0, 0.5, 1, 0], { window: 2 })).toEqual([
+      { index: 0, value: 1 },
+      { index: 1, value: 0.5 },
+      { index: 2, value: 0.25 },
+      { index: 3, value: 0.75 },
+      { index: 4, value: 0.5 },
+    ]);
+  });
+
+  it("is the rolling success of a single seed's passes", () => {
+    const episodes = stream("1101001110110");
+    const passes = episodes.map((e) => (e.passed ? 1 : 0));
+    const rolling = rollingMean(passes, { window: 4 });
+    rollingSuccess(episodes, { window: 4 }).forEach((point, at) => expect(rolling[at]?.value).toBeCloseTo(point.value, 12));
+  });
+
+  it("rejects a window below one value", () => {
+    expect(() => rollingMean([1], { window: 0 })).toThrow(RangeError);
+  });
+});
+
+describe("meanAcross", () => {
+  it("averages each position over the series", () => {
+    expect(meanAcross([[1, 0, 1], [0, 0, 1], [1, 1, 1], [0, 0, 0]])).toEqual([0.5, 0.25, 0.75]);
+    expect(meanAcross([])).toEqual([]);
+  });
+
+  it("refuses series of different lengths", () => {
+    expect(() => meanAcross([[1, 2], [1]])).toThrow(RangeError);
+  });
+});
+
+describe("summarizeLatency", () => {
+  const adaptation = (episodesToRecover: number | null, affectedEpisodes = 10) => ({ driftAt: 0, change: "c", episodesToRecover, affectedEpisodes });
+
+  it("takes the median of recovered drifts and counts the others apart", () => {
+    // Recovered 4, 0, 7, 2 → median (2 + 4) / 2 = 3; two never recovered; one window too short to tell.
+    const summary = summarizeLatency([adaptation(4), adaptation(null), adaptation(0), adaptation(null, 2), adaptation(7), adaptation(null, 9), adaptation(2)]);
+    expect(summary).toEqual({ median: 3, recovered: 4, neverRecovered: 2, tooFewToTell: 1 });
+  });
+
+  it("has no median when nothing recovered", () => {
+    expect(summarizeLatency([adaptation(null), adaptation(null)])).toEqual({ median: null, recovered: 0, neverRecovered: 2, tooFewToTell: 0 });
+    expect(summarizeLatency([])).toEqual({ median: null, recovered: 0, neverRecovered: 0, tooFewToTell: 0 });
   });
 });
 

@@ -1,5 +1,6 @@
 import { LessonloopError, parseWith } from "@lessonloop/core";
 import type { DriftPoint } from "../environments/environment.js";
+import type { LatencySummary } from "./multi-seed-results.js";
 import {
   StrategySummarySchema,
   type Adaptation,
@@ -9,6 +10,7 @@ import {
   type RollbackEvent,
   type StrategySummary,
 } from "./results.js";
+import { median } from "./statistics.js";
 
 /** Consecutive affected successes that count as "recovered" after a drift. */
 export const RECOVERY_RUN = 3;
@@ -115,6 +117,52 @@ export function rollingSuccess(
     if (leaving?.passed) passes -= 1;
     return { index: episode.index, value: passes / Math.min(position + 1, window) };
   });
+}
+
+/**
+ * Rolling mean over a series in stream order (position = episode index): at
+ * each point, the mean of it and the `window - 1` values before it (fewer at
+ * the start). With the per-episode pass share over seeds, this is the learning
+ * curve averaged over seeds.
+ */
+export function rollingMean(values: readonly number[], { window = DEFAULT_ROLLING_WINDOW }: { window?: number } = {}): CurvePoint[] {
+  if (!Number.isInteger(window) || window < 1) {
+    throw new RangeError(`rollingMean needs a whole window of at least 1 value, got ${window}.`);
+  }
+  let sum = 0;
+  return values.map((value, position) => {
+    sum += value - (values[position - window] ?? 0);
+    return { index: position, value: sum / Math.min(position + 1, window) };
+  });
+}
+
+/**
+ * Per position, the mean over several series (one per seed). Series of
+ * different lengths are refused: seeds of one run have the same episodes.
+ */
+export function meanAcross(series: readonly (readonly number[])[]): number[] {
+  const length = series[0]?.length ?? 0;
+  if (series.some((values) => values.length !== length)) {
+    throw new RangeError(`meanAcross needs series of one length, got ${series.map((values) => values.length).join(", ")}.`);
+  }
+  return Array.from({ length }, (_, position) => series.reduce((sum, values) => sum + (values[position] ?? 0), 0) / series.length);
+}
+
+/**
+ * Adaptation latency pooled over drifts (and seeds): the median over the drifts
+ * that were recovered, and apart from it the drifts never recovered and those
+ * with fewer than `RECOVERY_RUN` affected episodes (no latency to tell).
+ */
+export function summarizeLatency(adaptations: readonly Adaptation[]): LatencySummary {
+  const recovered = adaptations.flatMap((adaptation) => (adaptation.episodesToRecover === null ? [] : [adaptation.episodesToRecover]));
+  const unrecovered = adaptations.filter((adaptation) => adaptation.episodesToRecover === null);
+  const tooFewToTell = unrecovered.filter((adaptation) => adaptation.affectedEpisodes < RECOVERY_RUN).length;
+  return {
+    median: median(recovered),
+    recovered: recovered.length,
+    neverRecovered: unrecovered.length - tooFewToTell,
+    tooFewToTell,
+  };
 }
 
 /** Lessons (or reflections) live after each episode: the memory-size curve. */

@@ -57,6 +57,8 @@ describe("meanWithCi95", () => {
   it("has no interval for one sample and a zero-width one without spread", () => {
     expect(meanWithCi95([0.8])).toEqual({ n: 1, mean: 0.8, sd: 0, df: 0, ci95: [0.8, 0.8] });
     expect(meanWithCi95([0.25, 0.25, 0.25, 0.25])).toEqual({ n: 4, mean: 0.25, sd: 0, df: 3, ci95: [0.25, 0.25] });
+    // 0.1 + 0.1 + 0.1 is 0.30000000000000004 in floats: equal samples must not leave that noise.
+    expect(meanWithCi95([0.1, 0.1, 0.1])).toEqual({ n: 3, mean: 0.1, sd: 0, df: 2, ci95: [0.1, 0.1] });
   });
 
   it("clips the interval, not the mean, to the quantity's range", () => {

@@ -107,8 +107,10 @@ export interface MeanIntervalOptions {
 export function meanWithCi95(values: readonly number[], { within }: MeanIntervalOptions = {}): MeanInterval {
   checkSamples(values, "meanWithCi95");
   const n = values.length;
+  const [first = 0] = values;
+  // Equal samples: exactly that value and no spread (a sum of 0.1s would leave rounding noise in both).
+  if (values.every((value) => value === first)) return { n, mean: first, sd: 0, df: n - 1, ci95: [first, first] };
   const mean = values.reduce((sum, value) => sum + value, 0) / n;
-  if (n === 1) return { n, mean, sd: 0, df: 0, ci95: [mean, mean] };
   const sd = Math.sqrt(values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1));
   const half = (tCritical95(n - 1) * sd) / Math.sqrt(n);
   const clip = (value: number) => (within === undefined ? value : Math.min(within[1], Math.max(within[0], value)));
