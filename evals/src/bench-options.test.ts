@@ -4,10 +4,11 @@ import { describe, expect, it } from "vitest";
 import { parseBenchOptions } from "./bench-options.js";
 
 describe("parseBenchOptions", () => {
-  it("defaults to every environment and strategy in sim mode", () => {
-    expect(parseBenchOptions([])).toEqual({
+  it("defaults to seeds 1-10, one job per CPU, every environment and strategy in sim mode", () => {
+    expect(parseBenchOptions([], { cpus: 3 })).toEqual({
       mode: "sim",
-      seed: 1,
+      seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      jobs: 3,
       episodes: 120,
       environments: ["api-drift", "user-preferences", "policy-shift", "poisoned-feedback"],
       strategies: ["static", "reflection", "unvalidated", "lessonloop", "oracle"],
@@ -17,8 +18,15 @@ describe("parseBenchOptions", () => {
   });
 
   it("reads lists and numbers, ignoring pnpm's `--`", () => {
-    const options = parseBenchOptions(["--", "--env", "api-drift", "--strategies", "static, lessonloop", "--episodes", "40", "--seed", "7"]);
-    expect(options).toMatchObject({ environments: ["api-drift"], strategies: ["static", "lessonloop"], episodes: 40, seed: 7 });
+    const options = parseBenchOptions(["--", "--env", "api-drift", "--strategies", "static, lessonloop", "--episodes", "40", "--seed", "7", "--jobs", "4"]);
+    expect(options).toMatchObject({ environments: ["api-drift"], strategies: ["static", "lessonloop"], episodes: 40, seeds: [7], jobs: 4 });
+  });
+
+  it("reads seed ranges and lists, in the order given", () => {
+    expect(parseBenchOptions(["--seeds", "1-3"]).seeds).toEqual([1, 2, 3]);
+    expect(parseBenchOptions(["--seeds", "5, 1,2"]).seeds).toEqual([5, 1, 2]);
+    expect(parseBenchOptions(["--seeds", "0-2,9"]).seeds).toEqual([0, 1, 2, 9]);
+    expect(parseBenchOptions(["--seeds", "4"]).seeds).toEqual([4]);
   });
 
   it("names the bad option in a typed error", async () => {
@@ -27,9 +35,16 @@ describe("parseBenchOptions", () => {
       [["--strategies", "static,magic"], "strategies"],
       [["--mode", "gpu"], "mode"],
       [["--colour"], "colour"],
+      [["--seeds", "3-1"], "ends before it starts"],
+      [["--seeds", "1,2,2"], "seed 2 is named twice"],
+      [["--seeds", "1..4"], `"1..4" is not a seed`],
+      [["--seeds", "1-100000"], "at most 1000 seeds"],
+      [["--seed", "x"], "seeds"],
+      [["--seed", "1", "--seeds", "1-2"], "not both"],
+      [["--jobs", "0"], "jobs"],
     ] as const) {
       const error = await rejectionOf(async () => parseBenchOptions(argv));
-      expect(LessonloopError.isInstance(error, "invalid_input")).toBe(true);
+      expect(LessonloopError.isInstance(error, "invalid_input"), argv.join(" ")).toBe(true);
       expect((error as Error).message).toContain(said);
     }
   });

@@ -1,16 +1,59 @@
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { LessonloopError, parseWith } from "@lessonloop/core";
 import { z } from "zod";
 import { StrategyNameSchema } from "./harness/results.js";
 
-const ENVIRONMENT_NAMES = ["api-drift", "user-preferences", "policy-shift", "poisoned-feedback"] as const;
+export const ENVIRONMENT_NAMES = ["api-drift", "user-preferences", "policy-shift", "poisoned-feedback"] as const;
+
+/** Seeds `pnpm bench` runs when none is named. */
+export const DEFAULT_SEEDS = Array.from({ length: 10 }, (_, at) => at + 1);
+
+/** More seeds than this is a typo (`1-1000000`), not a benchmark. */
+const MAX_SEEDS = 1_000;
 
 const commaList = z.string().transform((text) => text.split(",").map((part) => part.trim()).filter((part) => part !== ""));
+
+/**
+ * A seed list as typed on the command line: `1-10`, `1,2,5`, or both (`1-3,8`).
+ * Seeds are whole numbers ≥ 0, each named once, kept in the order given.
+ */
+export const SeedListSchema = z.string().transform((text, context) => {
+  const seeds: number[] = [];
+  for (const part of text.split(",").map((item) => item.trim())) {
+    const match = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (match === null) {
+      context.addIssue({ code: "custom", message: `"${part}" is not a seed (N) or a range (N-M)` });
+      return z.NEVER;
+    }
+    const from = Number(match[1]);
+    const to = match[2] === undefined ? from : Number(match[2]);
+    if (to < from) {
+      context.addIssue({ code: "custom", message: `range "${part}" ends before it starts` });
+      return z.NEVER;
+    }
+    if (seeds.length + (to - from + 1) > MAX_SEEDS) {
+      context.addIssue({ code: "custom", message: `at most ${MAX_SEEDS} seeds` });
+      return z.NEVER;
+    }
+    for (let seed = from; seed <= to; seed += 1) seeds.push(seed);
+  }
+  const repeated = seeds.find((seed, at) => seeds.indexOf(seed) !== at);
+  if (repeated !== undefined) {
+    context.addIssue({ code: "custom", message: `seed ${repeated} is named twice` });
+    return z.NEVER;
+  }
+  return seeds;
+});
+
+/** `--jobs`: child processes running seeds at once. */
+export const JobsSchema = z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(64);
 
 const BenchOptionsSchema = z
   .object({
     mode: z.enum(["sim", "openai"]).default("sim"),
-    seed: z.coerce.number().int("must be a whole number").default(1),
+    seeds: SeedListSchema,
+    jobs: JobsSchema,
     episodes: z.coerce.number().int("must be a whole number").min(10, "must be at least 10").max(5_000).default(120),
     environments: commaList.pipe(z.array(z.enum(ENVIRONMENT_NAMES)).min(1, "name at least one")).default([...ENVIRONMENT_NAMES]),
     strategies: commaList.pipe(z.array(StrategyNameSchema).min(1, "name at least one")).default([...StrategyNameSchema.options]),
@@ -21,36 +64,52 @@ const BenchOptionsSchema = z
 export type BenchOptions = z.infer<typeof BenchOptionsSchema>;
 
 export const BENCH_USAGE = `Usage: pnpm bench [-- options]
+  --seeds LIST             seeds to run, e.g. 1-10 or 1,2,5 (default 1-10); each seed is one run of
+                           every environment and strategy, and the figures are means over seeds
+  --seed N                 run exactly one seed (the same as --seeds N)
+  --jobs N                 seeds running at once, each in its own process (default: the CPU count)
   --mode sim|openai        simulated models (default, offline) or an OpenAI-compatible endpoint
-  --seed N                 seed of the task streams and simulated models (default 1)
   --episodes N             tasks per environment (default 120)
   --env a,b                environments: ${ENVIRONMENT_NAMES.join(", ")} (default all)
   --strategies a,b         strategies: ${StrategyNameSchema.options.join(", ")} (default all)
   --probes N               probe tasks replayed around each merge to find regressions (default 10)
-  --out DIR                where results.json and report.html go (default evals/results)`;
+  --out DIR                where results.json, summary.json and report.html go (default evals/results)`;
 
-/** Parses `pnpm bench` arguments; a bad one is an `invalid_input` error naming the option. */
-export function parseBenchOptions(argv: readonly string[]): BenchOptions {
-  let values: Record<string, string | undefined>;
+/** Reads `argv` with `parseArgs`; an unknown or malformed flag is an `invalid_input` error followed by `usage`. */
+export function readFlags<const Names extends readonly string[]>(
+  argv: readonly string[],
+  names: Names,
+  usage: string,
+): Partial<Record<Names[number], string>> {
   try {
-    ({ values } = parseArgs({
+    const { values } = parseArgs({
       args: argv.filter((arg) => arg !== "--"),
-      options: {
-        mode: { type: "string" },
-        seed: { type: "string" },
-        episodes: { type: "string" },
-        env: { type: "string" },
-        strategies: { type: "string" },
-        probes: { type: "string" },
-        out: { type: "string" },
-      },
+      options: Object.fromEntries(names.map((name) => [name, { type: "string" as const }])),
       strict: true,
       allowPositionals: false,
-    }));
+    });
+    return values as Partial<Record<Names[number], string>>;
   } catch (error) {
-    throw new LessonloopError("invalid_input", `${error instanceof Error ? error.message : String(error)}\n${BENCH_USAGE}`, { cause: error });
+    throw new LessonloopError("invalid_input", `${error instanceof Error ? error.message : String(error)}\n${usage}`, { cause: error });
   }
-  const { env, ...rest } = values;
-  const given = Object.fromEntries(Object.entries({ ...rest, environments: env }).filter(([, value]) => value !== undefined));
+}
+
+export interface ParseBenchOptionsParams {
+  /** CPUs of the machine: the default `--jobs`. */
+  cpus?: number;
+}
+
+/** Parses `pnpm bench` arguments; a bad one is an `invalid_input` error naming the option. */
+export function parseBenchOptions(argv: readonly string[], { cpus = availableParallelism() }: ParseBenchOptionsParams = {}): BenchOptions {
+  const flags = readFlags(argv, ["mode", "seed", "seeds", "jobs", "episodes", "env", "strategies", "probes", "out"], BENCH_USAGE);
+  const { env, seed, seeds, ...rest } = flags;
+  if (seed !== undefined && seeds !== undefined) {
+    throw new LessonloopError("invalid_input", `Give --seed or --seeds, not both.\n${BENCH_USAGE}`);
+  }
+  const given = Object.fromEntries(
+    Object.entries({ ...rest, environments: env, seeds: seed ?? seeds ?? `${DEFAULT_SEEDS[0]}-${DEFAULT_SEEDS.at(-1)}`, jobs: rest.jobs ?? String(cpus) }).filter(
+      ([, value]) => value !== undefined,
+    ),
+  );
   return parseWith(BenchOptionsSchema, given, "pnpm bench options");
 }

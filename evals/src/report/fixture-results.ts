@@ -1,6 +1,8 @@
 import { createSeededRandom, type SeededRandom } from "@lessonloop/core/testing";
 import type { DriftPoint } from "../environments/environment.js";
+import { combineSeedRuns } from "../harness/combine-seeds.js";
 import { summarize } from "../harness/metrics.js";
+import type { MultiSeedResults } from "../harness/multi-seed-results.js";
 import {
   StrategyNameSchema,
   type BenchmarkResults,
@@ -271,4 +273,22 @@ export function createFixtureResults({ seed = 7, episodes = 240 }: FixtureResult
     machine: { cpus: 2, node: "v20.20.0", platform: "linux-x64" },
     environments,
   };
+}
+
+export interface FixtureMultiSeedParams {
+  /** Seeds of the made-up runs, each one `createFixtureResults({ seed })`. */
+  seeds?: readonly number[];
+  /** Episodes per environment. */
+  episodes?: number;
+}
+
+/** Made-up multi-seed results (`results.json` schema version 2) from fixture seeds; `fixture: true` in the parameters. */
+export function createFixtureMultiSeedResults({ seeds = [1, 2, 3], episodes = 240 }: FixtureMultiSeedParams = {}): MultiSeedResults {
+  const runs = seeds.map((seed) => createFixtureResults({ seed, episodes }));
+  return combineSeedRuns({
+    runs,
+    startedAt: "2026-01-01T00:00:00.000Z",
+    wallMs: runs.reduce((sum, run) => sum + run.wallMs, 0) / 2,
+    jobs: 2,
+  });
 }

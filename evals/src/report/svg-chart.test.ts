@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lineChart } from "./svg-chart.js";
+import { intervalChart, intervalColor, lineChart } from "./svg-chart.js";
 
 const points = (values: number[]) => values.map((value, index) => ({ index, value }));
 
@@ -80,5 +80,45 @@ describe("lineChart", () => {
     expect(svg).toContain(">D1</text>");
     expect(svg).toContain(">D2 short</text>");
     expect(svg).toContain("<title>D1 at episode 10: a long change that cannot fit before the next marker</title>");
+  });
+});
+
+describe("intervalChart", () => {
+  const rows = [
+    { label: "ahead", mean: 5, low: 2, high: 8, title: "a" },
+    { label: "unsure", mean: 1, low: -3, high: 4, title: "b" },
+    { label: "behind", mean: -6, low: -9, high: -1, title: "c" },
+  ];
+  const svg = intervalChart({ title: "paired", rows, xLabel: "pts" }).value;
+
+  it("draws each row's interval and mean inside the plot, on a scale around 0", () => {
+    const box = plotBox(svg);
+    const bars = [...svg.matchAll(/<line x1="([-\d.]+)" x2="([-\d.]+)" y1="([\d.]+)" y2="[\d.]+" stroke="([^"]+)"/g)];
+    expect(bars).toHaveLength(3);
+    const dots = [...svg.matchAll(/<circle cx="([-\d.]+)" cy="[\d.]+" r="5.5" fill="([^"]+)"/g)];
+    // The zero line: the axis line inside the plot.
+    const zero = Number(/<line class="axis" x1="([\d.]+)"/.exec(svg)?.[1]);
+    expect(zero).toBeGreaterThan(box.left);
+    expect(zero).toBeLessThan(box.right);
+    rows.forEach((row, at) => {
+      const [, x1, x2] = bars[at] ?? [];
+      const cx = Number(dots[at]?.[1]);
+      expect(Number(x1)).toBeGreaterThanOrEqual(box.left);
+      expect(Number(x2)).toBeLessThanOrEqual(box.right);
+      expect(cx).toBeGreaterThanOrEqual(Number(x1));
+      expect(cx).toBeLessThanOrEqual(Number(x2));
+      // Left of zero for negative figures, right for positive ones.
+      expect(Math.sign(Number(x1) - zero)).toBe(Math.sign(row.low));
+      expect(Math.sign(Number(x2) - zero)).toBe(Math.sign(row.high));
+    });
+    expect(dots.map(([, , color]) => color)).toEqual([intervalColor(2, 8), intervalColor(-3, 4), intervalColor(-9, -1)]);
+    expect(new Set(dots.map(([, , color]) => color)).size).toBe(3);
+  });
+
+  it("labels each row and keeps its tooltip", () => {
+    for (const row of rows) {
+      expect(svg).toContain(`>${row.label}</text>`);
+      expect(svg).toContain(`<title>${row.title}</title>`);
+    }
   });
 });

@@ -162,3 +162,74 @@ ${markerLines}${lines}${dots}${legend}
 <text class="label" transform="translate(16,${MARGIN.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">${yLabel}</text>
 </svg>`;
 }
+
+/** One row of an interval chart: a mean and its interval, e.g. a paired difference. */
+export interface IntervalRow {
+  label: string;
+  mean: number;
+  low: number;
+  high: number;
+  /** The tooltip: what the row is and its figures. */
+  title: string;
+}
+
+export interface IntervalChartParams {
+  /** Accessible name of the chart. */
+  title: string;
+  rows: readonly IntervalRow[];
+  xLabel: string;
+  formatX?: (value: number) => string;
+  width?: number;
+  rowHeight?: number;
+}
+
+/** Colour of an interval: blue wholly above 0, orange wholly below, grey when it holds 0 (no sure difference). */
+export function intervalColor(low: number, high: number): string {
+  if (low > 0) return "#0072b2";
+  if (high < 0) return "#d55e00";
+  return "#8a8a8a";
+}
+
+const INTERVAL_MARGIN = { top: 16, right: 80, bottom: 46, left: 300 };
+
+/**
+ * A forest plot as inline SVG: one row per comparison, a dot at its mean and
+ * a bar over its interval, around a solid zero line; coloured by whether the
+ * interval lies above 0, below it, or holds it.
+ */
+export function intervalChart({
+  title,
+  rows,
+  xLabel,
+  formatX = (value) => String(value),
+  width = 1040,
+  rowHeight = 28,
+}: IntervalChartParams): SafeHtml {
+  const plotWidth = width - INTERVAL_MARGIN.left - INTERVAL_MARGIN.right;
+  const plotHeight = Math.max(1, rows.length) * rowHeight;
+  const height = INTERVAL_MARGIN.top + plotHeight + INTERVAL_MARGIN.bottom;
+  const reach = Math.max(1e-9, ...rows.flatMap((row) => [Math.abs(row.low), Math.abs(row.high), Math.abs(row.mean)]));
+  const positive = ticks(reach, 4, false);
+  const edge = positive.at(-1) ?? 1;
+  const xTicks = [...positive.slice(1).map((value) => -value).reverse(), ...positive];
+  const x = (value: number): number => INTERVAL_MARGIN.left + ((value + edge) / (2 * edge)) * plotWidth;
+  const bottom = INTERVAL_MARGIN.top + plotHeight;
+  const grid = xTicks.map(
+    (value) => html`<line class="${value === 0 ? "axis" : "grid"}" x1="${round(x(value))}" x2="${round(x(value))}" y1="${INTERVAL_MARGIN.top}" y2="${bottom}"${value === 0 ? html` stroke-width="2"` : ""}/>
+<text class="tick" x="${round(x(value))}" y="${bottom + 18}" text-anchor="middle">${formatX(value)}</text>`,
+  );
+  const marks = rows.map((row, at) => {
+    const y = INTERVAL_MARGIN.top + at * rowHeight + rowHeight / 2;
+    const color = intervalColor(row.low, row.high);
+    return html`<g class="interval"><title>${row.title}</title>
+<text class="legend" x="${INTERVAL_MARGIN.left - 12}" y="${round(y + 4)}" text-anchor="end">${row.label}</text>
+<line x1="${round(x(row.low))}" x2="${round(x(row.high))}" y1="${round(y)}" y2="${round(y)}" stroke="${color}" stroke-width="3" stroke-linecap="round"/>
+<circle cx="${round(x(row.mean))}" cy="${round(y)}" r="5.5" fill="${color}"/>
+<text class="tick" x="${width - INTERVAL_MARGIN.right + 10}" y="${round(y + 4)}">${formatX(row.mean)}</text></g>`;
+  });
+  return html`<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="${title}">
+<rect class="plot" x="${INTERVAL_MARGIN.left}" y="${INTERVAL_MARGIN.top}" width="${plotWidth}" height="${plotHeight}"/>
+${grid}${marks}
+<text class="label" x="${INTERVAL_MARGIN.left + plotWidth / 2}" y="${height - 6}" text-anchor="middle">${xLabel}</text>
+</svg>`;
+}

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { summarize } from "../harness/metrics.js";
-import type { BenchmarkResults, EpisodeRecord } from "../harness/results.js";
-import { createFixtureResults } from "./fixture-results.js";
+import { createFixtureMultiSeedResults } from "./fixture-results.js";
+import { formatPointsInterval, formatRateInterval, formatSeedsWon } from "./summary-columns.js";
 import { ProgressBar, TERMINAL_WIDTH, formatSummary, type ProgressStream } from "./terminal.js";
 
 function recorder(isTTY: boolean): ProgressStream & { chunks: string[] } {
@@ -9,82 +8,75 @@ function recorder(isTTY: boolean): ProgressStream & { chunks: string[] } {
   return { chunks, isTTY, columns: 100, write: (chunk: string) => chunks.push(chunk) };
 }
 
+/** The lines of one environment's block. */
+function block(text: string, name: string, next: string | undefined): string[] {
+  const start = text.indexOf(`\n${name} — `);
+  return text.slice(start, next === undefined ? undefined : text.indexOf(`\n${next} — `)).split("\n");
+}
+
 describe("formatSummary", () => {
-  const results = createFixtureResults({ episodes: 120 });
+  const results = createFixtureMultiSeedResults({ seeds: [1, 2, 3], episodes: 120 });
   const text = formatSummary(results);
 
-  it("has one block per environment with a row for every strategy", () => {
-    const starts = results.environments.map((environment) => text.indexOf(`\n${environment.name} — `));
+  it("has one block per environment with a row for every strategy: mean success with its interval, summed counts", () => {
     results.environments.forEach((environment, at) => {
-      expect(starts[at], environment.name).toBeGreaterThan(0);
-      const block = text.slice(starts[at], starts[at + 1]);
-      for (const result of environment.strategies) {
-        const row = block.split("\n").find((line) => line.startsWith(`${result.strategy} `));
-        expect(row, `${environment.name}/${result.strategy}`).toBeDefined();
-        expect(row).toContain(`${(result.summary.successRate * 100).toFixed(1)}%`);
-        expect(row).toContain(`${result.summary.badLessonsMerged}/${result.summary.lessonsMerged}`);
+      const lines = block(text, environment.name, results.environments[at + 1]?.name);
+      expect(lines.length, environment.name).toBeGreaterThan(3);
+      for (const entry of environment.strategies) {
+        const row = lines.find((line) => line.startsWith(`${entry.strategy} `));
+        expect(row, `${environment.name}/${entry.strategy}`).toBeDefined();
+        expect(row).toContain(formatRateInterval(entry.aggregate.success));
+        expect(row).toContain(`${entry.aggregate.wrongMerged}/${entry.aggregate.merged}`);
       }
     });
   });
 
-  it("prints the run's parameters above the tables", () => {
+  it("prints the paired comparisons with their interval and seeds won", () => {
+    for (const [at, environment] of results.environments.entries()) {
+      const lines = block(text, environment.name, results.environments[at + 1]?.name);
+      for (const pair of environment.paired) {
+        const line = lines.find((candidate) => candidate.includes(`${pair.strategy} − ${pair.baseline}`));
+        expect(line).toContain(formatPointsInterval(pair));
+        expect(line).toContain(formatSeedsWon(pair));
+      }
+      expect(environment.paired.map((pair) => pair.baseline)).toEqual(["unvalidated", "static"]);
+    }
+  });
+
+  it("lists each learner's wrong merges, regressions and rollbacks seed by seed, with their total", () => {
+    const [environment] = results.environments;
+    const lines = block(text, environment?.name ?? "?", results.environments[1]?.name);
+    const unvalidated = environment?.strategies.find((entry) => entry.strategy === "unvalidated");
+    const wrong = unvalidated?.seeds.map((run) => run.summary.badLessonsMerged) ?? [];
+    const row = lines.find((line) => /^ {2}unvalidated +wrong merged/.test(line));
+    expect(row?.replace(/^.*wrong merged/, "").trim().split(/ +/).map(Number)).toEqual([...wrong, wrong.reduce((sum, n) => sum + n, 0)]);
+    expect(lines.some((line) => /^ +rollbacks/.test(line))).toBe(true);
+    // Strategies that never learn have no per-seed rows.
+    expect(lines.some((line) => /^ {2}static +wrong merged/.test(line))).toBe(false);
+  });
+
+  it("prints the seeds, the run's parameters and how the figures are made above the tables", () => {
     const head = text.slice(0, text.indexOf(results.environments[0]?.name ?? "?"));
-    expect(head).toContain("seed 7");
+    expect(head).toContain("3 seeds (1–3)");
     expect(head).toContain("validator.errorRate=0.1");
-    expect(head).toContain("policy=majority");
+    expect(head).toContain("mean over 3 seeds [95% confidence interval, Student t, df 2]");
   });
 
-  it("fits a 100-column terminal with aligned columns", () => {
-    for (const line of text.split("\n")) expect(line.length, line).toBeLessThanOrEqual(TERMINAL_WIDTH);
-    // Every row of a table ends its success column at the same place.
-    const rows = text.split("\n").filter((line) => /^(static|reflection|unvalidated|lessonloop|oracle) +\d+\.\d%/.test(line));
-    expect(rows).toHaveLength(results.environments.length * 5);
-    const ends = new Set(rows.map((row) => row.search(/%/)));
-    expect(ends.size).toBe(1);
+  it("fits a 100-column terminal with aligned columns, for 3 seeds and for 12", () => {
+    for (const summary of [text, formatSummary(createFixtureMultiSeedResults({ seeds: Array.from({ length: 12 }, (_, at) => at + 1), episodes: 40 }))]) {
+      for (const line of summary.split("\n")) expect(line.length, line).toBeLessThanOrEqual(TERMINAL_WIDTH);
+      const rows = summary.split("\n").filter((line) => /^(static|reflection|unvalidated|lessonloop|oracle) +\d+\.\d%/.test(line));
+      expect(rows).toHaveLength(results.environments.length * 5);
+      expect(new Set(rows.map((row) => row.search(/\]/))).size).toBe(1);
+    }
   });
 
-  it("writes each drift's latency: a count, ∞ for never, – for too few episodes", () => {
-    const passes = (pattern: string): EpisodeRecord[] =>
-      [...pattern].map((char, index) => ({
-        index,
-        taskId: `t${index}`,
-        kind: index < 6 ? "invoice" : "refund",
-        passed: char === "1",
-        reason: "",
-        agent: { calls: 1, promptTokens: 10, completionTokens: 2 },
-        learning: { calls: 0, promptTokens: 0, completionTokens: 0 },
-        contextTokens: 0,
-        memorySize: 0,
-        memoryVersion: 0,
-      }));
-    const drifts = [
-      { at: 0, change: "a", kinds: ["invoice"] },
-      { at: 6, change: "b", kinds: ["refund"] },
-    ];
-    const episodes = passes("0111110101" + "1");
-    const base = createFixtureResults({ episodes: 10 });
-    const results: BenchmarkResults = {
-      ...base,
-      environments: [
-        {
-          name: "hand-made",
-          description: "d",
-          drifts: [...drifts, { at: 10, change: "c", kinds: ["refund"] }],
-          strategies: [
-            {
-              strategy: "static",
-              episodes,
-              lessons: [],
-              rollbacks: [],
-              regressions: [],
-              summary: summarize({ episodes, drifts: [...drifts, { at: 10, change: "c", kinds: ["refund"] }], wallMs: 5 }),
-            },
-          ],
-        },
-      ],
-    };
-    const row = formatSummary(results).split("\n").find((line) => line.startsWith("static "));
-    expect(row).toMatch(/ 1, ∞, – /);
+  it("warns that one seed has no interval, and shows none", () => {
+    const one = formatSummary(createFixtureMultiSeedResults({ seeds: [4], episodes: 40 }));
+    expect(one).toContain("ONE SEED: no confidence interval");
+    const rows = one.split("\n").filter((line) => /^(static|lessonloop) +\d/.test(line));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row).not.toContain("[");
   });
 });
 
@@ -134,6 +126,22 @@ describe("ProgressBar", () => {
     expect(last).toContain("100% 100/100 episodes");
     expect(last).toContain("api-drift · lessonloop");
     expect(last.replace(/\x1b\[K$/, "").length).toBeLessThanOrEqual(100);
+  });
+
+  it("prints a note on its own line, and redraws the bar under it on a terminal", () => {
+    const log = recorder(false);
+    const plain = new ProgressBar({ stream: log, now: () => 0 });
+    plain.start(10);
+    plain.note("seed 3 done: 1.0 s");
+    expect(log.chunks.join("")).toBe("running 10 episodes\nseed 3 done: 1.0 s\n");
+
+    const terminal = recorder(true);
+    const bar = new ProgressBar({ stream: terminal, now: () => 0 });
+    bar.start(10);
+    bar.note("seed 3 done");
+    const [note, redraw] = terminal.chunks.slice(-2);
+    expect(note).toBe("\r\x1b[Kseed 3 done\n");
+    expect(redraw).toMatch(/^\r.*0\/10 episodes/);
   });
 
   it("rejects a total that is not a whole number", () => {

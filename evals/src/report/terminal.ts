@@ -1,6 +1,14 @@
 import { RECOVERY_RUN } from "../harness/metrics.js";
-import type { BenchmarkResults, EnvironmentResult } from "../harness/results.js";
-import { SUMMARY_COLUMNS, formatDriftTarget, formatDuration, type SummaryColumn } from "./summary-columns.js";
+import type { MultiSeedEnvironment, MultiSeedResults, MultiSeedStrategy } from "../harness/multi-seed-results.js";
+import {
+  SUMMARY_COLUMNS,
+  formatDriftTarget,
+  formatDuration,
+  formatPointsInterval,
+  formatSeeds,
+  formatSeedsWon,
+  type SummaryColumn,
+} from "./summary-columns.js";
 
 /** The width the summary is laid out for. */
 export const TERMINAL_WIDTH = 100;
@@ -58,7 +66,7 @@ export class ProgressBar {
     this.#lines = Math.max(1, Math.floor(lines));
   }
 
-  /** @param totalEpisodes Episodes the whole run will tick (every environment × strategy). */
+  /** @param totalEpisodes Episodes the whole run will tick (every seed × environment × strategy). */
   start(totalEpisodes: number): void {
     if (!Number.isInteger(totalEpisodes) || totalEpisodes < 0) {
       throw new RangeError(`ProgressBar.start needs a whole number of episodes, got ${totalEpisodes}.`);
@@ -89,6 +97,19 @@ export class ProgressBar {
     if (step > this.#printedSteps && step < this.#lines) {
       this.#printedSteps = step;
       this.#stream.write(`${this.#status()}\n`);
+    }
+  }
+
+  /**
+   * A line of its own above the bar, e.g. `seed 3 done`: on a terminal the bar
+   * is redrawn under it; in a log it is printed as it is.
+   */
+  note(line: string): void {
+    if (this.#interactive) {
+      this.#stream.write(`\r\x1b[K${line}\n`);
+      this.#redraw();
+    } else {
+      this.#stream.write(`${line}\n`);
     }
   }
 
@@ -146,51 +167,121 @@ function wrap(words: readonly string[], width: number, indent: string): string[]
   return lines;
 }
 
-/** Plain-text table with right- or left-aligned columns, two spaces apart. */
-function renderTable(columns: readonly SummaryColumn[], rows: readonly string[][]): string[] {
-  const widths = columns.map((column, at) =>
-    Math.max(column.header[0].length, column.header[1].length, ...rows.map((row) => (row[at] ?? "").length)),
-  );
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((cell, at) => {
-        const width = widths[at] ?? 0;
-        return columns[at]?.align === "left" ? cell.padEnd(width) : cell.padStart(width);
-      })
-      .join("  ")
-      .trimEnd();
-  return [line(columns.map((c) => c.header[0])), line(columns.map((c) => c.header[1])), ...rows.map(line)];
+/** Widths that fit every cell of `rows`, column by column. */
+function columnWidths(rows: readonly (readonly string[])[]): number[] {
+  const columns = Math.max(0, ...rows.map((row) => row.length));
+  return Array.from({ length: columns }, (_, at) => Math.max(0, ...rows.map((row) => (row[at] ?? "").length)));
 }
 
-function environmentBlock(environment: EnvironmentResult): string[] {
+/**
+ * Plain-text table: one header line per entry of `headers`, columns two spaces
+ * apart, aligned per `align`; `widths` (e.g. shared by every environment's table) when given.
+ */
+function renderTable(
+  headers: readonly (readonly string[])[],
+  align: readonly ("left" | "right")[],
+  rows: readonly string[][],
+  widths: readonly number[] = columnWidths([...headers, ...rows]),
+): string[] {
+  const all = [...headers, ...rows];
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, at) => (align[at] === "left" ? cell.padEnd(widths[at] ?? 0) : cell.padStart(widths[at] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  return all.map(line);
+}
+
+const TERMINAL_COLUMNS: readonly SummaryColumn[] = SUMMARY_COLUMNS.filter((column) => column.terminal);
+
+/** Strategies that proposed a lesson on some seed: the ones whose wrong merges, regressions and rollbacks mean something. */
+function learners(environment: MultiSeedEnvironment): MultiSeedStrategy[] {
+  return environment.strategies.filter((entry) => entry.seeds.some((run) => run.lessons.length > 0 || run.regressions.length > 0 || run.rollbacks.length > 0));
+}
+
+/** Per seed, each learner's wrong merges, regressions and rollbacks, in blocks of seeds that fit the width. */
+function perSeedBlock(environment: MultiSeedEnvironment, seeds: readonly number[]): string[] {
+  const entries = learners(environment);
+  if (entries.length === 0) return [];
+  const metrics = [
+    ["wrong merged", (run: MultiSeedStrategy["seeds"][number]) => run.summary.badLessonsMerged],
+    ["regressions", (run: MultiSeedStrategy["seeds"][number]) => run.summary.regressions],
+    ["rollbacks", (run: MultiSeedStrategy["seeds"][number]) => run.summary.rollbacks],
+  ] as const;
+  const label = Math.max(...entries.map((entry) => entry.strategy.length)) + 2 + Math.max(...metrics.map(([name]) => name.length));
+  const cell = Math.max(3, ...seeds.map((seed) => String(seed).length + 1), ...entries.flatMap((entry) => entry.seeds.flatMap((run) => metrics.map(([, value]) => String(value(run)).length + 1))));
+  const perLine = Math.max(1, Math.floor((TERMINAL_WIDTH - 2 - label - 8) / cell));
+  const lines: string[] = [];
+  for (let from = 0; from < seeds.length; from += perLine) {
+    const slice = seeds.slice(from, from + perLine);
+    const last = from + perLine >= seeds.length;
+    lines.push(`  ${"per seed".padEnd(label - 4)}seed${slice.map((seed) => String(seed).padStart(cell)).join("")}${last ? "   total" : ""}`);
+    for (const entry of entries) {
+      metrics.forEach(([name, value], at) => {
+        const values = entry.seeds.map(value);
+        const head = `${at === 0 ? entry.strategy : ""}`.padEnd(label - name.length) + name;
+        const total = last ? String(values.reduce((sum, v) => sum + v, 0)).padStart(8) : "";
+        lines.push(`  ${head}${values.slice(from, from + perLine).map((v) => String(v).padStart(cell)).join("")}${total}`);
+      });
+    }
+  }
+  return lines;
+}
+
+const TERMINAL_HEADERS = [TERMINAL_COLUMNS.map((column) => column.header[0]), TERMINAL_COLUMNS.map((column) => column.header[1])];
+
+const summaryRows = (environment: MultiSeedEnvironment) => environment.strategies.map((entry) => TERMINAL_COLUMNS.map((column) => column.cell(entry)));
+
+function environmentBlock(environment: MultiSeedEnvironment, seeds: readonly number[], widths: readonly number[]): string[] {
   const lines = [`${environment.name} — ${environment.description}`];
   environment.drifts.forEach((drift, at) => {
     const words = `drift ${at + 1} at episode ${drift.at}: ${drift.change} (${formatDriftTarget(drift)})`.split(" ");
     lines.push(...wrap(words, TERMINAL_WIDTH - 2, "    ").map((text) => `  ${text}`));
   });
   if (environment.drifts.length === 0) lines.push("  no drift");
-  const rows = environment.strategies.map((result) => SUMMARY_COLUMNS.map((column) => column.cell(result)));
-  lines.push("", ...renderTable(SUMMARY_COLUMNS, rows));
+  lines.push("", ...renderTable(TERMINAL_HEADERS, TERMINAL_COLUMNS.map((column) => column.align), summaryRows(environment), widths));
+  if (environment.paired.length > 0) {
+    lines.push(
+      "",
+      ...renderTable(
+        [["paired success, seed by seed", "mean [95% CI]", "seeds"]],
+        ["left", "right", "left"],
+        environment.paired.map((pair) => [`  ${pair.strategy} − ${pair.baseline}`, formatPointsInterval(pair), formatSeedsWon(pair)]),
+      ).map((line) => `  ${line}`),
+    );
+  }
+  const perSeed = perSeedBlock(environment, seeds);
+  if (perSeed.length > 0) lines.push("", ...perSeed);
   return lines;
 }
 
 /**
- * The run's summary for the terminal: its parameters, then one block per
- * environment with one row per strategy (the columns of `SUMMARY_COLUMNS`).
- * Laid out for `TERMINAL_WIDTH` columns.
+ * The run's summary for the terminal: its seeds and parameters, then one
+ * block per environment — one row per strategy (means over seeds with 95%
+ * intervals, counts summed over seeds), the paired comparisons, and each
+ * learner's wrong merges, regressions and rollbacks seed by seed. Laid out for
+ * `TERMINAL_WIDTH` columns.
  */
-export function formatSummary(results: BenchmarkResults): string {
+export function formatSummary(results: MultiSeedResults): string {
   const parameters = Object.entries(results.parameters).map(([key, value]) => `${key}=${String(value)}`);
+  const seeds = results.seeds.length;
   const header = [
-    `lessonloop benchmark · ${results.mode} · seed ${results.seed} · ${results.episodes} episodes per environment · ${formatDuration(results.wallMs)}`,
-    `machine: ${results.machine.cpus} CPUs, node ${results.machine.node}, ${results.machine.platform} · started ${results.startedAt}`,
+    `lessonloop benchmark · ${results.mode} · ${seeds} seed${seeds === 1 ? "" : "s"} (${formatSeeds(results.seeds)}) · ${results.episodes} episodes per environment`,
+    `${formatDuration(results.wallMs)} with ${results.jobs} job${results.jobs === 1 ? "" : "s"} · machine: ${results.machine.cpus} CPUs, node ${results.machine.node}, ${results.machine.platform} · started ${results.startedAt}`,
     ...wrap(["parameters:", ...parameters], TERMINAL_WIDTH, "  "),
+    seeds === 1
+      ? "ONE SEED: no confidence interval — run several seeds (--seeds 1-10) before comparing strategies."
+      : `figures: mean over ${seeds} seeds [95% confidence interval, Student t, df ${seeds - 1}]; counts summed over seeds.`,
   ];
-  const blocks = results.environments.map((environment) => environmentBlock(environment).join("\n"));
+  // One set of widths for every environment's table, so the columns line up down the page.
+  const widths = columnWidths([...TERMINAL_HEADERS, ...results.environments.flatMap(summaryRows)]);
+  const blocks = results.environments.map((environment) => environmentBlock(environment, results.seeds, widths).join("\n"));
   const legend = wrap(
     [
-      `adaptation latency: per drift, affected episodes before ${RECOVERY_RUN} consecutive successes (∞ never, – too few episodes);`,
-      "bad/merged and bad/rej.: lessons wrong for the world at the time / all;",
+      `adapt. median: affected episodes after a drift before ${RECOVERY_RUN} consecutive successes, median over drifts and seeds that recovered;`,
+      "never recov.: drifts (× seeds) never recovered, of those with enough episodes to tell;",
+      "wrong/merged: lessons wrong for the world at the time / all merged;",
+      "paired: per seed, the first strategy's success minus the second's on the same tasks, in percentage points; a tie is neither won nor lost;",
       "tokens/ep: agent and learning, prompt and completion; lesson tok/ep: prompt tokens of the strategy's context.",
     ]
       .join(" ")
