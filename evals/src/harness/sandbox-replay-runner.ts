@@ -70,7 +70,7 @@ export function createSandboxReplayRunner({ environment, suite, seed, taskOf, no
   let usage: ModelUsage = NO_USAGE;
 
   const runner: ReplayRunner = {
-    async replay({ edgeCase, lesson, companions = [], validator, signal }: ReplayRequest): Promise<ReplayOutcome> {
+    async replay({ edgeCase, lesson, companions = [], validator, attempt = 1, signal }: ReplayRequest): Promise<ReplayOutcome> {
       const peer = agents.get(validator.id);
       if (peer === undefined) throw new Error(`No simulated validator "${validator.id}" in the model suite.`);
       const task = edgeCase.originEpisode === undefined ? undefined : taskOf(edgeCase.originEpisode);
@@ -83,7 +83,7 @@ export function createSandboxReplayRunner({ environment, suite, seed, taskOf, no
       const run = await peer.agent.run({ task, session, tools: environment.tools, context, signal });
       usage = addUsage(usage, run.usage);
       const judged = judgeReplay(edgeCase.check, run, session.finish(run.answer));
-      const misread = judged.passed !== null && keyedDraw(seed, "misread", validator.id, edgeCase.id, lesson?.id ?? "-", at) < peer.validator.errorRate;
+      const misread = judged.passed !== null && keyedDraw(seed, "misread", validator.id, edgeCase.id, lesson?.id ?? "-", at, attempt) < peer.validator.errorRate;
       return { passed: misread ? !judged.passed : judged.passed, output: run.answer, note: misread ? `misread: ${judged.note}` : judged.note };
     },
   };

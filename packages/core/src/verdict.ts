@@ -9,6 +9,21 @@ export const CaseEvidenceSchema = z
     passedWithout: z.boolean().nullable(),
     passedWith: z.boolean().nullable(),
     note: z.string().max(2_000).optional(),
+    /**
+     * When this case showed a break (passed without the lesson, failed with
+     * it), the re-check of that break before it could veto the lesson: by whom,
+     * and whether it showed the break again (`null`: the re-check could not
+     * run, and the break stands). A break re-checked and not seen again does
+     * not count as a break.
+     */
+    confirmation: z
+      .object({
+        by: z.string().min(1).max(200),
+        confirmed: z.boolean().nullable(),
+        note: z.string().max(2_000).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type CaseEvidence = z.infer<typeof CaseEvidenceSchema>;
@@ -22,6 +37,12 @@ export const VoteSchema = z
     reason: z.string().max(4_000),
     evidence: z.array(CaseEvidenceSchema).max(500).default([]),
     model: z.string().max(200).optional(),
+    /**
+     * Set when the validator's remaining replays were cancelled because the
+     * verdict was already decided: why. Its evidence then holds only the cases
+     * it replayed.
+     */
+    stoppedEarly: z.string().max(1_000).optional(),
     castAt: TimestampSchema,
   })
   .strict();

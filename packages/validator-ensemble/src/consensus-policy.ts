@@ -1,5 +1,6 @@
 import { LessonloopError, parseWith, type ConsensusPolicyName, type Vote } from "@lessonloop/core";
 import { z } from "zod";
+import { countsAsBreak } from "./case-evidence.js";
 
 /** Counts of the votes, as the verdict carries them. */
 export interface VoteTally {
@@ -31,7 +32,8 @@ export interface ConsensusContext {
  *
  * 1. **Regressions.** Unless `allowRegressions` is true, a lesson whose votes
  *    show a break — a case that passed without the lesson and failed with it,
- *    in any vote's evidence (abstentions included) — is rejected.
+ *    in any vote's evidence (abstentions included), unless a re-check did not
+ *    see it again — is rejected.
  * 2. **Quorum.** Fewer than `quorum` approve-or-reject votes: rejected, "no quorum".
  * 3. **Abstentions** count toward neither side nor the threshold.
  * 4. **Ties** (as many approvals as rejections — by weight for `weighted`) are
@@ -104,12 +106,16 @@ function formatNumber(value: number): string {
   return String(Math.round(value * 1000) / 1000);
 }
 
-/** Cases that passed without the lesson and failed with it, each with the validators that saw it. */
+/**
+ * Cases that passed without the lesson and failed with it, each with the
+ * validators that saw it. A break that was re-checked and not seen again is
+ * left out: one misread replay does not veto a lesson.
+ */
 export function findBreaks(votes: readonly Vote[]): Map<string, string[]> {
   const breaks = new Map<string, string[]>();
   for (const vote of votes) {
     for (const evidence of vote.evidence) {
-      if (evidence.passedWithout === true && evidence.passedWith === false) {
+      if (countsAsBreak(evidence)) {
         const seenBy = breaks.get(evidence.caseId) ?? [];
         if (!seenBy.includes(vote.validator)) seenBy.push(vote.validator);
         breaks.set(evidence.caseId, seenBy);

@@ -19,6 +19,9 @@ async function reviewedEnsemble(prefix: string, requiresApproval: ValidatorEnsem
     runner: createRolePlayRunner(),
     edgeCaseStore: store,
     policy: majority({ quorum: 2 }),
+    // Every case replayed, so the reviewer's evidence and the call counts are the full run's.
+    earlyStop: false,
+    confirmBreaks: "off",
     ...(requiresApproval === undefined ? {} : { requiresApproval }),
     ...(withCheckpointer ? { checkpointer: new MemorySaver() } : {}),
     clock,

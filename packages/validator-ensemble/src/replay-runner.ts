@@ -18,6 +18,12 @@ export interface ReplayRequest {
   /** The validator this replay is for: a role-play runner uses its model and prompt. */
   validator: Validator;
   /**
+   * 1 for a case's first replay by this validator; 2 when the replay re-checks
+   * a break before it may veto the lesson. A runner that samples (a model, a
+   * seeded simulator) should draw afresh for a new attempt. Absent means 1.
+   */
+  attempt?: number;
+  /**
    * Aborts when the replay times out, the validator gives up, or the graph run
    * is cancelled. Pass it on to every model call, tool and request: the call
    * must really stop.

@@ -1,5 +1,5 @@
 import { LessonSchema, LessonloopError, VerdictSchema, type EdgeCaseInput, type Verdict } from "@lessonloop/core";
-import { ScriptedChatModel, createManualClock, rejectionOf } from "@lessonloop/core/testing";
+import { ScriptedChatModel, createManualClock, createSeededRandom, rejectionOf } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
 import { findBreaks, majority, unanimous } from "./consensus-policy.js";
 import { createRolePlayRunner } from "./role-play-runner.js";
@@ -50,7 +50,8 @@ describe("validator ensemble with role-playing peers on a real Chroma edge-case 
   it("rejects a plausible but wrong lesson that fixes its case and breaks two stored regressions, with the evidence", async () => {
     const store = await openCaseStore("ve-wrong", SHOP_CASES);
     const { validators, models } = peers();
-    const ensemble = createValidatorEnsemble({ validators, runner, edgeCaseStore: store, policy: majority({ quorum: 2 }), clock });
+    // Every case replayed by every peer, breaks taken as seen: the full picture (early stop and re-checks are tested below).
+    const ensemble = createValidatorEnsemble({ validators, runner, edgeCaseStore: store, policy: majority({ quorum: 2 }), earlyStop: false, confirmBreaks: "off", clock });
 
     const { verdict: output } = await ensemble.invoke({ lesson: REFUND_EVERYTHING, proposer: "learner", motivatingCases: [DAMAGED_PARCEL] });
 
@@ -270,7 +271,8 @@ describe("validator ensemble with role-playing peers on a real Chroma edge-case 
       // A runner may throw anything, not only Errors.
       throw "boom";
     });
-    const ensemble = createValidatorEnsemble({ validators: [{ id: "peer-a" }, { id: "peer-b" }], runner: table, edgeCaseStore: store, clock });
+    // Without early stop, so both peers meet their failing replays (with it, the first peer's failures already decide).
+    const ensemble = createValidatorEnsemble({ validators: [{ id: "peer-a" }, { id: "peer-b" }], runner: table, edgeCaseStore: store, earlyStop: false, clock });
 
     const { verdict: output } = await ensemble.invoke({ lesson: REFUND_DAMAGED, motivatingCases: [DAMAGED_PARCEL] });
 
@@ -383,5 +385,122 @@ describe("validator ensemble with role-playing peers on a real Chroma edge-case 
     expect(Date.now() - startedAt).toBeLessThan(2_000);
     expect(requests.length).toBeGreaterThan(0);
     expect(requests.every((request) => request.signal.aborted)).toBe(true);
+  });
+});
+
+describe("validation that stops when the verdict is decided and confirms a break before it vetoes", () => {
+  it("stops once a confirmed break rejects the lesson, aborting the replays in flight, and says so in each vote", async () => {
+    const store = await openCaseStore("ve-early-stop", SHOP_CASES);
+    const aborted: string[] = [];
+    const { runner: table, requests } = tableRunner(async (caseId, lesson, request) => {
+      // The gift-card case breaks for everyone; the other stored cases hang until they are cancelled.
+      if (caseId === "must-damaged-parcel") return { passed: lesson !== undefined };
+      if (caseId === "reg-gift-card") return { passed: lesson === undefined };
+      try {
+        return await hangUntilAborted(request.signal);
+      } finally {
+        aborted.push(`${request.validator.id}:${caseId}`);
+      }
+    });
+    const ensemble = createValidatorEnsemble({
+      validators: PEERS.map((id) => ({ id })),
+      runner: table,
+      edgeCaseStore: store,
+      policy: majority({ quorum: 2 }),
+      concurrency: 6,
+      clock,
+    });
+
+    const startedAt = Date.now();
+    const verdict = expectValidVerdict((await ensemble.invoke({ lesson: REFUND_EVERYTHING, motivatingCases: [DAMAGED_PARCEL] })).verdict);
+
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    expect(verdict.decision).toBe("rejected");
+    expect(verdict.reason).toContain("reg-gift-card");
+    // Hanging replays were really cancelled through their signal, not left to time out (60 s).
+    expect(aborted.length).toBeGreaterThan(0);
+    expect(requests.filter((request) => request.edgeCase.id !== "must-damaged-parcel" && request.edgeCase.id !== "reg-gift-card").every((request) => request.signal.aborted)).toBe(true);
+    const gift = verdict.votes.flatMap((vote) => vote.evidence).find((entry) => entry.caseId === "reg-gift-card" && entry.confirmation !== undefined);
+    expect(gift?.confirmation).toMatchObject({ confirmed: true });
+    expect(verdict.votes.filter((vote) => vote.stoppedEarly !== undefined).length).toBeGreaterThan(0);
+    for (const vote of verdict.votes.filter((candidate) => candidate.stoppedEarly !== undefined)) {
+      expect(vote.reason).toMatch(/^Stopped early after \d of 5 cases \(a confirmed break already rejects the lesson under majority\)/);
+      expect(vote.evidence.length).toBeLessThan(5);
+    }
+  });
+
+  it("does not let one validator's misread break veto a lesson: another peer re-checks it and does not see it", async () => {
+    const store = await openCaseStore("ve-misread", SHOP_CASES);
+    const { runner: table, requests } = tableRunner((caseId, lesson, request) => {
+      if (caseId === "must-damaged-parcel") return { passed: lesson !== undefined };
+      // peer-a misreads its first replay of the password case with the lesson; nobody else sees a break.
+      const misread = request.validator.id === "peer-a" && caseId === "reg-password" && lesson !== undefined && (request.attempt ?? 1) === 1;
+      return { passed: !misread };
+    });
+    const ensemble = createValidatorEnsemble({ validators: PEERS.map((id) => ({ id })), runner: table, edgeCaseStore: store, policy: majority({ quorum: 2 }), clock });
+
+    const verdict = expectValidVerdict((await ensemble.invoke({ lesson: REFUND_DAMAGED, motivatingCases: [DAMAGED_PARCEL] })).verdict);
+
+    expect(verdict.decision).toBe("approved");
+    const seen = verdict.votes.find((vote) => vote.validator === "peer-a")?.evidence.find((entry) => entry.caseId === "reg-password");
+    expect(seen).toMatchObject({ passedWithout: true, passedWith: false, confirmation: { by: "peer-b", confirmed: false } });
+    expect(findBreaks(verdict.votes).size).toBe(0);
+    const recheck = requests.filter((request) => (request.attempt ?? 1) === 2);
+    expect(recheck.map((request) => [request.validator.id, request.edgeCase.id, request.lesson === undefined ? "without" : "with"]).sort()).toEqual([
+      ["peer-b", "reg-password", "with"],
+      ["peer-b", "reg-password", "without"],
+    ]);
+
+    // The same misread with re-checks off vetoes the lesson: the re-check is what saved it.
+    const strict = createValidatorEnsemble({ validators: PEERS.map((id) => ({ id })), runner: table, edgeCaseStore: store, policy: majority({ quorum: 2 }), confirmBreaks: "off", clock });
+    expect((await strict.invoke({ lesson: REFUND_DAMAGED, motivatingCases: [DAMAGED_PARCEL] })).verdict?.decision).toBe("rejected");
+  });
+
+  it("re-checks with the same validator when asked to, and a real break it sees again rejects", async () => {
+    const store = await openCaseStore("ve-confirmed", SHOP_CASES);
+    const { runner: table, requests } = tableRunner((caseId, lesson) => {
+      if (caseId === "must-damaged-parcel") return { passed: lesson !== undefined };
+      return { passed: !(caseId === "reg-late-refund" && lesson !== undefined) };
+    });
+    const ensemble = createValidatorEnsemble({ validators: PEERS.map((id) => ({ id })), runner: table, edgeCaseStore: store, policy: majority({ quorum: 2 }), confirmBreaks: "same-validator", clock });
+
+    const verdict = expectValidVerdict((await ensemble.invoke({ lesson: REFUND_EVERYTHING, motivatingCases: [DAMAGED_PARCEL] })).verdict);
+
+    expect(verdict.decision).toBe("rejected");
+    const confirmed = verdict.votes.flatMap((vote) => vote.evidence.map((entry) => ({ vote: vote.validator, entry }))).filter(({ entry }) => entry.confirmation !== undefined);
+    expect(confirmed.length).toBeGreaterThan(0);
+    for (const { vote, entry } of confirmed) expect(entry.confirmation).toMatchObject({ by: vote, confirmed: true });
+    expect(requests.some((request) => request.attempt === 2)).toBe(true);
+  });
+
+  it("decides as the full run does, with fewer replays, over random replay tables", async () => {
+    const store = await openCaseStore("ve-same-decision", SHOP_CASES);
+    let saved = 0;
+    const decisions = new Set<string>();
+    for (let seed = 1; seed <= 12; seed++) {
+      const random = createSeededRandom(seed);
+      const table = new Map<string, boolean>();
+      const outcomeOf = (key: string, chance: number) => {
+        if (!table.has(key)) table.set(key, random.chance(chance));
+        return table.get(key) as boolean;
+      };
+      const make = () =>
+        tableRunner((caseId, lesson, request) => ({
+          passed: caseId.startsWith("must")
+            ? lesson !== undefined && outcomeOf(`${request.validator.id}:${caseId}:${request.attempt ?? 1}`, 0.8)
+            : lesson === undefined || outcomeOf(`${request.validator.id}:${caseId}:${request.attempt ?? 1}`, 0.9),
+        }));
+      const full = make();
+      const early = make();
+      const params = { validators: PEERS.map((id) => ({ id })), edgeCaseStore: store, policy: majority({ quorum: 2 }), confirmBreaks: "off" as const, clock };
+      const fullVerdict = (await createValidatorEnsemble({ ...params, runner: full.runner, earlyStop: false }).invoke({ lesson: REFUND_DAMAGED, motivatingCases: [DAMAGED_PARCEL] })).verdict;
+      const earlyVerdict = (await createValidatorEnsemble({ ...params, runner: early.runner }).invoke({ lesson: REFUND_DAMAGED, motivatingCases: [DAMAGED_PARCEL] })).verdict;
+      expect(earlyVerdict?.decision, `seed ${seed}`).toBe(fullVerdict?.decision);
+      expect(early.requests.length).toBeLessThanOrEqual(full.requests.length);
+      saved += full.requests.length - early.requests.length;
+      decisions.add(String(fullVerdict?.decision));
+    }
+    expect(decisions).toEqual(new Set(["approved", "rejected"]));
+    expect(saved).toBeGreaterThan(0);
   });
 });

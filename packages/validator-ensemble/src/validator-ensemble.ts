@@ -29,7 +29,8 @@ import {
   type LessonReviewRequest,
 } from "./human-review.js";
 import type { ReplayRunner } from "./replay-runner.js";
-import { castVote, runValidator, type Validator, type VoteRules } from "./validator.js";
+import { decidedEarly, type PendingValidator } from "./early-stop.js";
+import { VerdictDecided, castVote, describeFailure, replayOnce, runValidator, type ConfirmBreak, type Validator, type VoteRules } from "./validator.js";
 
 /** At most this many motivating cases per lesson (they are replayed by every validator). */
 export const MAX_MOTIVATING_CASES = 50;
@@ -129,6 +130,24 @@ export interface ValidatorEnsembleParams {
   /** Share of its cases a validator must replay both ways to vote approve/reject on them; else it abstains. Default 0.5. */
   minRunShare?: number;
   /**
+   * Stop replaying once the verdict is decided: after every replayed case the
+   * policy is asked whether any way the validators still replaying could vote
+   * would get the lesson approved; when none would, their remaining replays
+   * are aborted (through the signal the runner gets) and each votes on what it
+   * replayed, its vote saying it stopped early and why. The verdict is the one
+   * the full run would reach. Default true.
+   */
+  earlyStop?: boolean;
+  /**
+   * How a break (a case that passed without the lesson and failed with it) is
+   * re-checked before it may veto the lesson: `"other-validator"` — the next
+   * peer replays the case both ways; `"same-validator"` — the validator replays
+   * it again (a new attempt); `"off"` — a break vetoes as seen. A break the
+   * re-check does not see again does not count; one it could not run stands.
+   * Re-check replays count against `maxReplaysPerLesson`. Default "other-validator".
+   */
+  confirmBreaks?: "off" | "same-validator" | "other-validator";
+  /**
    * Which lessons need a human's approval. For those, after the ensemble's
    * verdict the subgraph calls LangGraph's `interrupt()` with a
    * `LessonReviewRequest` (the lesson, the verdict, its evidence) and resumes on
@@ -177,6 +196,11 @@ function clip(text: string, max = 4_000): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/** Must-pass cases first (they decide whether a lesson fixes anything), the rest in the order found (most relevant first). */
+function decisiveFirst(cases: readonly EdgeCase[]): EdgeCase[] {
+  return [...cases.filter((edgeCase) => edgeCase.kind === "must_pass"), ...cases.filter((edgeCase) => edgeCase.kind !== "must_pass")];
+}
+
 function quoteList(ids: readonly string[]): string {
   return ids.map((id) => `"${id}"`).join(", ");
 }
@@ -209,6 +233,8 @@ export function createValidatorEnsemble({
   maxReplaysPerLesson = 200,
   maxFailuresPerValidator = 3,
   minRunShare = 0.5,
+  earlyStop = true,
+  confirmBreaks = "other-validator",
   requiresApproval,
   checkpointer,
   clock = systemClock,
@@ -263,37 +289,87 @@ export function createValidatorEnsemble({
     const eligible = validators.filter((validator) => !isProposer(validator));
     if (eligible.length === 0) return { votes: [], excludedValidators: excluded };
 
-    const cases = await relevantCases(lesson, input.motivatingCases);
+    const cases = decisiveFirst(await relevantCases(lesson, input.motivatingCases));
     const queue = new PQueue({ concurrency: numbers.concurrency, timeout: numbers.timeoutMs });
     const needed = 2 * cases.length;
     let left = numbers.maxReplaysPerLesson;
+
+    // What the early stop watches: votes cast, and the evidence of the validators still replaying.
+    const stop = new AbortController();
+    const finished: Vote[] = [];
+    const running = new Map<string, PendingValidator>();
+    const context = { weightOf: (id: string) => weights.get(id) ?? 1 };
+    const watch = (): void => {
+      if (!earlyStop || stop.signal.aborted) return;
+      const outcome = decidedEarly({ policy, finished, pending: [...running.values()], lessonId: lesson.id, context });
+      if (outcome.decided) stop.abort(new VerdictDecided(outcome.reason));
+    };
+
+    const confirmBreak: ConfirmBreak | undefined =
+      confirmBreaks === "off"
+        ? undefined
+        : async ({ validator, edgeCase, signal }) => {
+            const at = eligible.findIndex((candidate) => candidate.id === validator.id);
+            const checker = confirmBreaks === "same-validator" || eligible.length === 1 ? validator : (eligible[(at + 1) % eligible.length] as Validator);
+            if (left < 2) return { by: checker.id, confirmed: null, note: "the replay budget left no room to re-check the break; it stands" };
+            left -= 2;
+            const request = { runner, queue, edgeCase, companions: input.companions, validator: checker, attempt: 2, signal, priority: cases.length + 1 };
+            const [without, withIt] = await Promise.all([replayOnce({ ...request, lesson: undefined }), replayOnce({ ...request, lesson })]);
+            if ("error" in without || "error" in withIt) {
+              const error = "error" in without ? without.error : (withIt as { error: unknown }).error;
+              return { by: checker.id, confirmed: null, note: `the re-check could not run (${describeFailure(error, numbers.timeoutMs)}); the break stands` };
+            }
+            const note = `re-check without: ${clip(without.note, 900)} | with: ${clip(withIt.note, 900)}`;
+            if (without.passed === null || withIt.passed === null) return { by: checker.id, confirmed: null, note };
+            return { by: checker.id, confirmed: without.passed && !withIt.passed, note };
+          };
+
     const votes = await Promise.all(
-      eligible.map((validator) => {
-        const vote = (decision: Vote["decision"], reason: string) => Promise.resolve(castVote({ validator, lesson, decision, reason, clock }));
+      eligible.map(async (validator) => {
+        const cast = (decision: Vote["decision"], reason: string) => {
+          const vote = castVote({ validator, lesson, decision, reason, clock });
+          finished.push(vote);
+          return vote;
+        };
         if (cases.length === 0) {
-          return vote("abstain", "No edge cases to replay: none is stored within the lesson's scope and no motivating case was given.");
+          return cast("abstain", "No edge cases to replay: none is stored within the lesson's scope and no motivating case was given.");
         }
         if (needed > left) {
-          return vote(
+          return cast(
             "abstain",
             `Replay budget exhausted: ${needed} replays needed (${cases.length} cases, with and without the lesson), ` +
               `${left} of ${numbers.maxReplaysPerLesson} left for this lesson.`,
           );
         }
         left -= needed;
-        return runValidator({
-          validator,
-          lesson,
-          companions: input.companions,
-          cases,
-          runner,
-          queue,
-          timeoutMs: numbers.timeoutMs,
-          maxFailures: numbers.maxFailuresPerValidator,
-          rules,
-          clock,
-          signal: config.signal,
-        });
+        const progress: PendingValidator = { validator: validator.id, cases, evidence: [] };
+        running.set(validator.id, progress);
+        try {
+          const vote = await runValidator({
+            validator,
+            lesson,
+            companions: input.companions,
+            cases,
+            runner,
+            queue,
+            timeoutMs: numbers.timeoutMs,
+            maxFailures: numbers.maxFailuresPerValidator,
+            rules,
+            clock,
+            signal: config.signal,
+            stop: stop.signal,
+            confirmBreak,
+            onCase: (evidence) => {
+              progress.evidence = [...progress.evidence, evidence];
+              watch();
+            },
+          });
+          finished.push(vote);
+          return vote;
+        } finally {
+          running.delete(validator.id);
+          watch();
+        }
       }),
     );
     return { votes, excludedValidators: excluded };

@@ -12,6 +12,7 @@ import {
 } from "@lessonloop/core";
 import type PQueue from "p-queue";
 import { describeDecision, AgentDecisionSchema } from "./agent-decision.js";
+import { countsAsBreak, showsBreak } from "./case-evidence.js";
 import { ReplayOutcomeSchema, type ReplayRunner } from "./replay-runner.js";
 
 /**
@@ -73,7 +74,8 @@ function plural(count: number, word: string): string {
 /**
  * The rules of a vote, applied to the replays of one validator. For each case:
  * a **fix** failed without the lesson and passed with it; a **break** passed
- * without and failed with it; a case **ran** when both replays gave a result.
+ * without and failed with it (unless a re-check did not see it again: then it
+ * is neither); a case **ran** when both replays gave a result.
  *
  * 1. No cases at all → **abstain** (nothing to judge by).
  * 2. Any break (and regressions not allowed) → **reject**, even if some other
@@ -98,7 +100,7 @@ export function decideVote(cases: readonly ReplayedCase[], rules: VoteRules): Vo
       fixes.push(edgeCase.id);
       if (edgeCase.kind === "must_pass") mustPassFixes.push(edgeCase.id);
     }
-    if (passedWithout && !passedWith) breaks.push(edgeCase.id);
+    if (countsAsBreak(evidence)) breaks.push(edgeCase.id);
   }
   const verdict = (decision: Vote["decision"], reason: string): VoteDecision => ({ decision, reason, fixes, breaks });
 
@@ -148,7 +150,7 @@ class ValidatorGaveUp extends Error {
 }
 
 /** A replay's result for the evidence: pass, fail or `null` (could not run), with a short note. */
-interface ReplayResult {
+export interface ReplayResult {
   passed: boolean | null;
   note: string;
 }
@@ -181,11 +183,23 @@ export function describeFailure(error: unknown, timeoutMs?: number): string {
   return String(error);
 }
 
+/** Why a validator's remaining replays were cancelled: the verdict was decided without them. */
+export class VerdictDecided extends Error {
+  constructor(readonly why: string) {
+    super(`skipped: ${why}`);
+    this.name = "VerdictDecided";
+  }
+}
+
+/** Re-checks a break a validator saw on one case; `confirmed: null` when the re-check could not run. */
+export type ConfirmBreak = (request: { validator: Validator; edgeCase: EdgeCase; signal: AbortSignal }) => Promise<NonNullable<CaseEvidence["confirmation"]>>;
+
 export interface RunValidatorParams {
   validator: Validator;
   lesson: Lesson;
   /** The other candidates of the lesson's episode, in context with and without it. */
   companions: readonly Lesson[];
+  /** The cases to replay, most decisive first (must_pass, then the most relevant stored cases). */
   cases: readonly EdgeCase[];
   runner: ReplayRunner;
   /** The ensemble's queue: bounds concurrency and times out each call (aborting its signal). */
@@ -198,13 +212,66 @@ export interface RunValidatorParams {
   clock: Clock;
   /** Cancels everything (the graph run was aborted); the error propagates. */
   signal?: AbortSignal | undefined;
+  /**
+   * Aborted by the ensemble, with a {@link VerdictDecided} reason, once the
+   * verdict no longer depends on the replays left: they are cancelled and the
+   * validator votes on the cases it replayed, saying it stopped early and why.
+   */
+  stop?: AbortSignal | undefined;
+  /** Told each time a case has been replayed both ways (with its evidence, after any re-check). */
+  onCase?: (evidence: CaseEvidence) => void;
+  /** Re-checks a break before it may veto the lesson; without it a break stands as seen. */
+  confirmBreak?: ConfirmBreak | undefined;
+}
+
+/** What `runner.replay` gave, as evidence: pass, fail or `null` (could not run), with a short note. */
+export async function replayOnce({
+  runner,
+  queue,
+  edgeCase,
+  lesson,
+  companions,
+  validator,
+  attempt,
+  signal,
+  priority,
+}: {
+  runner: ReplayRunner;
+  queue: PQueue;
+  edgeCase: EdgeCase;
+  lesson: Lesson | undefined;
+  companions: readonly Lesson[];
+  validator: Validator;
+  attempt: number;
+  signal: AbortSignal;
+  priority: number;
+}): Promise<{ passed: boolean | null; note: string } | { error: unknown }> {
+  let raw: unknown;
+  try {
+    raw = await queue.add(({ signal: callSignal }) => runner.replay({ edgeCase, lesson, companions, validator, attempt, signal: callSignal ?? signal }), { signal, priority });
+  } catch (error) {
+    return { error };
+  }
+  const outcome = ReplayOutcomeSchema.safeParse(raw);
+  if (!outcome.success) {
+    return { error: new LessonloopError("invalid_input", "The replay runner returned a malformed outcome (expected { passed: boolean | null, output?, note? }).", { cause: outcome.error }) };
+  }
+  const { passed, output, note } = outcome.data;
+  const parts = [passed === null ? "could not be checked" : passed ? "passed" : "failed"];
+  const shown = describeOutput(output);
+  if (shown !== undefined) parts.push(shown);
+  if (note !== undefined && note !== "") parts.push(note);
+  return { passed, note: parts.join(" — ") };
 }
 
 /**
- * Replays every case with and without the lesson for one validator and casts
- * its vote. The validator is given the lesson and the cases only. A failing or
- * hanging replay becomes `null` evidence; the validator then votes by
- * {@link decideVote}, so it abstains when too little could run.
+ * Replays the cases with and without the lesson for one validator and casts
+ * its vote. The validator is given the lesson and the cases only. Cases are
+ * queued in the order given (earlier cases first, across validators), so the
+ * decisive ones run first. A failing or hanging replay becomes `null`
+ * evidence; a break is re-checked by `confirmBreak` before it counts; when the
+ * ensemble aborts `stop`, the cases not yet replayed are dropped and the vote
+ * is cast on those that were. The validator votes by {@link decideVote}.
  */
 export async function runValidator({
   validator,
@@ -218,65 +285,70 @@ export async function runValidator({
   rules,
   clock,
   signal,
+  stop,
+  onCase,
+  confirmBreak,
 }: RunValidatorParams): Promise<Vote> {
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal?.reason);
+  const onStop = (): void => controller.abort(stop?.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
+  stop?.addEventListener("abort", onStop, { once: true });
+  if (stop?.aborted) onStop();
   let failures = 0;
+  const stopped = () => stop?.aborted === true && controller.signal.reason === stop.reason;
 
-  const fail = (error: unknown): ReplayResult => {
+  const replay = async (edgeCase: EdgeCase, withLesson: boolean, priority: number): Promise<ReplayResult | undefined> => {
+    const result = await replayOnce({ runner, queue, edgeCase, lesson: withLesson ? lesson : undefined, companions, validator, attempt: 1, signal: controller.signal, priority });
+    if (!("error" in result)) return result;
     if (signal?.aborted) throw signal.reason;
+    // Cancelled because the verdict was decided: not a failure, not evidence.
+    if (stopped()) return undefined;
     if (!controller.signal.aborted) {
       failures += 1;
       if (failures >= maxFailures) controller.abort(new ValidatorGaveUp(failures));
     }
-    return { passed: null, note: describeFailure(error, timeoutMs) };
-  };
-
-  const replay = async (edgeCase: EdgeCase, withLesson: boolean): Promise<ReplayResult> => {
-    let raw: unknown;
-    try {
-      raw = await queue.add(
-        ({ signal: callSignal }) =>
-          runner.replay({
-            edgeCase,
-            lesson: withLesson ? lesson : undefined,
-            companions,
-            validator,
-            signal: callSignal ?? controller.signal,
-          }),
-        { signal: controller.signal },
-      );
-    } catch (error) {
-      return fail(error);
-    }
-    const outcome = ReplayOutcomeSchema.safeParse(raw);
-    if (!outcome.success) {
-      return fail(new LessonloopError("invalid_input", "The replay runner returned a malformed outcome (expected { passed: boolean | null, output?, note? }).", { cause: outcome.error }));
-    }
-    const { passed, output, note } = outcome.data;
-    const parts = [passed === null ? "could not be checked" : passed ? "passed" : "failed"];
-    const shown = describeOutput(output);
-    if (shown !== undefined) parts.push(shown);
-    if (note !== undefined && note !== "") parts.push(note);
-    return { passed, note: parts.join(" — ") };
+    return { passed: null, note: describeFailure(result.error, timeoutMs) };
   };
 
   try {
     const replayed = await Promise.all(
-      cases.map(async (edgeCase): Promise<ReplayedCase> => {
-        const [without, withIt] = await Promise.all([replay(edgeCase, false), replay(edgeCase, true)]);
-        const note = `without: ${clip(without.note, NOTE_HALF)} | with: ${clip(withIt.note, NOTE_HALF)}`;
-        return {
-          edgeCase,
-          evidence: { caseId: edgeCase.id, passedWithout: without.passed, passedWith: withIt.passed, note },
+      cases.map(async (edgeCase, index): Promise<ReplayedCase | undefined> => {
+        const priority = cases.length - index;
+        const [without, withIt] = await Promise.all([replay(edgeCase, false, priority), replay(edgeCase, true, priority)]);
+        if (without === undefined || withIt === undefined) return undefined;
+        const evidence: CaseEvidence = {
+          caseId: edgeCase.id,
+          passedWithout: without.passed,
+          passedWith: withIt.passed,
+          note: `without: ${clip(without.note, NOTE_HALF)} | with: ${clip(withIt.note, NOTE_HALF)}`,
         };
+        if (showsBreak(evidence) && confirmBreak !== undefined && !controller.signal.aborted) {
+          const confirmation = await confirmBreak({ validator, edgeCase, signal: controller.signal });
+          if (signal?.aborted) throw signal.reason;
+          if (stopped() && confirmation.confirmed === null) return undefined;
+          evidence.confirmation = confirmation;
+        }
+        onCase?.(evidence);
+        return { edgeCase, evidence };
       }),
     );
-    const { decision, reason } = decideVote(replayed, rules);
-    return castVote({ validator, lesson, decision, reason, evidence: replayed.map((entry) => entry.evidence), clock });
+    const ran = replayed.filter((entry): entry is ReplayedCase => entry !== undefined);
+    const why = stopped() && ran.length < cases.length ? (stop?.reason as VerdictDecided).why : undefined;
+    const { decision, reason } =
+      why !== undefined && ran.length === 0 ? { decision: "abstain" as const, reason: "None of its cases had finished." } : decideVote(ran, rules);
+    return castVote({
+      validator,
+      lesson,
+      decision,
+      reason: why === undefined ? reason : `Stopped early after ${ran.length} of ${cases.length} cases (${why}). ${reason}`,
+      evidence: ran.map((entry) => entry.evidence),
+      ...(why === undefined ? {} : { stoppedEarly: why }),
+      clock,
+    });
   } finally {
     signal?.removeEventListener("abort", onAbort);
+    stop?.removeEventListener("abort", onStop);
   }
 }
 
@@ -287,6 +359,7 @@ export function castVote({
   decision,
   reason,
   evidence = [],
+  stoppedEarly,
   clock,
 }: {
   validator: Validator;
@@ -294,6 +367,7 @@ export function castVote({
   decision: Vote["decision"];
   reason: string;
   evidence?: CaseEvidence[];
+  stoppedEarly?: string;
   clock: Clock;
 }): Vote {
   const model = validator.model === undefined ? undefined : chatModelName(validator.model);
@@ -306,6 +380,7 @@ export function castVote({
       reason: clip(reason, 4_000),
       evidence,
       ...(model === undefined ? {} : { model: clip(model, 200) }),
+      ...(stoppedEarly === undefined ? {} : { stoppedEarly: clip(stoppedEarly, 1_000) }),
       castAt: clock.now().toISOString(),
     },
     `vote of validator "${validator.id}"`,

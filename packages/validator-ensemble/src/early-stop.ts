@@ -1,0 +1,104 @@
+import type { CaseEvidence, EdgeCase, Vote } from "@lessonloop/core";
+import { countsAsBreak } from "./case-evidence.js";
+import type { ConsensusContext, ConsensusPolicy } from "./consensus-policy.js";
+import type { VoteRules } from "./validator.js";
+
+type Decision = Vote["decision"];
+
+/** A validator still replaying: the cases it was given and what the finished ones showed. */
+export interface PendingValidator {
+  validator: string;
+  cases: readonly EdgeCase[];
+  /** Evidence of the cases replayed both ways so far (a case still running is not in it). */
+  evidence: readonly CaseEvidence[];
+}
+
+/** Combinations of pending votes past which the ensemble stops looking for an early decision (it just runs on). */
+const MAX_COMPLETIONS = 4_096;
+
+/**
+ * The votes a validator still replaying could end up casting, by the rules
+ * of `decideVote`: a break it saw (regressions not allowed) makes it reject
+ * whatever comes; once every must_pass case it was given is replayed and none
+ * is fixed — or, with regressions allowed, once the cases left cannot make its
+ * fixes outnumber its breaks — it can no longer approve.
+ */
+export function possibleVotes({ cases, evidence }: PendingValidator, rules: Pick<VoteRules, "allowRegressions">): Decision[] {
+  const done = new Map(evidence.map((entry) => [entry.caseId, entry]));
+  const ran = evidence.filter((entry) => entry.passedWithout !== null && entry.passedWith !== null);
+  const breaks = ran.filter(countsAsBreak).length;
+  if (breaks > 0 && !rules.allowRegressions) return ["reject"];
+  const fixed = (entry: CaseEvidence) => entry.passedWithout === false && entry.passedWith === true;
+  const mustPassLeft = cases.some((edgeCase) => edgeCase.kind === "must_pass" && !done.has(edgeCase.id));
+  const mustPassFixed = cases.some((edgeCase) => {
+    const entry = done.get(edgeCase.id);
+    return edgeCase.kind === "must_pass" && entry !== undefined && fixed(entry);
+  });
+  const left = cases.length - done.size;
+  const canOutnumber = ran.filter(fixed).length + left > breaks;
+  const canApprove = (mustPassFixed || mustPassLeft) && (!rules.allowRegressions || breaks === 0 || canOutnumber);
+  return canApprove ? ["approve", "reject", "abstain"] : ["reject", "abstain"];
+}
+
+/** Whether the verdict is decided while some validators are still replaying, and why. */
+export type EarlyDecision = { decided: false } | { decided: true; reason: string };
+
+/**
+ * Whether any way the pending validators could still vote would change the
+ * policy's decision. Approval is never decided early: a pending replay may
+ * still show a break. Rejection is, when no completion of the remaining work
+ * — every vote each pending validator could still cast, with the evidence it
+ * has so far — gets the lesson approved. The policy itself is asked for each
+ * completion, so weighted policies, quorums and allowed regressions decide
+ * exactly as they would at the end.
+ */
+export function decidedEarly({
+  policy,
+  finished,
+  pending,
+  lessonId,
+  context,
+}: {
+  policy: ConsensusPolicy;
+  finished: readonly Vote[];
+  pending: readonly PendingValidator[];
+  lessonId: string;
+  context?: ConsensusContext;
+}): EarlyDecision {
+  if (pending.length === 0) return { decided: false };
+  const rules = { allowRegressions: policy.allowRegressions };
+  const options = pending.map((validator) => possibleVotes(validator, rules));
+  const completions = options.reduce((count, choices) => count * choices.length, 1);
+  if (completions > MAX_COMPLETIONS) return { decided: false };
+
+  const castAt = new Date(0).toISOString();
+  const choice = new Array<Decision>(pending.length);
+  const anyApproves = (index: number): boolean => {
+    if (index === pending.length) {
+      const hypothetical: Vote[] = pending.map((validator, at) => ({
+        validator: validator.validator,
+        lessonId,
+        decision: choice[at] as Decision,
+        reason: "",
+        evidence: [...validator.evidence],
+        castAt,
+      }));
+      return policy.decide([...finished, ...hypothetical], context).decision === "approved";
+    }
+    for (const decision of options[index] as Decision[]) {
+      choice[index] = decision;
+      if (anyApproves(index + 1)) return true;
+    }
+    return false;
+  };
+  if (anyApproves(0)) return { decided: false };
+
+  const sawBreak = !policy.allowRegressions && [...finished.flatMap((vote) => vote.evidence), ...pending.flatMap((validator) => validator.evidence)].some(countsAsBreak);
+  const cannot = pending.filter((_validator, index) => !(options[index] as Decision[]).includes("approve")).length;
+  return {
+    decided: true,
+    reason: sawBreak
+      ? `a confirmed break already rejects the lesson under ${policy.name}`
+      : `no way the ${pending.length} validator${pending.length === 1 ? "" : "s"} still replaying could vote gets the lesson approved under ${policy.name} (${finished.length} vote${finished.length === 1 ? "" : "s"} cast, ${cannot} of the pending can no longer approve)`,
+  };
+}
