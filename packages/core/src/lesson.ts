@@ -46,6 +46,8 @@ export const ProvenanceSchema = z
     /** The model that wrote it, e.g. `gpt-4o-mini` or `scripted`. */
     model: z.string().min(1).max(200),
     proposedAt: TimestampSchema,
+    /** The rejected lesson this one narrows, when it is a repair. */
+    repairOf: IdSchema.optional(),
     /** The votes that merged it; set by the merge, absent on a proposal. */
     merge: MergeDecisionSchema.optional(),
   })
