@@ -25,6 +25,8 @@ export type { IdGenerator } from "./id-generator.js";
 export { cosineSimilarity } from "./embedder.js";
 export type { Embedder } from "./embedder.js";
 export { chatModelName } from "./model-name.js";
+export { ModelUsageSchema, NO_MODEL_USAGE, addModelUsage, createModelUsageMeter, totalTokens } from "./model-usage.js";
+export type { ModelUsage } from "./model-usage.js";
 export {
   CommitRequestSchema,
   RollbackRequestSchema,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { IdSchema, TimestampSchema } from "./ids.js";
+import { ModelUsageSchema } from "./model-usage.js";
 
 /** What one replayed edge case showed: did it pass without the lesson, and with it? */
 export const CaseEvidenceSchema = z
@@ -74,6 +75,14 @@ export const VerdictSchema = z
       .strict(),
     votes: z.array(VoteSchema),
     reason: z.string().max(4_000),
+    /** What validating the lesson cost: the replays' model calls and tokens, as the runner reported them. */
+    usage: ModelUsageSchema.optional(),
+    /**
+     * Set when the validation budget ran out before the verdict was decided:
+     * the lesson is then rejected as undecided (or parked for a human, if the
+     * loop is set to), and this says what was spent.
+     */
+    undecided: z.string().max(1_000).optional(),
     decidedAt: TimestampSchema,
   })
   .strict();

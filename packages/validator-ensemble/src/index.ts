@@ -18,6 +18,7 @@ export type {
   ValidatorEnsembleInput,
   ValidatorEnsembleOutput,
   ValidationInput,
+  ValidationBudget,
 } from "./validator-ensemble.js";
 export { majority, supermajority, unanimous, weighted, findBreaks } from "./consensus-policy.js";
 export type {

@@ -1,4 +1,4 @@
-import type { EdgeCase, Lesson } from "@lessonloop/core";
+import { ModelUsageSchema, type EdgeCase, type Lesson, type ModelUsage } from "@lessonloop/core";
 import { z } from "zod";
 import type { Validator } from "./validator.js";
 
@@ -39,6 +39,11 @@ export interface ReplayOutcome {
   output?: unknown;
   /** Anything worth keeping with the evidence, e.g. a judge's reason. */
   note?: string;
+  /**
+   * The model calls and tokens the replay spent, for the ensemble's budget and
+   * the loop's reports. A runner that reports none is counted as one call.
+   */
+  usage?: ModelUsage;
 }
 
 /**
@@ -59,4 +64,5 @@ export const ReplayOutcomeSchema = z.object({
   passed: z.boolean().nullable(),
   output: z.unknown().optional(),
   note: z.string().optional(),
+  usage: ModelUsageSchema.optional(),
 });

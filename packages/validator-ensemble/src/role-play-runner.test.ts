@@ -19,8 +19,8 @@ describe("createRolePlayRunner", () => {
     const without = await runner.replay({ edgeCase: damaged, lesson: undefined, validator, signal: signal() });
     const withLesson = await runner.replay({ edgeCase: damaged, lesson, validator, signal: signal() });
 
-    expect(without).toEqual({ passed: false, output: { type: "answer", answer: "Please send us a photo and contact our support team." } });
-    expect(withLesson).toEqual({ passed: true, output: { type: "tool_call", name: "issue_refund", args: { orderId: "42" } } });
+    expect(without).toEqual({ passed: false, output: { type: "answer", answer: "Please send us a photo and contact our support team." }, usage: expect.objectContaining({ calls: 1 }) });
+    expect(withLesson).toEqual({ passed: true, output: { type: "tool_call", name: "issue_refund", args: { orderId: "42" } }, usage: expect.objectContaining({ calls: 1 }) });
 
     const [first, second] = model.calls;
     expect(first?.messages[0]?.content).toContain(DEFAULT_ROLE_PLAY_PROMPT);
@@ -49,8 +49,8 @@ describe("createRolePlayRunner", () => {
   it("has a rubric judged by the model, which never sees the lesson", async () => {
     const model = new ScriptedChatModel({
       responses: [
-        { structured: { action: "answer", answer: "Dear customer, we are sorry." } },
-        { structured: { passed: true, reason: "polite and apologetic" } },
+        { structured: { action: "answer", answer: "Dear customer, we are sorry." }, usage: { input: 40, output: 9 } },
+        { structured: { passed: true, reason: "polite and apologetic" }, usage: { input: 55, output: 7 } },
       ],
     });
     const runner = createRolePlayRunner();
@@ -64,6 +64,8 @@ describe("createRolePlayRunner", () => {
       passed: true,
       output: { type: "answer", answer: "Dear customer, we are sorry." },
       note: "judge: polite and apologetic",
+      // The decision and the judgement, with the tokens each reported.
+      usage: { calls: 2, promptTokens: 95, completionTokens: 16 },
     });
     const judgeCall = model.calls[1];
     expect(judgeCall?.options.tool_choice).toBe("rubric_judgement");

@@ -1,9 +1,11 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
-import { LessonloopError, promptSafeLessonText, type EdgeCase, type Lesson } from "@lessonloop/core";
+import { LessonloopError, NO_MODEL_USAGE, createModelUsageMeter, promptSafeLessonText, type EdgeCase, type Lesson } from "@lessonloop/core";
 import { z } from "zod";
 import { describeDecision, evaluateCheck, type AgentDecision } from "./agent-decision.js";
 import type { ReplayOutcome, ReplayRequest, ReplayRunner } from "./replay-runner.js";
+
+type ModelUsageMeter = ReturnType<typeof createModelUsageMeter>;
 
 /** A tool the role-played agent may call, as the model is told about it. */
 export interface RolePlayTool {
@@ -65,12 +67,13 @@ async function askStructured<T extends Record<string, unknown>>(
   messages: BaseMessage[],
   signal: AbortSignal,
   what: string,
+  meter: ModelUsageMeter,
 ): Promise<T> {
   const invalid = (cause: unknown) =>
     new LessonloopError("model_output_invalid", `The model's ${what} did not fit the expected structure; the replay counts as not run.`, { cause });
   let result: unknown;
   try {
-    result = await model.withStructuredOutput(schema, { name }).invoke(messages, { signal });
+    result = await model.withStructuredOutput(schema, { name }).invoke(messages, { signal, callbacks: [meter.handler] });
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     if (isParseFailure(error)) throw invalid(error);
@@ -131,23 +134,23 @@ function systemText(base: string, agentDescription: string | undefined, tools: r
  * records as a replay that could not run. The abort signal is passed to every call.
  */
 export function createRolePlayRunner({ model, agentDescription, tools = [], prompt = DEFAULT_ROLE_PLAY_PROMPT }: RolePlayRunnerParams = {}): ReplayRunner {
-  async function decide(chat: BaseChatModel, request: ReplayRequest): Promise<AgentDecision> {
+  async function decide(chat: BaseChatModel, request: ReplayRequest, meter: ModelUsageMeter): Promise<AgentDecision> {
     const { edgeCase, lesson, companions = [], validator, signal } = request;
     const lessons = lesson === undefined ? companions : [lesson, ...companions];
     const messages = [
       new SystemMessage(systemText(validator.prompt ?? prompt, agentDescription, tools, lessons)),
       new HumanMessage(`Task:\n${edgeCase.input}\n\nWhat is the agent's next step?`),
     ];
-    const raw = await askStructured(chat, RolePlayDecisionSchema, "agent_decision", messages, signal, "role-played decision");
+    const raw = await askStructured(chat, RolePlayDecisionSchema, "agent_decision", messages, signal, "role-played decision", meter);
     return toDecision(raw);
   }
 
-  async function judge(chat: BaseChatModel, edgeCase: EdgeCase, rubric: string, decision: AgentDecision, signal: AbortSignal) {
+  async function judge(chat: BaseChatModel, edgeCase: EdgeCase, rubric: string, decision: AgentDecision, signal: AbortSignal, meter: ModelUsageMeter) {
     const messages = [
       new SystemMessage(JUDGE_PROMPT),
       new HumanMessage(`Task:\n${edgeCase.input}\n\nThe agent's decision:\n${describeDecision(decision, 4_000)}\n\nRubric:\n${rubric}`),
     ];
-    return askStructured(chat, RubricJudgementSchema, "rubric_judgement", messages, signal, "rubric judgement");
+    return askStructured(chat, RubricJudgementSchema, "rubric_judgement", messages, signal, "rubric judgement", meter);
   }
 
   return {
@@ -157,6 +160,7 @@ export function createRolePlayRunner({ model, agentDescription, tools = [], prom
       const { check } = edgeCase;
       if (check.type === "environment") {
         return {
+          usage: NO_MODEL_USAGE,
           passed: null,
           note: `environment check "${check.predicate}" needs a runner that re-executes the agent; a role-play cannot check it`,
         };
@@ -168,12 +172,13 @@ export function createRolePlayRunner({ model, agentDescription, tools = [], prom
           `Validator "${validator.id}" has no model and createRolePlayRunner was given no default model. Give the validator a model, or pass one to createRolePlayRunner({ model }).`,
         );
       }
-      const decision = await decide(chat, request);
+      const meter = createModelUsageMeter();
+      const decision = await decide(chat, request, meter);
       if (check.type === "rubric") {
-        const judgement = await judge(chat, edgeCase, check.rubric, decision, signal);
-        return { passed: judgement.passed, output: decision, note: `judge: ${judgement.reason}` };
+        const judgement = await judge(chat, edgeCase, check.rubric, decision, signal, meter);
+        return { passed: judgement.passed, output: decision, note: `judge: ${judgement.reason}`, usage: meter.usage() };
       }
-      return { passed: evaluateCheck(check, decision), output: decision };
+      return { passed: evaluateCheck(check, decision), output: decision, usage: meter.usage() };
     },
   };
 }

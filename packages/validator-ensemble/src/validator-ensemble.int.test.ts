@@ -504,3 +504,38 @@ describe("validation that stops when the verdict is decided and confirms a break
     expect(saved).toBeGreaterThan(0);
   });
 });
+
+describe("a validation budget a user can set", () => {
+  it("stops at the budget and rejects the lesson as undecided, saying what was spent", async () => {
+    const store = await openCaseStore("ve-budget", SHOP_CASES);
+    const { runner: table, requests } = tableRunner((caseId, lesson) => ({
+      passed: caseId.startsWith("must") ? lesson !== undefined : true,
+      usage: { calls: 1, promptTokens: 100, completionTokens: 10 },
+    }));
+    const params = { validators: PEERS.map((id) => ({ id })), runner: table, edgeCaseStore: store, policy: majority({ quorum: 2 }), concurrency: 1, clock };
+
+    const capped = expectValidVerdict((await createValidatorEnsemble({ ...params, budget: { modelCalls: 6 } }).invoke({ lesson: REFUND_DAMAGED, motivatingCases: [DAMAGED_PARCEL] })).verdict);
+    expect(capped.decision).toBe("rejected");
+    expect(capped.undecided).toMatch(/^the validation budget is spent \(6 model calls, 660 tokens; cap 6 calls\)$/);
+    expect(capped.reason).toMatch(/^Undecided: the validation budget is spent/);
+    // Every replay that started is counted; one already started when the cap was reached (concurrency 1) ends cancelled.
+    expect(capped.usage?.calls).toBe(requests.length);
+    expect(requests.length).toBeGreaterThanOrEqual(6);
+    expect(requests.length).toBeLessThanOrEqual(7);
+    expect(capped.usage).toMatchObject({ promptTokens: 600, completionTokens: 60 });
+
+    // A budget handed in with the lesson (what is left of the episode's) caps it too: 500 tokens, below the lesson's own.
+    requests.length = 0;
+    const episodeCapped = (await createValidatorEnsemble({ ...params, budget: { modelCalls: 20 } }).invoke({ lesson: REFUND_DAMAGED, motivatingCases: [DAMAGED_PARCEL], validationBudget: { tokens: 500 } })).verdict;
+    expect(episodeCapped?.undecided).toContain("cap 20 calls, 500 tokens");
+    expect(episodeCapped?.usage?.calls).toBe(requests.length);
+    expect(episodeCapped?.usage?.promptTokens).toBe(500);
+
+    // Room enough: the same lesson is approved, and the verdict says what it cost.
+    requests.length = 0;
+    const roomy = expectValidVerdict((await createValidatorEnsemble({ ...params, budget: { modelCalls: 100 } }).invoke({ lesson: REFUND_DAMAGED, motivatingCases: [DAMAGED_PARCEL] })).verdict);
+    expect(roomy.decision).toBe("approved");
+    expect(roomy.undecided).toBeUndefined();
+    expect(roomy.usage).toEqual({ calls: requests.length, promptTokens: 100 * requests.length, completionTokens: 10 * requests.length });
+  });
+});

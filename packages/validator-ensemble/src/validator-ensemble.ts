@@ -14,8 +14,12 @@ import {
   type EdgeCaseStore,
   type Lesson,
   type LessonInput,
+  type ModelUsage,
   type Verdict,
   type Vote,
+  NO_MODEL_USAGE,
+  addModelUsage,
+  totalTokens,
 } from "@lessonloop/core";
 import PQueue from "p-queue";
 import { z } from "zod";
@@ -56,7 +60,20 @@ export const ValidatorEnsembleInputAnnotation = Annotation.Root({
    * a case's several faults shows it; each companion is validated on its own.
    */
   companionLessons: Annotation<LessonInput[] | null | undefined>,
+  /**
+   * What is left of a budget above the lesson's own (e.g. the learning
+   * episode's): the lesson may spend no more than this and `budget` allow.
+   */
+  validationBudget: Annotation<ValidationBudget | null | undefined>,
 });
+
+/** A cap on what validating one lesson may spend; reaching it stops the replays. */
+export interface ValidationBudget {
+  /** Model calls (a runner that reports no usage counts one call per replay). */
+  modelCalls?: number;
+  /** Prompt plus completion tokens, as the runner reported them. */
+  tokens?: number;
+}
 
 /** What the ensemble returns: the verdict and the lesson it is about (edited, if a human edited it). */
 export const ValidatorEnsembleOutputAnnotation = Annotation.Root({
@@ -71,6 +88,8 @@ export interface ValidationInput {
   proposer: string;
   motivatingCases: EdgeCase[];
   companions: Lesson[];
+  /** The budget left above the lesson's own, when the caller gave one. */
+  budget?: ValidationBudget;
 }
 
 /** The ensemble's whole state: input, output and its working keys. */
@@ -81,6 +100,8 @@ export const ValidatorEnsembleAnnotation = Annotation.Root({
   validationInput: Annotation<ValidationInput | null | undefined>,
   /** Working key: the votes, written once every validator has voted (no validator reads it). */
   votes: Annotation<Vote[] | null | undefined>,
+  /** Working key: what the replays cost, and why the verdict is undecided when the budget ran out first. */
+  spent: Annotation<{ usage: ModelUsage; undecided?: string } | null | undefined>,
   /** Working key: validators excluded as the proposer. */
   excludedValidators: Annotation<string[] | null | undefined>,
   /** Working key: the human reviewer's decision, when there was a review. */
@@ -148,6 +169,14 @@ export interface ValidatorEnsembleParams {
    */
   confirmBreaks?: "off" | "same-validator" | "other-validator";
   /**
+   * What validating one lesson may spend in model calls and tokens (as the
+   * runner reports them). When it is spent before the verdict is decided, the
+   * remaining replays are aborted and the lesson is rejected as undecided
+   * (`verdict.undecided` says so; the learning loop can park it for a human
+   * instead). Default: no cap beyond `maxReplaysPerLesson`.
+   */
+  budget?: ValidationBudget;
+  /**
    * Which lessons need a human's approval. For those, after the ensemble's
    * verdict the subgraph calls LangGraph's `interrupt()` with a
    * `LessonReviewRequest` (the lesson, the verdict, its evidence) and resumes on
@@ -188,6 +217,7 @@ const ValidatorsSchema = z
   });
 
 const MotivatingCasesSchema = z.array(EdgeCaseSchema).max(MAX_MOTIVATING_CASES);
+const BudgetSchema = z.object({ modelCalls: z.number().int().min(0).optional(), tokens: z.number().int().min(0).optional() }).strict();
 /** The learner proposes a few lessons per episode (at most 10). */
 const CompanionLessonsSchema = z.array(LessonSchema).max(10);
 const ProposerSchema = z.string().min(1).max(200);
@@ -235,12 +265,14 @@ export function createValidatorEnsemble({
   minRunShare = 0.5,
   earlyStop = true,
   confirmBreaks = "other-validator",
+  budget = {},
   requiresApproval,
   checkpointer,
   clock = systemClock,
   name = "validator_ensemble",
 }: ValidatorEnsembleParams) {
   parseWith(ValidatorsSchema, validators, "validators");
+  parseWith(BudgetSchema, budget, "validation budget");
   const numbers = parseWith(
     NumbersSchema,
     { casesPerValidator, concurrency, timeoutMs, maxReplaysPerLesson, maxFailuresPerValidator, minRunShare },
@@ -260,12 +292,15 @@ export function createValidatorEnsemble({
     const proposer = parseWith(ProposerSchema, state.proposer ?? lesson.provenance.agent, "proposer");
     const motivatingCases = parseWith(MotivatingCasesSchema, state.motivatingCases ?? [], "motivating cases");
     const companions = parseWith(CompanionLessonsSchema, state.companionLessons ?? [], "companion lessons").filter((companion) => companion.id !== lesson.id);
+    const validationBudget = state.validationBudget === null || state.validationBudget === undefined ? undefined : parseWith(BudgetSchema, state.validationBudget, "validation budget");
     return {
       lesson,
-      validationInput: { proposer, motivatingCases, companions },
+      validationInput: { proposer, motivatingCases, companions, ...(validationBudget === undefined ? {} : { budget: validationBudget }) },
       proposer: null,
       motivatingCases: null,
       companionLessons: null,
+      validationBudget: null,
+      spent: null,
       votes: null,
       excludedValidators: null,
       review: null,
@@ -284,10 +319,14 @@ export function createValidatorEnsemble({
   async function replayAndVote(state: ValidatorEnsembleState, config: LangGraphRunnableConfig): Promise<ValidatorEnsembleUpdate> {
     const lesson = parseWith(LessonSchema, state.lesson, "lesson to validate");
     const input = state.validationInput ?? { proposer: lesson.provenance.agent, motivatingCases: [], companions: [] };
+    const cap = {
+      modelCalls: Math.min(budget.modelCalls ?? Infinity, input.budget?.modelCalls ?? Infinity),
+      tokens: Math.min(budget.tokens ?? Infinity, input.budget?.tokens ?? Infinity),
+    };
     const isProposer = (validator: Validator) => validator.id === input.proposer || validator.id === lesson.provenance.agent;
     const excluded = validators.filter(isProposer).map((validator) => validator.id);
     const eligible = validators.filter((validator) => !isProposer(validator));
-    if (eligible.length === 0) return { votes: [], excludedValidators: excluded };
+    if (eligible.length === 0) return { votes: [], excludedValidators: excluded, spent: { usage: NO_MODEL_USAGE } };
 
     const cases = decisiveFirst(await relevantCases(lesson, input.motivatingCases));
     const queue = new PQueue({ concurrency: numbers.concurrency, timeout: numbers.timeoutMs });
@@ -305,6 +344,21 @@ export function createValidatorEnsemble({
       if (outcome.decided) stop.abort(new VerdictDecided(outcome.reason));
     };
 
+    // What the replays spent; past the cap the rest is cancelled and, unless already decided, the verdict is undecided.
+    let usage: ModelUsage = NO_MODEL_USAGE;
+    let undecided: string | undefined;
+    const spend = (spent: ModelUsage): void => {
+      usage = addModelUsage(usage, spent);
+      if (stop.signal.aborted || (usage.calls < cap.modelCalls && totalTokens(usage) < cap.tokens)) return;
+      const why = `the validation budget is spent (${usage.calls} model calls, ${totalTokens(usage)} tokens; cap ${[
+        ...(Number.isFinite(cap.modelCalls) ? [`${cap.modelCalls} calls`] : []),
+        ...(Number.isFinite(cap.tokens) ? [`${cap.tokens} tokens`] : []),
+      ].join(", ")})`;
+      const outcome = decidedEarly({ policy, finished, pending: [...running.values()], lessonId: lesson.id, context });
+      if (!outcome.decided) undecided = why;
+      stop.abort(new VerdictDecided(outcome.decided ? outcome.reason : why));
+    };
+
     const confirmBreak: ConfirmBreak | undefined =
       confirmBreaks === "off"
         ? undefined
@@ -315,6 +369,8 @@ export function createValidatorEnsemble({
             left -= 2;
             const request = { runner, queue, edgeCase, companions: input.companions, validator: checker, attempt: 2, signal, priority: cases.length + 1 };
             const [without, withIt] = await Promise.all([replayOnce({ ...request, lesson: undefined }), replayOnce({ ...request, lesson })]);
+            spend(without.usage);
+            spend(withIt.usage);
             if ("error" in without || "error" in withIt) {
               const error = "error" in without ? without.error : (withIt as { error: unknown }).error;
               return { by: checker.id, confirmed: null, note: `the re-check could not run (${describeFailure(error, numbers.timeoutMs)}); the break stands` };
@@ -359,6 +415,7 @@ export function createValidatorEnsemble({
             signal: config.signal,
             stop: stop.signal,
             confirmBreak,
+            onUsage: spend,
             onCase: (evidence) => {
               progress.evidence = [...progress.evidence, evidence];
               watch();
@@ -372,7 +429,7 @@ export function createValidatorEnsemble({
         }
       }),
     );
-    return { votes, excludedValidators: excluded };
+    return { votes, excludedValidators: excluded, spent: { usage, ...(undecided === undefined ? {} : { undecided }) } };
   }
 
   function tallyVotes(state: ValidatorEnsembleState): ValidatorEnsembleUpdate {
@@ -382,7 +439,9 @@ export function createValidatorEnsemble({
     const outcome = policy.decide(votes, { weightOf: (id) => weights.get(id) ?? 1 });
     const notes: string[] = [];
     if (state.review?.decision === "edit") notes.push("The lesson was edited by a human reviewer and validated again.");
-    notes.push(outcome.reason);
+    const undecided = state.spent?.undecided;
+    if (undecided !== undefined) notes.push(`Undecided: ${undecided} before the verdict was decided, so the lesson is not approved.`);
+    else notes.push(outcome.reason);
     if (excluded.length > 0) {
       notes.push(
         `Excluded as the proposer of the lesson: ${quoteList(excluded)} (a validator never votes on its own lesson).`,
@@ -393,11 +452,13 @@ export function createValidatorEnsemble({
       VerdictSchema,
       {
         lessonId: lesson.id,
-        decision: outcome.decision,
+        decision: undecided === undefined ? outcome.decision : "rejected",
         policy: { name: policy.name, quorum: policy.quorum, threshold: policy.threshold },
         tally: outcome.tally,
         votes,
         reason: clip(notes.join(" ")),
+        ...(state.spent === undefined || state.spent === null ? {} : { usage: state.spent.usage }),
+        ...(undecided === undefined ? {} : { undecided }),
         decidedAt: clock.now().toISOString(),
       },
       "verdict",

@@ -1,6 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import {
   LessonloopError,
+  NO_MODEL_USAGE,
   VoteSchema,
   chatModelName,
   parseWith,
@@ -8,6 +9,7 @@ import {
   type Clock,
   type EdgeCase,
   type Lesson,
+  type ModelUsage,
   type Vote,
 } from "@lessonloop/core";
 import type PQueue from "p-queue";
@@ -222,6 +224,8 @@ export interface RunValidatorParams {
   onCase?: (evidence: CaseEvidence) => void;
   /** Re-checks a break before it may veto the lesson; without it a break stands as seen. */
   confirmBreak?: ConfirmBreak | undefined;
+  /** Told what each replay spent (the runner's report, else one call). */
+  onUsage?: (usage: ModelUsage) => void;
 }
 
 /** What `runner.replay` gave, as evidence: pass, fail or `null` (could not run), with a short note. */
@@ -245,24 +249,35 @@ export async function replayOnce({
   attempt: number;
   signal: AbortSignal;
   priority: number;
-}): Promise<{ passed: boolean | null; note: string } | { error: unknown }> {
+}): Promise<{ passed: boolean | null; note: string; usage: ModelUsage } | { error: unknown; usage: ModelUsage }> {
   let raw: unknown;
+  let started = false;
   try {
-    raw = await queue.add(({ signal: callSignal }) => runner.replay({ edgeCase, lesson, companions, validator, attempt, signal: callSignal ?? signal }), { signal, priority });
+    raw = await queue.add(
+      ({ signal: callSignal }) => {
+        started = true;
+        return runner.replay({ edgeCase, lesson, companions, validator, attempt, signal: callSignal ?? signal });
+      },
+      { signal, priority },
+    );
   } catch (error) {
-    return { error };
+    // A replay that started may have spent a call before it failed; one cancelled in the queue spent nothing.
+    return { error, usage: started ? ONE_CALL : NO_MODEL_USAGE };
   }
   const outcome = ReplayOutcomeSchema.safeParse(raw);
   if (!outcome.success) {
-    return { error: new LessonloopError("invalid_input", "The replay runner returned a malformed outcome (expected { passed: boolean | null, output?, note? }).", { cause: outcome.error }) };
+    return { error: new LessonloopError("invalid_input", "The replay runner returned a malformed outcome (expected { passed: boolean | null, output?, note? }).", { cause: outcome.error }), usage: ONE_CALL };
   }
-  const { passed, output, note } = outcome.data;
+  const { passed, output, note, usage = ONE_CALL } = outcome.data;
   const parts = [passed === null ? "could not be checked" : passed ? "passed" : "failed"];
   const shown = describeOutput(output);
   if (shown !== undefined) parts.push(shown);
   if (note !== undefined && note !== "") parts.push(note);
-  return { passed, note: parts.join(" — ") };
+  return { passed, note: parts.join(" — "), usage };
 }
+
+/** What a replay whose runner reports no usage is counted as. */
+const ONE_CALL: ModelUsage = Object.freeze({ calls: 1, promptTokens: 0, completionTokens: 0 });
 
 /**
  * Replays the cases with and without the lesson for one validator and casts
@@ -288,6 +303,7 @@ export async function runValidator({
   stop,
   onCase,
   confirmBreak,
+  onUsage,
 }: RunValidatorParams): Promise<Vote> {
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal?.reason);
@@ -300,6 +316,7 @@ export async function runValidator({
 
   const replay = async (edgeCase: EdgeCase, withLesson: boolean, priority: number): Promise<ReplayResult | undefined> => {
     const result = await replayOnce({ runner, queue, edgeCase, lesson: withLesson ? lesson : undefined, companions, validator, attempt: 1, signal: controller.signal, priority });
+    onUsage?.(result.usage);
     if (!("error" in result)) return result;
     if (signal?.aborted) throw signal.reason;
     // Cancelled because the verdict was decided: not a failure, not evidence.
