@@ -1,5 +1,6 @@
 import { LessonloopError } from "@lessonloop/core";
-import { directiveKey, parseDirectives, type Directive } from "../sim/lesson-language.js";
+import { directiveKey, type Directive } from "../sim/lesson-language.js";
+import { parseParaphrased } from "../sim/paraphrase.js";
 import type { DriftPoint, LessonGrade, ToolResult, ToolSpec } from "./environment.js";
 
 /** Euros with two decimals, as the worlds write amounts: `12.50`. */
@@ -68,7 +69,9 @@ export function validateArgs(args: Record<string, unknown>, shape: EndpointShape
 /**
  * Grades a lesson against the directives that are true for its scope: it is
  * `correct` only when it states at least one directive and every directive
- * (an all-tools directive counts for each tool it would touch) is true.
+ * (an all-tools directive counts for each tool it would touch) is true. The
+ * directives are read exactly, in every wording the simulated learner uses
+ * and in the canonical one — never by the agent's lenient reading.
  *
  * @param truths The directives true at that point for the lesson's scope.
  * @param expandAll The concrete tools an all-tools (`"*"`) directive would touch.
@@ -78,7 +81,7 @@ export function gradeDirectives(
   truths: readonly Directive[],
   expandAll: (directive: Directive) => Directive[],
 ): LessonGrade {
-  const directives = parseDirectives(text);
+  const directives = parseParaphrased(text);
   if (directives.length === 0) return "incorrect";
   const known = new Set(truths.map(directiveKey));
   const concrete = directives.flatMap((directive) => ("tool" in directive && directive.tool === "*" ? expandAll(directive) : [directive]));

@@ -1,36 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DATE_FORMATS } from "../environments/date-format.js";
 import { directiveSlot, parseDirectives, renderDirective, renderDirectives, type Directive } from "./lesson-language.js";
+import { arbitraryDirective } from "./testing/arbitrary-directives.js";
 
-const name = fc.stringMatching(/^[a-z][a-z0-9_]{0,12}$/);
-const tool = fc.oneof(name, fc.constant("*"));
-const amount = fc.integer({ min: 1, max: 100_000 }).map((cents) => cents / 100);
-
-const directive: fc.Arbitrary<Directive> = fc.oneof(
-  fc.record({ kind: fc.constant("rename_field" as const), tool, from: name, to: name }),
-  fc.record({ kind: fc.constant("scale_value" as const), tool, field: name, factor: fc.constantFrom(0.001, 0.1, 1.2, 100, 1000) }),
-  fc.record({
-    kind: fc.constant("include_param" as const),
-    tool,
-    param: name,
-    value: fc.oneof(fc.stringMatching(/^[A-Za-z0-9@. _-]{1,20}$/), fc.boolean(), fc.integer({ min: -5, max: 500 })),
-  }),
-  fc.record({ kind: fc.constant("replace_tool" as const), from: name, to: name }),
-  fc.record({ kind: fc.constant("format_field" as const), tool, field: name, format: fc.constantFrom(...DATE_FORMATS) }),
-  fc.record({ kind: fc.constant("batch_calls" as const), tool: name, batchTool: name, param: name }),
-  fc.record({
-    kind: fc.constant("route_above" as const),
-    tool,
-    quantity: fc.constantFrom("amount" as const, "days_since_delivery" as const),
-    above: amount,
-    instead: name,
-  }),
-  fc.record({ kind: fc.constant("preference" as const), aspect: fc.constant("date_format" as const), value: fc.constantFrom(...DATE_FORMATS) }),
-  fc.record({ kind: fc.constant("preference" as const), aspect: fc.constant("units" as const), value: fc.constantFrom("km" as const, "miles" as const) }),
-  fc.record({ kind: fc.constant("preference" as const), aspect: fc.constant("greeting" as const), value: fc.constantFrom("Dear" as const, "Hi" as const, "Hello" as const) }),
-  fc.record({ kind: fc.constant("preference" as const), aspect: fc.constant("confirm_above" as const), value: amount }),
-);
+const directive = arbitraryDirective();
 
 describe("lesson language", () => {
   it("parses back every directive it renders, alone and among other sentences", () => {

@@ -3,9 +3,11 @@ import { DateFormatSchema, formatDate } from "../environments/date-format.js";
 
 /**
  * The lesson language of the simulation: a closed set of directives, each
- * rendered as one English sentence and parsed back from any text that holds
- * it. The simulated agent "understands" a lesson only through the directives
- * it finds in its context; text without one changes nothing.
+ * with one canonical English sentence (the oracle's rules and the worlds'
+ * truths are written in it) that `parseDirectives` reads back. The simulated
+ * learner words the same directives in other ways (`paraphrase.ts`), and the
+ * simulated agent reads lessons by meaning (`lesson-reader.ts`), not by these
+ * sentences.
  *
  * `tool: "*"` means every tool (an over-general lesson).
  */
@@ -14,10 +16,15 @@ const name = z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a snake_case name");
 const toolName = z.union([name, z.literal("*")]);
 const paramValue = z.union([z.string().min(1).max(200), z.number(), z.boolean()]);
 
+/** The greetings a user may prefer. */
+export const GreetingSchema = z.enum(["Dear", "Hi", "Hello"]);
+/** The distance units a user may prefer. */
+export const DistanceUnitSchema = z.enum(["km", "miles"]);
+
 const PreferenceSchema = z.discriminatedUnion("aspect", [
   z.object({ kind: z.literal("preference"), aspect: z.literal("date_format"), value: DateFormatSchema }).strict(),
-  z.object({ kind: z.literal("preference"), aspect: z.literal("units"), value: z.enum(["km", "miles"]) }).strict(),
-  z.object({ kind: z.literal("preference"), aspect: z.literal("greeting"), value: z.enum(["Dear", "Hi", "Hello"]) }).strict(),
+  z.object({ kind: z.literal("preference"), aspect: z.literal("units"), value: DistanceUnitSchema }).strict(),
+  z.object({ kind: z.literal("preference"), aspect: z.literal("greeting"), value: GreetingSchema }).strict(),
   z.object({ kind: z.literal("preference"), aspect: z.literal("confirm_above"), value: z.number().nonnegative() }).strict(),
 ]);
 
@@ -46,13 +53,13 @@ export type PreferenceDirective = Extract<Directive, { kind: "preference" }>;
 export type PreferenceAspect = PreferenceDirective["aspect"];
 
 /** The date every date-format example is written with. */
-const EXAMPLE_DATE = "2026-11-24";
+export const EXAMPLE_DATE = "2026-11-24";
 
 const callingTool = (tool: string) => (tool === "*" ? "When calling any tool" : `When calling ${tool}`);
 const beforeTool = (tool: string) => (tool === "*" ? "Before calling any tool" : `Before calling ${tool}`);
 
 /** A number as a lesson writes it: no trailing zeros, no exponent. */
-function number(value: number): string {
+export function lessonNumber(value: number): string {
   return String(Number(value.toFixed(6)));
 }
 
@@ -62,7 +69,7 @@ export function renderDirective(directive: Directive): string {
     case "rename_field":
       return `${callingTool(directive.tool)}, send the field "${directive.to}" instead of "${directive.from}".`;
     case "scale_value":
-      return `${callingTool(directive.tool)}, multiply "${directive.field}" by ${number(directive.factor)} before sending it.`;
+      return `${callingTool(directive.tool)}, multiply "${directive.field}" by ${lessonNumber(directive.factor)} before sending it.`;
     case "include_param":
       return `${callingTool(directive.tool)}, always include the parameter "${directive.param}" set to ${JSON.stringify(directive.value)}.`;
     case "replace_tool":
@@ -73,8 +80,8 @@ export function renderDirective(directive: Directive): string {
       return `Do not call ${directive.tool} once per id: call ${directive.batchTool} once with all the ids in "${directive.param}".`;
     case "route_above":
       return directive.quantity === "amount"
-        ? `${beforeTool(directive.tool)}: when the amount is above ${number(directive.above)} EUR, call ${directive.instead} instead.`
-        : `${beforeTool(directive.tool)}: when the order was delivered more than ${number(directive.above)} days ago, call ${directive.instead} instead.`;
+        ? `${beforeTool(directive.tool)}: when the amount is above ${lessonNumber(directive.above)} EUR, call ${directive.instead} instead.`
+        : `${beforeTool(directive.tool)}: when the order was delivered more than ${lessonNumber(directive.above)} days ago, call ${directive.instead} instead.`;
     case "preference":
       switch (directive.aspect) {
         case "date_format":
@@ -84,7 +91,7 @@ export function renderDirective(directive: Directive): string {
         case "greeting":
           return `Start replies to this user with "${directive.value}".`;
         case "confirm_above":
-          return `Ask this user for confirmation before placing an order above ${number(directive.value)} EUR.`;
+          return `Ask this user for confirmation before placing an order above ${lessonNumber(directive.value)} EUR.`;
       }
   }
 }
@@ -158,21 +165,34 @@ const PATTERNS: readonly Pattern[] = [
   },
 ];
 
-/**
- * Every directive stated in `text`, in the order it states them. Sentences
- * that are not directives are ignored, and so is a sentence whose values do
- * not validate (e.g. an unknown date format): that is all the simulated
- * agent understands of English.
- */
-export function parseDirectives(text: string): Directive[] {
-  const found: { at: number; directive: Directive }[] = [];
+/** A directive found in a text, with where its sentence starts and ends. */
+export interface FoundDirective {
+  start: number;
+  end: number;
+  directive: Directive;
+}
+
+/** Every canonical sentence in `text` (see {@link parseDirectives}), with its position, in text order. */
+export function findDirectives(text: string): FoundDirective[] {
+  const found: FoundDirective[] = [];
   for (const { regex, build } of PATTERNS) {
     for (const match of text.matchAll(regex)) {
       const parsed = DirectiveSchema.safeParse(build(match));
-      if (parsed.success) found.push({ at: match.index, directive: parsed.data });
+      if (parsed.success) found.push({ start: match.index, end: match.index + match[0].length, directive: parsed.data });
     }
   }
-  return found.sort((a, b) => a.at - b.at).map(({ directive }) => directive);
+  return found.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * Every directive stated in `text` in its canonical sentence (the one
+ * {@link renderDirective} writes), in the order it states them. Sentences
+ * that are not directives are ignored, and so is a sentence whose values do
+ * not validate (e.g. an unknown date format). Other wordings are read by
+ * `parseParaphrased` (exactly) and by the agent's `readLessons` (by meaning).
+ */
+export function parseDirectives(text: string): Directive[] {
+  return findDirectives(text).map(({ directive }) => directive);
 }
 
 /**
