@@ -4,9 +4,9 @@ import { finishTask, type Environment, type Task } from "./environment.js";
 import { outcomeOfSignals } from "../harness/episode-of-run.js";
 import { ENVIRONMENT_NAMES, createEnvironment } from "./index.js";
 
-/** Runs the perfect simulated agent (no mistakes, follows everything) on `task` against the world at `at`. */
+/** Runs the perfect simulated agent (no mistakes, understands and follows everything) on `task` against the world at `at`. */
 async function run(environment: Environment, task: Task, at: number, context: string) {
-  const agent = createSimAgent({ environment, baseMistakeRate: 0, followRate: 1 });
+  const agent = createSimAgent({ environment, baseMistakeRate: 0, followRate: 1, lessonMisreadRate: 0 });
   const session = environment.open(task, at);
   const { answer, trajectory } = await agent.run({ task, session, tools: environment.tools, context });
   return { ...finishTask(environment, session, answer), trajectory };

@@ -6,4 +6,7 @@ export { createSimLearnerModel, createSimReflector, DEFAULT_LEARNER_RATES } from
 export type { SimLearnerParams } from "./sim-learner-model.js";
 export { DirectiveSchema, parseDirectives, renderDirective, renderDirectives, directiveSlot } from "./lesson-language.js";
 export type { Directive } from "./lesson-language.js";
+export { paraphraseDirective, paraphrasesOf, parseParaphrased } from "./paraphrase.js";
+export { readLessons } from "./lesson-reader.js";
+export type { ReadLessonsOptions } from "./lesson-reader.js";
 export type { LearnerRates } from "./episode-reading.js";

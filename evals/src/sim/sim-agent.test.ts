@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { createApiDriftEnvironment } from "../environments/api-drift.js";
 import { finishTask, type Environment, type Task } from "../environments/environment.js";
+import { createPolicyShiftEnvironment } from "../environments/policy-shift.js";
+import { createUserPreferencesEnvironment } from "../environments/user-preferences.js";
+import { parseDirectives, type Directive } from "./lesson-language.js";
+import { paraphrasesOf } from "./paraphrase.js";
 import { createSimAgent } from "./sim-agent.js";
+import { lessonContextOf } from "./testing/lesson-context.js";
 
 const api = createApiDriftEnvironment();
 const stream = api.tasks({ seed: 5, count: 400 });
@@ -17,7 +22,7 @@ async function attempt(environment: Environment, agent: ReturnType<typeof create
 const withoutSystem = (steps: readonly { type: string; role?: string }[]) => steps.filter((step) => !(step.type === "message" && step.role === "system"));
 
 describe("the simulated agent", () => {
-  const perfect = createSimAgent({ environment: api, baseMistakeRate: 0, followRate: 1 });
+  const perfect = createSimAgent({ environment: api, baseMistakeRate: 0, followRate: 1, lessonMisreadRate: 0 });
   const invoice = stream.find((task) => task.kind === "invoice") as Task;
 
   it("changes its calls only through directives in its context", async () => {
@@ -40,7 +45,7 @@ describe("the simulated agent", () => {
   });
 
   it("makes the same ordinary mistakes on the same tasks whatever its context (common random numbers)", async () => {
-    const agent = createSimAgent({ environment: api, seed: 3, baseMistakeRate: 0.2, followRate: 1 });
+    const agent = createSimAgent({ environment: api, seed: 3, baseMistakeRate: 0.2, followRate: 1, lessonMisreadRate: 0 });
     const other = createSimAgent({ environment: api, seed: 4, baseMistakeRate: 0.2 });
     const failedAt0 = [];
     const differs = [];
@@ -61,7 +66,7 @@ describe("the simulated agent", () => {
   });
 
   it("follows each directive at its follow rate, decided per task", async () => {
-    const agent = createSimAgent({ environment: api, baseMistakeRate: 0, followRate: 0.7 });
+    const agent = createSimAgent({ environment: api, baseMistakeRate: 0, followRate: 0.7, lessonMisreadRate: 0 });
     const shipments = stream.filter((task) => task.kind === "shipment");
     const passed = [];
     for (const task of shipments) {
@@ -76,6 +81,32 @@ describe("the simulated agent", () => {
     expect(share).toBeLessThan(0.83);
   });
 
+  it("misreads a lesson sentence at its misread rate, the same way whatever else the context holds", async () => {
+    const agent = createSimAgent({ environment: api, baseMistakeRate: 0, followRate: 1, lessonMisreadRate: 0.3 });
+    const sentence = 'Scale "weight" by a factor of 1000 when calling ship_order.';
+    const shipments = stream.filter((task) => task.kind === "shipment");
+    const passed = [];
+    for (const task of shipments) {
+      const alone = await attempt(api, agent, task, 60, sentence);
+      const among = await attempt(api, agent, task, 60, `Lessons:\n1. When: shipping an order (ship_order)\n   Do: ${sentence} Call deliver_invoice instead of send_invoice, with the same arguments.`);
+      // The draw is keyed by the task and the sentence: every strategy showing this sentence gets the same reading.
+      expect(among.outcome.passed).toBe(alone.outcome.passed);
+      passed.push(alone.outcome.passed);
+    }
+    const understood = passed.filter(Boolean).length / shipments.length;
+    expect(understood).toBeGreaterThan(0.55);
+    expect(understood).toBeLessThan(0.85);
+  });
+
+  it("understands nothing at misread rate 1: a lesson leaves every step as it was", async () => {
+    const deaf = createSimAgent({ environment: api, baseMistakeRate: 0, followRate: 1, lessonMisreadRate: 1 });
+    for (const task of stream.slice(0, 60)) {
+      const bare = await attempt(api, deaf, task, 119, "");
+      const taught = await attempt(api, deaf, task, 119, api.oracleLessons(task, 119).join("\n"));
+      expect(withoutSystem(taught.run.trajectory)).toEqual(withoutSystem(bare.run.trajectory));
+    }
+  });
+
   it("counts one model call a step and the context's tokens in every prompt", async () => {
     const bare = await attempt(api, perfect, invoice, 0, "");
     const toolCalls = bare.run.trajectory.filter((step) => step.type === "tool_call").length;
@@ -83,5 +114,39 @@ describe("the simulated agent", () => {
     const padded = await attempt(api, perfect, invoice, 0, "x".repeat(4000));
     expect(padded.run.usage.promptTokens - bare.run.usage.promptTokens).toBe(1000 * (toolCalls + 1));
     expect(bare.run.answer).toBe(bare.run.trajectory.at(-1)?.type === "message" ? (bare.run.trajectory.at(-1) as { content: string }).content : "");
+  });
+});
+
+describe.each([
+  ["api-drift", createApiDriftEnvironment()],
+  ["policy-shift", createPolicyShiftEnvironment()],
+  ["user-preferences", createUserPreferencesEnvironment()],
+] as const)("a paraphrased lesson in %s", (_name, environment) => {
+  const agent = createSimAgent({ environment, baseMistakeRate: 0, followRate: 1, lessonMisreadRate: 0 });
+  const at = environment.drifts.reduce((last, drift) => Math.max(last, drift.at), 0);
+  const tasks = environment.tasks({ seed: 5, count: 40 });
+
+  it("changes the agent's calls and answer exactly as the oracle's canonical sentence does, in every phrasing", async () => {
+    let changed = 0;
+    for (const task of tasks) {
+      const canonical = environment.oracleLessons(task, at);
+      const directives = canonical.flatMap(parseDirectives);
+      const told = await attempt(environment, agent, task, at, canonical.join("\n"));
+      const bare = await attempt(environment, agent, task, at, "");
+      if (JSON.stringify(withoutSystem(told.run.trajectory)) !== JSON.stringify(withoutSystem(bare.run.trajectory))) changed += 1;
+      const phrasings = Math.max(...directives.map((directive) => paraphrasesOf(directive).length));
+      for (let phrasing = 0; phrasing < phrasings; phrasing++) {
+        const wordingOf = (directive: Directive) => {
+          const wordings = paraphrasesOf(directive);
+          return wordings[phrasing % wordings.length] as string;
+        };
+        const context = lessonContextOf(directives.map((directive) => ({ trigger: "When the rules changed", guidance: wordingOf(directive) })));
+        const taught = await attempt(environment, agent, task, at, context);
+        expect(withoutSystem(taught.run.trajectory), context).toEqual(withoutSystem(told.run.trajectory));
+        expect(taught.outcome.passed).toBe(told.outcome.passed);
+      }
+    }
+    // The comparison means something only where the lessons change what the agent does.
+    expect(changed).toBeGreaterThan(tasks.length / 4);
   });
 });

@@ -8,7 +8,8 @@ import { kmToMiles, readPreferenceRequest } from "../environments/preference-doc
 import { DOCUMENTED_POLICY, policyDirectives, readPolicyRequest } from "../environments/refund-docs.js";
 import { eur, round } from "../environments/world-kit.js";
 import type { EnvironmentName, Session, Task, ToolSpec, World } from "../environments/world.js";
-import { directiveKey, parseDirectives, type Directive, type PreferenceAspect, type PreferenceDirective } from "./lesson-language.js";
+import { directiveKey, type Directive, type PreferenceAspect, type PreferenceDirective } from "./lesson-language.js";
+import { readLessons } from "./lesson-reader.js";
 import { keyedDraw } from "../keyed-draw.js";
 
 /** Parameters of {@link createSimAgent}. */
@@ -21,12 +22,20 @@ export interface SimAgentParams {
   baseMistakeRate?: number;
   /** Chance that the agent follows one directive it read, decided by seed, task id and directive only. Default 0.98. */
   followRate?: number;
+  /**
+   * Chance that the agent fails to understand one sentence of its lessons
+   * (it reads them by meaning, see lesson-reader.ts), decided by seed, task id
+   * and the sentence's text only, so every strategy that shows the same text
+   * on the same task gets the same misreading. Default 0.05.
+   */
+  lessonMisreadRate?: number;
 }
 
 const RatesSchema = z.object({
   seed: z.number().finite(),
   baseMistakeRate: z.number().min(0).max(1),
   followRate: z.number().min(0).max(1),
+  lessonMisreadRate: z.number().min(0).max(1),
 });
 
 /** The result of one tool call as the planner reads it. */
@@ -234,15 +243,16 @@ function parseResult(content: string): Record<string, unknown> {
 /**
  * The simulated agent. It knows only the documented tools and rules (a
  * planner per world that reads `task.request` and the tool results), and
- * changes its behaviour only through directives it finds in `context`, each
- * followed with `followRate`. Its ordinary mistakes and its attention depend on
+ * changes its behaviour only through directives it reads in `context` — by
+ * meaning, whatever their wording, missing a sentence with
+ * `lessonMisreadRate` — each followed with `followRate`. Its ordinary mistakes and its attention depend on
  * (seed, task id) alone — common random numbers: every strategy sees the same
  * mistakes on the same tasks, and a replay with and without a lesson differs
  * only by the lesson. One model call a step; tokens by `estimateTokens` of the
  * prompt (documentation, context, request, steps so far) and of the output.
  */
-export function createSimAgent({ environment, seed = 1, baseMistakeRate = 0.03, followRate = 0.98 }: SimAgentParams): Agent {
-  parseWith(RatesSchema, { seed, baseMistakeRate, followRate }, "simulated agent params");
+export function createSimAgent({ environment, seed = 1, baseMistakeRate = 0.03, followRate = 0.98, lessonMisreadRate = 0.05 }: SimAgentParams): Agent {
+  parseWith(RatesSchema, { seed, baseMistakeRate, followRate, lessonMisreadRate }, "simulated agent params");
   const planner = PLANNERS[environment.name];
   if (planner === undefined) {
     throw new LessonloopError("invalid_input", `The simulated agent has no planner for environment "${String(environment.name)}".`);
@@ -265,7 +275,8 @@ export function createSimAgent({ environment, seed = 1, baseMistakeRate = 0.03, 
         usage.completionTokens += estimateTokens(output);
       };
 
-      const followed = parseDirectives(context).filter((directive) => keyedDraw(seed, task.id, "follow", directiveKey(directive)) < followRate);
+      const read = readLessons(context, { understands: (sentence) => keyedDraw(seed, task.id, "read", sentence) >= lessonMisreadRate });
+      const followed = read.filter((directive) => keyedDraw(seed, task.id, "follow", directiveKey(directive)) < followRate);
       const mistake = keyedDraw(seed, task.id, "mistake") < baseMistakeRate;
       const exec = (name: string, args: Record<string, unknown>): CallResult => execute(session, trajectory, followed, name, args, (step) => {
         if (step.type === "tool_call") spend(JSON.stringify({ name: step.name, args: step.args }));

@@ -13,6 +13,8 @@ import { createUserPreferencesEnvironment } from "../environments/user-preferenc
 import { outcomeOfSignals } from "../harness/episode-of-run.js";
 import { draftLessons, type LearnerRates, type Reading } from "./episode-reading.js";
 import { parseDirectives, renderDirective, type Directive } from "./lesson-language.js";
+import { readLessons } from "./lesson-reader.js";
+import { parseParaphrased } from "./paraphrase.js";
 import { createSimAgent } from "./sim-agent.js";
 import { createSimLearnerModel, createSimReflector, createUsageCounter } from "./sim-learner-model.js";
 
@@ -21,7 +23,7 @@ const embedder = createLexicalEmbedder();
 
 /** Runs the perfect agent on `task` at `at`, with what was true just before, and records the episode as the harness would. */
 async function episodeOf(environment: Environment, task: Task, at: number, context = environment.oracleLessons(task, at - 1).join("\n")): Promise<Episode> {
-  const agent = createSimAgent({ environment, baseMistakeRate: 0, followRate: 1 });
+  const agent = createSimAgent({ environment, baseMistakeRate: 0, followRate: 1, lessonMisreadRate: 0 });
   const session = environment.open(task, at);
   const run = await agent.run({ task, session, tools: environment.tools, context });
   const outcome = finishTask(environment, session, run.answer);
@@ -45,7 +47,8 @@ async function learn(episode: Episode, rates: Partial<LearnerRates> & { seed?: n
   return candidates;
 }
 
-const directivesOf = (lessons: readonly Lesson[]) => lessons.flatMap((lesson) => parseDirectives(lesson.guidance));
+/** What the lessons direct, read exactly from the learner's wording. */
+const directivesOf = (lessons: readonly Lesson[]) => lessons.flatMap((lesson) => parseParaphrased(lesson.guidance));
 const find = (tasks: readonly Task[], predicate: (task: Task) => boolean) => {
   const found = tasks.find(predicate);
   if (found === undefined) throw new Error("no such task in the stream");
@@ -85,9 +88,31 @@ describe("the simulated learner model", () => {
     expect(episode.outcome.status).toBe("failure");
     const lessons = await learn(episode);
     expect(directivesOf(lessons)).toContainEqual(expected);
-    for (const lesson of lessons) expect(environment.gradeLesson({ text: lesson.guidance, scope: lesson.scope }, at), lesson.guidance).toBe("correct");
+    for (const lesson of lessons) {
+      expect(environment.gradeLesson({ text: lesson.guidance, scope: lesson.scope }, at), lesson.guidance).toBe("correct");
+      // In the learner's own words: a reader of the canonical sentences takes nothing from it, the agent's reader all of it.
+      expect(parseDirectives(lesson.guidance)).toEqual([]);
+      expect(readLessons(lesson.guidance)).toEqual(parseParaphrased(lesson.guidance));
+    }
     if (expected.kind === "preference") expect(lessons[0]?.scope).toEqual(task.scope);
     else expect(lessons[0]?.scope).toEqual({ tenant: task.scope.tenant });
+  });
+
+  it("words one episode the same way for a seed, in the learner and the reflector alike, and otherwise for other seeds", async () => {
+    const episode = await episodeOf(api, find(apiTasks, (t) => t.kind === "invoice"), 35);
+    const first = await learn(episode, { ...NO_ERRORS, seed: 4 });
+    expect(first.length).toBeGreaterThan(0);
+    const again = await learn(episode, { ...NO_ERRORS, seed: 4 });
+    expect(again.map((lesson) => lesson.guidance)).toEqual(first.map((lesson) => lesson.guidance));
+    const reflection = await createSimReflector({ ...NO_ERRORS, seed: 4 }).reflect(episode);
+    for (const lesson of first) expect(reflection.text).toContain(lesson.guidance);
+    const wordings = new Set<string>();
+    for (let seed = 0; seed < 20; seed++) {
+      const lessons = await learn(episode, { ...NO_ERRORS, seed });
+      expect(directivesOf(lessons)).toEqual(directivesOf(first));
+      wordings.add(lessons.map((lesson) => lesson.guidance).join("\n"));
+    }
+    expect(wordings.size).toBeGreaterThan(5);
   });
 
   it("proposes nothing general from an ordinary mistake", async () => {
@@ -107,7 +132,7 @@ describe("the simulated learner model", () => {
     const guesses = new Map<string, number>();
     for (let seed = 0; seed < 60; seed++) {
       const [lesson] = await learn(episode, { ...NO_ERRORS, seed });
-      const [directive] = parseDirectives(lesson?.guidance ?? "");
+      const [directive] = parseParaphrased(lesson?.guidance ?? "");
       expect(directive?.kind).toBe("format_field");
       const key = renderDirective(directive as Directive);
       guesses.set(key, (guesses.get(key) ?? 0) + 1);
@@ -201,7 +226,11 @@ describe("the simulated learner model", () => {
     expect(await ask(grams, `Remember: ${grams}`)).toBe("same");
     expect(await ask(grams, grams.replace("1000", "100"))).toBe("refines");
     expect(await ask(grams, "Call deliver_invoice instead of send_invoice, with the same arguments.")).toBe("different");
-    expect(usage.total().calls).toBe(3);
+    // However each is worded.
+    expect(await ask(grams, "Scale `weight` by a factor of 1000 when calling ship_order.")).toBe("same");
+    expect(await ask("When calling ship_order, send 1000 times the value of `weight`.", 'ship_order reads "weight" in another unit: multiply it by 100.')).toBe("refines");
+    expect(await ask("When calling ship_order, send 1000 times the value of `weight`.", "Use deliver_invoice in place of send_invoice; the arguments stay the same.")).toBe("different");
+    expect(usage.total().calls).toBe(6);
     expect(usage.total().promptTokens).toBeGreaterThan(0);
   });
 
@@ -209,7 +238,7 @@ describe("the simulated learner model", () => {
     const reflector = createSimReflector(NO_ERRORS);
     const failed = await episodeOf(api, find(apiTasks, (t) => t.kind === "shipment"), 55);
     const reflection = await reflector.reflect(failed);
-    expect(parseDirectives(reflection.text ?? "")).toEqual([{ kind: "scale_value", tool: "ship_order", field: "weight", factor: 1000 }]);
+    expect(parseParaphrased(reflection.text ?? "")).toEqual([{ kind: "scale_value", tool: "ship_order", field: "weight", factor: 1000 }]);
     expect(reflection.usage.calls).toBe(1);
     const passed = await episodeOf(api, find(apiTasks, (t) => t.kind === "shipment"), 10);
     expect(await reflector.reflect(passed)).toEqual({ text: undefined, usage: { calls: 0, promptTokens: 0, completionTokens: 0 } });

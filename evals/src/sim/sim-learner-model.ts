@@ -15,7 +15,8 @@ import {
   type DraftLesson,
   type LearnerRates,
 } from "./episode-reading.js";
-import { directiveKey, parseDirectives, renderDirectives, type Directive } from "./lesson-language.js";
+import { directiveKey, type Directive } from "./lesson-language.js";
+import { paraphraseDirective, parseParaphrased } from "./paraphrase.js";
 import { keyedRandom } from "../keyed-draw.js";
 
 /** Default rates of the simulated learner. */
@@ -95,12 +96,21 @@ function triggerFor(directive: Directive, task: string): string {
   return `When ${TOPICS[tool] ?? `calling ${tool}`} (${tool === "*" ? "any tool" : tool})${seen}`;
 }
 
+/**
+ * A draft's directives in the learner's own words, one sentence each: every
+ * phrasing is drawn by the seed, the episode's task and the directive, so one
+ * episode is worded alike in every strategy (learner and reflector alike).
+ */
+function wordingOf(draft: DraftLesson, task: string, seed: number): string {
+  return draft.directives.map((directive) => paraphraseDirective(directive, keyedRandom(seed, "wording", task, directiveKey(directive)))).join(" ");
+}
+
 /** A draft as the learner node's structured answer holds it; `task` is the episode's task, which the trigger cites. */
-export function proposedLesson(draft: DraftLesson, task = ""): ProposedLesson {
+export function proposedLesson(draft: DraftLesson, task: string, seed: number): ProposedLesson {
   const first = draft.directives[0] as Directive;
   return {
     trigger: triggerFor(first, task),
-    guidance: renderDirectives(draft.directives),
+    guidance: wordingOf(draft, task, seed),
     rationale: `The run showed: ${draft.evidence.slice(0, 300)}`,
     kind: draft.kind,
     appliesTo: draft.appliesTo,
@@ -133,9 +143,10 @@ function forcedTool(call: ScriptedCall): string | undefined {
  * The simulated learner model: a chat model that answers the real learner
  * node's prompts. For `propose_lessons` it reads the rendered episode in the
  * prompt (tool errors, the critic's report quoting the check, feedback or
- * audit, and the tool outputs) and proposes lessons in the lesson language,
- * with its mistakes at the given rates; for `compare_lessons` it compares the
- * directives of the two lessons. Its draws are keyed by the seed and the
+ * audit, and the tool outputs) and proposes lessons that state directives of
+ * the lesson language in its own words (paraphrase.ts), with its mistakes at
+ * the given rates; for `compare_lessons` it compares the directives the two
+ * lessons state, however each is worded. Its draws are keyed by the seed and the
  * prompt, so the same episode gets the same answer in every strategy.
  */
 export function createSimLearnerModel({
@@ -156,14 +167,15 @@ export function createSimLearnerModel({
       case "propose_lessons": {
         const { view, maxLessons } = viewOfLearnerPrompt(human);
         const drafts = draftLessons(readEpisode(view), rates, keyedRandom(rates.seed, "learner", human), maxLessons);
-        const answer: LearnerAnswer = { lessons: drafts.map((draft) => proposedLesson(draft, view.task)) };
+        const answer: LearnerAnswer = { lessons: drafts.map((draft) => proposedLesson(draft, view.task, rates.seed)) };
         structured = answer;
         break;
       }
       case "compare_lessons": {
         const existing = /<existing_lesson>([\s\S]*?)<\/existing_lesson>/.exec(human)?.[1] ?? "";
         const candidate = /<new_lesson>([\s\S]*?)<\/new_lesson>/.exec(human)?.[1] ?? "";
-        const relation = compareDirectives(parseDirectives(existing), parseDirectives(candidate));
+        // Lessons are compared by what they direct, however each is worded: the wording's exact inverse.
+        const relation = compareDirectives(parseParaphrased(existing), parseParaphrased(candidate));
         structured = { relation, reason: `The lessons state ${relation === "same" ? "the same directives" : relation === "refines" ? "different values for the same thing" : "different things"}.` };
         break;
       }
@@ -181,7 +193,8 @@ export function createSimLearnerModel({
 /**
  * The simulated Reflexion-style reflector: on a failed episode it reads the
  * same texts the learner reads, with the same rates, and writes a reflection
- * whose "next time" sentences are directives of the lesson language.
+ * whose "next time" sentences state directives of the lesson language, worded
+ * as the learner words them.
  */
 export function createSimReflector(params: SimLearnerParams = {}): Reflector {
   const {
@@ -198,7 +211,7 @@ export function createSimReflector(params: SimLearnerParams = {}): Reflector {
       const view = viewOfEpisode(episode);
       const seen = JSON.stringify(view);
       const drafts = draftLessons(readEpisode(view), rates, keyedRandom(rates.seed, "reflector", seen), 3);
-      const advice = drafts.map((draft) => renderDirectives(draft.directives)).join(" ");
+      const advice = drafts.map((draft) => wordingOf(draft, view.task, rates.seed)).join(" ");
       const text =
         `Reflection on "${episode.input.slice(0, 200)}": the attempt failed (${episode.outcome.signal.detail.slice(0, 300)}). ` +
         (advice === "" ? "I could not tell what to do differently." : `Next time: ${advice}`);

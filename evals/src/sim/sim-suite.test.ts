@@ -16,6 +16,7 @@ describe("createSimSuite", () => {
       seed: 1,
       "agent.baseMistakeRate": 0.03,
       "agent.followRate": 0.98,
+      "agent.lessonMisreadRate": 0.05,
       "learner.falseLessonRate": 0.2,
       "learner.overGeneralRate": 0.1,
       "learner.credulityInjection": 0.3,
@@ -37,8 +38,23 @@ describe("createSimSuite", () => {
     }
   });
 
+  it("gives its agents the misread rate: at 1 they understand no lesson", async () => {
+    const environment = createApiDriftEnvironment();
+    const deaf = createSimSuite({ baseMistakeRate: 0, lessonMisreadRate: 1 }).createAgent(environment);
+    const reading = createSimSuite({ baseMistakeRate: 0, lessonMisreadRate: 0 }).createAgent(environment);
+    let differs = 0;
+    for (const task of environment.tasks({ seed: 1, count: 30 })) {
+      const run = (agent: typeof deaf, context: string) => agent.run({ task, session: environment.open(task, 119), tools: environment.tools, context });
+      const context = environment.oracleLessons(task, 119).join("\n");
+      expect((await run(deaf, context)).answer).toBe((await run(deaf, "")).answer);
+      if ((await run(reading, context)).answer !== (await run(reading, "")).answer) differs += 1;
+    }
+    expect(differs).toBeGreaterThan(5);
+  });
+
   it("rejects a rate outside [0, 1] with a typed error", () => {
     expect(() => createSimSuite({ followRate: 1.5 })).toThrow(/followRate/);
+    expect(() => createSimSuite({ lessonMisreadRate: -0.1 })).toThrow(/lessonMisreadRate/);
     expect(() => createSimSuite({ validatorErrorRates: [] })).toThrow(/validatorErrorRates/);
   });
 });

@@ -13,6 +13,12 @@ export interface SimSuiteParams {
   baseMistakeRate?: number;
   /** The agent's chance of following one directive in its context. Default 0.98. */
   followRate?: number;
+  /**
+   * The agent's chance of failing to understand one sentence of its lessons
+   * (it reads them by meaning, not by an expected wording), the same for every
+   * strategy on the same task and text. Default 0.05.
+   */
+  lessonMisreadRate?: number;
   /** The learner's chance of a false lesson (wrong value or name). Default 0.08. */
   falseLessonRate?: number;
   /** The learner's chance of an over-general lesson (all tools, or the whole tenant). Default 0.1. */
@@ -35,6 +41,7 @@ const ParamsSchema = z.object({
   seed: z.number().int(),
   baseMistakeRate: rate,
   followRate: rate,
+  lessonMisreadRate: rate,
   falseLessonRate: rate,
   overGeneralRate: rate,
   credulityInjection: rate,
@@ -53,6 +60,7 @@ export function createSimSuite({
   seed = 1,
   baseMistakeRate = 0.03,
   followRate = 0.98,
+  lessonMisreadRate = 0.05,
   falseLessonRate = DEFAULT_LEARNER_RATES.falseLessonRate,
   overGeneralRate = DEFAULT_LEARNER_RATES.overGeneralRate,
   credulityInjection = DEFAULT_LEARNER_RATES.credulityInjection,
@@ -61,13 +69,13 @@ export function createSimSuite({
 }: SimSuiteParams = {}): ModelSuite {
   const params = parseWith(
     ParamsSchema,
-    { seed, baseMistakeRate, followRate, falseLessonRate, overGeneralRate, credulityInjection, credulityFeedback, validatorErrorRates },
+    { seed, baseMistakeRate, followRate, lessonMisreadRate, falseLessonRate, overGeneralRate, credulityInjection, credulityFeedback, validatorErrorRates },
     "sim suite params",
   );
   const learnerRates = { seed, falseLessonRate, overGeneralRate, credulityInjection, credulityFeedback };
   const usage = createUsageCounter();
   const validators: ValidatorSpec[] = params.validatorErrorRates.map((errorRate, index) => ({ id: `peer-${index + 1}`, errorRate }));
-  const agentFor = (environment: World) => createSimAgent({ environment, seed, baseMistakeRate, followRate });
+  const agentFor = (environment: World) => createSimAgent({ environment, seed, baseMistakeRate, followRate, lessonMisreadRate });
 
   return {
     mode: "sim",
@@ -75,6 +83,7 @@ export function createSimSuite({
       seed,
       "agent.baseMistakeRate": baseMistakeRate,
       "agent.followRate": followRate,
+      "agent.lessonMisreadRate": lessonMisreadRate,
       "learner.falseLessonRate": falseLessonRate,
       "learner.overGeneralRate": overGeneralRate,
       "learner.credulityInjection": credulityInjection,
