@@ -32,7 +32,8 @@ export const STRATEGY_STYLE: Record<StrategyName, { color: string; dash?: string
   oracle: { color: "#009e73", dash: "7 4" },
 };
 
-const STYLE = `
+/** The stylesheet of the benchmark's pages (report.html, sweep.html), inlined in each. */
+export const REPORT_STYLE = `
 :root { color-scheme: light; --ink: #1d232b; --muted: #5b6572; --line: #dde2e8; --soft: #f4f6f9; --accent: #0072b2; }
 * { box-sizing: border-box; }
 body { margin: 0; background: #fff; color: var(--ink); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
@@ -84,6 +85,9 @@ svg .marker line { stroke: #6b7480; stroke-width: 1.2; stroke-dasharray: 4 4; }
 svg .marker text { fill: #3b4450; font-size: 12px; font-weight: 600; }
 svg .event { fill: #fff; stroke-width: 2.5; }
 td.up { color: #0b4f7c; font-weight: 600; }
+svg .cell-main { fill: #1d232b; font-size: 16px; font-weight: 700; }
+svg .cell-sub { fill: #3b4450; font-size: 12px; }
+p.caption { font-size: 15px; margin: 8px 0 4px; }
 td.down { color: #a33a12; font-weight: 600; }
 footer { margin-top: 48px; color: var(--muted); font-size: 13px; }
 `;
@@ -358,7 +362,7 @@ export function renderHtmlReport({
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>lessonloop benchmark · ${results.mode} · ${seeds} seed${seeds === 1 ? "" : "s"}</title>
-<style>${new SafeHtml(STYLE)}</style>
+<style>${new SafeHtml(REPORT_STYLE)}</style>
 </head>
 <body><main>
 <h1>lessonloop benchmark</h1>

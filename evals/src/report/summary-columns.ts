@@ -63,11 +63,19 @@ function signed(points: number): string {
   return `${points > 0 ? "+" : "−"}${text}`;
 }
 
+/** A difference of rates in percentage points: `+2.5 pts`. */
+export function formatPoints(difference: number): string {
+  return `${signed(difference * 100)} pts`;
+}
+
+/** An interval of rate differences in percentage points: `[−1.0, +6.0]`. */
+export function formatPointsRange([low, high]: readonly [number, number]): string {
+  return `[${signed(low * 100)}, ${signed(high * 100)}]`;
+}
+
 /** A paired difference in percentage points: `+2.5 pts [−1.0, +6.0]`; one seed has no interval. */
 export function formatPointsInterval(pair: Pick<PairedComparison, "mean" | "ci95" | "df">): string {
-  const [low, high] = pair.ci95;
-  const mean = `${signed(pair.mean * 100)} pts`;
-  return pair.df === 0 ? mean : `${mean} [${signed(low * 100)}, ${signed(high * 100)}]`;
+  return pair.df === 0 ? formatPoints(pair.mean) : `${formatPoints(pair.mean)} ${formatPointsRange(pair.ci95)}`;
 }
 
 /** Seeds won, lost and tied: `won 7 of 10 (lost 2, tied 1)`; a tie is neither won nor lost. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { intervalChart, intervalColor, lineChart } from "./svg-chart.js";
+import { heatMap, intervalChart, intervalColor, lineChart } from "./svg-chart.js";
 
 const points = (values: number[]) => values.map((value, index) => ({ index, value }));
 
@@ -120,5 +120,38 @@ describe("intervalChart", () => {
       expect(svg).toContain(`>${row.label}</text>`);
       expect(svg).toContain(`<title>${row.title}</title>`);
     }
+  });
+});
+
+describe("heatMap", () => {
+  const cell = (fill: string, text: string) => ({ fill, lines: [text, "sub"], title: `tip ${text}` });
+  const svg = heatMap({
+    title: "grid",
+    rows: ["r0", "r1"],
+    columns: ["c0", "c1", "c2"],
+    cells: [
+      [cell("#111111", "a"), cell("#222222", "b"), cell("#333333", "c")],
+      [cell("#444444", "d"), cell("#555555", "e"), cell("#666666", "f")],
+    ],
+    rowLabel: "rows",
+    columnLabel: "columns",
+  }).value;
+
+  it("draws a cell per row and column, in reading order, each with its fill, text and tooltip", () => {
+    const rects = [...svg.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="[\d.]+" height="[\d.]+" rx="6" fill="([^"]+)"/g)];
+    expect(rects.map(([, , , fill]) => fill)).toEqual(["#111111", "#222222", "#333333", "#444444", "#555555", "#666666"]);
+    const [a, b, , d] = rects.map(([, x, y]) => ({ x: Number(x), y: Number(y) }));
+    expect(b?.x).toBeGreaterThan(a?.x ?? Infinity);
+    expect(b?.y).toBe(a?.y);
+    expect(d?.y).toBeGreaterThan(a?.y ?? Infinity);
+    expect(d?.x).toBe(a?.x);
+    for (const text of ["a", "b", "c", "d", "e", "f"]) {
+      expect(svg).toContain(`class="cell-main">${text}</text>`);
+      expect(svg).toContain(`<title>tip ${text}</title>`);
+    }
+  });
+
+  it("labels rows and columns", () => {
+    for (const label of ["r0", "r1", "c0", "c1", "c2", "rows", "columns"]) expect(svg).toContain(`>${label}</text>`);
   });
 });

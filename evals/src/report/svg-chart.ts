@@ -233,3 +233,61 @@ ${grid}${marks}
 <text class="label" x="${INTERVAL_MARGIN.left + plotWidth / 2}" y="${height - 6}" text-anchor="middle">${xLabel}</text>
 </svg>`;
 }
+
+/** One cell of a heat map: its fill, up to three lines of text (the first bold) and a tooltip. */
+export interface HeatCell {
+  fill: string;
+  lines: readonly string[];
+  title: string;
+}
+
+export interface HeatMapParams {
+  /** Accessible name of the chart. */
+  title: string;
+  /** Row labels, top to bottom. */
+  rows: readonly string[];
+  /** Column labels, left to right. */
+  columns: readonly string[];
+  /** `cells[row][column]`. */
+  cells: readonly (readonly HeatCell[])[];
+  /** What the rows are (drawn above their labels) and what the columns are (drawn above their labels). */
+  rowLabel: string;
+  columnLabel: string;
+  cellWidth?: number;
+  cellHeight?: number;
+}
+
+const HEAT_MARGIN = { top: 58, left: 170, right: 12, bottom: 12 };
+
+/**
+ * A heat map as inline SVG: a grid of coloured cells with their figures
+ * written in them, labelled rows and columns. Scales through its viewBox.
+ */
+export function heatMap({ title, rows, columns, cells, rowLabel, columnLabel, cellWidth = 190, cellHeight = 78 }: HeatMapParams): SafeHtml {
+  const width = HEAT_MARGIN.left + columns.length * cellWidth + HEAT_MARGIN.right;
+  const height = HEAT_MARGIN.top + rows.length * cellHeight + HEAT_MARGIN.bottom;
+  const columnHeads = columns.map(
+    (column, at) => html`<text class="tick" x="${round(HEAT_MARGIN.left + (at + 0.5) * cellWidth)}" y="${HEAT_MARGIN.top - 8}" text-anchor="middle">${column}</text>`,
+  );
+  const rowHeads = rows.map(
+    (row, at) => html`<text class="tick" x="${HEAT_MARGIN.left - 10}" y="${round(HEAT_MARGIN.top + (at + 0.5) * cellHeight + 4)}" text-anchor="end">${row}</text>`,
+  );
+  const grid = rows.map((_, row) =>
+    columns.map((_, column) => {
+      const cell = cells[row]?.[column];
+      if (cell === undefined) return html``;
+      const x = HEAT_MARGIN.left + column * cellWidth;
+      const y = HEAT_MARGIN.top + row * cellHeight;
+      const first = y + cellHeight / 2 - ((cell.lines.length - 1) * 16) / 2 + 5;
+      return html`<g class="cell"><title>${cell.title}</title><rect x="${x + 2}" y="${y + 2}" width="${cellWidth - 4}" height="${cellHeight - 4}" rx="6" fill="${cell.fill}"/>${cell.lines.map(
+        (line, at) =>
+          html`<text x="${round(x + cellWidth / 2)}" y="${round(first + at * 16)}" text-anchor="middle" class="${at === 0 ? "cell-main" : "cell-sub"}">${line}</text>`,
+      )}</g>`;
+    }),
+  );
+  return html`<svg class="chart heat" viewBox="0 0 ${width} ${height}" role="img" aria-label="${title}">
+<text class="label" x="${round(HEAT_MARGIN.left + (columns.length * cellWidth) / 2)}" y="20" text-anchor="middle">${columnLabel}</text>
+<text class="label" x="${HEAT_MARGIN.left - 10}" y="${HEAT_MARGIN.top - 8}" text-anchor="end">${rowLabel}</text>
+${columnHeads}${rowHeads}${grid}
+</svg>`;
+}
