@@ -2,7 +2,7 @@
  * @lessonloop/learner — a LangGraph node that turns a judged episode into at
  * most a few candidate lessons, reinforces or supersedes near-duplicates of
  * live lessons instead of adding paraphrases, and turns the episode into an
- * edge case.
+ * edge case; and a repairer that narrows a lesson the validators rejected.
  */
 export { createLearner, DEFAULT_DUPLICATE_THRESHOLD, CANDIDATE_OVERLAP_THRESHOLD } from "./learner.js";
 export type { LearnerParams, LearnerNode, LearnerInput, LearnerUpdate, LessonComparator } from "./learner.js";
@@ -22,3 +22,24 @@ export type { LearnerAnswer, ProposedLesson, AppliesTo, LessonRelation } from ".
 export { lessonScope } from "./lesson-scope.js";
 export { defaultToEdgeCase, keyFacts } from "./edge-case-derivation.js";
 export type { ToEdgeCase, EdgeCaseDraft } from "./edge-case-derivation.js";
+export {
+  createLessonRepairer,
+  DEFAULT_REPAIR_PROMPT,
+  REPAIRED_TAG,
+  RepairRequestSchema,
+  RepairCaseSchema,
+  RepairAnswerSchema,
+  RepairedLessonSchema,
+} from "./lesson-repair.js";
+export type {
+  LessonRepairerParams,
+  LessonRepairer,
+  RepairRequest,
+  RepairRequestInput,
+  RepairCase,
+  RepairCaseInput,
+  RepairResult,
+  RepairWarning,
+  RepairAnswer,
+  RepairedLesson,
+} from "./lesson-repair.js";
