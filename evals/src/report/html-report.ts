@@ -85,6 +85,7 @@ svg .marker line { stroke: #6b7480; stroke-width: 1.2; stroke-dasharray: 4 4; }
 svg .marker text { fill: #3b4450; font-size: 12px; font-weight: 600; }
 svg .event { fill: #fff; stroke-width: 2.5; }
 td.up { color: #0b4f7c; font-weight: 600; }
+svg.chart.heat { max-width: 760px; }
 svg .cell-main { fill: #1d232b; font-size: 16px; font-weight: 700; }
 svg .cell-sub { fill: #3b4450; font-size: 12px; }
 p.caption { font-size: 15px; margin: 8px 0 4px; }
@@ -378,7 +379,7 @@ ${seeds === 1 ? html`<p class="notice">One seed: no confidence interval and no p
 <h3>How to read this</h3>
 <ul class="read">
 <li>Each seed is a whole run: its own task streams and the simulated models' own draws; within a seed every strategy sees the same tasks. At each drift (dashed line, <b>D1</b>, <b>D2</b> …) the world changes for some kinds of task. <b>static</b> never learns, <b>reflection</b> keeps its last few self-reflections, <b>unvalidated</b> merges every lesson it proposes, <b>lessonloop</b> merges only lessons its validators agree on and rolls back when results drop, <b>oracle</b> is told the rules in force (the ceiling).</li>
-<li>Success is the mean over ${seeds} seed${seeds === 1 ? "" : "s"} with its 95% confidence interval in brackets (Student t, ${seeds - 1} degrees of freedom). Counts (merges, wrong merges, regressions, rollbacks) are summed over seeds; the seed-by-seed table has each seed's own.</li>
+<li>Success is the mean over ${seeds} seed${seeds === 1 ? "" : "s"} with its 95% confidence interval in brackets (Student t, ${seeds - 1} degree${seeds === 2 ? "" : "s"} of freedom). Counts (merges, wrong merges, regressions, rollbacks) are summed over seeds; the seed-by-seed table has each seed's own.</li>
 <li>Paired differences compare two strategies seed by seed on the same tasks, which removes the seeds' own ups and downs; "won 7 of 10" counts the seeds where lessonloop did better, and a tie counts as neither won nor lost.</li>
 <li>Learning curves show, per episode, the share of seeds that passed, averaged over the last ${rollingWindow} episodes. A good learner dips at a drift and climbs back quickly; a bad lesson shows as a dip without a drift.</li>
 <li>Adaptation latency counts the affected episodes after a drift until ${RECOVERY_RUN} in a row succeed: lower is better. The tables give the median over drifts and seeds that recovered, with the never-recovered ones counted apart.</li>

@@ -190,7 +190,7 @@ export function intervalColor(low: number, high: number): string {
   return "#8a8a8a";
 }
 
-const INTERVAL_MARGIN = { top: 16, right: 80, bottom: 46, left: 300 };
+const INTERVAL_MARGIN = { top: 16, right: 80, bottom: 46 };
 
 /**
  * A forest plot as inline SVG: one row per comparison, a dot at its mean and
@@ -205,14 +205,16 @@ export function intervalChart({
   width = 1040,
   rowHeight = 28,
 }: IntervalChartParams): SafeHtml {
-  const plotWidth = width - INTERVAL_MARGIN.left - INTERVAL_MARGIN.right;
+  // Room for the longest label at the left of the rows.
+  const left = Math.max(160, Math.ceil(Math.max(0, ...rows.map((row) => row.label.length)) * CHAR_PX) + 24);
+  const plotWidth = width - left - INTERVAL_MARGIN.right;
   const plotHeight = Math.max(1, rows.length) * rowHeight;
   const height = INTERVAL_MARGIN.top + plotHeight + INTERVAL_MARGIN.bottom;
   const reach = Math.max(1e-9, ...rows.flatMap((row) => [Math.abs(row.low), Math.abs(row.high), Math.abs(row.mean)]));
   const positive = ticks(reach, 4, false);
   const edge = positive.at(-1) ?? 1;
   const xTicks = [...positive.slice(1).map((value) => -value).reverse(), ...positive];
-  const x = (value: number): number => INTERVAL_MARGIN.left + ((value + edge) / (2 * edge)) * plotWidth;
+  const x = (value: number): number => left + ((value + edge) / (2 * edge)) * plotWidth;
   const bottom = INTERVAL_MARGIN.top + plotHeight;
   const grid = xTicks.map(
     (value) => html`<line class="${value === 0 ? "axis" : "grid"}" x1="${round(x(value))}" x2="${round(x(value))}" y1="${INTERVAL_MARGIN.top}" y2="${bottom}"${value === 0 ? html` stroke-width="2"` : ""}/>
@@ -222,15 +224,15 @@ export function intervalChart({
     const y = INTERVAL_MARGIN.top + at * rowHeight + rowHeight / 2;
     const color = intervalColor(row.low, row.high);
     return html`<g class="interval"><title>${row.title}</title>
-<text class="legend" x="${INTERVAL_MARGIN.left - 12}" y="${round(y + 4)}" text-anchor="end">${row.label}</text>
+<text class="legend" x="${left - 12}" y="${round(y + 4)}" text-anchor="end">${row.label}</text>
 <line x1="${round(x(row.low))}" x2="${round(x(row.high))}" y1="${round(y)}" y2="${round(y)}" stroke="${color}" stroke-width="3" stroke-linecap="round"/>
 <circle cx="${round(x(row.mean))}" cy="${round(y)}" r="5.5" fill="${color}"/>
 <text class="tick" x="${width - INTERVAL_MARGIN.right + 10}" y="${round(y + 4)}">${formatX(row.mean)}</text></g>`;
   });
   return html`<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="${title}">
-<rect class="plot" x="${INTERVAL_MARGIN.left}" y="${INTERVAL_MARGIN.top}" width="${plotWidth}" height="${plotHeight}"/>
+<rect class="plot" x="${left}" y="${INTERVAL_MARGIN.top}" width="${plotWidth}" height="${plotHeight}"/>
 ${grid}${marks}
-<text class="label" x="${INTERVAL_MARGIN.left + plotWidth / 2}" y="${height - 6}" text-anchor="middle">${xLabel}</text>
+<text class="label" x="${left + plotWidth / 2}" y="${height - 6}" text-anchor="middle">${xLabel}</text>
 </svg>`;
 }
 

@@ -12,6 +12,11 @@ import {
 import { heatMap, type HeatCell } from "../report/svg-chart.js";
 import { GENERATED_BY_SWEEP, type SweepCell, type SweepPoint, type SweepResults } from "./sweep-results.js";
 
+/** Lightest and deepest fills of a sure lead and of a sure loss; the fill of no sure difference. */
+const AHEAD = ["#e3eef7", "#5b9bd0"] as const;
+const BEHIND = ["#fbe6dc", "#ec925f"] as const;
+const UNSURE = "#e9ecef";
+
 /** A difference this large (20 points) gets the strongest colour. */
 const FULL_COLOUR_AT = 0.2;
 
@@ -26,12 +31,14 @@ function mix(from: string, to: string, share: number): string {
  * interval is above 0 (lessonloop ahead), orange when below, grey when it holds
  * 0; deeper for larger differences.
  */
-export function differenceFill({ mean, ci95: [low, high] }: SweepCell["paired"]): string {
+export function differenceFill({ mean, ci95: [low, high] }: Pick<SweepCell["paired"], "mean" | "ci95">): string {
   const strength = Math.min(1, Math.abs(mean) / FULL_COLOUR_AT);
-  if (low > 0) return mix("#e3eef7", "#5b9bd0", strength);
-  if (high < 0) return mix("#fbe6dc", "#ec925f", strength);
-  return "#e9ecef";
+  if (low > 0) return mix(AHEAD[0], AHEAD[1], strength);
+  if (high < 0) return mix(BEHIND[0], BEHIND[1], strength);
+  return UNSURE;
 }
+
+const legend = html`<p class="muted"><span class="swatch" style="background:${AHEAD[1]}"></span>lessonloop ahead (the interval above 0; deeper: a larger lead) <span class="swatch" style="background:${BEHIND[1]};margin-left:16px"></span>behind (below 0) <span class="swatch" style="background:${UNSURE};margin-left:16px"></span>no sure difference (the interval holds 0)</p>`;
 
 /** lessonloop's model calls per episode over unvalidated's, e.g. `×3.4`. */
 export function callsRatio(cell: SweepCell): string {
@@ -109,6 +116,7 @@ export function renderSweepReport(results: SweepResults): string {
 <p class="sub">${results.environments.length} environments · ${seeds} seed${seeds === 1 ? "" : "s"} (${formatSeeds(results.seeds)}) per grid point · ${results.episodes} episodes each · ${results.mode} mode · ${formatDuration(results.wallMs)} with ${results.jobs} processes · ${results.machine.cpus} CPUs, node ${results.machine.node}</p>
 ${seeds === 1 ? html`<p class="notice">One seed per grid point: no confidence interval. Run several seeds (the default is 1–3) before reading differences.</p>` : ""}
 <p class="caption">${caption}</p>
+${legend}
 <h2>All environments</h2>
 ${sweepHeatMap(results, "all environments", (point) => point.overall)}
 <p class="muted">Each seed's success over all environments is the mean of its per-environment successes; unvalidated learning has no validators, so one run per learner setting and seed serves its whole row. Learner defaults (×1): false lessons ${rates.falseLessonRate}, over-general ${rates.overGeneralRate}, credulous toward injected instructions ${rates.credulityInjection} and toward wrong feedback ${rates.credulityFeedback}, each multiplied by the row's factor and capped at 1; each of the three validators misreads a replay at the column's rate.</p>
