@@ -26,7 +26,7 @@ export { cosineSimilarity } from "./embedder.js";
 export type { Embedder } from "./embedder.js";
 export { chatModelName } from "./model-name.js";
 export { ModelUsageSchema, NO_MODEL_USAGE, addModelUsage, createModelUsageMeter, totalTokens } from "./model-usage.js";
-export type { ModelUsage } from "./model-usage.js";
+export type { ModelUsage, ModelUsageMeter } from "./model-usage.js";
 export {
   CommitRequestSchema,
   RollbackRequestSchema,

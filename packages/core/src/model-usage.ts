@@ -38,10 +38,19 @@ function tokensOf(output: LLMResult): { promptTokens: number; completionTokens: 
  * reported: pass `meter.handler` in the `callbacks` of an invoke's config,
  * read `meter.usage()` after. A call that reports no tokens still counts as a call.
  */
-export function createModelUsageMeter() {
+export interface ModelUsageMeter {
+  /** Pass it in the `callbacks` of an invoke's config. */
+  handler: BaseCallbackHandler;
+  /** What the calls seen so far spent. */
+  usage(): ModelUsage;
+}
+
+export function createModelUsageMeter(): ModelUsageMeter {
   let usage: ModelUsage = NO_MODEL_USAGE;
   class ModelUsageHandler extends BaseCallbackHandler {
     name = "lessonloop_model_usage";
+    // Counted before the call returns, so usage() read right after a run is complete.
+    override awaitHandlers = true;
     override handleLLMEnd(output: LLMResult): void {
       usage = addModelUsage(usage, { calls: 1, ...tokensOf(output) });
     }

@@ -10,11 +10,15 @@ import {
   type EdgeCaseStore,
   type Lesson,
   type LessonInput,
+  type ModelUsage,
   type Verdict,
+  NO_MODEL_USAGE,
+  addModelUsage,
+  totalTokens,
 } from "@lessonloop/core";
 import { LearnerStateAnnotation, type LearnerNode } from "@lessonloop/learner";
 import type { MergeNode, MergeResult, RegressionCheck, RegressionMonitor } from "@lessonloop/snapshot-checkpointer";
-import type { ValidatorEnsemble } from "@lessonloop/validator-ensemble";
+import type { ValidationBudget, ValidatorEnsemble } from "@lessonloop/validator-ensemble";
 import type { LessonOutcome, LessonResult } from "./learning-result.js";
 import type { PendingLessonStore } from "./pending-lesson-store.js";
 import type { VerdictStore } from "./verdict-store.js";
@@ -60,6 +64,10 @@ export const LearningGraphAnnotation = Annotation.Root({
   regressionCheck: Annotation<RegressionCheck | undefined>,
   /** Regression cases stored from an episode that taught no lesson. */
   storedEdgeCases: Annotation<number>({ reducer: replace, default: () => 0 }),
+  /** What is left of the episode's validation budget for `lesson` (input of the ensemble). */
+  validationBudget: Annotation<ValidationBudget | null | undefined>,
+  /** What validating the episode's candidates has spent so far (the verdicts' usage, summed). */
+  validationSpent: Annotation<ModelUsage>({ reducer: replace, default: () => NO_MODEL_USAGE }),
 });
 export type LearningGraphState = typeof LearningGraphAnnotation.State;
 
@@ -91,6 +99,18 @@ export interface LearningGraphParams {
   verdictStore?: VerdictStore;
   /** Lessons that need a human's approval before they are merged. Default none. */
   approval?: ApprovalParams;
+  /**
+   * What validating all the candidates of one episode may spend; each lesson
+   * is validated with what is left (the ensemble's own per-lesson cap applies
+   * too). Default: no cap.
+   */
+  episodeBudget?: ValidationBudget;
+  /**
+   * What happens to a lesson whose validation budget ran out before its
+   * verdict was decided: `"reject"` it (default), or `"park"` it for a human
+   * (needs `approval`; without it the lesson is rejected).
+   */
+  whenBudgetSpent?: "reject" | "park";
 }
 
 /** The compiled learning graph. */
@@ -100,16 +120,19 @@ export type LearningGraph = ReturnType<typeof createLearningGraph>;
  * The learning path as one LangGraph graph:
  *
  * ```
- * START → critic → record_outcome → learner ─┬─ candidates ─► queue_lessons → next_lesson → validate_lesson ─┬─► merge_lesson ─┬─► record_result ─┐
- *                                             │                                 ▲                           └─► park_lesson ──┘                   │
- *                                             │                                 └──────────────────── more candidates ────────────────────────────┘
+ * START → critic → record_outcome → learner ─┬─ candidates ─► queue_lessons → next_lesson → validate_lesson → count_validation ─┬─► merge_lesson ─┬─► record_result ─┐
+ *                                             │                                 ▲                                              └─► park_lesson ──┘                   │
+ *                                             │                                 └──────────────────────────── more candidates ───────────────────────────────────────┘
  *                                             └─ none ─► store_edge_cases → END
  * ```
  *
  * Candidates are validated and merged one at a time, so two lessons of one
  * episode never race for the same memory version. A lesson the ensemble
  * approved that `approval.required` selects is parked for a human instead of
- * merged; the verdict of every merged lesson goes to `verdictStore`.
+ * merged, and so is one whose validation budget ran out undecided when
+ * `whenBudgetSpent` is `"park"`; the verdict of every merged lesson goes to
+ * `verdictStore`. Each lesson is validated with what is left of the
+ * episode's `episodeBudget`.
  */
 export function createLearningGraph({
   critic,
@@ -124,6 +147,8 @@ export function createLearningGraph({
   checkpointer,
   verdictStore,
   approval,
+  episodeBudget = {},
+  whenBudgetSpent = "reject",
 }: LearningGraphParams) {
   async function recordOutcome(state: LearningGraphState): Promise<Partial<LearningGraphState>> {
     const episode = parseWith(EpisodeSchema, state.episode, "episode in state");
@@ -141,7 +166,17 @@ export function createLearningGraph({
   }
 
   function queueLessons(state: LearningGraphState): Partial<LearningGraphState> {
-    return { pendingLessons: state.candidates, lessonResults: [] };
+    return { pendingLessons: state.candidates, lessonResults: [], validationSpent: NO_MODEL_USAGE };
+  }
+
+  /** What is left of the episode's budget, for the next lesson. */
+  function budgetLeft(spent: ModelUsage): ValidationBudget | undefined {
+    const { modelCalls, tokens } = episodeBudget;
+    if (modelCalls === undefined && tokens === undefined) return undefined;
+    return {
+      ...(modelCalls === undefined ? {} : { modelCalls: Math.max(0, modelCalls - spent.calls) }),
+      ...(tokens === undefined ? {} : { tokens: Math.max(0, tokens - totalTokens(spent)) }),
+    };
   }
 
   function nextLesson(state: LearningGraphState): Partial<LearningGraphState> {
@@ -156,7 +191,19 @@ export function createLearningGraph({
       mergeResult: undefined,
       parkedLesson: undefined,
       pendingLessons: rest,
+      validationBudget: budgetLeft(state.validationSpent) ?? null,
     };
+  }
+
+  /** Adds the verdict's cost to the episode's. */
+  function countValidation(state: LearningGraphState): Partial<LearningGraphState> {
+    return { validationSpent: addModelUsage(state.validationSpent, state.verdict?.usage ?? NO_MODEL_USAGE) };
+  }
+
+  function afterValidation(state: LearningGraphState): "park_lesson" | "merge_lesson" {
+    if (needsApproval(state)) return "park_lesson";
+    if (state.verdict?.undecided !== undefined && whenBudgetSpent === "park" && approval !== undefined) return "park_lesson";
+    return "merge_lesson";
   }
 
   function needsApproval(state: LearningGraphState): boolean {
@@ -172,7 +219,10 @@ export function createLearningGraph({
       lesson,
       verdict,
       edgeCases: state.edgeCases,
-      note: `Approved by the validator ensemble (${verdict.tally.approve} approve / ${verdict.tally.reject} reject / ${verdict.tally.abstain} abstain); waits for a human.`,
+      note:
+        verdict.undecided === undefined
+          ? `Approved by the validator ensemble (${verdict.tally.approve} approve / ${verdict.tally.reject} reject / ${verdict.tally.abstain} abstain); waits for a human.`
+          : `Undecided: ${verdict.undecided}; waits for a human.`,
     });
     return { parkedLesson: parked.lesson.id };
   }
@@ -200,6 +250,7 @@ export function createLearningGraph({
     .addNode("queue_lessons", queueLessons)
     .addNode("next_lesson", nextLesson)
     .addNode("validate_lesson", ensemble)
+    .addNode("count_validation", countValidation)
     .addNode("merge_lesson", (state: LearningGraphState) => merge(state))
     .addNode("park_lesson", parkLesson)
     .addNode("record_result", recordResult)
@@ -213,7 +264,8 @@ export function createLearningGraph({
     ])
     .addEdge("queue_lessons", "next_lesson")
     .addEdge("next_lesson", "validate_lesson")
-    .addConditionalEdges("validate_lesson", (state) => (needsApproval(state) ? "park_lesson" : "merge_lesson"), ["park_lesson", "merge_lesson"])
+    .addEdge("validate_lesson", "count_validation")
+    .addConditionalEdges("count_validation", afterValidation, ["park_lesson", "merge_lesson"])
     .addEdge("merge_lesson", "record_result")
     .addEdge("park_lesson", "record_result")
     .addConditionalEdges("record_result", (state) => (state.pendingLessons.length > 0 ? "next_lesson" : END), ["next_lesson", END])

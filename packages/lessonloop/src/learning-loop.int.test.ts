@@ -125,7 +125,8 @@ describe("the learning loop, end to end", () => {
   });
 
   it("rejects a plausible but wrong lesson that breaks two stored regression cases; memory is unchanged", async () => {
-    const { loop, agent, events } = await billingLoop(WRONG_LESSON);
+    // Every peer replays every case, breaks taken as seen: the full evidence (the defaults stop early, below).
+    const { loop, agent, events } = await billingLoop(WRONG_LESSON, { earlyStop: false, confirmBreaks: "off" });
 
     await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
     const [result] = learned(events);
@@ -147,6 +148,49 @@ describe("the learning loop, end to end", () => {
     // Nothing was learned, so the task still fails.
     const again = await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
     expect(lastText(again.messages)).toContain("I could not do it");
+  });
+
+  it("by default stops once a confirmed break rejects the lesson, and reports what learning the episode cost", async () => {
+    const full = await billingLoop(WRONG_LESSON, { earlyStop: false, confirmBreaks: "off" });
+    await full.agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    const { agent, events } = await billingLoop(WRONG_LESSON);
+    await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+
+    const [everything] = learned(full.events);
+    const [result] = learned(events);
+    const [judged] = result?.lessons ?? [];
+    expect(judged?.verdict.decision).toBe("rejected");
+    expect(judged?.verdict.reason).toContain("the lesson breaks");
+    expect(judged?.verdict.votes.some((vote) => vote.stoppedEarly !== undefined)).toBe(true);
+    expect(judged?.verdict.votes.flatMap((vote) => vote.evidence).some((evidence) => evidence.confirmation?.confirmed === true)).toBe(true);
+    // The same decision for fewer replays: each role-played replay is one call of a peer's model.
+    const validationCalls = (learning: LearningResult | undefined) => learning?.usage.validation.calls ?? 0;
+    expect(validationCalls(result)).toBeGreaterThan(0);
+    expect(validationCalls(result)).toBeLessThan(validationCalls(everything));
+    expect(judged?.verdict.usage?.calls).toBe(validationCalls(result));
+    // Every chat model call of the learning path that completed is counted too: the learner's and the peers'
+    // (a replay cancelled mid-call counts as a call in the validation figure only).
+    expect(result?.usage.models.calls).toBeGreaterThan(1);
+    expect(result?.usage.models.calls).toBeLessThanOrEqual(validationCalls(result) + 1);
+    expect(everything?.usage.models.calls).toBe(validationCalls(everything) + 1);
+  });
+
+  it("parks a lesson whose validation budget ran out undecided, when asked to, instead of dropping it", async () => {
+    const pendingLessons = new InMemoryPendingLessonStore();
+    const { loop, agent, events } = await billingLoop(RIGHT_LESSON, {
+      approval: { required: () => false, pendingLessons },
+      validationBudget: { modelCallsPerEpisode: 3, whenSpent: "park" },
+    });
+
+    await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    const [result] = learned(events);
+    const [judged] = result?.lessons ?? [];
+    expect(judged?.verdict.decision).toBe("rejected");
+    expect(judged?.verdict.undecided).toMatch(/^the validation budget is spent \(\d+ model calls, \d+ tokens; cap 3 calls\)$/);
+    expect(judged?.outcome.status).toBe("parked");
+    expect(result?.parked).toEqual([result?.candidates[0]?.id]);
+    expect((await pendingLessons.list()).map((pending) => pending.note)).toEqual([expect.stringMatching(/^Undecided: the validation budget is spent/)]);
+    expect(await loop.memory.headVersion()).toBe(0);
   });
 
   it("parks a lesson that needs a human instead of merging it, with its verdict and edge cases", async () => {

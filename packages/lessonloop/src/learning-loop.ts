@@ -7,6 +7,7 @@ import {
   EpisodeSchema,
   InMemoryOutcomeLedger,
   LessonloopError,
+  createModelUsageMeter,
   parseWith,
   randomId,
   systemClock,
@@ -16,6 +17,7 @@ import {
   type EpisodeInput,
   type IdGenerator,
   type LessonMemory,
+  type ModelUsage,
   type OutcomeLedger,
 } from "@lessonloop/core";
 import { createLearner, type LearnerNode, type LearnerWarning } from "@lessonloop/learner";
@@ -141,6 +143,24 @@ export interface LearningLoopParams {
   casesPerValidator?: number;
   /** Longest one replay may take (ms). Default 60 000. */
   validationTimeoutMs?: number;
+  /** Stop replaying once the verdict is decided (the same verdict, fewer replays). Default true. */
+  earlyStop?: boolean;
+  /** How a break is re-checked before it may veto a lesson. Default `"other-validator"`. */
+  confirmBreaks?: "off" | "same-validator" | "other-validator";
+  /**
+   * Caps on what validation may spend, in model calls and tokens as the replay
+   * runners report them: per lesson, and over all the candidates of one
+   * episode. When a cap is reached before the verdict is decided, the lesson
+   * is rejected as undecided — or, with `whenSpent: "park"` and `approval`
+   * set, parked for a human. Default: no caps.
+   */
+  validationBudget?: {
+    modelCallsPerLesson?: number;
+    tokensPerLesson?: number;
+    modelCallsPerEpisode?: number;
+    tokensPerEpisode?: number;
+    whenSpent?: "reject" | "park";
+  };
   /**
    * Lessons a human must approve: those `approval.required` selects, once the
    * ensemble approved them, are parked in `approval.pendingLessons` (with their
@@ -228,7 +248,7 @@ function buildValidators(learnerModel: BaseChatModel, agentName: string, validat
   return models.map((model, index) => ({ id: model === learnerModel ? agentName : `peer-${index + 1}`, model }));
 }
 
-function toResult(state: LearningGraphState): LearningResult {
+function toResult(state: LearningGraphState, models: ModelUsage): LearningResult {
   const episode = parseWith(EpisodeSchema, state.episode, "episode in state");
   return {
     episodeId: episode.id,
@@ -241,6 +261,7 @@ function toResult(state: LearningGraphState): LearningResult {
     parked: state.lessonResults.filter(({ outcome }) => outcome.status === "parked").map(({ outcome }) => outcome.lessonId),
     regressionCheck: state.regressionCheck,
     learnerWarnings: state.learnerWarnings,
+    usage: { validation: state.validationSpent, models },
   };
 }
 
@@ -277,6 +298,9 @@ export async function createLearningLoop({
   policy,
   casesPerValidator,
   validationTimeoutMs,
+  earlyStop,
+  confirmBreaks,
+  validationBudget = {},
   approval,
   verdictStore,
   checkpointer,
@@ -333,6 +357,12 @@ export async function createLearningLoop({
     ...(policy === undefined ? {} : { policy }),
     ...(casesPerValidator === undefined ? {} : { casesPerValidator }),
     ...(validationTimeoutMs === undefined ? {} : { timeoutMs: validationTimeoutMs }),
+    ...(earlyStop === undefined ? {} : { earlyStop }),
+    ...(confirmBreaks === undefined ? {} : { confirmBreaks }),
+    budget: {
+      ...(validationBudget.modelCallsPerLesson === undefined ? {} : { modelCalls: validationBudget.modelCallsPerLesson }),
+      ...(validationBudget.tokensPerLesson === undefined ? {} : { tokens: validationBudget.tokensPerLesson }),
+    },
     clock,
   });
   const merge = createMergeNode({ memory: resolvedMemory, edgeCaseStore: resolvedStore });
@@ -350,6 +380,11 @@ export async function createLearningLoop({
     ...(checkpointer === undefined ? {} : { checkpointer }),
     ...(verdicts === undefined ? {} : { verdictStore: verdicts }),
     ...(approval === undefined ? {} : { approval }),
+    episodeBudget: {
+      ...(validationBudget.modelCallsPerEpisode === undefined ? {} : { modelCalls: validationBudget.modelCallsPerEpisode }),
+      ...(validationBudget.tokensPerEpisode === undefined ? {} : { tokens: validationBudget.tokensPerEpisode }),
+    },
+    ...(validationBudget.whenSpent === undefined ? {} : { whenBudgetSpent: validationBudget.whenSpent }),
   });
   // critic, record_outcome, learner, queue/store, then four steps per candidate, with room to spare.
   const recursionLimit = 10 + 4 * maxLessonsPerEpisode;
@@ -371,11 +406,12 @@ export async function createLearningLoop({
     // learning graph is not part of the user's run, its stream or its checkpoints.
     learn: (episode, signal) =>
       AsyncLocalStorageProviderSingleton.getInstance().run(undefined, async () => {
+        const meter = createModelUsageMeter();
         const state = await learningGraph.invoke(
           { episode },
-          { signal, recursionLimit, ...(checkpointer === undefined ? {} : { configurable: { thread_id: `lessonloop-learn-${episode.id}` } }) },
+          { signal, recursionLimit, callbacks: [meter.handler], ...(checkpointer === undefined ? {} : { configurable: { thread_id: `lessonloop-learn-${episode.id}` } }) },
         );
-        return toResult(state);
+        return toResult(state, meter.usage());
       }),
     ...(concurrency === undefined ? {} : { concurrency }),
     ...(maxQueued === undefined ? {} : { maxQueued }),

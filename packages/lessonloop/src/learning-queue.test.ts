@@ -1,4 +1,4 @@
-import { EpisodeSchema, LessonloopError, type Episode } from "@lessonloop/core";
+import { EpisodeSchema, LessonloopError, NO_MODEL_USAGE, type Episode } from "@lessonloop/core";
 import { rejectionOf } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
 import { createInMemoryEpisodeJournal } from "./episode-journal.js";
@@ -10,7 +10,7 @@ import { failedInvoiceEpisode } from "./tests/invoice-world.js";
 const episode = (id: string): Episode => EpisodeSchema.parse(failedInvoiceEpisode(id));
 
 function resultOf(episode: Episode): LearningResult {
-  return { episodeId: episode.id, judgement: undefined, candidates: [], reinforcements: [], edgeCases: [], lessons: [], merged: [], parked: [], regressionCheck: undefined, learnerWarnings: [] };
+  return { episodeId: episode.id, judgement: undefined, candidates: [], reinforcements: [], edgeCases: [], lessons: [], merged: [], parked: [], regressionCheck: undefined, learnerWarnings: [], usage: { validation: NO_MODEL_USAGE, models: NO_MODEL_USAGE } };
 }
 
 /** A learn function whose calls wait until the test releases them, recording the order they started in. */

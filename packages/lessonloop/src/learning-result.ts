@@ -1,5 +1,5 @@
 import type { Judgement } from "@lessonloop/critic";
-import type { EdgeCase, Lesson, LessonInput, Verdict } from "@lessonloop/core";
+import type { EdgeCase, Lesson, LessonInput, ModelUsage, Verdict } from "@lessonloop/core";
 import type { LearnerWarning, Reinforcement } from "@lessonloop/learner";
 import type { MergeResult, RegressionCheck } from "@lessonloop/snapshot-checkpointer";
 
@@ -41,4 +41,14 @@ export interface LearningResult {
   regressionCheck: RegressionCheck | undefined;
   /** What the learner could not do (e.g. a malformed model answer). */
   learnerWarnings: LearnerWarning[];
+  /** What learning from the episode cost. */
+  usage: LearningUsage;
+}
+
+/** Model calls and tokens one learning episode spent. */
+export interface LearningUsage {
+  /** Validating its candidates, as the replay runners reported it (the verdicts' `usage`, summed). */
+  validation: ModelUsage;
+  /** Every chat model call of the learning path — critic's judge, learner, repairs, role-playing validators — with the tokens each reported. */
+  models: ModelUsage;
 }

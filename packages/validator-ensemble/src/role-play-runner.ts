@@ -1,11 +1,18 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
-import { LessonloopError, NO_MODEL_USAGE, createModelUsageMeter, promptSafeLessonText, type EdgeCase, type Lesson } from "@lessonloop/core";
+import { LessonloopError, NO_MODEL_USAGE, addModelUsage, promptSafeLessonText, type EdgeCase, type Lesson, type ModelUsage } from "@lessonloop/core";
 import { z } from "zod";
 import { describeDecision, evaluateCheck, type AgentDecision } from "./agent-decision.js";
 import type { ReplayOutcome, ReplayRequest, ReplayRunner } from "./replay-runner.js";
 
-type ModelUsageMeter = ReturnType<typeof createModelUsageMeter>;
+/** The calls of one replay and the tokens their replies reported. */
+class UsageTally {
+  usage: ModelUsage = NO_MODEL_USAGE;
+  add(reply: BaseMessage): void {
+    const reported = (reply as { usage_metadata?: { input_tokens?: number; output_tokens?: number } }).usage_metadata;
+    this.usage = addModelUsage(this.usage, { calls: 1, promptTokens: reported?.input_tokens ?? 0, completionTokens: reported?.output_tokens ?? 0 });
+  }
+}
 
 /** A tool the role-played agent may call, as the model is told about it. */
 export interface RolePlayTool {
@@ -67,13 +74,17 @@ async function askStructured<T extends Record<string, unknown>>(
   messages: BaseMessage[],
   signal: AbortSignal,
   what: string,
-  meter: ModelUsageMeter,
+  spent: UsageTally,
 ): Promise<T> {
   const invalid = (cause: unknown) =>
     new LessonloopError("model_output_invalid", `The model's ${what} did not fit the expected structure; the replay counts as not run.`, { cause });
   let result: unknown;
   try {
-    result = await model.withStructuredOutput(schema, { name }).invoke(messages, { signal, callbacks: [meter.handler] });
+    // The raw reply carries the tokens the model reported; the call inherits the run's callbacks (tracing) as any other.
+    const reply = await model.withStructuredOutput(schema, { name, includeRaw: true }).invoke(messages, { signal });
+    spent.add(reply.raw);
+    if ("parsingError" in reply && reply.parsingError !== undefined) throw reply.parsingError;
+    result = reply.parsed;
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     if (isParseFailure(error)) throw invalid(error);
@@ -134,23 +145,23 @@ function systemText(base: string, agentDescription: string | undefined, tools: r
  * records as a replay that could not run. The abort signal is passed to every call.
  */
 export function createRolePlayRunner({ model, agentDescription, tools = [], prompt = DEFAULT_ROLE_PLAY_PROMPT }: RolePlayRunnerParams = {}): ReplayRunner {
-  async function decide(chat: BaseChatModel, request: ReplayRequest, meter: ModelUsageMeter): Promise<AgentDecision> {
+  async function decide(chat: BaseChatModel, request: ReplayRequest, spent: UsageTally): Promise<AgentDecision> {
     const { edgeCase, lesson, companions = [], validator, signal } = request;
     const lessons = lesson === undefined ? companions : [lesson, ...companions];
     const messages = [
       new SystemMessage(systemText(validator.prompt ?? prompt, agentDescription, tools, lessons)),
       new HumanMessage(`Task:\n${edgeCase.input}\n\nWhat is the agent's next step?`),
     ];
-    const raw = await askStructured(chat, RolePlayDecisionSchema, "agent_decision", messages, signal, "role-played decision", meter);
+    const raw = await askStructured(chat, RolePlayDecisionSchema, "agent_decision", messages, signal, "role-played decision", spent);
     return toDecision(raw);
   }
 
-  async function judge(chat: BaseChatModel, edgeCase: EdgeCase, rubric: string, decision: AgentDecision, signal: AbortSignal, meter: ModelUsageMeter) {
+  async function judge(chat: BaseChatModel, edgeCase: EdgeCase, rubric: string, decision: AgentDecision, signal: AbortSignal, spent: UsageTally) {
     const messages = [
       new SystemMessage(JUDGE_PROMPT),
       new HumanMessage(`Task:\n${edgeCase.input}\n\nThe agent's decision:\n${describeDecision(decision, 4_000)}\n\nRubric:\n${rubric}`),
     ];
-    return askStructured(chat, RubricJudgementSchema, "rubric_judgement", messages, signal, "rubric judgement", meter);
+    return askStructured(chat, RubricJudgementSchema, "rubric_judgement", messages, signal, "rubric judgement", spent);
   }
 
   return {
@@ -172,13 +183,13 @@ export function createRolePlayRunner({ model, agentDescription, tools = [], prom
           `Validator "${validator.id}" has no model and createRolePlayRunner was given no default model. Give the validator a model, or pass one to createRolePlayRunner({ model }).`,
         );
       }
-      const meter = createModelUsageMeter();
-      const decision = await decide(chat, request, meter);
+      const spent = new UsageTally();
+      const decision = await decide(chat, request, spent);
       if (check.type === "rubric") {
-        const judgement = await judge(chat, edgeCase, check.rubric, decision, signal, meter);
-        return { passed: judgement.passed, output: decision, note: `judge: ${judgement.reason}`, usage: meter.usage() };
+        const judgement = await judge(chat, edgeCase, check.rubric, decision, signal, spent);
+        return { passed: judgement.passed, output: decision, note: `judge: ${judgement.reason}`, usage: spent.usage };
       }
-      return { passed: evaluateCheck(check, decision), output: decision, usage: meter.usage() };
+      return { passed: evaluateCheck(check, decision), output: decision, usage: spent.usage };
     },
   };
 }
