@@ -84,7 +84,7 @@ export function createSandboxReplayRunner({ environment, suite, seed, taskOf, no
       usage = addUsage(usage, run.usage);
       const judged = judgeReplay(edgeCase.check, run, session.finish(run.answer));
       const misread = judged.passed !== null && keyedDraw(seed, "misread", validator.id, edgeCase.id, lesson?.id ?? "-", at, attempt) < peer.validator.errorRate;
-      return { passed: misread ? !judged.passed : judged.passed, output: run.answer, note: misread ? `misread: ${judged.note}` : judged.note };
+      return { passed: misread ? !judged.passed : judged.passed, output: run.answer, note: misread ? `misread: ${judged.note}` : judged.note, usage: run.usage };
     },
   };
   return {

@@ -2,7 +2,7 @@ import { createLexicalEmbedder } from "@lessonloop/chroma";
 import { createCritic } from "@lessonloop/critic";
 import { EpisodeSchema, InMemoryLessonMemory, type Episode, type Lesson } from "@lessonloop/core";
 import { createSeededRandom } from "@lessonloop/core/testing";
-import { LessonComparisonSchema, createLearner } from "@lessonloop/learner";
+import { LessonComparisonSchema, createLearner, createLessonRepairer } from "@lessonloop/learner";
 import { describe, expect, it } from "vitest";
 import { createApiDriftEnvironment } from "../environments/api-drift.js";
 import { DATE_FORMATS } from "../environments/date-format.js";
@@ -242,5 +242,44 @@ describe("the simulated learner model", () => {
     expect(reflection.usage.calls).toBe(1);
     const passed = await episodeOf(api, find(apiTasks, (t) => t.kind === "shipment"), 10);
     expect(await reflector.reflect(passed)).toEqual({ text: undefined, usage: { calls: 0, promptTokens: 0, completionTokens: 0 } });
+  });
+});
+
+describe("the simulated learner's repair of a rejected lesson", () => {
+  const at = "2026-11-24T00:00:00.000Z";
+  const rejected: Lesson = {
+    id: "wide-greeting",
+    trigger: "When drafting a reply",
+    guidance: 'Start replies with "Dear".',
+    rationale: "ana asked for it.",
+    kind: "strategy",
+    scope: { tenant: "initech" },
+    evidence: ["ep-1"],
+    provenance: { agent: "sim", model: "sim-learner", proposedAt: at },
+    status: "rejected",
+    supersedes: [],
+    tags: [],
+    createdAt: at,
+  };
+  const repairCase = (id: string, user: string, passedWithout: boolean, passedWith: boolean) => ({
+    edgeCase: { id, input: `Draft a reply to Contoso about order ${id}.`, check: { type: "answer" as const, mustContain: ["Contoso"], mustNotContain: [] }, kind: passedWithout ? ("regression" as const) : ("must_pass" as const), scope: { tenant: "initech", user }, tags: [], createdAt: at },
+    evidence: { caseId: id, passedWithout, passedWith, note: "without: … | with: …" },
+  });
+  const repairer = () => createLessonRepairer({ model: createSimLearnerModel({ seed: 3 }), agentName: "sim", onWarning: () => {} });
+
+  it("keeps a lesson that broke other users' cases for the user whose case it fixed", async () => {
+    const result = await repairer()({ lesson: rejected, round: 1, broken: [repairCase("reg-ben", "ben", true, false)], fixed: [repairCase("must-ana", "ana", false, true)] });
+    expect(result.status).toBe("repaired");
+    if (result.status !== "repaired") return;
+    expect(result.lesson.scope).toEqual({ tenant: "initech", user: "ana" });
+    expect(result.lesson.guidance).toBe(rejected.guidance);
+    expect(result.lesson.provenance.repairOf).toBe("wide-greeting");
+  });
+
+  it("gives up when who the lesson is for is not what went wrong", async () => {
+    const sameUser = await repairer()({ lesson: rejected, round: 1, broken: [repairCase("reg-ana", "ana", true, false)], fixed: [repairCase("must-ana", "ana", false, true)] });
+    expect(sameUser.status).toBe("gave_up");
+    const alreadyNarrow = await repairer()({ lesson: { ...rejected, scope: { tenant: "initech", user: "ana" } }, round: 1, broken: [repairCase("reg-ben", "ben", true, false)], fixed: [repairCase("must-ana", "ana", false, true)] });
+    expect(alreadyNarrow.status).toBe("gave_up");
   });
 });

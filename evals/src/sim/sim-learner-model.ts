@@ -139,6 +139,37 @@ function forcedTool(call: ScriptedCall): string | undefined {
   return typeof choice === "string" ? choice : call.tools[0]?.name;
 }
 
+/** The users named in the scopes of the cases under one heading of the repair prompt. */
+function usersIn(section: string): Set<string> {
+  return new Set([...section.matchAll(/, scope [^\s)]*\/user:([^\s/)]+)/g)].map((match) => match[1] as string));
+}
+
+/**
+ * How the simulated learner repairs a rejected lesson: it can only narrow who
+ * the lesson is for. When the lesson reaches several users and the cases it
+ * broke belong to other users than the cases it fixed, it keeps the lesson's
+ * words for the fixed cases' user alone; otherwise it gives up (it cannot
+ * tell which part of a wrong value or an all-tools rule is to blame).
+ */
+function repairAnswer(human: string): Record<string, unknown> {
+  const width = /appliesTo "(user|agent|tenant)"/.exec(human)?.[1];
+  const lesson = /<rejected_lesson[^>]*>\s*When: ([^\n]*)\nDo: ([^\n]*)\nWhy: ([^\n<]*)/.exec(human);
+  const brokenAt = human.indexOf("Cases it broke");
+  const fixedAt = human.indexOf("Cases it fixed");
+  const broken = usersIn(human.slice(brokenAt, fixedAt));
+  const fixed = usersIn(human.slice(fixedAt));
+  const fixedUser = [...fixed][0];
+  const othersBroken = [...broken].some((user) => !fixed.has(user));
+  if (width === "user" || lesson === null || fixed.size !== 1 || fixedUser === undefined || !othersBroken) {
+    return { giveUp: true, reason: "Narrowing who the lesson is for would not keep the fixes apart from the breaks." };
+  }
+  return {
+    giveUp: false,
+    reason: `It broke other users' cases; it is kept for ${fixedUser} only.`,
+    lesson: { trigger: lesson[1], guidance: lesson[2], rationale: `${lesson[3]} Kept for one user: it broke other users' cases.`, appliesTo: "user" },
+  };
+}
+
 /**
  * The simulated learner model: a chat model that answers the real learner
  * node's prompts. For `propose_lessons` it reads the rendered episode in the
@@ -179,8 +210,11 @@ export function createSimLearnerModel({
         structured = { relation, reason: `The lessons state ${relation === "same" ? "the same directives" : relation === "refines" ? "different values for the same thing" : "different things"}.` };
         break;
       }
+      case "repair_lesson":
+        structured = repairAnswer(human);
+        break;
       default:
-        return new Error(`The simulated learner model answers only the learner's propose_lessons and compare_lessons calls, got "${String(forcedTool(call))}".`);
+        return new Error(`The simulated learner model answers only the learner's propose_lessons, compare_lessons and repair_lesson calls, got "${String(forcedTool(call))}".`);
     }
     const completion = estimateTokens(JSON.stringify(structured));
     usage.add(prompt, completion);

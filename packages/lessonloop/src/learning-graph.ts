@@ -2,6 +2,7 @@ import { Annotation, END, START, StateGraph, type BaseCheckpointSaver, type Lang
 import type { CriticNode } from "@lessonloop/critic";
 import { judgementOutcome } from "@lessonloop/critic";
 import {
+  EdgeCaseSchema,
   EpisodeSchema,
   LessonSchema,
   parseWith,
@@ -16,9 +17,9 @@ import {
   addModelUsage,
   totalTokens,
 } from "@lessonloop/core";
-import { LearnerStateAnnotation, type LearnerNode } from "@lessonloop/learner";
+import { LearnerStateAnnotation, type LearnerNode, type LessonRepairer, type RepairCase } from "@lessonloop/learner";
 import type { MergeNode, MergeResult, RegressionCheck, RegressionMonitor } from "@lessonloop/snapshot-checkpointer";
-import type { ValidationBudget, ValidatorEnsemble } from "@lessonloop/validator-ensemble";
+import { findBreaks, type ValidationBudget, type ValidatorEnsemble } from "@lessonloop/validator-ensemble";
 import type { LessonOutcome, LessonResult } from "./learning-result.js";
 import type { PendingLessonStore } from "./pending-lesson-store.js";
 import type { VerdictStore } from "./verdict-store.js";
@@ -68,6 +69,8 @@ export const LearningGraphAnnotation = Annotation.Root({
   validationBudget: Annotation<ValidationBudget | null | undefined>,
   /** What validating the episode's candidates has spent so far (the verdicts' usage, summed). */
   validationSpent: Annotation<ModelUsage>({ reducer: replace, default: () => NO_MODEL_USAGE }),
+  /** Repairs tried on the current candidate (0 for the learner's own proposal). */
+  repairRound: Annotation<number>({ reducer: replace, default: () => 0 }),
 });
 export type LearningGraphState = typeof LearningGraphAnnotation.State;
 
@@ -111,6 +114,14 @@ export interface LearningGraphParams {
    * (needs `approval`; without it the lesson is rejected).
    */
   whenBudgetSpent?: "reject" | "park";
+  /**
+   * Narrows a lesson the ensemble rejected because it broke stored cases
+   * (`createLessonRepairer`); each repair is validated as any lesson is.
+   * Default none: a rejected lesson is dropped.
+   */
+  repairer?: LessonRepairer;
+  /** Repairs tried per rejected candidate. Default 1. */
+  repairRounds?: number;
 }
 
 /** The compiled learning graph. */
@@ -149,6 +160,8 @@ export function createLearningGraph({
   approval,
   episodeBudget = {},
   whenBudgetSpent = "reject",
+  repairer,
+  repairRounds = 1,
 }: LearningGraphParams) {
   async function recordOutcome(state: LearningGraphState): Promise<Partial<LearningGraphState>> {
     const episode = parseWith(EpisodeSchema, state.episode, "episode in state");
@@ -179,20 +192,63 @@ export function createLearningGraph({
     };
   }
 
-  function nextLesson(state: LearningGraphState): Partial<LearningGraphState> {
-    const [lesson, ...rest] = state.pendingLessons;
+  /** The ensemble's input for `lesson`, a candidate of the episode or the repair of one. */
+  function validationOf(state: LearningGraphState, lesson: LessonInput | undefined, candidateId: string | undefined): Partial<LearningGraphState> {
     return {
       lesson,
       proposer,
       motivatingCases: state.edgeCases.filter((edgeCase) => edgeCase.kind === "must_pass"),
       // A failure with two causes needs two lessons: each is judged by what it adds to the others.
-      companionLessons: state.candidates.filter((candidate) => candidate.id !== lesson?.id),
+      companionLessons: state.candidates.filter((candidate) => candidate.id !== candidateId),
       verdict: undefined,
       mergeResult: undefined,
       parkedLesson: undefined,
-      pendingLessons: rest,
       validationBudget: budgetLeft(state.validationSpent) ?? null,
     };
+  }
+
+  function nextLesson(state: LearningGraphState): Partial<LearningGraphState> {
+    const [lesson, ...rest] = state.pendingLessons;
+    return { ...validationOf(state, lesson, lesson?.id), pendingLessons: rest, repairRound: 0 };
+  }
+
+  /** A rejected candidate that broke stored cases, with repairs left to try. */
+  function repairable(state: LearningGraphState): boolean {
+    const { verdict } = state;
+    if (repairer === undefined || verdict === undefined || verdict.decision !== "rejected" || verdict.undecided !== undefined) return false;
+    if (state.repairRound >= repairRounds) return false;
+    return findBreaks(verdict.votes).size > 0;
+  }
+
+  /** The cases the verdict says a lesson broke and fixed, with the evidence of the vote that saw it first. */
+  async function casesOf(verdict: Verdict, known: readonly EdgeCaseInput[]): Promise<{ broken: RepairCase[]; fixed: RepairCase[] }> {
+    const breaks = findBreaks(verdict.votes);
+    const evidence = new Map<string, { kind: "broken" | "fixed"; entry: Verdict["votes"][number]["evidence"][number] }>();
+    for (const entry of verdict.votes.flatMap((vote) => vote.evidence)) {
+      if (evidence.has(entry.caseId)) continue;
+      if (breaks.has(entry.caseId) && entry.passedWithout === true && entry.passedWith === false) evidence.set(entry.caseId, { kind: "broken", entry });
+      else if (entry.passedWithout === false && entry.passedWith === true) evidence.set(entry.caseId, { kind: "fixed", entry });
+    }
+    const broken: RepairCase[] = [];
+    const fixed: RepairCase[] = [];
+    for (const [caseId, { kind, entry }] of evidence) {
+      const local = known.find((edgeCase) => edgeCase.id === caseId);
+      const edgeCase = local === undefined ? await edgeCaseStore.get(caseId) : parseWith(EdgeCaseSchema, local, "edge case in state");
+      if (edgeCase === undefined) continue;
+      (kind === "broken" ? broken : fixed).push({ edgeCase, evidence: entry });
+    }
+    return { broken, fixed };
+  }
+
+  /** Asks the repairer for a narrower lesson; a repair goes back to validation, anything else moves on. */
+  async function repairLesson(state: LearningGraphState, config: LangGraphRunnableConfig): Promise<Partial<LearningGraphState>> {
+    const rejected = parseWith(LessonSchema, state.lesson, "lesson in state");
+    const verdict = state.verdict;
+    if (repairer === undefined || verdict === undefined) return { lesson: undefined };
+    const round = state.repairRound + 1;
+    const result = await repairer({ lesson: rejected, round, ...(await casesOf(verdict, state.edgeCases)) }, config);
+    if (result.status !== "repaired") return { lesson: undefined, repairRound: round };
+    return { ...validationOf(state, result.lesson, rejected.id), repairRound: round };
   }
 
   /** Adds the verdict's cost to the episode's. */
@@ -254,6 +310,7 @@ export function createLearningGraph({
     .addNode("merge_lesson", (state: LearningGraphState) => merge(state))
     .addNode("park_lesson", parkLesson)
     .addNode("record_result", recordResult)
+    .addNode("repair_lesson", repairLesson)
     .addNode("store_edge_cases", storeEdgeCases)
     .addEdge(START, "critic")
     .addEdge("critic", "record_outcome")
@@ -268,7 +325,16 @@ export function createLearningGraph({
     .addConditionalEdges("count_validation", afterValidation, ["park_lesson", "merge_lesson"])
     .addEdge("merge_lesson", "record_result")
     .addEdge("park_lesson", "record_result")
-    .addConditionalEdges("record_result", (state) => (state.pendingLessons.length > 0 ? "next_lesson" : END), ["next_lesson", END])
+    .addConditionalEdges("record_result", (state) => (repairable(state) ? "repair_lesson" : state.pendingLessons.length > 0 ? "next_lesson" : END), [
+      "repair_lesson",
+      "next_lesson",
+      END,
+    ])
+    .addConditionalEdges("repair_lesson", (state) => (state.lesson !== undefined ? "validate_lesson" : state.pendingLessons.length > 0 ? "next_lesson" : END), [
+      "validate_lesson",
+      "next_lesson",
+      END,
+    ])
     .addEdge("store_edge_cases", END);
   return graph.compile({ ...(checkpointer === undefined ? {} : { checkpointer }), name: "lessonloop_learning" });
 }

@@ -6,6 +6,7 @@
 import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder } from "@lessonloop/chroma";
 import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
+import { ScriptedChatModel, type ScriptedAnswer, type ScriptedCall } from "@lessonloop/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LearningEvent } from "./learning-events.js";
 import { createLearningLoop, type LearningLoop, type LearningLoopParams } from "./learning-loop.js";
@@ -173,6 +174,46 @@ describe("the learning loop, end to end", () => {
     expect(result?.usage.models.calls).toBeGreaterThan(1);
     expect(result?.usage.models.calls).toBeLessThanOrEqual(validationCalls(result) + 1);
     expect(everything?.usage.models.calls).toBe(validationCalls(everything) + 1);
+  });
+
+  it("repairs a rejected lesson from the cases it broke: the narrowed lesson is validated, merged and linked to the rejected one", async () => {
+    const seen: string[] = [];
+    const learnerModel = new ScriptedChatModel({
+      name: "learner-model",
+      responses: ({ tools, messages }: ScriptedCall): ScriptedAnswer => {
+        const name = tools[0]?.name;
+        if (name === "propose_lessons") return { structured: { lessons: [WRONG_LESSON] } };
+        if (name === "compare_lessons") return { structured: { relation: "different", reason: "another situation" } };
+        if (name === "repair_lesson") {
+          seen.push(messages.map((message) => String(message.content)).join("\n"));
+          return { structured: { giveUp: false, reason: "refunds broke: keep it to invoices", lesson: { ...RIGHT_LESSON, appliesTo: "agent" } } };
+        }
+        return new Error(`unexpected call ${name ?? ""}`);
+      },
+    });
+    const { loop, agent, events } = await billingLoop(WRONG_LESSON, { learnerModel });
+
+    await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    const [result] = learned(events);
+    const [rejected, repaired] = result?.lessons ?? [];
+    expect(rejected?.verdict.decision).toBe("rejected");
+    expect(rejected?.outcome.status).toBe("rejected");
+    expect(repaired?.verdict.decision).toBe("approved");
+    expect(repaired?.outcome.status).toBe("merged");
+    const merged = await loop.memory.get(result?.merged[0] as string);
+    expect(merged.guidance).toBe(RIGHT_LESSON.guidance);
+    expect(merged.provenance.repairOf).toBe(rejected?.lesson.id);
+    expect(merged.tags).toContain("repaired");
+    // The repair prompt showed the broken refund cases and the fixed invoice, as untrusted data.
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(/Cases it broke[\s\S]*refund/i);
+    expect(seen[0]).toContain('untrusted="true"');
+
+    // With repair off the lesson is simply dropped.
+    const off = await billingLoop(WRONG_LESSON, { learnerModel, repairRounds: 0 });
+    await off.agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    expect(learned(off.events)[0]?.lessons.map((judged) => judged.outcome.status)).toEqual(["rejected"]);
+    expect(await off.loop.memory.headVersion()).toBe(0);
   });
 
   it("parks a lesson whose validation budget ran out undecided, when asked to, instead of dropping it", async () => {

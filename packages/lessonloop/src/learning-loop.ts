@@ -20,7 +20,7 @@ import {
   type ModelUsage,
   type OutcomeLedger,
 } from "@lessonloop/core";
-import { createLearner, type LearnerNode, type LearnerWarning } from "@lessonloop/learner";
+import { createLearner, createLessonRepairer, type LearnerNode, type LearnerWarning } from "@lessonloop/learner";
 import { createReplayRetriever, type ReplayRetrieverNode, type ReplayRetrieverParams, type ReplayRetrieverState } from "@lessonloop/replay-retriever";
 import {
   createMergeNode,
@@ -145,6 +145,13 @@ export interface LearningLoopParams {
   validationTimeoutMs?: number;
   /** Stop replaying once the verdict is decided (the same verdict, fewer replays). Default true. */
   earlyStop?: boolean;
+  /**
+   * How many times a lesson rejected for breaking stored cases is handed back
+   * to the learner model, with the cases it broke and fixed, for a narrower
+   * version (validated again like any lesson; `provenance.repairOf` links it
+   * to the rejected one). 0 turns repair off. Default 1.
+   */
+  repairRounds?: number;
   /** How a break is re-checked before it may veto a lesson. Default `"other-validator"`. */
   confirmBreaks?: "off" | "same-validator" | "other-validator";
   /**
@@ -301,6 +308,7 @@ export async function createLearningLoop({
   earlyStop,
   confirmBreaks,
   validationBudget = {},
+  repairRounds = 1,
   approval,
   verdictStore,
   checkpointer,
@@ -385,9 +393,10 @@ export async function createLearningLoop({
       ...(validationBudget.tokensPerEpisode === undefined ? {} : { tokens: validationBudget.tokensPerEpisode }),
     },
     ...(validationBudget.whenSpent === undefined ? {} : { whenBudgetSpent: validationBudget.whenSpent }),
+    ...(repairRounds > 0 ? { repairer: createLessonRepairer({ model: learnerModel, agentName, ids, clock }), repairRounds } : {}),
   });
   // critic, record_outcome, learner, queue/store, then four steps per candidate, with room to spare.
-  const recursionLimit = 10 + 4 * maxLessonsPerEpisode;
+  const recursionLimit = 10 + 5 * (1 + repairRounds) * maxLessonsPerEpisode;
 
   const listeners = new Set<(event: LearningEvent) => void>([onEvent]);
   const emit = (event: LearningEvent): void => {
