@@ -204,6 +204,9 @@ describe("the learning loop, end to end", () => {
     expect(merged.guidance).toBe(RIGHT_LESSON.guidance);
     expect(merged.provenance.repairOf).toBe(rejected?.lesson.id);
     expect(merged.tags).toContain("repaired");
+    // The history says so too.
+    const [merge] = await loop.memory.history({ limit: 1 });
+    expect(merge?.reason).toContain(`a repair of rejected lesson "${rejected?.lesson.id}"`);
     // The repair prompt showed the broken refund cases and the fixed invoice, as untrusted data.
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatch(/Cases it broke[\s\S]*refund/i);

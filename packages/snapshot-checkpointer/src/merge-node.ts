@@ -101,8 +101,9 @@ const MAX_REASON = 4_000;
 
 function mergeReason(verdict: Verdict, lesson: Lesson, edgeCases: number): string {
   const { policy, tally } = verdict;
+  const repair = lesson.provenance.repairOf === undefined ? "" : `, a repair of rejected lesson "${lesson.provenance.repairOf}",`;
   const text =
-    `Merge lesson "${lesson.id}" (${lesson.kind}) with ${edgeCases} edge case${edgeCases === 1 ? "" : "s"}: ` +
+    `Merge lesson "${lesson.id}" (${lesson.kind})${repair} with ${edgeCases} edge case${edgeCases === 1 ? "" : "s"}: ` +
     `approved under ${policy.name} (quorum ${policy.quorum}, threshold ${policy.threshold}), ` +
     `${tally.approve} approve / ${tally.reject} reject / ${tally.abstain} abstain. ${verdict.reason}`.trimEnd();
   return text.length <= MAX_REASON ? text : `${text.slice(0, MAX_REASON - 1)}…`;

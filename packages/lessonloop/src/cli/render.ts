@@ -95,6 +95,7 @@ export function lessonDetail(lesson: Lesson, standing: LessonStanding): string {
     field("supersedes", lesson.supersedes.length === 0 ? "—" : lesson.supersedes.join(", ")),
     field("evidence", lesson.evidence.length === 0 ? "—" : `episodes ${lesson.evidence.join(", ")}`),
     field("provenance", `proposed by ${provenance.agent} (model ${provenance.model}) at ${provenance.proposedAt}`),
+    ...(provenance.repairOf === undefined ? [] : [field("repair of", `${provenance.repairOf} (rejected by the validators; this lesson narrows it)`)]),
     field("created", lesson.createdAt),
   ];
   if (standing.merged !== undefined || standing.retiredBy !== undefined) {
