@@ -74,11 +74,11 @@ function parseArgs(text: string): Record<string, unknown> {
 }
 
 /**
- * The view of the learner node's prompt (its human message: `<task>`, the
+ * The view of the learner node's prompt (its human message: the `<task>`, the
  * critic's report, the rendered `<trajectory>`), and how many lessons it asks for.
  */
 export function viewOfLearnerPrompt(human: string): { view: EpisodeView; maxLessons: number } {
-  const task = /<task>\n([\s\S]*?)\n<\/task>/.exec(human)?.[1] ?? "";
+  const task = /<task untrusted="true">([\s\S]*?)<\/task>/.exec(human)?.[1] ?? "";
   const report = /<critic_report untrusted="true">([\s\S]*?)<\/critic_report>/.exec(human)?.[1] ?? "";
   const rendered = /<trajectory>\n([\s\S]*?)\n<\/trajectory>/.exec(human)?.[1] ?? "";
   const maxLessons = Number(/Propose at most (\d+) lesson/.exec(human)?.[1] ?? "3");
