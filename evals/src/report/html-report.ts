@@ -44,6 +44,7 @@ h3 { font-size: 16px; margin: 28px 0 8px; }
 p { margin: 6px 0; }
 .sub, .muted { color: var(--muted); }
 .notice { background: #fff4d6; border: 1px solid #e6c35c; border-radius: 6px; padding: 8px 12px; margin: 16px 0; }
+.maps { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 16px 32px; margin-top: 16px; }
 .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 16px 32px; margin-top: 16px; }
 .card { background: var(--soft); border-radius: 8px; padding: 14px 18px; }
 .card h3 { margin-top: 0; }

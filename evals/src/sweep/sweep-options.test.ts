@@ -4,14 +4,14 @@ import { describe, expect, it } from "vitest";
 import { parseSweepOptions } from "./sweep-options.js";
 
 describe("parseSweepOptions", () => {
-  it("defaults to the 4 × 3 grid, seeds 1-3 and one job per CPU", () => {
+  it("defaults to the 3 × 2 grid, seeds 1-3 and one job per CPU", () => {
     expect(parseSweepOptions([], { cpus: 2 })).toEqual({
       seeds: [1, 2, 3],
       jobs: 2,
       episodes: 120,
       environments: ["api-drift", "user-preferences", "policy-shift", "poisoned-feedback"],
-      scales: [0, 1, 2, 4],
-      misreads: [0, 0.03, 0.1],
+      scales: [0, 1, 4],
+      misreads: [0, 0.1],
       probes: 0,
       out: "results",
     });

@@ -121,7 +121,7 @@ ${legend}
 ${sweepHeatMap(results, "all environments", (point) => point.overall)}
 <p class="muted">Each seed's success over all environments is the mean of its per-environment successes; unvalidated learning has no validators, so one run per learner setting and seed serves its whole row. Learner defaults (×1): false lessons ${rates.falseLessonRate}, over-general ${rates.overGeneralRate}, credulous toward injected instructions ${rates.credulityInjection} and toward wrong feedback ${rates.credulityFeedback}, each multiplied by the row's factor and capped at 1; each of the three validators misreads a replay at the column's rate.</p>
 <h2>Per environment</h2>
-<div class="grid2">${results.environments.map(
+<div class="maps">${results.environments.map(
     (name) => html`<div><h3>${name}</h3>${sweepHeatMap(results, name, (point) => point.environments.find((entry) => entry.name === name), true)}</div>`,
   )}</div>
 <h2>The figures</h2>
