@@ -37,8 +37,8 @@ export interface ProposalReport {
   proposer: MemberName;
   guidance: string;
   decision: Verdict["decision"];
-  /** Each peer's vote with its evidence: cases fixed, broken, and passing both ways. */
-  votes: { validator: string; decision: "approve" | "reject" | "abstain"; fixes: string[]; breaks: string[]; kept: string[] }[];
+  /** Each peer's vote with its evidence: cases fixed, broken, and passing both ways; why it stopped before its last case, if it did. */
+  votes: { validator: string; decision: "approve" | "reject" | "abstain"; fixes: string[]; breaks: string[]; kept: string[]; stoppedEarly?: string }[];
   /** Snapshot version it was merged as, when merged. */
   mergedAs?: number;
 }
@@ -237,11 +237,17 @@ export async function runSupportCrew({ chromaUrl, model, print = console.log }: 
       print(`${proposer} proposes "${lesson.id}": ${lesson.guidance}`);
       const { verdict } = await ensemble.invoke({ lesson, proposer, motivatingCases: [mustPass] });
       if (verdict === undefined) throw new Error(`The ensemble gave no verdict on "${lesson.id}".`);
-      const votes = verdict.votes.map((vote) => ({ validator: vote.validator, decision: vote.decision, ...evidenceOf(vote.evidence) }));
+      const votes = verdict.votes.map((vote) => ({
+        validator: vote.validator,
+        decision: vote.decision,
+        ...evidenceOf(vote.evidence),
+        ...(vote.stoppedEarly === undefined ? {} : { stoppedEarly: vote.stoppedEarly }),
+      }));
       for (const vote of votes) {
         const fixes = vote.fixes.length === 0 ? "none" : vote.fixes.join(", ");
         const breaks = vote.breaks.length === 0 ? "none" : vote.breaks.join(", ");
-        print(`  ${vote.validator.padEnd(9)} votes ${vote.decision.padEnd(7)} fixes: ${fixes}; breaks: ${breaks}; unchanged: ${vote.kept.length} passing`);
+        const stopped = vote.stoppedEarly === undefined ? "" : ` (stopped early: ${vote.stoppedEarly})`;
+        print(`  ${vote.validator.padEnd(9)} votes ${vote.decision.padEnd(7)} fixes: ${fixes}; breaks: ${breaks}; unchanged: ${vote.kept.length} passing${stopped}`);
       }
       const { mergeResult } = await merge({ verdict, lesson, edgeCases: [mustPass] });
       const mergedAs = mergeResult.status === "rejected" ? undefined : mergeResult.snapshot.version;

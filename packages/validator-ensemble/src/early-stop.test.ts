@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { majority, supermajority, unanimous, weighted, type ConsensusPolicy } from "./consensus-policy.js";
 import { decidedEarly, possibleVotes, type PendingValidator } from "./early-stop.js";
 import { FIXED_TIME, SCOPE } from "./tests/fixtures.js";
-import { decideVote, type ReplayedCase, type VoteRules } from "./validator.js";
+import { decideStoppedVote, decideVote, type ReplayedCase, type VoteRules } from "./validator.js";
 
 const edgeCaseOf = (id: string, kind: EdgeCase["kind"]): EdgeCase => ({
   id,
@@ -43,9 +43,11 @@ function randomRun(random: SeededRandom, validators: number) {
   return { cases, evidence };
 }
 
-function voteOf(validator: string, cases: readonly EdgeCase[], evidence: readonly CaseEvidence[], rules: VoteRules): Vote {
+/** A validator's vote on the cases it replayed: at its end, or when stopped because the verdict was decided. */
+function voteOf(validator: string, cases: readonly EdgeCase[], evidence: readonly CaseEvidence[], rules: VoteRules, stopped = false): Vote {
   const replayed: ReplayedCase[] = evidence.map((entry) => ({ edgeCase: cases.find((edgeCase) => edgeCase.id === entry.caseId) as EdgeCase, evidence: entry }));
-  return { validator, lessonId: "lesson-1", decision: decideVote(replayed, rules).decision, reason: "", evidence: [...evidence], castAt: FIXED_TIME };
+  const { decision } = stopped ? decideStoppedVote(replayed, rules) : decideVote(replayed, rules);
+  return { validator, lessonId: "lesson-1", decision, reason: "", evidence: [...evidence], castAt: FIXED_TIME };
 }
 
 const POLICIES: [string, () => ConsensusPolicy][] = [
@@ -96,8 +98,8 @@ describe.each(POLICIES)("early stop under %s", (_name, create) => {
       }
       if (early === undefined) continue;
       stoppedEarly += 1;
-      // Each validator still replaying votes on what it replayed; the verdict must not change.
-      const cut = [...finished, ...[...pending.values()].map((state) => voteOf(state.validator, cases, state.evidence, rules))];
+      // Each validator still replaying votes as a stopped validator does; the verdict must not change.
+      const cut = [...finished, ...[...pending.values()].map((state) => voteOf(state.validator, cases, state.evidence, rules, true))];
       expect(policy.decide(cut).decision, `seed ${seed}: ${early}`).toBe(full);
       expect(full).toBe("rejected");
     }

@@ -3,7 +3,7 @@ import { EdgeCaseSchema, LessonSchema, type CaseEvidence } from "@lessonloop/cor
 import { ScriptedChatModel, createManualClock } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
 import { answerCheck, edgeCase, lesson } from "./tests/fixtures.js";
-import { castVote, decideVote, type ReplayedCase, type VoteRules } from "./validator.js";
+import { castVote, decideStoppedVote, decideVote, type ReplayedCase, type VoteRules } from "./validator.js";
 
 const strict: VoteRules = { allowRegressions: false, minRunShare: 0.5 };
 const lenient: VoteRules = { allowRegressions: true, minRunShare: 0.5 };
@@ -73,6 +73,32 @@ describe("decideVote (the rules of a vote)", () => {
     const even = decideVote([replayed("must-1", "must_pass", false, true), replayed("reg-1", "regression", true, false)], lenient);
     expect(even.decision).toBe("reject");
     expect(even.reason).toContain("no net gain");
+  });
+});
+
+describe("decideStoppedVote (a validator stopped because the verdict was decided)", () => {
+  it("rejects on a break among the cases it finished, as it would at the end", () => {
+    const vote = decideStoppedVote([replayed("reg-1", "regression", true, false)], strict);
+    expect(vote).toMatchObject({ decision: "reject", breaks: ["reg-1"] });
+  });
+
+  it("abstains when its must_pass case never finished, instead of rejecting for fixing nothing", () => {
+    const cases = [replayed("reg-1", "regression", true, true), replayed("reg-2", "regression", true, true)];
+    expect(decideVote(cases, strict).decision).toBe("reject");
+    const vote = decideStoppedVote(cases, strict);
+    expect(vote.decision).toBe("abstain");
+    expect(vote.reason).toBe("Its 2 finished cases showed no break; the rest would decide its vote.");
+  });
+
+  it("abstains rather than approve on part of its cases, and when none finished", () => {
+    const part = [replayed("must-1", "must_pass", false, true)];
+    expect(decideVote(part, strict).decision).toBe("approve");
+    expect(decideStoppedVote(part, strict).decision).toBe("abstain");
+    expect(decideStoppedVote([], strict)).toMatchObject({ decision: "abstain", reason: "None of its cases had finished." });
+  });
+
+  it("with regressions allowed, a break alone does not decide a stopped vote", () => {
+    expect(decideStoppedVote([replayed("reg-1", "regression", true, false)], lenient).decision).toBe("abstain");
   });
 });
 

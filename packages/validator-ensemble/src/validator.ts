@@ -352,8 +352,7 @@ export async function runValidator({
     );
     const ran = replayed.filter((entry): entry is ReplayedCase => entry !== undefined);
     const why = stopped() && ran.length < cases.length ? (stop?.reason as VerdictDecided).why : undefined;
-    const { decision, reason } =
-      why !== undefined && ran.length === 0 ? { decision: "abstain" as const, reason: "None of its cases had finished." } : decideVote(ran, rules);
+    const { decision, reason } = why === undefined ? decideVote(ran, rules) : decideStoppedVote(ran, rules);
     return castVote({
       validator,
       lesson,
@@ -367,6 +366,19 @@ export async function runValidator({
     signal?.removeEventListener("abort", onAbort);
     stop?.removeEventListener("abort", onStop);
   }
+}
+
+/**
+ * The vote of a validator the ensemble stopped because the verdict was
+ * decided. A break among the cases it finished rejects as it would at the
+ * end; anything else — an approval, or "fixes nothing" — needs the cases it
+ * never finished, so it abstains.
+ */
+export function decideStoppedVote(ran: readonly ReplayedCase[], rules: VoteRules): VoteDecision {
+  const vote = decideVote(ran, rules);
+  if (vote.breaks.length > 0 && !rules.allowRegressions) return vote;
+  const seen = ran.length === 0 ? "None of its cases had finished." : `Its ${plural(ran.length, "finished case")} showed no break; the rest would decide its vote.`;
+  return { ...vote, decision: "abstain", reason: seen };
 }
 
 /** Stamps and parses a vote. */

@@ -12,6 +12,9 @@ describe("validators that error, hang or return garbage", () => {
     expect(report.figures["maxVerdictBytes"]).toBeLessThan(200_000);
     // Both decisions occur, so the grid is not trivially all-rejected.
     expect(new Set(runs.map((run) => run.decision))).toEqual(new Set(["approved", "rejected"]));
+    // Early stop happens in the grid (never with it off), so the stopped votes' rule is exercised.
+    expect(runs.filter((run) => !run.earlyStop && run.votesStoppedEarly > 0)).toEqual([]);
+    expect(runs.filter((run) => run.earlyStop && run.votesStoppedEarly > 0).length).toBeGreaterThan(0);
     console.info(JSON.stringify(report));
   }, 120_000);
 });

@@ -148,14 +148,18 @@ export interface ValidatorFaultsParams {
 
 export interface ValidatorFaultRun {
   policy: string;
+  /** Whether the ensemble stopped once the verdict was decided. */
+  earlyStop: boolean;
   lineup: string;
   good: boolean;
   decision: Verdict["decision"];
   expected: Verdict["decision"];
-  /** Every faulty validator abstained, every honest one voted. */
+  /** Every faulty validator abstained, every honest one voted as its replays say (or, stopped early, abstained). */
   abstentionsRight: boolean;
   ms: number;
   boundMs: number;
+  /** Votes of validators stopped because the verdict was decided. */
+  votesStoppedEarly: number;
   /** Hanging replays still not aborted when the ensemble returned. */
   pendingHangs: number;
   verdictBytes: number;
@@ -177,39 +181,46 @@ export async function runValidatorFaults({ chromaUrl, collectionPrefix, timeoutM
   const runs: ValidatorFaultRun[] = [];
   let counter = 0;
   for (let round = 0; round < rounds; round++) {
-    for (const makePolicy of POLICIES) {
-      for (const lineup of LINEUPS) {
-        for (const good of [true, false]) {
-          const policy = makePolicy();
-          const validators = lineup.map((fault, index) => ({ id: `${fault}-${index + 1}` }));
-          const faults = new Map(validators.map((validator, index) => [validator.id, lineup[index] as ValidatorFault]));
-          const runner = faultyRunner(faults);
-          const ensemble = createValidatorEnsemble({ validators, runner, edgeCaseStore, policy, timeoutMs, concurrency, maxFailuresPerValidator: maxFailures, casesPerValidator: CASES.length });
-          const started = performance.now();
-          const { verdict } = await ensemble.invoke({ lesson: lesson(`lesson-${++counter}`, good), proposer: "learner" });
-          const ms = performance.now() - started;
-          if (verdict === undefined) throw new Error("the ensemble returned no verdict");
-          const honest = lineup.filter((fault) => fault === "honest" || fault === "huge").length;
-          const expected = expectedDecision(policy, good ? honest : 0, good ? 0 : honest);
-          const votedRight = verdict.votes.every((vote) => {
-            const fault = faults.get(vote.validator);
-            return fault === "honest" || fault === "huge" ? vote.decision === (good ? "approve" : "reject") : vote.decision === "abstain";
-          });
-          // Each hanging validator holds at most `maxFailures + concurrency - 1` slots for one timeout each before it gives up.
-          const hangers = lineup.filter((fault) => fault === "hangs" || fault === "hangs-deaf").length;
-          const boundMs = Math.ceil((hangers * (maxFailures + concurrency - 1)) / concurrency + 1) * timeoutMs + 1_000;
-          runs.push({
-            policy: policy.name,
-            lineup: lineup.join("+"),
-            good,
-            decision: verdict.decision,
-            expected,
-            abstentionsRight: votedRight && verdict.votes.length === lineup.length,
-            ms,
-            boundMs,
-            pendingHangs: runner.pending(),
-            verdictBytes: JSON.stringify(verdict).length,
-          });
+    for (const earlyStop of [false, true]) {
+      for (const makePolicy of POLICIES) {
+        for (const lineup of LINEUPS) {
+          for (const good of [true, false]) {
+            const policy = makePolicy();
+            const validators = lineup.map((fault, index) => ({ id: `${fault}-${index + 1}` }));
+            const faults = new Map(validators.map((validator, index) => [validator.id, lineup[index] as ValidatorFault]));
+            const runner = faultyRunner(faults);
+            const ensemble = createValidatorEnsemble({ validators, runner, edgeCaseStore, policy, timeoutMs, concurrency, maxFailuresPerValidator: maxFailures, casesPerValidator: CASES.length, earlyStop });
+            const started = performance.now();
+            const { verdict } = await ensemble.invoke({ lesson: lesson(`lesson-${++counter}`, good), proposer: "learner" });
+            const ms = performance.now() - started;
+            if (verdict === undefined) throw new Error("the ensemble returned no verdict");
+            const honest = lineup.filter((fault) => fault === "honest" || fault === "huge").length;
+            const expected = expectedDecision(policy, good ? honest : 0, good ? 0 : honest);
+            // A validator stopped once the verdict was decided votes from the cases it finished: it may abstain, never vote against them.
+            const votedRight = verdict.votes.every((vote) => {
+              const fault = faults.get(vote.validator);
+              const honestVote = good ? "approve" : "reject";
+              if (fault !== "honest" && fault !== "huge") return vote.decision === "abstain";
+              return vote.decision === honestVote || (vote.stoppedEarly !== undefined && vote.decision === "abstain");
+            });
+            // Each hanging validator holds at most `maxFailures + concurrency - 1` slots for one timeout each before it gives up.
+            const hangers = lineup.filter((fault) => fault === "hangs" || fault === "hangs-deaf").length;
+            const boundMs = Math.ceil((hangers * (maxFailures + concurrency - 1)) / concurrency + 1) * timeoutMs + 1_000;
+            runs.push({
+              policy: policy.name,
+              earlyStop,
+              lineup: lineup.join("+"),
+              good,
+              decision: verdict.decision,
+              expected,
+              abstentionsRight: votedRight && verdict.votes.length === lineup.length,
+              ms,
+              boundMs,
+              votesStoppedEarly: verdict.votes.filter((vote) => vote.stoppedEarly !== undefined).length,
+              pendingHangs: runner.pending(),
+              verdictBytes: JSON.stringify(verdict).length,
+            });
+          }
         }
       }
     }
@@ -226,6 +237,7 @@ export async function runValidatorFaults({ chromaUrl, collectionPrefix, timeoutM
       passed: wrong === 0 && overBound === 0 && pendingHangs === 0,
       figures: {
         ensembleRuns: runs.length,
+        runsStoppedEarly: runs.filter((run) => run.votesStoppedEarly > 0).length,
         wrongVerdicts: wrong,
         overTimeBound: overBound,
         hangsNotAborted: pendingHangs,
@@ -235,7 +247,7 @@ export async function runValidatorFaults({ chromaUrl, collectionPrefix, timeoutM
         maxVerdictBytes,
       },
       notes: [
-        `Policies: majority(q2), supermajority(q3), unanimous(q2), weighted(q2); ${LINEUPS.length} line-ups of honest, throwing, hanging (aborted / deaf), garbage and megabyte validators; a good and a bad lesson each.`,
+        `Policies: majority(q2), supermajority(q3), unanimous(q2), weighted(q2); ${LINEUPS.length} line-ups of honest, throwing, hanging (aborted / deaf), garbage and megabyte validators; a good and a bad lesson each; with early stop off and on.`,
         `Time bound per run: ceil(hangers × (maxFailures ${maxFailures} + concurrency ${concurrency} − 1) / concurrency + 1) × timeout + 1 s.`,
         "Deaf hangs (ignoring their signal) are abandoned by the queue's timeout, not stopped: their promises stay pending.",
       ],
