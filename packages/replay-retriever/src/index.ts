@@ -5,6 +5,8 @@
  */
 export { createReplayRetriever } from "./replay-retriever.js";
 export type { ReplayRetrieverParams, ReplayRetrieverNode, ReplayRetrieverState, ReplayRetrieverUpdate } from "./replay-retriever.js";
+export { createLessonSelector } from "./lesson-selection.js";
+export type { LessonSelectionParams, LessonSelectionRequest, LessonSelection, LessonSelector, SelectionDegradation } from "./lesson-selection.js";
 export { LessonContextAnnotation, SERVED_LOG_LIMIT, renderLessonContext, estimateTokens } from "./lesson-context.js";
 export type { LessonContext, LessonContextRenderer, ServedLesson, ServedExample, ServedLogEntry } from "./lesson-context.js";
 export { DEFAULT_RANKING_WEIGHTS } from "./lesson-ranking.js";

@@ -2,37 +2,11 @@ import { createHash } from "node:crypto";
 import { dispatchCustomEvent } from "@langchain/core/callbacks/dispatch";
 import { RemoveMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { REMOVE_ALL_MESSAGES, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import {
-  LessonKindSchema,
-  MAX_QUERY_LENGTH,
-  MEMORY_PIN_KEY,
-  ScopeSchema,
-  parseWith,
-  systemClock,
-  type Clock,
-  type LessonKind,
-  type LessonMemory,
-  type LessonUtility,
-  type MemoryPin,
-  type OutcomeLedger,
-  type ScoredLesson,
-  type Scope,
-} from "@lessonloop/core";
+import { MEMORY_PIN_KEY, ScopeSchema, parseWith, type MemoryPin, type Scope } from "@lessonloop/core";
 import { z } from "zod";
-import type { ExampleSource } from "./example-source.js";
-import {
-  estimateTokens,
-  renderLessonContext,
-  type LessonContext,
-  type LessonContextRenderer,
-  type ServedExample,
-  type ServedLesson,
-  type ServedLogEntry,
-} from "./lesson-context.js";
-import { DEFAULT_RANKING_WEIGHTS, rankLessons, type RankingWeights } from "./lesson-ranking.js";
-import { SearchCache } from "./search-cache.js";
-import { FeatureCache } from "./text-similarity.js";
-import { DEGRADED_EVENT, createDeadline, logWarning, warningFor, type RetrieverWarning, type RetrieverWarningSource } from "./retriever-warning.js";
+import { renderLessonContext, type ServedExample, type ServedLesson, type ServedLogEntry } from "./lesson-context.js";
+import { MAX_INPUT_CHARS, createLessonSelector, type LessonSelectionParams } from "./lesson-selection.js";
+import { DEGRADED_EVENT, logWarning, warningFor, type RetrieverWarning } from "./retriever-warning.js";
 
 /** The state the retriever reads: messages (by default) and the keys of `LessonContextAnnotation`. */
 export interface ReplayRetrieverState {
@@ -61,9 +35,8 @@ export type ReplayRetrieverNode<S extends ReplayRetrieverState = ReplayRetriever
   config: LangGraphRunnableConfig,
 ) => Promise<ReplayRetrieverUpdate>;
 
-export interface ReplayRetrieverParams<S extends ReplayRetrieverState = ReplayRetrieverState> {
-  /** The versioned lesson memory to read, e.g. `ChromaLessonMemory` or `InMemoryLessonMemory`. */
-  memory: LessonMemory;
+/** The node's params: how lessons are selected ({@link LessonSelectionParams}), and where the run's input, scope and message come from. */
+export interface ReplayRetrieverParams<S extends ReplayRetrieverState = ReplayRetrieverState> extends LessonSelectionParams {
   /**
    * The scope of the run: whose lessons apply. Typically the tenant is fixed and
    * the user comes from `config.configurable`. Only lessons that apply to this
@@ -78,36 +51,6 @@ export interface ReplayRetrieverParams<S extends ReplayRetrieverState = ReplayRe
    * new run, while a custom input is fingerprinted by its text.
    */
   input?: (state: S) => string | undefined;
-  /** Outcomes of runs served each lesson, for proven utility. Without it every lesson is unproven. */
-  ledger?: OutcomeLedger;
-  /** Experience replay: successful past runs of similar tasks, rendered after the lessons. */
-  examples?: ExampleSource;
-  /** At most this many examples. Default 2. */
-  maxExamples?: number;
-  /** How many nearest lessons to fetch from memory before re-ranking. Default 20 (at most 100). */
-  candidates?: number;
-  /** At most this many lessons are served. Default 5. */
-  maxLessons?: number;
-  /** Only lessons of these kinds. Default: all. */
-  kinds?: readonly LessonKind[];
-  /** Weights of relevance, proven utility, recency and diversity; missing ones keep their defaults. */
-  weights?: Partial<RankingWeights>;
-  /** Age (ms) at which a lesson's recency score halves. Default 30 days. */
-  recencyHalfLifeMs?: number;
-  /**
-   * Lessons whose search score (cosine similarity) is below this are never served.
-   * Default 0.1, which drops unrelated lessons with the lexical embedder; raise it
-   * for embedders whose unrelated texts still score high.
-   */
-  minRelevance?: number;
-  /** A lesson whose guidance is more similar than this (lexically, 0..1) to one already chosen is never served; 1 turns it off. Default 0.8. */
-  maxSimilarity?: number;
-  /** Tokens the rendered message may take, lessons and examples together; never exceeded. Default 600. */
-  budget?: number;
-  /** Counts the tokens of a text. Default: characters / 4, rounded up. */
-  countTokens?: (text: string) => number;
-  /** Renders lessons and examples into the message text. Default {@link renderLessonContext}. */
-  render?: LessonContextRenderer;
   /** Whether to add the rendered lessons as a system message to `messages`. Default true. */
   addMessage?: boolean;
   /**
@@ -116,20 +59,6 @@ export interface ReplayRetrieverParams<S extends ReplayRetrieverState = ReplayRe
    */
   messageId?: string;
   /**
-   * The most the node waits (ms) for memory, ledger and examples together;
-   * past it the run goes on without what has not answered. Default 1000:
-   * well above the store's p99, so only a store in trouble trips it.
-   */
-  timeoutMs?: number;
-  /**
-   * How many searches to remember. A memory version never changes, so a search
-   * at the pinned version is answered from here on a run's later steps (an
-   * agent loop passing through the retriever again). 0 turns it off. Default 256.
-   */
-  cacheSize?: number;
-  /** Time source for recency. Default the system clock. */
-  clock?: Clock;
-  /**
    * Told about every degradation (memory down, ledger failing, timeout …) with its
    * cause. Default: `console.warn`. The same warning is also dispatched as the
    * LangGraph custom event "lessonloop.degraded".
@@ -137,30 +66,9 @@ export interface ReplayRetrieverParams<S extends ReplayRetrieverState = ReplayRe
   onWarning?: (warning: RetrieverWarning) => void;
 }
 
-const NumbersSchema = z.object({
-  maxExamples: z.number().int().min(1).max(50),
-  candidates: z.number().int().min(1).max(100),
-  maxLessons: z.number().int().min(1).max(100),
-  recencyHalfLifeMs: z.number().positive(),
-  minRelevance: z.number().min(-1).max(1),
-  maxSimilarity: z.number().gt(0).max(1),
-  budget: z.number().int().min(1),
-  timeoutMs: z.number().positive().max(600_000),
-  cacheSize: z.number().int().min(0).max(100_000),
-  messageId: z.string().min(1).max(200),
-  kinds: z.array(LessonKindSchema).min(1).optional(),
-  weights: z.object({
-    relevance: z.number().min(0).max(100),
-    utility: z.number().min(0).max(100),
-    recency: z.number().min(0).max(100),
-    diversity: z.number().min(0).max(100),
-  }),
-});
+const MessageIdSchema = z.string().min(1).max(200);
 
 const DEFAULT_MESSAGE_ID = "lessonloop-lessons";
-const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1_000;
-/** Longer inputs are matched by their first part; the embedder's cost grows with length. */
-const MAX_INPUT_CHARS = Math.min(4_000, MAX_QUERY_LENGTH);
 
 function isHuman(message: BaseMessage): boolean {
   return message.type === "human";
@@ -224,40 +132,9 @@ function messagesUpdate(messages: readonly BaseMessage[], id: string, text: stri
 export function createReplayRetriever<S extends ReplayRetrieverState = ReplayRetrieverState>(
   params: ReplayRetrieverParams<S>,
 ): ReplayRetrieverNode<S> {
-  const {
-    memory,
-    scope: scopeOf,
-    input,
-    ledger,
-    examples,
-    maxExamples = 2,
-    candidates = 20,
-    maxLessons = 5,
-    kinds,
-    weights: weightOverrides = {},
-    recencyHalfLifeMs = THIRTY_DAYS_MS,
-    minRelevance = 0.1,
-    maxSimilarity = 0.8,
-    budget = 600,
-    countTokens = estimateTokens,
-    render = renderLessonContext,
-    addMessage = true,
-    messageId = DEFAULT_MESSAGE_ID,
-    timeoutMs = 1_000,
-    cacheSize = 256,
-    clock = systemClock,
-    onWarning = logWarning,
-  } = params;
-  const weights: RankingWeights = { ...DEFAULT_RANKING_WEIGHTS, ...weightOverrides };
-  parseWith(
-    NumbersSchema,
-    { maxExamples, candidates, maxLessons, recencyHalfLifeMs, minRelevance, maxSimilarity, budget, timeoutMs, cacheSize, messageId, kinds, weights },
-    "replay-retriever params",
-  );
-  const kindList = kinds === undefined ? undefined : [...kinds];
-  const kindsKey = kindList === undefined ? "*" : [...kindList].sort().join(",");
-  const cache = new SearchCache(cacheSize);
-  const featureCache = new FeatureCache(Math.max(cacheSize, candidates) * 4);
+  const { scope: scopeOf, input, render = renderLessonContext, addMessage = true, messageId = DEFAULT_MESSAGE_ID, onWarning = logWarning } = params;
+  parseWith(MessageIdSchema, messageId, "replay-retriever messageId");
+  const select = createLessonSelector({ ...params, render });
   let warnedAboutState = false;
 
   const readInput = (state: S): { text: string; key: string } => {
@@ -270,89 +147,23 @@ export function createReplayRetriever<S extends ReplayRetrieverState = ReplayRet
     return { text, key: `${message?.id ?? ""}\n${text}` };
   };
 
-  const fits = (context: LessonContext): boolean => countTokens(render(context)) <= budget;
-
   return async function replayRetriever(state: S, config: LangGraphRunnableConfig): Promise<ReplayRetrieverUpdate> {
     const scope = parseWith(ScopeSchema, scopeOf(state, config), "scope returned by the replay-retriever's `scope` function");
     const step = stepOf(config, state);
     const warnings: RetrieverWarning[] = [];
-    const warn = (source: RetrieverWarningSource, error: unknown) => warnings.push(warningFor(source, error, { scope, step }));
     if (!warnedAboutState && state.lessonServedLog === undefined) {
       warnedAboutState = true;
-      warn("state", new Error("The graph's state has no `lessonServedLog`: spread `LessonContextAnnotation.spec` into the state annotation so runs are pinned to one memory version and served lessons are logged."));
+      const problem = new Error("The graph's state has no `lessonServedLog`: spread `LessonContextAnnotation.spec` into the state annotation so runs are pinned to one memory version and served lessons are logged.");
+      warnings.push(warningFor("state", problem, { scope, step }));
     }
 
     const { text, key } = readInput(state);
     const inputKey = fingerprint(key);
     const pin = state[MEMORY_PIN_KEY];
-    let version = pin !== undefined && pin.input === inputKey ? pin.version : undefined;
-    const pinned = version !== undefined;
+    const pinned = pin !== undefined && pin.input === inputKey ? pin.version : undefined;
+    const { version, lessons, examples: served, degraded } = await select({ text, scope, ...(pinned === undefined ? {} : { version: pinned }) });
+    for (const { source, error } of degraded) warnings.push(warningFor(source, error, { scope, step }));
 
-    let found: ScoredLesson[] = [];
-    let foundExamples: ServedExample[] = [];
-    let utility: Map<string, LessonUtility> | undefined;
-    if (text !== "") {
-      const deadline = createDeadline(timeoutMs);
-      try {
-        const examplesRead =
-          examples === undefined
-            ? Promise.resolve<ServedExample[]>([])
-            : deadline.race("example source", () => examples.findExamples({ query: text, scope, k: maxExamples })).catch((error: unknown) => {
-                warn("examples", error);
-                return [];
-              });
-        try {
-          version ??= await deadline.race("lesson memory", () => memory.headVersion());
-          const at = version;
-          const cacheKey = JSON.stringify([at, scope.tenant, scope.user ?? null, scope.agent ?? null, kindsKey, text]);
-          const cached = cache.get(cacheKey);
-          if (cached !== undefined) {
-            found = [...cached];
-          } else {
-            found = await deadline.race("lesson memory", () => memory.search({ query: text, scope, k: candidates, version: at, kinds: kindList }));
-            cache.set(cacheKey, found);
-          }
-        } catch (error) {
-          warn("memory", error);
-          found = [];
-        }
-        if (ledger !== undefined && found.length > 0) {
-          const ids = found.map((scored) => scored.lesson.id);
-          utility = await deadline.race("outcome ledger", () => ledger.lessonUtility(ids)).catch((error: unknown) => {
-            warn("ledger", error);
-            return undefined;
-          });
-        }
-        foundExamples = await examplesRead;
-      } finally {
-        deadline.clear();
-      }
-    }
-
-    const lessons: ServedLesson[] = [];
-    rankLessons({
-      candidates: found,
-      utility,
-      now: clock.now().getTime(),
-      weights,
-      recencyHalfLifeMs,
-      minRelevance,
-      maxSimilarity,
-      limit: maxLessons,
-      featureCache,
-      accept: (lesson) => {
-        if (!fits({ lessons: [...lessons, lesson], examples: [] })) return false;
-        lessons.push(lesson);
-        return true;
-      },
-    });
-    const served: ServedExample[] = [];
-    for (const example of foundExamples) {
-      if (fits({ lessons, examples: [...served, example] })) served.push(example);
-    }
-
-    // Served lessons go into the state, which a graph may change; the cached ones stay as read.
-    for (const lesson of lessons) lesson.lesson = structuredClone(lesson.lesson);
     const update: ReplayRetrieverUpdate = { servedLessons: lessons, servedExamples: served };
     if (addMessage && state.messages !== undefined) {
       const rendered = lessons.length === 0 && served.length === 0 ? "" : render({ lessons, examples: served });
@@ -360,7 +171,7 @@ export function createReplayRetriever<S extends ReplayRetrieverState = ReplayRet
       if (messages !== undefined) update.messages = messages;
     }
     if (version !== undefined) {
-      if (!pinned) update[MEMORY_PIN_KEY] = { version, input: inputKey };
+      if (pinned === undefined) update[MEMORY_PIN_KEY] = { version, input: inputKey };
       update.lessonServedLog = [
         { step, version, input: inputKey, lessonIds: lessons.map((lesson) => lesson.lesson.id), exampleIds: served.map((example) => example.id) },
       ];
