@@ -50,7 +50,7 @@ async function openMemory({ chromaUrl, name, embedder, clock }: LearningStrategy
 }
 
 async function openLoop(params: LearningStrategyParams, runner: Parameters<typeof createLearningLoop>[0]["runner"], stores: Awaited<ReturnType<typeof openMemory>>): Promise<LearningLoop> {
-  const { suite, embedder, clock, idPrefix, onWarning } = params;
+  const { suite, embedder, clock, idPrefix, budget, onWarning } = params;
   return createLearningLoop({
     learnerModel: suite.learnerModel,
     criticModel: suite.criticModel,
@@ -61,6 +61,8 @@ async function openLoop(params: LearningStrategyParams, runner: Parameters<typeo
     clock,
     ids: createSequentialIds(idPrefix),
     agentName: "bench-learner",
+    // Replays see what the agent's retriever would serve on each case, with the same token budget.
+    replayInContext: { budget },
     onEvent: (event) => {
       if (event.type === "learning_failed") onWarning(`learning failed on ${event.episodeId}: ${String(event.error)}`);
     },
@@ -94,7 +96,7 @@ export async function createLessonloopStrategy(params: LearningStrategyParams): 
   const { environment, suite, seed, taskOf, now, clock, budget, onWarning } = params;
   const stores = await openMemory(params);
   const read: LessonContextReader = createLessonContextReader({ memory: stores.memory, ledger: stores.ledger, clock, budget, onWarning });
-  const sandbox = createSandboxReplayRunner({ environment, suite, seed, taskOf, now, liveContext: (task) => read(task) });
+  const sandbox = createSandboxReplayRunner({ environment, suite, seed, taskOf, now });
   const loop = await openLoop(params, sandbox.runner, stores);
   const size = liveSize(stores.memory);
 

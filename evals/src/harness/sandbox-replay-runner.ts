@@ -5,7 +5,6 @@ import type { Task, TaskSignals, World } from "../environments/world.js";
 import type { AgentRun, ModelUsage } from "./agent.js";
 import { addUsage, NO_USAGE } from "./agent.js";
 import { outcomeOfSignals } from "./episode-of-run.js";
-import type { ReadContext } from "./lesson-context-reader.js";
 import type { ModelSuite } from "./model-suite.js";
 import { keyedDraw } from "../keyed-draw.js";
 
@@ -18,11 +17,9 @@ export interface SandboxReplayRunnerParams {
   taskOf: (episodeId: string) => Task | undefined;
   /** The stream index now: replays run against the world as it is now. */
   now: () => number;
-  /** The live memory's context for a task, as the agent would get it now. */
-  liveContext: (task: Task) => Promise<ReadContext>;
 }
 
-/** The candidate as the retriever would serve it: first, fully relevant. */
+/** A lesson in a replay's context as the retriever would serve it: fully relevant (the candidate comes first). */
 function servedCandidate(lesson: Lesson): ServedLesson {
   return { lesson, score: 1, relevance: 1, utility: 0.5, recency: 1, redundancy: 0, rank: Number.POSITIVE_INFINITY };
 }
@@ -65,7 +62,7 @@ export function judgeReplay(check: EdgeCaseCheck, run: Pick<AgentRun, "answer" |
  * of the others (decided by a hash, so runs are reproducible whatever the
  * order the ensemble's queue runs replays in).
  */
-export function createSandboxReplayRunner({ environment, suite, seed, taskOf, now, liveContext }: SandboxReplayRunnerParams) {
+export function createSandboxReplayRunner({ environment, suite, seed, taskOf, now }: SandboxReplayRunnerParams) {
   const agents = new Map(suite.validators.map((validator) => [validator.id, { validator, agent: suite.createReplayAgent(environment, validator) }]));
   let usage: ModelUsage = NO_USAGE;
 
@@ -76,9 +73,9 @@ export function createSandboxReplayRunner({ environment, suite, seed, taskOf, no
       const task = edgeCase.originEpisode === undefined ? undefined : taskOf(edgeCase.originEpisode);
       if (task === undefined) throw new Error(`Edge case ${edgeCase.id} names no episode of this stream; the sandbox cannot re-run it.`);
       const at = now();
-      const live = await liveContext(task);
-      const candidates = (lesson === undefined ? companions : [lesson, ...companions]).map(servedCandidate);
-      const context = candidates.length === 0 ? live.text : renderLessonContext({ lessons: [...candidates, ...live.served], examples: [] });
+      // The ensemble hands over what memory serves on the case and the episode's other candidates, as the loop's retriever would choose them.
+      const lessons = (lesson === undefined ? companions : [lesson, ...companions]).map(servedCandidate);
+      const context = lessons.length === 0 ? "" : renderLessonContext({ lessons, examples: [] });
       const session = environment.open(task, at);
       const run = await peer.agent.run({ task, session, tools: environment.tools, context, signal });
       usage = addUsage(usage, run.usage);

@@ -5,7 +5,7 @@
  */
 // ── The drop-in: learning loop, withLearning, background learning ───────────
 export { createLearningLoop } from "./learning-loop.js";
-export type { LearningLoop, LearningLoopParams, BackgroundLearningParams, LoopRetrieverParams } from "./learning-loop.js";
+export type { LearningLoop, LearningLoopParams, BackgroundLearningParams, LoopRetrieverParams, LoopSelectionParams } from "./learning-loop.js";
 export { withLearning, RUN_MARKER_KEY, WITH_LEARNING_NODES } from "./with-learning.js";
 export type { WithLearningOptions, LearningTiming, RunMarker, WrappedState } from "./with-learning.js";
 export { createLearningGraph, LearningGraphAnnotation } from "./learning-graph.js";

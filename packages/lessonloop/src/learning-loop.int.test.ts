@@ -151,6 +151,29 @@ describe("the learning loop, end to end", () => {
     expect(lastText(again.messages)).toContain("I could not do it");
   });
 
+  it("replays each stored case beside the lessons memory serves on it, as the agent would see them", async () => {
+    const liveGuidance = "Refunds are issued in euros with the order number.";
+    const peerPrompts = async (replayInContext: LearningLoopParams["replayInContext"]) => {
+      const params = invoiceLoopParams(RIGHT_LESSON);
+      const { loop, agent } = await billingLoop(RIGHT_LESSON, { ...params, replayInContext });
+      await loop.memory.commit({
+        add: [{ id: "refund-euros", trigger: "refund an amount in EUR on an order", guidance: liveGuidance, kind: "recovery", scope: { ...SCOPE }, provenance: { agent: "ops", model: "human", proposedAt: "2026-01-01T00:00:00.000Z" }, createdAt: "2026-01-01T00:00:00.000Z" }],
+        reason: "live before the episode",
+        author: "ops",
+      });
+      await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+      const prompts = params.validatorModels.flatMap((model) => model.calls.map((call) => call.messages.map((message) => message.text).join("\n")));
+      return { onRefunds: prompts.filter((prompt) => prompt.includes("Refund 5.00 EUR on order A-1")), all: prompts };
+    };
+
+    const inContext = await peerPrompts(undefined);
+    expect(inContext.onRefunds.length).toBeGreaterThan(0);
+    expect(inContext.onRefunds.every((prompt) => prompt.includes(liveGuidance))).toBe(true);
+    const blind = await peerPrompts(false);
+    expect(blind.onRefunds.length).toBeGreaterThan(0);
+    expect(blind.all.some((prompt) => prompt.includes(liveGuidance))).toBe(false);
+  });
+
   it("by default stops once a confirmed break rejects the lesson, and reports what learning the episode cost", async () => {
     const full = await billingLoop(WRONG_LESSON, { earlyStop: false, confirmBreaks: "off" });
     await full.agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });

@@ -12,16 +12,26 @@ import {
   randomId,
   systemClock,
   type Clock,
+  type EdgeCase,
   type EdgeCaseStore,
   type Embedder,
   type EpisodeInput,
   type IdGenerator,
+  type Lesson,
   type LessonMemory,
   type ModelUsage,
   type OutcomeLedger,
 } from "@lessonloop/core";
 import { createLearner, createLessonRepairer, type LearnerNode, type LearnerWarning } from "@lessonloop/learner";
-import { createReplayRetriever, type ReplayRetrieverNode, type ReplayRetrieverParams, type ReplayRetrieverState } from "@lessonloop/replay-retriever";
+import {
+  createLessonSelector,
+  createReplayRetriever,
+  type LessonSelectionParams,
+  type LessonSelector,
+  type ReplayRetrieverNode,
+  type ReplayRetrieverParams,
+  type ReplayRetrieverState,
+} from "@lessonloop/replay-retriever";
 import {
   createMergeNode,
   createRegressionMonitor,
@@ -155,6 +165,16 @@ export interface LearningLoopParams {
   /** How a break is re-checked before it may veto a lesson. Default `"other-validator"`. */
   confirmBreaks?: "off" | "same-validator" | "other-validator";
   /**
+   * Replay each case beside the lessons memory would serve on it (at the head
+   * the lesson would merge onto), chosen as the replay-retriever chooses them
+   * — pass the same settings your retriever uses (`maxLessons`, `budget`,
+   * `minRelevance` …). A lesson is then judged by what the agent would really
+   * see, and lessons that only do harm together are run together. `false`
+   * replays the candidate with its episode's other candidates only. Default
+   * `{}`: the retriever's defaults, this loop's ledger and clock.
+   */
+  replayInContext?: false | LoopSelectionParams;
+  /**
    * Caps on what validation may spend, in model calls and tokens as the replay
    * runners report them: per lesson, and over all the candidates of one
    * episode. When a cap is reached before the verdict is decided, the lesson
@@ -199,6 +219,9 @@ export interface LearningLoopParams {
   onLearnerWarning?: (warning: LearnerWarning) => void;
 }
 
+/** How the lessons served in validation replays are chosen: the selection's params without the loop's own memory (ledger and clock default to the loop's). */
+export type LoopSelectionParams = Omit<LessonSelectionParams, "memory">;
+
 /** What `createRetriever` takes: the retriever's params without the loop's own memory and ledger. */
 export type LoopRetrieverParams<S extends ReplayRetrieverState = ReplayRetrieverState> = Omit<ReplayRetrieverParams<S>, "memory" | "ledger"> &
   Partial<Pick<ReplayRetrieverParams<S>, "ledger">>;
@@ -240,6 +263,16 @@ export interface LearningLoop {
   shutdown(options?: { timeoutMs?: number }): Promise<ShutdownReport>;
   /** `shutdown()`, then stops the embedded Chroma server if this loop started it. */
   close(options?: { timeoutMs?: number }): Promise<ShutdownReport>;
+}
+
+/** What memory serves on a stored case, for the validators' replays; a memory outage is an error (the ensemble notes it), not "nothing applies". */
+function servedOnCases(select: LessonSelector) {
+  return async (edgeCase: EdgeCase): Promise<Lesson[]> => {
+    const { lessons, degraded } = await select({ text: edgeCase.input, scope: edgeCase.scope });
+    const memoryDown = degraded.find((entry) => entry.source === "memory");
+    if (memoryDown !== undefined) throw memoryDown.error;
+    return lessons.map((served) => served.lesson);
+  };
 }
 
 function buildValidators(learnerModel: BaseChatModel, agentName: string, validators: readonly Validator[] | undefined, models: readonly BaseChatModel[] | undefined): Validator[] {
@@ -307,6 +340,7 @@ export async function createLearningLoop({
   validationTimeoutMs,
   earlyStop,
   confirmBreaks,
+  replayInContext = {},
   validationBudget = {},
   repairRounds = 1,
   approval,
@@ -367,6 +401,7 @@ export async function createLearningLoop({
     ...(validationTimeoutMs === undefined ? {} : { timeoutMs: validationTimeoutMs }),
     ...(earlyStop === undefined ? {} : { earlyStop }),
     ...(confirmBreaks === undefined ? {} : { confirmBreaks }),
+    ...(replayInContext === false ? {} : { servedLessons: servedOnCases(createLessonSelector({ ledger, clock, ...replayInContext, memory: resolvedMemory })) }),
     budget: {
       ...(validationBudget.modelCallsPerLesson === undefined ? {} : { modelCalls: validationBudget.modelCallsPerLesson }),
       ...(validationBudget.tokensPerLesson === undefined ? {} : { tokens: validationBudget.tokensPerLesson }),

@@ -9,10 +9,13 @@ export interface ReplayRequest {
   /** The candidate lesson, or `undefined` for the baseline run without it. */
   lesson: Lesson | undefined;
   /**
-   * The other candidates proposed from the same episode, in the agent's
-   * context in BOTH runs: a failure with two causes needs two lessons, and
-   * each is judged by what it adds to the others. The ensemble always passes
-   * it (empty for a lone candidate); absent means none.
+   * The other lessons in the agent's context, in BOTH runs: those memory
+   * serves on this case (the ensemble's `servedLessons`; a lesson the
+   * candidate supersedes only in the run without it) and the other candidates
+   * proposed from the same episode (a failure with two causes needs two
+   * lessons, each judged by what it adds to the others). Put them in the
+   * agent's context as the live path would. The ensemble always passes it;
+   * absent means none.
    */
   companions?: readonly Lesson[];
   /** The validator this replay is for: a role-play runner uses its model and prompt. */

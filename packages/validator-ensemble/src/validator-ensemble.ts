@@ -34,7 +34,7 @@ import {
 } from "./human-review.js";
 import type { ReplayRunner } from "./replay-runner.js";
 import { decidedEarly, type PendingValidator } from "./early-stop.js";
-import { VerdictDecided, castVote, describeFailure, replayOnce, runValidator, type ConfirmBreak, type Validator, type VoteRules } from "./validator.js";
+import { VerdictDecided, castVote, describeFailure, replayOnce, runValidator, type ConfirmBreak, type ReplayContext, type Validator, type VoteRules } from "./validator.js";
 
 /** At most this many motivating cases per lesson (they are replayed by every validator). */
 export const MAX_MOTIVATING_CASES = 50;
@@ -102,6 +102,8 @@ export const ValidatorEnsembleAnnotation = Annotation.Root({
   votes: Annotation<Vote[] | null | undefined>,
   /** Working key: what the replays cost, and why the verdict is undecided when the budget ran out first. */
   spent: Annotation<{ usage: ModelUsage; undecided?: string } | null | undefined>,
+  /** Working key: why some cases were replayed without the lessons memory serves on them, when they were. */
+  unserved: Annotation<string | null | undefined>,
   /** Working key: validators excluded as the proposer. */
   excludedValidators: Annotation<string[] | null | undefined>,
   /** Working key: the human reviewer's decision, when there was a review. */
@@ -177,6 +179,17 @@ export interface ValidatorEnsembleParams {
    */
   budget?: ValidationBudget;
   /**
+   * The lessons memory would serve the agent on a case, at the head the
+   * candidate would merge onto — e.g. `createLessonSelector` from
+   * `@lessonloop/replay-retriever` over that memory, with the case's input and
+   * scope. They are in the agent's context in both runs of the case, except
+   * those the candidate supersedes (only the run without it has them): a
+   * lesson is judged by what the agent would really see beside it, and lessons
+   * that combine are run together. Asked once per case; when it fails the case
+   * is replayed without them and its evidence note says so. Default: none.
+   */
+  servedLessons?: (edgeCase: EdgeCase, signal: AbortSignal | undefined) => Promise<readonly Lesson[]>;
+  /**
    * Which lessons need a human's approval. For those, after the ensemble's
    * verdict the subgraph calls LangGraph's `interrupt()` with a
    * `LessonReviewRequest` (the lesson, the verdict, its evidence) and resumes on
@@ -220,6 +233,8 @@ const MotivatingCasesSchema = z.array(EdgeCaseSchema).max(MAX_MOTIVATING_CASES);
 const BudgetSchema = z.object({ modelCalls: z.number().int().min(0).optional(), tokens: z.number().int().min(0).optional() }).strict();
 /** The learner proposes a few lessons per episode (at most 10). */
 const CompanionLessonsSchema = z.array(LessonSchema).max(10);
+/** What memory serves on one case: a retriever's few lessons. */
+const ServedLessonsSchema = z.array(LessonSchema).max(100);
 const ProposerSchema = z.string().min(1).max(200);
 
 function clip(text: string, max = 4_000): string {
@@ -266,6 +281,7 @@ export function createValidatorEnsemble({
   earlyStop = true,
   confirmBreaks = "other-validator",
   budget = {},
+  servedLessons,
   requiresApproval,
   checkpointer,
   clock = systemClock,
@@ -301,6 +317,7 @@ export function createValidatorEnsemble({
       companionLessons: null,
       validationBudget: null,
       spent: null,
+      unserved: null,
       votes: null,
       excludedValidators: null,
       review: null,
@@ -316,6 +333,48 @@ export function createValidatorEnsemble({
     return [...cases.values()];
   }
 
+  /**
+   * What else is in the agent's context on each case: the lessons memory
+   * serves there (asked once per case) and the episode's other candidates. The
+   * run with the candidate drops what the candidate replaces.
+   */
+  async function replayContext(
+    lesson: Lesson,
+    companions: readonly Lesson[],
+    cases: readonly EdgeCase[],
+    signal: AbortSignal | undefined,
+  ): Promise<{ contextOf: ReplayContext; unserved: string | undefined }> {
+    const served = new Map<string, readonly Lesson[]>();
+    const unserved = new Map<string, string>();
+    if (servedLessons !== undefined) {
+      await Promise.all(
+        cases.map(async (edgeCase) => {
+          try {
+            served.set(edgeCase.id, parseWith(ServedLessonsSchema, await servedLessons(edgeCase, signal), `lessons served on case "${edgeCase.id}"`));
+          } catch (error) {
+            if (signal?.aborted) throw signal.reason;
+            unserved.set(edgeCase.id, error instanceof Error ? error.message : String(error));
+          }
+        }),
+      );
+    }
+    const replaced = new Set([lesson.id, ...lesson.supersedes]);
+    const contextOf: ReplayContext = (edgeCase, withLesson) => {
+      const seen = new Set<string>();
+      const context: Lesson[] = [];
+      for (const other of [...companions, ...(served.get(edgeCase.id) ?? [])]) {
+        if (seen.has(other.id) || (withLesson && replaced.has(other.id))) continue;
+        seen.add(other.id);
+        context.push(other);
+      }
+      return context;
+    };
+    const [first] = unserved.values();
+    const problem =
+      first === undefined ? undefined : `${unserved.size} of ${cases.length} cases were replayed without the lessons memory serves on them (${clip(first, 300)}).`;
+    return { contextOf, unserved: problem };
+  }
+
   async function replayAndVote(state: ValidatorEnsembleState, config: LangGraphRunnableConfig): Promise<ValidatorEnsembleUpdate> {
     const lesson = parseWith(LessonSchema, state.lesson, "lesson to validate");
     const input = state.validationInput ?? { proposer: lesson.provenance.agent, motivatingCases: [], companions: [] };
@@ -329,6 +388,7 @@ export function createValidatorEnsemble({
     if (eligible.length === 0) return { votes: [], excludedValidators: excluded, spent: { usage: NO_MODEL_USAGE } };
 
     const cases = decisiveFirst(await relevantCases(lesson, input.motivatingCases));
+    const { contextOf, unserved } = await replayContext(lesson, input.companions, cases, config.signal);
     const queue = new PQueue({ concurrency: numbers.concurrency, timeout: numbers.timeoutMs });
     const needed = 2 * cases.length;
     let left = numbers.maxReplaysPerLesson;
@@ -367,8 +427,11 @@ export function createValidatorEnsemble({
             const checker = confirmBreaks === "same-validator" || eligible.length === 1 ? validator : (eligible[(at + 1) % eligible.length] as Validator);
             if (left < 2) return { by: checker.id, confirmed: null, note: "the replay budget left no room to re-check the break; it stands" };
             left -= 2;
-            const request = { runner, queue, edgeCase, companions: input.companions, validator: checker, attempt: 2, signal, priority: cases.length + 1 };
-            const [without, withIt] = await Promise.all([replayOnce({ ...request, lesson: undefined }), replayOnce({ ...request, lesson })]);
+            const request = { runner, queue, edgeCase, validator: checker, attempt: 2, signal, priority: cases.length + 1 };
+            const [without, withIt] = await Promise.all([
+              replayOnce({ ...request, lesson: undefined, companions: contextOf(edgeCase, false) }),
+              replayOnce({ ...request, lesson, companions: contextOf(edgeCase, true) }),
+            ]);
             spend(without.usage);
             spend(withIt.usage);
             if ("error" in without || "error" in withIt) {
@@ -404,7 +467,7 @@ export function createValidatorEnsemble({
           const vote = await runValidator({
             validator,
             lesson,
-            companions: input.companions,
+            contextOf,
             cases,
             runner,
             queue,
@@ -429,7 +492,7 @@ export function createValidatorEnsemble({
         }
       }),
     );
-    return { votes, excludedValidators: excluded, spent: { usage, ...(undecided === undefined ? {} : { undecided }) } };
+    return { votes, excludedValidators: excluded, spent: { usage, ...(undecided === undefined ? {} : { undecided }) }, unserved: unserved ?? null };
   }
 
   function tallyVotes(state: ValidatorEnsembleState): ValidatorEnsembleUpdate {
@@ -448,6 +511,7 @@ export function createValidatorEnsemble({
       );
     }
     if (votes.length === 0) notes.push("No validator was eligible to vote.");
+    if (state.unserved !== undefined && state.unserved !== null) notes.push(state.unserved);
     const verdict = parseWith(
       VerdictSchema,
       {

@@ -196,11 +196,14 @@ export class VerdictDecided extends Error {
 /** Re-checks a break a validator saw on one case; `confirmed: null` when the re-check could not run. */
 export type ConfirmBreak = (request: { validator: Validator; edgeCase: EdgeCase; signal: AbortSignal }) => Promise<NonNullable<CaseEvidence["confirmation"]>>;
 
+/** The other lessons in the agent's context when a case is replayed with (or without) the candidate. */
+export type ReplayContext = (edgeCase: EdgeCase, withLesson: boolean) => readonly Lesson[];
+
 export interface RunValidatorParams {
   validator: Validator;
   lesson: Lesson;
-  /** The other candidates of the lesson's episode, in context with and without it. */
-  companions: readonly Lesson[];
+  /** What else is in the agent's context on each replay: the lessons memory serves, the episode's other candidates. */
+  contextOf: ReplayContext;
   /** The cases to replay, most decisive first (must_pass, then the most relevant stored cases). */
   cases: readonly EdgeCase[];
   runner: ReplayRunner;
@@ -291,7 +294,7 @@ const ONE_CALL: ModelUsage = Object.freeze({ calls: 1, promptTokens: 0, completi
 export async function runValidator({
   validator,
   lesson,
-  companions,
+  contextOf,
   cases,
   runner,
   queue,
@@ -315,7 +318,7 @@ export async function runValidator({
   const stopped = () => stop?.aborted === true && controller.signal.reason === stop.reason;
 
   const replay = async (edgeCase: EdgeCase, withLesson: boolean, priority: number): Promise<ReplayResult | undefined> => {
-    const result = await replayOnce({ runner, queue, edgeCase, lesson: withLesson ? lesson : undefined, companions, validator, attempt: 1, signal: controller.signal, priority });
+    const result = await replayOnce({ runner, queue, edgeCase, lesson: withLesson ? lesson : undefined, companions: contextOf(edgeCase, withLesson), validator, attempt: 1, signal: controller.signal, priority });
     onUsage?.(result.usage);
     if (!("error" in result)) return result;
     if (signal?.aborted) throw signal.reason;
