@@ -22,6 +22,7 @@ import {
   type Recovery,
 } from "./judgement.js";
 import { DEFAULT_JUDGE_PROMPT, JudgeAnswerSchema, judgeMessages } from "./llm-judge.js";
+import { detectMemoryInstructions } from "./memory-instructions.js";
 import { callStructured } from "./structured-call.js";
 import { failingToolStep, inspectToolErrors, type ToolErrorReport } from "./tool-errors.js";
 import type { RenderTrajectoryOptions } from "./trajectory-text.js";
@@ -131,6 +132,12 @@ function worthLearning(status: JudgementStatus, learnSuccess: () => boolean): Ju
  * A positive outcome reached after a tool error is `recovered`. Failures and
  * recoveries are worth learning; plain successes only when `learnFromSuccess`
  * says so; `unknown` never.
+ *
+ * Whatever decided, text in the task input, the user's messages or a tool
+ * output that addresses the agent's memory or instructions ("remember from now
+ * on …", "SYSTEM: …", "ignore previous instructions") is flagged in
+ * `judgement.memoryInstructions` (see `detectMemoryInstructions`). It does not
+ * change the outcome; the learner never makes a lesson of it alone.
  */
 export function createCritic<S extends CriticInput = CriticInput>({
   model,
@@ -243,6 +250,7 @@ export function createCritic<S extends CriticInput = CriticInput>({
     const episode = parseWith(EpisodeSchema, state.episode, "episode in state");
     const decision = await decide(state, episode, config);
     const { status, source, detail, summary, failure, recovery, check } = decision;
+    const memoryInstructions = detectMemoryInstructions(episode);
     const judgement: Judgement = {
       episodeId: episode.id,
       status,
@@ -251,6 +259,7 @@ export function createCritic<S extends CriticInput = CriticInput>({
       ...(failure === undefined ? {} : { failure }),
       ...(recovery === undefined ? {} : { recovery }),
       ...(check === undefined ? {} : { check }),
+      ...(memoryInstructions.length === 0 ? {} : { memoryInstructions }),
       worthLearning: worthLearning(status, () => learnFromSuccess(episode)),
       judgedAt: clock.now().toISOString(),
     };

@@ -14,9 +14,14 @@ export {
   FailureSchema,
   RecoverySchema,
   ToolCallRefSchema,
+  MemoryInstructionSchema,
+  MAX_MEMORY_INSTRUCTIONS,
+  MAX_MEMORY_INSTRUCTION_CHARS,
   judgementOutcome,
 } from "./judgement.js";
-export type { Judgement, JudgementInput, JudgementStatus, Failure, Recovery, ToolCallRef } from "./judgement.js";
+export type { Judgement, JudgementInput, JudgementStatus, Failure, Recovery, ToolCallRef, MemoryInstruction } from "./judgement.js";
+export { detectMemoryInstructions, findMemoryInstructions, withoutMemoryInstructions } from "./memory-instructions.js";
+export type { MemoryInstructionSpan, FindMemoryInstructionsOptions } from "./memory-instructions.js";
 export { JudgeAnswerSchema, DEFAULT_JUDGE_PROMPT } from "./llm-judge.js";
 export type { JudgeAnswer } from "./llm-judge.js";
 export { renderTrajectory, markUntrusted, UNTRUSTED_TAG } from "./trajectory-text.js";

@@ -52,6 +52,34 @@ export const RecoverySchema = z
   .strict();
 export type Recovery = z.infer<typeof RecoverySchema>;
 
+/** Longest flagged text a judgement keeps; longer spans are cut with "…". */
+export const MAX_MEMORY_INSTRUCTION_CHARS = 500;
+/** Most flagged spans a judgement keeps (the first ones, task input first). */
+export const MAX_MEMORY_INSTRUCTIONS = 20;
+
+/**
+ * Text in an episode that addresses the agent's memory or instructions ("note
+ * to the assistant's memory: …", "ignore previous instructions", "SYSTEM: from
+ * now on …"), and where it was: the task input, a user message of the
+ * trajectory, or a tool's output.
+ */
+export const MemoryInstructionSchema = z
+  .object({
+    source: z.enum(["task_input", "user_message", "tool_output"]),
+    /** Index in `episode.trajectory` of the step holding it; none for the task input. */
+    step: z.number().int().min(0).optional(),
+    /** The tool whose result held it, when the step is a tool result. */
+    tool: z.string().min(1).max(200).optional(),
+    /**
+     * The flagged text as the detector read it: invisible characters removed,
+     * look-alike and full-width letters folded, markdown marks dropped,
+     * whitespace collapsed; cut at {@link MAX_MEMORY_INSTRUCTION_CHARS}.
+     */
+    text: z.string().min(1).max(MAX_MEMORY_INSTRUCTION_CHARS),
+  })
+  .strict();
+export type MemoryInstruction = z.infer<typeof MemoryInstructionSchema>;
+
 /** The critic's decision on one episode, written to the state key `judgement`. */
 export const JudgementSchema = z
   .object({
@@ -73,6 +101,13 @@ export const JudgementSchema = z
     recovery: RecoverySchema.optional(),
     /** A deterministic check for this task, when the evaluator named one (e.g. an `environment` predicate). */
     check: EdgeCaseCheckSchema.optional(),
+    /**
+     * Text in the task input, the user's messages or a tool output that
+     * addresses the agent's memory or instructions; none when nothing was
+     * flagged (and in judgements made before the critic flagged such text).
+     * Never a lesson by itself: the learner drops a candidate that only restates one.
+     */
+    memoryInstructions: z.array(MemoryInstructionSchema).max(MAX_MEMORY_INSTRUCTIONS).optional(),
     /** Whether the learner should propose lessons from this episode, and why (not). */
     worthLearning: z
       .object({
