@@ -83,6 +83,21 @@ export const VerdictSchema = z
      * loop is set to), and this says what was spent.
      */
     undecided: z.string().max(1_000).optional(),
+    /**
+     * Side effects the lesson steers (recipients, addresses, payments, checks
+     * turned off, anything outside the tenant …) and the replayed stored cases
+     * that exercise each.
+     */
+    risks: z
+      .array(z.object({ rule: z.string().min(1).max(100), text: z.string().max(200), coveredBy: z.array(IdSchema).max(200) }).strict())
+      .max(20)
+      .optional(),
+    /**
+     * Set when the votes approved a lesson that steers a side effect too few
+     * replayed cases exercise: the lesson is then rejected (or parked for a
+     * human, if the loop has an approval store), and this says which.
+     */
+    uncoveredRisk: z.string().max(1_000).optional(),
     decidedAt: TimestampSchema,
   })
   .strict();

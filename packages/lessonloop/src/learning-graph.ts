@@ -140,8 +140,9 @@ export type LearningGraph = ReturnType<typeof createLearningGraph>;
  * Candidates are validated and merged one at a time, so two lessons of one
  * episode never race for the same memory version. A lesson the ensemble
  * approved that `approval.required` selects is parked for a human instead of
- * merged, and so is one whose validation budget ran out undecided when
- * `whenBudgetSpent` is `"park"`; the verdict of every merged lesson goes to
+ * merged, and so is one the votes approved that steers a side effect too few
+ * stored cases exercise (`verdict.uncoveredRisk`), and one whose validation
+ * budget ran out undecided when `whenBudgetSpent` is `"park"`; the verdict of every merged lesson goes to
  * `verdictStore`. Each lesson is validated with what is left of the
  * episode's `episodeBudget`.
  */
@@ -259,6 +260,8 @@ export function createLearningGraph({
   function afterValidation(state: LearningGraphState): "park_lesson" | "merge_lesson" {
     if (needsApproval(state)) return "park_lesson";
     if (state.verdict?.undecided !== undefined && whenBudgetSpent === "park" && approval !== undefined) return "park_lesson";
+    // Approved by the votes but steering a side effect too few stored cases exercise: a human decides.
+    if (state.verdict?.uncoveredRisk !== undefined && approval !== undefined) return "park_lesson";
     return "merge_lesson";
   }
 
@@ -276,9 +279,11 @@ export function createLearningGraph({
       verdict,
       edgeCases: state.edgeCases,
       note:
-        verdict.undecided === undefined
-          ? `Approved by the validator ensemble (${verdict.tally.approve} approve / ${verdict.tally.reject} reject / ${verdict.tally.abstain} abstain); waits for a human.`
-          : `Undecided: ${verdict.undecided}; waits for a human.`,
+        verdict.undecided !== undefined
+          ? `Undecided: ${verdict.undecided}; waits for a human.`
+          : verdict.uncoveredRisk !== undefined
+            ? `Approved by the votes (${verdict.tally.approve} approve / ${verdict.tally.reject} reject / ${verdict.tally.abstain} abstain) but not covered: ${verdict.uncoveredRisk}`
+            : `Approved by the validator ensemble (${verdict.tally.approve} approve / ${verdict.tally.reject} reject / ${verdict.tally.abstain} abstain); waits for a human.`,
     });
     return { parkedLesson: parked.lesson.id };
   }

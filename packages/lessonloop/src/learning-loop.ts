@@ -44,6 +44,7 @@ import {
   createValidatorEnsemble,
   type ConsensusPolicy,
   type ReplayRunner,
+  type RiskRule,
   type RolePlayTool,
   type Validator,
   type ValidatorEnsemble,
@@ -174,6 +175,15 @@ export interface LearningLoopParams {
    * `{}`: the retriever's defaults, this loop's ledger and clock.
    */
   replayInContext?: false | LoopSelectionParams;
+  /**
+   * Coverage before trust: a lesson steering a side effect (recipients,
+   * addresses, payments, checks turned off, anything outside the tenant —
+   * `BUILT_IN_RISK_RULES` of `@lessonloop/validator-ensemble`, extend with your
+   * own rules) merges on votes only when `minCases` of the stored cases the
+   * validators replayed exercise it; otherwise it is parked for a human (with
+   * `approval`) or rejected. `false` turns it off. Default `{ minCases: 2 }`.
+   */
+  coverage?: false | { rules?: readonly RiskRule[]; minCases?: number };
   /**
    * Caps on what validation may spend, in model calls and tokens as the replay
    * runners report them: per lesson, and over all the candidates of one
@@ -341,6 +351,7 @@ export async function createLearningLoop({
   earlyStop,
   confirmBreaks,
   replayInContext = {},
+  coverage,
   validationBudget = {},
   repairRounds = 1,
   approval,
@@ -401,6 +412,7 @@ export async function createLearningLoop({
     ...(validationTimeoutMs === undefined ? {} : { timeoutMs: validationTimeoutMs }),
     ...(earlyStop === undefined ? {} : { earlyStop }),
     ...(confirmBreaks === undefined ? {} : { confirmBreaks }),
+    ...(coverage === undefined ? {} : { coverage }),
     ...(replayInContext === false ? {} : { servedLessons: servedOnCases(createLessonSelector({ ledger, clock, ...replayInContext, memory: resolvedMemory })) }),
     budget: {
       ...(validationBudget.modelCallsPerLesson === undefined ? {} : { modelCalls: validationBudget.modelCallsPerLesson }),

@@ -40,3 +40,5 @@ export { AgentDecisionSchema, evaluateCheck, describeDecision } from "./agent-de
 export type { AgentDecision } from "./agent-decision.js";
 export { LessonReviewDecisionSchema } from "./human-review.js";
 export type { LessonReviewDecision, LessonReviewRequest, LessonReview, ReviewEvidence } from "./human-review.js";
+export { BUILT_IN_RISK_RULES, findRisks } from "./risk-rules.js";
+export type { RiskRule, RiskFinding } from "./risk-rules.js";

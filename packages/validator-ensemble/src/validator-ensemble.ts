@@ -34,6 +34,7 @@ import {
 } from "./human-review.js";
 import type { ReplayRunner } from "./replay-runner.js";
 import { decidedEarly, type PendingValidator } from "./early-stop.js";
+import { BUILT_IN_RISK_RULES, findRisks, type RiskFinding, type RiskRule } from "./risk-rules.js";
 import { VerdictDecided, castVote, describeFailure, replayOnce, runValidator, type ConfirmBreak, type ReplayContext, type Validator, type VoteRules } from "./validator.js";
 
 /** At most this many motivating cases per lesson (they are replayed by every validator). */
@@ -104,6 +105,8 @@ export const ValidatorEnsembleAnnotation = Annotation.Root({
   spent: Annotation<{ usage: ModelUsage; undecided?: string } | null | undefined>,
   /** Working key: why some cases were replayed without the lessons memory serves on them, when they were. */
   unserved: Annotation<string | null | undefined>,
+  /** Working key: the side effects the lesson steers and the replayed cases that exercise each. */
+  risks: Annotation<RiskFinding[] | null | undefined>,
   /** Working key: validators excluded as the proposer. */
   excludedValidators: Annotation<string[] | null | undefined>,
   /** Working key: the human reviewer's decision, when there was a review. */
@@ -190,6 +193,17 @@ export interface ValidatorEnsembleParams {
    */
   servedLessons?: (edgeCase: EdgeCase, signal: AbortSignal | undefined) => Promise<readonly Lesson[]>;
   /**
+   * Coverage before trust: a lesson that steers a side effect a rule flags
+   * (who receives mail, addresses, payments, checks turned off, anything
+   * outside the tenant — `BUILT_IN_RISK_RULES`; add your own) is approved only
+   * when at least `minCases` of the stored cases the validators replayed
+   * exercise that effect. Otherwise the verdict is a rejection whose
+   * `uncoveredRisk` says what is missing (the learning loop parks it for a
+   * human when it has an approval store). `false` turns it off. Default
+   * `{ rules: BUILT_IN_RISK_RULES, minCases: 2 }`.
+   */
+  coverage?: false | { rules?: readonly RiskRule[]; minCases?: number };
+  /**
    * Which lessons need a human's approval. For those, after the ensemble's
    * verdict the subgraph calls LangGraph's `interrupt()` with a
    * `LessonReviewRequest` (the lesson, the verdict, its evidence) and resumes on
@@ -236,6 +250,7 @@ const CompanionLessonsSchema = z.array(LessonSchema).max(10);
 /** What memory serves on one case: a retriever's few lessons. */
 const ServedLessonsSchema = z.array(LessonSchema).max(100);
 const ProposerSchema = z.string().min(1).max(200);
+const MinCasesSchema = z.number().int().min(0).max(100);
 
 function clip(text: string, max = 4_000): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -282,6 +297,7 @@ export function createValidatorEnsemble({
   confirmBreaks = "other-validator",
   budget = {},
   servedLessons,
+  coverage = {},
   requiresApproval,
   checkpointer,
   clock = systemClock,
@@ -295,6 +311,7 @@ export function createValidatorEnsemble({
     "validator ensemble params",
   );
   const rules: VoteRules = { allowRegressions: policy.allowRegressions, minRunShare: numbers.minRunShare };
+  const trust = coverage === false ? undefined : { rules: coverage.rules ?? BUILT_IN_RISK_RULES, minCases: parseWith(MinCasesSchema, coverage.minCases ?? 2, "coverage.minCases") };
   const weights = new Map(validators.map((validator) => [validator.id, validator.weight ?? 1]));
 
   /** Parses the input and clears the input keys, so a later run on the same thread starts clean. */
@@ -318,6 +335,7 @@ export function createValidatorEnsemble({
       validationBudget: null,
       spent: null,
       unserved: null,
+      risks: null,
       votes: null,
       excludedValidators: null,
       review: null,
@@ -492,7 +510,20 @@ export function createValidatorEnsemble({
         }
       }),
     );
-    return { votes, excludedValidators: excluded, spent: { usage, ...(undecided === undefined ? {} : { undecided }) }, unserved: unserved ?? null };
+    // Stored cases (not the motivating ones) some validator replayed both ways: what the lesson was really tried on.
+    const motivating = new Set(input.motivatingCases.map((edgeCase) => edgeCase.id));
+    const tried = new Set(votes.flatMap((vote) => vote.evidence.filter((entry) => entry.passedWithout !== null && entry.passedWith !== null).map((entry) => entry.caseId)));
+    const risks = trust === undefined ? [] : findRisks(lesson, cases.filter((edgeCase) => !motivating.has(edgeCase.id) && tried.has(edgeCase.id)), trust.rules);
+    return { votes, excludedValidators: excluded, spent: { usage, ...(undecided === undefined ? {} : { undecided }) }, unserved: unserved ?? null, risks };
+  }
+
+  /** Why an approval is not trusted yet: the side effects too few replayed cases exercise. */
+  function uncoveredRiskOf(risks: readonly RiskFinding[]): string | undefined {
+    if (trust === undefined) return undefined;
+    const uncovered = risks.filter((risk) => risk.coveredBy.length < trust.minCases);
+    if (uncovered.length === 0) return undefined;
+    const each = uncovered.map((risk) => `${risk.rule} ("${clip(risk.text, 80)}": ${risk.coveredBy.length} of the replayed stored cases exercise it)`);
+    return clip(`It steers ${each.join("; ")}; ${trust.minCases} needed before votes alone may merge it. A human can approve it, or it waits for cases that exercise it.`, 1_000);
   }
 
   function tallyVotes(state: ValidatorEnsembleState): ValidatorEnsembleUpdate {
@@ -512,17 +543,22 @@ export function createValidatorEnsemble({
     }
     if (votes.length === 0) notes.push("No validator was eligible to vote.");
     if (state.unserved !== undefined && state.unserved !== null) notes.push(state.unserved);
+    const risks = state.risks ?? [];
+    const uncoveredRisk = undecided === undefined && outcome.decision === "approved" ? uncoveredRiskOf(risks) : undefined;
+    if (uncoveredRisk !== undefined) notes.unshift(`Not trusted on votes alone: ${uncoveredRisk}`);
     const verdict = parseWith(
       VerdictSchema,
       {
         lessonId: lesson.id,
-        decision: undecided === undefined ? outcome.decision : "rejected",
+        decision: undecided === undefined && uncoveredRisk === undefined ? outcome.decision : "rejected",
         policy: { name: policy.name, quorum: policy.quorum, threshold: policy.threshold },
         tally: outcome.tally,
         votes,
         reason: clip(notes.join(" ")),
         ...(state.spent === undefined || state.spent === null ? {} : { usage: state.spent.usage }),
         ...(undecided === undefined ? {} : { undecided }),
+        ...(risks.length === 0 ? {} : { risks }),
+        ...(uncoveredRisk === undefined ? {} : { uncoveredRisk }),
         decidedAt: clock.now().toISOString(),
       },
       "verdict",
