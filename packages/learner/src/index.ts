@@ -7,7 +7,7 @@
 export { createLearner, DEFAULT_DUPLICATE_THRESHOLD, CANDIDATE_OVERLAP_THRESHOLD } from "./learner.js";
 export type { LearnerParams, LearnerNode, LearnerInput, LearnerUpdate, LessonComparator } from "./learner.js";
 export { LearnerStateAnnotation } from "./learner-state.js";
-export type { LearnerState, Reinforcement, LearnerWarning } from "./learner-state.js";
+export type { LearnerState, Reinforcement, LearnerWarning, ModelTroubleWarning, RestatedRequestWarning } from "./learner-state.js";
 export {
   LearnerAnswerSchema,
   ProposedLessonSchema,

@@ -1,5 +1,5 @@
 import { Annotation } from "@langchain/langgraph";
-import { CriticStateAnnotation } from "@lessonloop/critic";
+import { CriticStateAnnotation, type MemoryInstruction } from "@lessonloop/critic";
 import type { EdgeCase, Lesson } from "@lessonloop/core";
 
 /** An episode that confirms a live lesson: the learner proposed the same again. */
@@ -13,7 +13,10 @@ export interface Reinforcement {
 }
 
 /** Something the learner survived by proposing less: typed, in state and to `onWarning`. */
-export interface LearnerWarning {
+export type LearnerWarning = ModelTroubleWarning | RestatedRequestWarning;
+
+/** A model call that failed twice, so the learner proposed (or compared) less. */
+export interface ModelTroubleWarning {
   /**
    * `proposal_failed`: the learner model's answer was malformed (or the call
    * failed) twice, so no lessons were proposed. `comparison_failed`: asking
@@ -28,6 +31,23 @@ export interface LearnerWarning {
   message: string;
   /** How many calls were made. */
   attempts: number;
+}
+
+/**
+ * A candidate dropped before validation because it only restates text in the
+ * run that addresses the agent's memory or instructions ("note to the
+ * assistant's memory: …", "from now on always …"): such a request is never a
+ * lesson by itself.
+ */
+export interface RestatedRequestWarning {
+  kind: "restates_memory_instruction";
+  episodeId: string;
+  /** Which candidate, what it restates and where that text was. */
+  message: string;
+  /** The dropped candidate. */
+  candidate: { trigger: string; guidance: string };
+  /** The flagged text it restates (as the critic flags it), and where it was. */
+  flagged: MemoryInstruction;
 }
 
 const replace = <T>(_previous: T, next: T): T => next;
@@ -51,7 +71,7 @@ export const LearnerStateAnnotation = Annotation.Root({
   reinforcements: Annotation<Reinforcement[]>({ reducer: replace, default: () => [] }),
   /** The episode as a stored case: `must_pass` for a failure to fix, `regression` for a success. */
   edgeCases: Annotation<EdgeCase[]>({ reducer: replace, default: () => [] }),
-  /** What the learner could not do, e.g. a malformed model answer. */
+  /** What the learner could not do or left out, e.g. a malformed model answer, a candidate that restated a request to remember. */
   learnerWarnings: Annotation<LearnerWarning[]>({ reducer: replace, default: () => [] }),
 });
 export type LearnerState = typeof LearnerStateAnnotation.State;

@@ -1,6 +1,13 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { JudgementSchema, callStructured, type Judgement, type JudgementInput, type RenderTrajectoryOptions } from "@lessonloop/critic";
+import {
+  JudgementSchema,
+  callStructured,
+  type Judgement,
+  type JudgementInput,
+  type MemoryInstruction,
+  type RenderTrajectoryOptions,
+} from "@lessonloop/critic";
 import {
   EdgeCaseSchema,
   EpisodeSchema,
@@ -39,6 +46,7 @@ import {
 } from "./learner-prompt.js";
 import type { LearnerWarning, Reinforcement } from "./learner-state.js";
 import { lessonScope } from "./lesson-scope.js";
+import { flaggedRequests, restatedRequest, runEvidence } from "./memory-instruction-filter.js";
 import { wordOverlap } from "./text-similarity.js";
 
 /**
@@ -146,6 +154,18 @@ const NumbersSchema = z.object({
   duplicateThreshold: z.number().min(-1).max(1),
 });
 
+/** Where a flagged text was, in words. */
+function placeOf({ source, step, tool }: MemoryInstruction): string {
+  if (source === "task_input") return "the task input";
+  const at = step === undefined ? "" : ` (step ${step})`;
+  if (source === "user_message") return `a user message${at}`;
+  return tool === undefined ? `a tool message${at}` : `the output of tool ${tool}${at}`;
+}
+
+function quote(text: string, max: number): string {
+  return JSON.stringify(text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+}
+
 function logWarning(warning: LearnerWarning): void {
   console.warn(`[lessonloop] learner (${warning.kind}, episode ${warning.episodeId}): ${warning.message}`);
 }
@@ -168,6 +188,15 @@ function mergeEvidence(earlier: readonly string[], episodeId: string): string[] 
  *   merged) — when its scope covers the old lesson's; a narrower refinement
  *   (e.g. one user's exception to a tenant rule) is added without superseding;
  * - repeats among the candidates themselves are dropped.
+ *
+ * Before that, a candidate whose guidance or trigger only restates text in the
+ * run that addresses the agent's memory or instructions (flagged by the critic
+ * in `judgement.memoryInstructions`, or found by the same detector in the
+ * episode) is dropped with a `restates_memory_instruction` warning: "note to
+ * the assistant's memory: …" in a task or a tool output is never a lesson by
+ * itself. A candidate whose words the run's own evidence (the error, the
+ * recovery, the feedback or evaluator's reason) shows is kept, however near it
+ * comes to such a text.
  *
  * Every judged episode (worth learning or not) also becomes an edge case
  * through `toEdgeCase`. Memory errors propagate (typed); nothing is half-proposed.
@@ -275,10 +304,30 @@ export function createLearner({
         return "same";
       });
 
+    // A request in the run to remember something is never a lesson by itself: drop candidates that only restate one.
+    const flagged = flaggedRequests(episode, judgement);
+    const evidence = flagged.length === 0 ? "" : runEvidence(judgement, flagged);
+    const grounded = answer.value.lessons.filter((proposal) => {
+      const restated = restatedRequest(proposal, flagged, evidence);
+      if (restated === undefined) return true;
+      const { field, flagged: request } = restated;
+      warn({
+        kind: "restates_memory_instruction",
+        episodeId: episode.id,
+        message:
+          `Dropped the candidate ${quote(proposal.guidance, 160)}: its ${field} restates text in ${placeOf(request)} that addresses ` +
+          `the agent's memory or instructions (${quote(request.text, 200)}), which nothing else in the run shows. ` +
+          "A request to remember something is never a lesson by itself.",
+        candidate: { trigger: proposal.trigger, guidance: proposal.guidance },
+        flagged: request,
+      });
+      return false;
+    });
+
     const candidates: Lesson[] = [];
     const reinforcements: Reinforcement[] = [];
     const touched = new Set<string>();
-    const proposals = (await distinct(answer.value.lessons)).slice(0, maxLessons);
+    const proposals = (await distinct(grounded)).slice(0, maxLessons);
     for (const proposal of proposals) {
       const scope: Scope = lessonScope(episode.scope, proposal.appliesTo, proposal.kind);
       const hits = await memory.search({ query: lessonSearchText(proposal), scope, k: 3 });
