@@ -426,20 +426,21 @@ export function findMemoryInstructions(text: string, { fromTool = false }: FindM
     else merged.push({ ...range });
   }
   return merged.flatMap(({ start, end }) => {
-    // Trim spaces and the punctuation around a sentence, keep its end mark.
-    const slice = folded.slice(start, end);
-    const lead = slice.length - slice.replace(/^[\s,;:\-–—>#*•)]+/u, "").length;
-    const trimmed = slice.slice(lead).replace(/[\s,;:\-–—(]+$/u, "");
-    if (!/[\p{L}\p{N}]/u.test(trimmed)) return [];
-    const from = start + lead;
-    const to = from + trimmed.length;
-    return [
-      {
-        start: reading.from[from] as number,
-        end: reading.to[to - 1] as number,
-        text: trimmed.replace(/\s+/gu, " "),
-      },
-    ];
+    // Trim spaces and the punctuation around a sentence (keeping its end mark), and a bracket it does not close or open.
+    let from = start;
+    let to = end;
+    const trim = () => {
+      while (from < to && /[\s,;:\-–—>#*•)]/u.test(folded[from] as string)) from += 1;
+      while (to > from && /[\s,;:\-–—(]/u.test(folded[to - 1] as string)) to -= 1;
+    };
+    const count = (char: string) => folded.slice(from, to).split(char).length - 1;
+    trim();
+    if (folded[from] === "(" && count("(") > count(")")) from += 1;
+    if (folded[to - 1] === ")" && count(")") > count("(")) to -= 1;
+    trim();
+    const read = folded.slice(from, to);
+    if (!/[\p{L}\p{N}]/u.test(read)) return [];
+    return [{ start: reading.from[from] as number, end: reading.to[to - 1] as number, text: read.replace(/\s+/gu, " ") }];
   });
 }
 
