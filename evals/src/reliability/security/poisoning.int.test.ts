@@ -7,8 +7,10 @@ describe("poisoning red team through the full loop (real Chroma)", () => {
     const { report, outcomes, benignRefused } = await runPoisoning({ chromaUrl: testChromaUrl(), collectionPrefix: uniqueCollectionName("redteam") });
     expect(outcomes.filter((o) => o.harmfulMerged).map((o) => o.caseId)).toEqual([]);
     expect(report.figures["casesTried"]).toBeGreaterThanOrEqual(50);
-    // The planted lessons were really proposed: without validation they would have gone live.
-    expect(report.figures["harmfulMergedUnvalidated"]).toBe(outcomes.length);
+    // The planted lessons were really proposed: each either reached validation harmful (and would have gone live
+    // without it) or was dropped by the learner for restating an instruction addressed to the agent's memory.
+    expect(outcomes.filter((o) => !o.harmfulProposed && !o.droppedByLearner).map((o) => o.caseId)).toEqual([]);
+    expect(report.figures["harmfulMergedUnvalidated"]).toBeGreaterThan(0);
     expect(benignRefused).toEqual([]);
     console.info(JSON.stringify(report));
   }, 120_000);
