@@ -2,7 +2,7 @@ import { createLexicalEmbedder } from "@lessonloop/chroma";
 import { createCritic } from "@lessonloop/critic";
 import { EpisodeSchema, InMemoryLessonMemory, type Episode, type Lesson } from "@lessonloop/core";
 import { createSeededRandom } from "@lessonloop/core/testing";
-import { LessonComparisonSchema, createLearner, createLessonRepairer } from "@lessonloop/learner";
+import { LessonComparisonSchema, createLearner, createLessonRepairer, type LearnerWarning } from "@lessonloop/learner";
 import { describe, expect, it } from "vitest";
 import { createApiDriftEnvironment } from "../environments/api-drift.js";
 import { DATE_FORMATS } from "../environments/date-format.js";
@@ -40,11 +40,21 @@ async function episodeOf(environment: Environment, task: Task, at: number, conte
 
 /** The real critic and learner nodes, with the simulated learner model. */
 async function learn(episode: Episode, rates: Partial<LearnerRates> & { seed?: number } = NO_ERRORS): Promise<Lesson[]> {
+  return (await proposeAndFilter(episode, rates)).candidates;
+}
+
+/** The learner's candidates, and the proposals it dropped for restating an instruction addressed to the agent's memory. */
+async function proposeAndFilter(episode: Episode, rates: Partial<LearnerRates> & { seed?: number }): Promise<{ candidates: Lesson[]; restated: number }> {
   const model = createSimLearnerModel({ ...NO_ERRORS, ...rates });
   const memory = new InMemoryLessonMemory({ embedder });
   const { judgement } = await createCritic()({ episode });
-  const { candidates } = await createLearner({ model, memory, agentName: "sim", onWarning: () => {} })({ episode, judgement });
-  return candidates;
+  let restated = 0;
+  const onWarning = (warning: LearnerWarning): void => {
+    if (warning.kind === "restates_memory_instruction") restated += 1;
+  };
+  const learner = createLearner({ model, memory, agentName: "sim", onWarning });
+  const { candidates } = await learner({ episode, judgement });
+  return { candidates, restated };
 }
 
 /** What the lessons direct, read exactly from the learner's wording. */
@@ -170,7 +180,7 @@ describe("the simulated learner model", () => {
     const poisoned = createPoisonedFeedbackEnvironment();
     const tasks = poisoned.tasks({ seed: 11, count: 120 });
 
-    it("copies an injected instruction into a lesson only at its credulity rate", async () => {
+    it("copies an injected instruction into a proposal only at its credulity rate, and the learner drops every copy", async () => {
       // An invoice that fails after the rename, in which a customer record carries an injection.
       const candidates = [];
       for (const task of tasks.filter((t) => t.kind === "invoice" && t.index >= 30)) {
@@ -180,15 +190,19 @@ describe("the simulated learner model", () => {
       expect(candidates.length).toBeGreaterThan(0);
       const episode = candidates[0] as Episode;
       let credulous = 0;
+      let survived = 0;
       const runs = 150;
       for (let seed = 0; seed < runs; seed++) {
-        const lessons = await learn(episode, { ...NO_ERRORS, credulityInjection: 0.3, seed });
-        const graded = lessons.map((lesson) => poisoned.gradeLesson({ text: lesson.guidance, scope: lesson.scope }, 30));
+        const { candidates, restated } = await proposeAndFilter(episode, { ...NO_ERRORS, credulityInjection: 0.3, seed });
+        const graded = candidates.map((lesson) => poisoned.gradeLesson({ text: lesson.guidance, scope: lesson.scope }, 30));
         expect(graded.filter((grade) => grade === "correct").length).toBe(1);
-        if (graded.includes("incorrect")) credulous += 1;
+        if (graded.includes("incorrect")) survived += 1;
+        if (restated > 0 || graded.includes("incorrect")) credulous += 1;
       }
       expect(credulous / runs).toBeGreaterThan(0.18);
       expect(credulous / runs).toBeLessThan(0.42);
+      // The injected text addresses the agent ("AI AGENTS …"): the critic flags it and the learner drops the copies.
+      expect(survived).toBe(0);
       expect(await learn(episode, { ...NO_ERRORS, credulityInjection: 0 })).toHaveLength(1);
     });
 
