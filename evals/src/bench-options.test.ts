@@ -14,7 +14,16 @@ describe("parseBenchOptions", () => {
       strategies: ["static", "reflection", "unvalidated", "lessonloop", "oracle"],
       probes: 10,
       out: "results",
+      loop: {},
     });
+  });
+
+  it("reads the lessonloop strategy's validation settings, leaving out those not given", () => {
+    expect(
+      parseBenchOptions(["--confirm-breaks", "same-validator", "--repair-rounds", "2", "--early-stop", "off", "--replay-in-context", "on", "--coverage-min-cases", "3"]).loop,
+    ).toEqual({ confirmBreaks: "same-validator", repairRounds: 2, earlyStop: false, replayInContext: true, coverageMinCases: 3 });
+    expect(parseBenchOptions(["--repair-rounds", "0"]).loop).toEqual({ repairRounds: 0 });
+    expect(parseBenchOptions(["--coverage-min-cases", "0", "--confirm-breaks", "off"]).loop).toEqual({ coverageMinCases: 0, confirmBreaks: "off" });
   });
 
   it("reads lists and numbers, ignoring pnpm's `--`", () => {
@@ -42,6 +51,13 @@ describe("parseBenchOptions", () => {
       [["--seed", "x"], "seeds"],
       [["--seed", "1", "--seeds", "1-2"], "not both"],
       [["--jobs", "0"], "jobs"],
+      [["--confirm-breaks", "twice"], "--confirm-breaks takes off, same-validator, other-validator"],
+      [["--repair-rounds", "4"], "--repair-rounds takes a whole number from 0 to 3"],
+      [["--repair-rounds=-1"], "--repair-rounds takes a whole number from 0 to 3"],
+      [["--repair-rounds", "1.5"], "--repair-rounds takes a whole number from 0 to 3"],
+      [["--early-stop", "yes"], "--early-stop takes on or off"],
+      [["--replay-in-context", "true"], "--replay-in-context takes on or off"],
+      [["--coverage-min-cases", "lots"], "--coverage-min-cases takes a whole number from 0 to 20 (0 turns coverage off)"],
     ] as const) {
       const error = await rejectionOf(async () => parseBenchOptions(argv));
       expect(LessonloopError.isInstance(error, "invalid_input"), argv.join(" ")).toBe(true);

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { LessonloopError, parseWith } from "@lessonloop/core";
 import { z } from "zod";
 import { StrategyNameSchema } from "./harness/results.js";
+import { CONFIRM_BREAKS, LoopSettingsSchema, MAX_COVERAGE_MIN_CASES } from "./harness/seed-run-protocol.js";
 
 export const ENVIRONMENT_NAMES = ["api-drift", "user-preferences", "policy-shift", "poisoned-feedback"] as const;
 
@@ -49,6 +50,42 @@ export const SeedListSchema = z.string().transform((text, context) => {
 /** `--jobs`: child processes running seeds at once. */
 export const JobsSchema = z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(64);
 
+/** A whole number from `min` to `max`, typed after `flag`; any other value is an issue saying what it takes. */
+function wholeNumberFlag(flag: string, min: number, max: number, also = "") {
+  const takes = `${flag} takes a whole number from ${min} to ${max}${also}`;
+  return z
+    .string()
+    .regex(/^\d+$/, takes)
+    .transform(Number)
+    .pipe(z.number().min(min, takes).max(max, takes));
+}
+
+function onOffFlag(flag: string) {
+  return z.enum(["on", "off"], { error: `${flag} takes on or off` }).transform((value) => value === "on");
+}
+
+/** The lessonloop strategy's validation settings as typed; an option left out is left out (the loop's default). */
+const LoopFlagsSchema = z
+  .object({
+    confirmBreaks: z.enum(CONFIRM_BREAKS, { error: `--confirm-breaks takes ${CONFIRM_BREAKS.join(", ")}` }),
+    repairRounds: wholeNumberFlag("--repair-rounds", 0, 3),
+    earlyStop: onOffFlag("--early-stop"),
+    replayInContext: onOffFlag("--replay-in-context"),
+    coverageMinCases: wholeNumberFlag("--coverage-min-cases", 0, MAX_COVERAGE_MIN_CASES, " (0 turns coverage off)"),
+  })
+  .partial()
+  .strict()
+  .pipe(LoopSettingsSchema);
+
+/** `pnpm bench` flags of the lessonloop strategy's loop, by the setting each one sets. */
+const LOOP_FLAGS = {
+  confirmBreaks: "confirm-breaks",
+  repairRounds: "repair-rounds",
+  earlyStop: "early-stop",
+  replayInContext: "replay-in-context",
+  coverageMinCases: "coverage-min-cases",
+} as const;
+
 const BenchOptionsSchema = z
   .object({
     mode: z.enum(["sim", "openai"]).default("sim"),
@@ -59,6 +96,8 @@ const BenchOptionsSchema = z
     strategies: commaList.pipe(z.array(StrategyNameSchema).min(1, "name at least one")).default([...StrategyNameSchema.options]),
     probes: z.coerce.number().int("must be a whole number").min(0).max(100).default(10),
     out: z.string().min(1).default("results"),
+    /** How the lessonloop strategy's loop validates: only the settings given. */
+    loop: LoopFlagsSchema,
   })
   .strict();
 export type BenchOptions = z.infer<typeof BenchOptionsSchema>;
@@ -73,7 +112,17 @@ export const BENCH_USAGE = `Usage: pnpm bench [-- options]
   --env a,b                environments: ${ENVIRONMENT_NAMES.join(", ")} (default all)
   --strategies a,b         strategies: ${StrategyNameSchema.options.join(", ")} (default all)
   --probes N               probe tasks replayed around each merge to find regressions (default 10)
-  --out DIR                where results.json, summary.json and report.html go (default evals/results)`;
+  --out DIR                where results.json, summary.json and report.html go (default evals/results)
+The lessonloop strategy's validation (each left out: createLearningLoop's default, not passed):
+  --confirm-breaks off|same-validator|other-validator
+                           how a break is re-checked before it may veto a lesson
+                           (default other-validator)
+  --repair-rounds N        repairs of a lesson rejected for a break, 0-3 (default 1)
+  --early-stop on|off      stop replaying once the verdict is decided (default on)
+  --replay-in-context on|off
+                           replay each case beside the lessons memory serves on it (default on)
+  --coverage-min-cases N   stored cases that must exercise a risky lesson before it merges on
+                           votes, 0-${MAX_COVERAGE_MIN_CASES}; 0 turns coverage off (default 2)`;
 
 /** Reads `argv` with `parseArgs`; an unknown or malformed flag is an `invalid_input` error followed by `usage`. */
 export function readFlags<const Names extends readonly string[]>(
@@ -101,15 +150,27 @@ export interface ParseBenchOptionsParams {
 
 /** Parses `pnpm bench` arguments; a bad one is an `invalid_input` error naming the option. */
 export function parseBenchOptions(argv: readonly string[], { cpus = availableParallelism() }: ParseBenchOptionsParams = {}): BenchOptions {
-  const flags = readFlags(argv, ["mode", "seed", "seeds", "jobs", "episodes", "env", "strategies", "probes", "out"], BENCH_USAGE);
+  const flags = readFlags(
+    argv,
+    ["mode", "seed", "seeds", "jobs", "episodes", "env", "strategies", "probes", "out", ...Object.values(LOOP_FLAGS)],
+    BENCH_USAGE,
+  );
   const { env, seed, seeds, ...rest } = flags;
+  const loop = Object.fromEntries(
+    Object.entries(LOOP_FLAGS).flatMap(([setting, flag]) => (rest[flag] === undefined ? [] : [[setting, rest[flag]]])),
+  );
+  for (const flag of Object.values(LOOP_FLAGS)) delete rest[flag];
   if (seed !== undefined && seeds !== undefined) {
     throw new LessonloopError("invalid_input", `Give --seed or --seeds, not both.\n${BENCH_USAGE}`);
   }
   const given = Object.fromEntries(
-    Object.entries({ ...rest, environments: env, seeds: seed ?? seeds ?? `${DEFAULT_SEEDS[0]}-${DEFAULT_SEEDS.at(-1)}`, jobs: rest.jobs ?? String(cpus) }).filter(
-      ([, value]) => value !== undefined,
-    ),
+    Object.entries({
+      ...rest,
+      environments: env,
+      seeds: seed ?? seeds ?? `${DEFAULT_SEEDS[0]}-${DEFAULT_SEEDS.at(-1)}`,
+      jobs: rest.jobs ?? String(cpus),
+      loop,
+    }).filter(([, value]) => value !== undefined),
   );
   return parseWith(BenchOptionsSchema, given, "pnpm bench options");
 }

@@ -30,10 +30,10 @@ async function main(argv: readonly string[]): Promise<void> {
   const startedAt = new Date();
   const started = performance.now();
   try {
-    const { seeds, mode, environments, strategies, episodes, probes } = options;
+    const { seeds, mode, environments, strategies, episodes, probes, loop } = options;
     progress.start(seeds.length * environments.length * strategies.length * episodes);
     const runs = await runSeedJobs({
-      jobs: seeds.map((seed) => ({ seed, mode, environments, strategies, episodes, probes })),
+      jobs: seeds.map((seed) => ({ seed, mode, environments, strategies, episodes, probes, loop })),
       chromaUrl: chroma.url,
       concurrency: options.jobs,
       onEpisode: (job, label) => progress.tick(`seed ${job.seed} · ${label}`),

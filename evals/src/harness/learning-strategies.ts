@@ -3,14 +3,34 @@ import { judgementOutcome } from "@lessonloop/critic";
 import { InMemoryOutcomeLedger, LessonloopError, type Clock, type Embedder, type Episode, type Lesson, type LessonInput } from "@lessonloop/core";
 import { createSequentialIds } from "@lessonloop/core/testing";
 import { mergeLesson, type RegressionCheck } from "@lessonloop/snapshot-checkpointer";
-import { createLearningLoop, type LearningLoop, type LessonResult } from "lessonloop";
+import { createLearningLoop, type LearningLoop, type LearningLoopParams, type LessonResult } from "lessonloop";
 import type { Task, World } from "../environments/world.js";
 import { addUsage, type ModelUsage } from "./agent.js";
 import { createLessonContextReader, type LessonContextReader } from "./lesson-context-reader.js";
 import type { ModelSuite } from "./model-suite.js";
 import { createSandboxReplayRunner } from "./sandbox-replay-runner.js";
+import type { LoopSettings } from "./seed-run-protocol.js";
 import type { RollbackEvent } from "./results.js";
 import type { ProposedLessonRecord, Strategy } from "./strategy.js";
+
+/**
+ * The `createLearningLoop` params `settings` choose; a setting left out is not
+ * passed. Replays in context use the agent's lesson token budget unless
+ * `replayInContext` is `false`.
+ */
+export function loopValidationParams(
+  { confirmBreaks, repairRounds, earlyStop, replayInContext, coverageMinCases }: LoopSettings,
+  budget: number,
+): Pick<LearningLoopParams, "confirmBreaks" | "repairRounds" | "earlyStop" | "replayInContext" | "coverage"> {
+  return {
+    ...(confirmBreaks === undefined ? {} : { confirmBreaks }),
+    ...(repairRounds === undefined ? {} : { repairRounds }),
+    ...(earlyStop === undefined ? {} : { earlyStop }),
+    // Replays see what the agent's retriever would serve on each case, with the same token budget.
+    replayInContext: replayInContext === false ? false : { budget },
+    ...(coverageMinCases === undefined ? {} : { coverage: coverageMinCases === 0 ? false : { minCases: coverageMinCases } }),
+  };
+}
 
 /** What both learning strategies share: the benchmark's Chroma server and settings. */
 export interface LearningStrategyParams {
@@ -32,6 +52,8 @@ export interface LearningStrategyParams {
   now: () => number;
   /** Told about retriever degradations and learner warnings. */
   onWarning: (message: string) => void;
+  /** How lessonloop's loop validates; default `{}`, the loop's own defaults. */
+  loop?: LoopSettings;
 }
 
 /** What the agent reads of a lesson, and what it is graded by. */
@@ -50,7 +72,7 @@ async function openMemory({ chromaUrl, name, embedder, clock }: LearningStrategy
 }
 
 async function openLoop(params: LearningStrategyParams, runner: Parameters<typeof createLearningLoop>[0]["runner"], stores: Awaited<ReturnType<typeof openMemory>>): Promise<LearningLoop> {
-  const { suite, embedder, clock, idPrefix, budget, onWarning } = params;
+  const { suite, embedder, clock, idPrefix, budget, onWarning, loop = {} } = params;
   return createLearningLoop({
     learnerModel: suite.learnerModel,
     criticModel: suite.criticModel,
@@ -61,8 +83,7 @@ async function openLoop(params: LearningStrategyParams, runner: Parameters<typeo
     clock,
     ids: createSequentialIds(idPrefix),
     agentName: "bench-learner",
-    // Replays see what the agent's retriever would serve on each case, with the same token budget.
-    replayInContext: { budget },
+    ...loopValidationParams(loop, budget),
     onEvent: (event) => {
       if (event.type === "learning_failed") onWarning(`learning failed on ${event.episodeId}: ${String(event.error)}`);
     },

@@ -22,6 +22,7 @@ import type {
   StrategyName,
   StrategyResult,
 } from "./results.js";
+import { loopSettingsParameters, type LoopSettings } from "./seed-run-protocol.js";
 import type { Strategy } from "./strategy.js";
 
 /** Told how far the run is (the terminal's progress bar). */
@@ -45,6 +46,8 @@ export interface RunBenchmarkParams {
   probes?: number;
   /** Token budget of the lessons in the agent's prompt. Default 600 (the retriever's default). */
   budget?: number;
+  /** How lessonloop's loop validates (confirm breaks, repair rounds …); each setting left out keeps the loop's default, and each one set is in the results' parameters. Default `{}`. */
+  loop?: LoopSettings;
   progress?: BenchmarkProgress;
   onWarning?: (message: string) => void;
   /** Prefix of the run's Chroma collections (letters and digits); runs sharing a server at once need different ones. Default: from the start time. */
@@ -65,7 +68,7 @@ interface StrategyRunParams extends RunBenchmarkParams {
 }
 
 async function createStrategy(name: StrategyName, params: StrategyRunParams, clock: ReturnType<typeof createManualClock>, tasks: Map<string, Task>, now: () => number): Promise<Strategy> {
-  const { environment, suite, chromaUrl, embedder, seed, budget = 600, onWarning = () => {}, runId } = params;
+  const { environment, suite, chromaUrl, embedder, seed, budget = 600, onWarning = () => {}, runId, loop = {} } = params;
   const learning = {
     environment,
     suite,
@@ -79,6 +82,7 @@ async function createStrategy(name: StrategyName, params: StrategyRunParams, clo
     taskOf: (episodeId: string) => tasks.get(episodeId),
     now,
     onWarning,
+    loop,
   };
   switch (name) {
     case "static":
@@ -186,7 +190,7 @@ async function runStrategy(params: StrategyRunParams): Promise<StrategyResult> {
  * after another so their timings do not disturb each other.
  */
 export async function runBenchmark(params: RunBenchmarkParams): Promise<BenchmarkResults> {
-  const { suite, environments, strategies, seed, episodes, probes = 10, budget = 600, progress } = params;
+  const { suite, environments, strategies, seed, episodes, probes = 10, budget = 600, loop = {}, progress } = params;
   const startedAt = new Date();
   const started = performance.now();
   // Collections of earlier runs on a reused server must not be read back: every run names its own.
@@ -221,7 +225,7 @@ export async function runBenchmark(params: RunBenchmarkParams): Promise<Benchmar
     mode: suite.mode,
     seed,
     episodes,
-    parameters: { ...suite.parameters, probes, lessonBudgetTokens: budget },
+    parameters: { ...suite.parameters, probes, lessonBudgetTokens: budget, ...loopSettingsParameters(loop) },
     startedAt: startedAt.toISOString(),
     wallMs: performance.now() - started,
     machine: { cpus: cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },

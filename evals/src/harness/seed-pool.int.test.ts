@@ -1,5 +1,6 @@
 import { createLexicalEmbedder } from "@lessonloop/chroma";
 import { testChromaUrl } from "@lessonloop/chroma/testing";
+import { LessonloopError } from "@lessonloop/core";
 import { describe, expect, it } from "vitest";
 import { createApiDriftEnvironment } from "../environments/index.js";
 import { createSimSuite } from "../sim/index.js";
@@ -56,6 +57,38 @@ describe("runSeedJobs", () => {
       embedder: createLexicalEmbedder(),
     });
     expect(withoutTimings(results[1] as BenchmarkResults)).toEqual(withoutTimings(inProcess));
+  });
+
+  it("hands the loop settings to the child's lessonloop loop, and records them in the parameters", { timeout: 120_000 }, async () => {
+    const lessonloopJob = (loop: PoolJob["loop"]): PoolJob => ({
+      seed: 4,
+      mode: "sim",
+      environments: ["poisoned-feedback"],
+      strategies: ["lessonloop"],
+      episodes: 40,
+      probes: 0,
+      ...(loop === undefined ? {} : { loop }),
+    });
+    const [byDefault, replayingAll] = await runSeedJobs({
+      jobs: [lessonloopJob(undefined), lessonloopJob({ earlyStop: false })],
+      chromaUrl: testChromaUrl(),
+      concurrency: 2,
+    });
+    expect(Object.keys(byDefault?.parameters ?? {}).filter((key) => key.startsWith("lessonloop."))).toEqual([]);
+    expect(replayingAll?.parameters["lessonloop.earlyStop"]).toBe(false);
+    // Without early stop the validators replay every case of a lesson they reject: more calls on the same stream.
+    const learningCalls = (results: BenchmarkResults | undefined) =>
+      results?.environments[0]?.strategies[0]?.episodes.reduce((sum, episode) => sum + episode.learning.calls, 0) ?? 0;
+    expect(learningCalls(byDefault)).toBeGreaterThan(0);
+    expect(learningCalls(replayingAll)).toBeGreaterThan(learningCalls(byDefault));
+  });
+
+  it("refuses a job with a loop setting off the protocol before starting a child", async () => {
+    const error = await runSeedJobs({ jobs: [{ ...job(2), loop: { repairRounds: 7 } }], chromaUrl: testChromaUrl(), concurrency: 1 }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(LessonloopError.isInstance(error, "invalid_input")).toBe(true);
+    expect((error as Error).message).toContain("loop.repairRounds");
   });
 
   it("fails with an error naming the seed whose child failed", { timeout: 60_000 }, async () => {

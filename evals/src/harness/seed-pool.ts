@@ -72,10 +72,10 @@ export async function runSeedJobs<Job extends PoolJob>({
   async function runOne(job: Job, index: number): Promise<void> {
     const what = nameJob(job);
     // Only the fields a child reads: callers' jobs may carry their own (a sweep's grid point).
-    const { seed, mode, environments, strategies, episodes, probes, simRates } = job;
+    const { seed, mode, environments, strategies, episodes, probes, simRates, loop } = job;
     const seedJob = parseWith(
       SeedJobSchema,
-      { seed, mode, environments, strategies, episodes, probes, simRates, chromaUrl, runId: `${runPrefix}j${index}`, resultsPath: join(folder, `${index}.json`) },
+      { seed, mode, environments, strategies, episodes, probes, simRates, loop, chromaUrl, runId: `${runPrefix}j${index}`, resultsPath: join(folder, `${index}.json`) },
       `job of ${what}`,
     );
     const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@lessonloop/source", WORKER, JSON.stringify(seedJob)], {

@@ -19,6 +19,40 @@ export const SimRatesSchema = z
   .strict();
 export type SimRates = z.infer<typeof SimRatesSchema>;
 
+/** Most stored cases coverage before trust may ask for; more than a validator replays is a typo. */
+export const MAX_COVERAGE_MIN_CASES = 20;
+
+/** How a break may be re-checked before it vetoes a lesson (`createLearningLoop`'s `confirmBreaks`). */
+export const CONFIRM_BREAKS = ["off", "same-validator", "other-validator"] as const;
+
+/**
+ * How the lessonloop strategy's loop validates (`pnpm bench`'s
+ * `--confirm-breaks`, `--repair-rounds`, `--early-stop`, `--replay-in-context`,
+ * `--coverage-min-cases`); each one left out keeps `createLearningLoop`'s default.
+ */
+export const LoopSettingsSchema = z
+  .object({
+    /** How a break is re-checked before it may veto a lesson. */
+    confirmBreaks: z.enum(CONFIRM_BREAKS),
+    /** Repairs of a lesson rejected for a break; 0 turns repair off. */
+    repairRounds: z.number().int().min(0).max(3),
+    /** Stop replaying once the verdict is decided. */
+    earlyStop: z.boolean(),
+    /** Replay each case beside the lessons memory serves on it (with the agent's lesson budget). */
+    replayInContext: z.boolean(),
+    /** Stored cases that must exercise a risky lesson before it merges on votes; 0 turns coverage off. */
+    coverageMinCases: z.number().int().min(0).max(MAX_COVERAGE_MIN_CASES),
+  })
+  .partial()
+  .strict();
+export type LoopSettings = z.infer<typeof LoopSettingsSchema>;
+
+/** The settings as a run's parameters (`lessonloop.confirmBreaks` …), in the schema's order: only those that were set. */
+export function loopSettingsParameters(settings: LoopSettings): Record<string, string | number | boolean> {
+  const keys = Object.keys(LoopSettingsSchema.shape) as (keyof LoopSettings)[];
+  return Object.fromEntries(keys.flatMap((key) => (settings[key] === undefined ? [] : [[`lessonloop.${key}`, settings[key]]])));
+}
+
 /** One seed's run, handed to a child process as its one JSON argument. */
 export const SeedJobSchema = z
   .object({
@@ -36,6 +70,8 @@ export const SeedJobSchema = z
     resultsPath: z.string().min(1),
     /** `sim` mode only. */
     simRates: SimRatesSchema.default({}),
+    /** How the lessonloop strategy validates; each setting left out keeps the loop's default. */
+    loop: LoopSettingsSchema.default({}),
   })
   .strict();
 export type SeedJob = z.input<typeof SeedJobSchema>;

@@ -35,6 +35,7 @@ async function main(argument: string | undefined): Promise<void> {
     seed: job.seed,
     episodes: job.episodes,
     probes: job.probes,
+    loop: job.loop,
     chromaUrl: job.chromaUrl,
     embedder: createLexicalEmbedder(),
     runId: job.runId,
