@@ -202,18 +202,19 @@ export const runPasses = (run: SandboxRun): boolean => run.goalMet && run.violat
 
 /**
  * The sandbox replay runner the honest validators use: it re-executes the
- * stored case in the case's own scope, with and without the candidate lesson,
- * and the environment decides pass or fail. Every check kind is judged the
+ * stored case in the case's own scope, with and without the candidate lesson
+ * (the lessons memory serves on the case and the episode's other candidates,
+ * `companions`, in context in both runs), and the environment decides pass or fail. Every check kind is judged the
  * same way — by the environment's state — since the sandbox can re-execute
  * every task of this world.
  */
 export function createSandboxRunner(): ReplayRunner & { replays: number } {
   const runner = {
     replays: 0,
-    async replay({ edgeCase, lesson, signal }: Parameters<ReplayRunner["replay"]>[0]) {
+    async replay({ edgeCase, lesson, companions = [], signal }: Parameters<ReplayRunner["replay"]>[0]) {
       signal.throwIfAborted();
       runner.replays += 1;
-      const run = runSandbox(edgeCase.input, edgeCase.scope, lesson === undefined ? [] : [lesson]);
+      const run = runSandbox(edgeCase.input, edgeCase.scope, lesson === undefined ? companions : [...companions, lesson]);
       return {
         passed: runPasses(run),
         output: run.actions.map((action) => action.tool).join(", "),
