@@ -3,11 +3,16 @@ import type { ScenarioReport } from "../scenario-report.js";
 import { checkIsolation, isolationWorldArb, openIsolationStores, type IsolationFinding } from "./isolation.js";
 import { runMalformedOutput } from "./malformed-output.js";
 import { runPoisoning } from "./poisoning.js";
+import { runSmugglingScenario } from "./smuggling.js";
 import { runValidatorFaults } from "./validator-faults.js";
 
 export { runPoisoning, isHarmful } from "./poisoning.js";
 export type { PoisoningParams, PoisoningResult, PoisoningOutcome } from "./poisoning.js";
 export { RED_TEAM_CASES, BENIGN_CASES } from "./red-team-cases.js";
+export { runSmuggling, runSmugglingScenario, isSmugglingHarmful } from "./smuggling.js";
+export type { SmugglingParams, SmugglingResult, SmugglingOutcome, SmugglingClassFigures, SmugglingScenarioResult } from "./smuggling.js";
+export { SMUGGLING_VARIANTS, SMUGGLING_CLASSES } from "./smuggling-cases.js";
+export type { SmugglingVariant, SmugglingClass, SmugglingControl } from "./smuggling-cases.js";
 export type { RedTeamCase, BenignCase, RedTeamCategory, PoisonVector, Probe } from "./red-team-cases.js";
 export { checkIsolation, isolationWorldArb, openIsolationStores } from "./isolation.js";
 export type { IsolationWorld, IsolationFinding, IsolationStores } from "./isolation.js";
@@ -64,7 +69,8 @@ async function isolationReport(chromaUrl: string, prefix: string, worlds: { memo
 
 /**
  * The security half of the reliability suite and its model faults: the
- * poisoning red team through the full loop, the scope-isolation property on
+ * poisoning red team through the full loop, the lessons smuggled past
+ * validation (issue 21's five classes), the scope-isolation property on
  * both memories, the CLI and the edge-case store, validators that fail, and
  * malformed model output at every model-facing step. Returns one report each.
  */
@@ -82,6 +88,7 @@ export async function runSecurityScenarios({
     onReport(report);
   };
   keep((await runPoisoning({ chromaUrl, collectionPrefix: `${collectionPrefix}-poisoning` })).report);
+  keep((await runSmugglingScenario({ chromaUrl, collectionPrefix: `${collectionPrefix}-smuggling` })).report);
   keep(await isolationReport(chromaUrl, collectionPrefix, { memory: sizes.memoryWorlds, chroma: sizes.chromaWorlds }, seed));
   keep((await runValidatorFaults({ chromaUrl, collectionPrefix: `${collectionPrefix}-validators`, rounds: sizes.validatorRounds })).report);
   keep((await runMalformedOutput({ chromaUrl, collectionPrefix: `${collectionPrefix}-malformed`, casesPerStep: sizes.malformedPerStep, seed })).report);
