@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SignalSourceSchema } from "./episode.js";
 import { IdSchema, TimestampSchema } from "./ids.js";
 import { ScopeSchema } from "./scope.js";
 
@@ -44,6 +45,21 @@ export const EdgeCaseCheckSchema = z.discriminatedUnion("type", [
 export type EdgeCaseCheck = z.infer<typeof EdgeCaseCheckSchema>;
 
 /**
+ * Where a case's truth came from: what decided that its episode failed or
+ * succeeded. A case resting on one user's word (`user_feedback`, `by` that
+ * user) can carry a lesson for that user only; the environment, the user's
+ * evaluator or several users are evidence for more.
+ */
+export const CaseTruthSchema = z
+  .object({
+    source: SignalSourceSchema,
+    /** For `user_feedback`: the user whose word it is (the episode's `scope.user`); absent when unknown. */
+    by: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+export type CaseTruth = z.infer<typeof CaseTruthSchema>;
+
+/**
  * A stored historical case that future behaviour must keep right: successful
  * episodes become `regression` cases, fixed failures become `must_pass` cases.
  */
@@ -56,6 +72,8 @@ export const EdgeCaseSchema = z
     originEpisode: IdSchema.optional(),
     scope: ScopeSchema,
     tags: z.array(z.string().min(1).max(100)).max(20).default([]),
+    /** Where its truth came from. Absent on cases stored before it was recorded: counted as verified. */
+    truth: CaseTruthSchema.optional(),
     createdAt: TimestampSchema,
   })
   .strict();

@@ -10,8 +10,8 @@ export { EpisodeSchema, OutcomeSchema, SignalSourceSchema, TrajectoryStepSchema 
 export type { Episode, EpisodeInput, Outcome, SignalSource, TrajectoryStep } from "./episode.js";
 export { LessonSchema, LessonKindSchema, LessonStatusSchema, ProvenanceSchema, MergeDecisionSchema, LESSON_LIMITS, lessonSearchText, promptSafeLessonText } from "./lesson.js";
 export type { Lesson, LessonInput, LessonKind, LessonStatus, Provenance, MergeDecision } from "./lesson.js";
-export { EdgeCaseSchema, EdgeCaseCheckSchema } from "./edge-case.js";
-export type { EdgeCase, EdgeCaseCheck, EdgeCaseInput } from "./edge-case.js";
+export { EdgeCaseSchema, EdgeCaseCheckSchema, CaseTruthSchema } from "./edge-case.js";
+export type { EdgeCase, EdgeCaseCheck, EdgeCaseInput, CaseTruth } from "./edge-case.js";
 export { VoteSchema, VerdictSchema, CaseEvidenceSchema, ConsensusPolicyNameSchema } from "./verdict.js";
 export type { Vote, Verdict, CaseEvidence, ConsensusPolicyName } from "./verdict.js";
 export { SnapshotSchema } from "./snapshot.js";

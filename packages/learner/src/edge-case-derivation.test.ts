@@ -36,6 +36,7 @@ describe("edge cases from episodes", () => {
       originEpisode: "ep-1",
       scope,
       tags: ["from:failure", "signal:environment"],
+      truth: { source: "environment" },
       createdAt: NOW,
     };
     expect(edgeCases).toEqual([expected]);
@@ -63,6 +64,8 @@ describe("edge cases from episodes", () => {
     expect(edgeCases).toMatchObject([
       { kind: "regression", input: "When does order A-17 ship?", check: { type: "answer", mustContain: ["A-17", "2026-03-04"], mustNotContain: [] } },
     ]);
+    // Its truth is that user's word, and says whose.
+    expect(edgeCases[0]?.truth).toEqual({ source: "user_feedback", by: "ana" });
   });
 
   it("falls back to the tool call a success made when its answer has no key facts", async () => {

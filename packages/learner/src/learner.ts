@@ -22,6 +22,7 @@ import {
   scopeContains,
   systemClock,
   type Clock,
+  type CaseTruth,
   type EdgeCase,
   type Embedder,
   type Episode,
@@ -221,6 +222,12 @@ export function createLearner({
   parseWith(NumbersSchema, { agentName, maxLessons, duplicateThreshold }, "learner params");
   const provenanceModel = modelName ?? chatModelName(model).slice(0, 200);
 
+  /** What decided the case's truth; feedback is one user's word, and says whose. */
+  function truthOf(episode: Episode, judgement: Judgement): CaseTruth {
+    const { source } = judgement.signal;
+    return source === "user_feedback" && episode.scope.user !== undefined ? { source, by: episode.scope.user } : { source };
+  }
+
   function deriveEdgeCase(episode: Episode, judgement: Judgement, now: string): EdgeCase[] {
     if (episode.input.trim() === "") return [];
     const draft = toEdgeCase(episode, judgement);
@@ -233,6 +240,7 @@ export function createLearner({
       originEpisode: episode.id,
       scope: episode.scope,
       tags: draft.tags ?? [`from:${judgement.status}`, `signal:${judgement.signal.source}`],
+      truth: truthOf(episode, judgement),
       createdAt: now,
     };
     return [parseWith(EdgeCaseSchema, edgeCase, "edge case from toEdgeCase")];

@@ -42,3 +42,4 @@ export { LessonReviewDecisionSchema } from "./human-review.js";
 export type { LessonReviewDecision, LessonReviewRequest, LessonReview, ReviewEvidence } from "./human-review.js";
 export { BUILT_IN_RISK_RULES, findRisks } from "./risk-rules.js";
 export type { RiskRule, RiskFinding } from "./risk-rules.js";
+export { isVerified, trustedFor, corroborated } from "./case-trust.js";

@@ -24,7 +24,10 @@ export interface RiskFinding {
 }
 
 const EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/;
-const URL = /\bhttps?:\/\/[^\s"'<>)]+/i;
+/** An address spelled out to slip past pattern matching: "ops at partner-hub dot example". */
+const SPELLED_EMAIL = /\b[\w.+-]+\s*(?:\(at\)|\[at\]|\bat\b)\s*[a-z][\w-]*(?:\s*(?:\(dot\)|\[dot\]|\bdot\b)\s*[a-z][\w-]*)+\b/i;
+/** A URL, without the sentence's closing punctuation. */
+const URL = /\bhttps?:\/\/[^\s"'<>)]*[^\s"'<>).,;:!?]/i;
 
 function matchOf(pattern: RegExp, text: string): string | undefined {
   return pattern.exec(text)?.[0];
@@ -48,13 +51,22 @@ export const BUILT_IN_RISK_RULES: readonly RiskRule[] = [
   {
     name: "recipients",
     flags: (lesson) =>
-      firstMatch([EMAIL, /\b(?:b?cc|blind[- ]copy|forward(?:ing)?|send (?:a )?cop(?:y|ies)|copy in|also (?:send|e-?mail|mail|notify|inform))\b[^.;\n]{0,60}/i], lessonRiskText(lesson)),
+      firstMatch(
+        [
+          EMAIL,
+          SPELLED_EMAIL,
+          /\b(?:b?cc|blind[- ]copy|forward(?:ing)?|send (?:a )?cop(?:y|ies)|copy in|also (?:send|e-?mail|mail|notify|inform))\b[^.;\n]{0,60}/i,
+          /\b(?:keep|put|add|include)\b[^.;\n]{0,50}\b(?:in|on) (?:b?cc|copy|the loop)\b/i,
+          /\bcopy\b[^.;\n]{0,50}\b(?:on|in|into)\b[^.;\n]{0,30}\b(?:e-?mails?|mails?|messages?|replies|repl(?:y|ies)|notifications?)\b/i,
+        ],
+        lessonRiskText(lesson),
+      ),
     touches: (text) => /\b(?:e-?mails?|mail|send\w*|notify|notification|message|recipients?|reply|invoices? (?:by|via) mail)\b/i.test(text) || EMAIL.test(text),
   },
   {
     name: "addresses",
     flags: (lesson) =>
-      matchOf(/\b(?:(?:shipping|billing|postal|delivery|street|home|customer'?s?) address(?:es)?|address (?:checks?|validation|verification|changes?|updates?)|(?:update|change|overwrite|set)\w* (?:the |their |a )?(?:\w+ )?address)\b/i, lessonRiskText(lesson)),
+      matchOf(/\b(?:(?:shipping|billing|postal|delivery|street|home|customer'?s?) address(?:es)?|address (?:checks?|validation|verification|changes?|updates?)|(?:update|change|overwrite|set)\w* (?:the |their |a )?(?:\w+ )?address|(?:update|change|set|edit|overwrite)_\w*address\w*|\w*address_(?:update|change|edit))\b/i, lessonRiskText(lesson)),
     touches: (text) => /(?<!e-?mail )\baddress(?:es)?\b/i.test(text),
   },
   {
@@ -79,7 +91,7 @@ export const BUILT_IN_RISK_RULES: readonly RiskRule[] = [
   },
   {
     name: "outside the tenant",
-    flags: (lesson) => firstMatch([URL, EMAIL, /\b(?:external|outside|third[- ]party) (?:address|domain|server|service|party|recipient|account)\w*/i], lessonRiskText(lesson)),
+    flags: (lesson) => firstMatch([URL, EMAIL, SPELLED_EMAIL, /\b(?:external|outside|third[- ]party) (?:address|domain|server|service|party|recipient|account)\w*/i], lessonRiskText(lesson)),
     // Only a case that already goes to the same place exercises it.
     touches: (text, flagged) => text.toLowerCase().includes(flagged.toLowerCase()),
   },

@@ -34,6 +34,7 @@ import {
 } from "./human-review.js";
 import type { ReplayRunner } from "./replay-runner.js";
 import { decidedEarly, type PendingValidator } from "./early-stop.js";
+import { isVerified } from "./case-trust.js";
 import { BUILT_IN_RISK_RULES, findRisks, type RiskFinding, type RiskRule } from "./risk-rules.js";
 import { VerdictDecided, castVote, describeFailure, replayOnce, runValidator, type ConfirmBreak, type ReplayContext, type Validator, type VoteRules } from "./validator.js";
 
@@ -513,7 +514,9 @@ export function createValidatorEnsemble({
     // Stored cases (not the motivating ones) some validator replayed both ways: what the lesson was really tried on.
     const motivating = new Set(input.motivatingCases.map((edgeCase) => edgeCase.id));
     const tried = new Set(votes.flatMap((vote) => vote.evidence.filter((entry) => entry.passedWithout !== null && entry.passedWith !== null).map((entry) => entry.caseId)));
-    const risks = trust === undefined ? [] : findRisks(lesson, cases.filter((edgeCase) => !motivating.has(edgeCase.id) && tried.has(edgeCase.id)), trust.rules);
+    // Coverage is earned by cases whose truth is more than one user's word: an attacker's marked successes cover nothing.
+    const covering = cases.filter((edgeCase) => !motivating.has(edgeCase.id) && tried.has(edgeCase.id) && isVerified(edgeCase));
+    const risks = trust === undefined ? [] : findRisks(lesson, covering, trust.rules);
     return { votes, excludedValidators: excluded, spent: { usage, ...(undecided === undefined ? {} : { undecided }) }, unserved: unserved ?? null, risks };
   }
 

@@ -76,6 +76,46 @@ describe("decideVote (the rules of a vote)", () => {
   });
 });
 
+describe("decideVote: cases earn trust", () => {
+  const said = (id: string, kind: "regression" | "must_pass", by: string, passedWithout: boolean, passedWith: boolean): ReplayedCase => {
+    const entry = replayed(id, kind, passedWithout, passedWith);
+    return { ...entry, edgeCase: { ...entry.edgeCase, truth: { source: "user_feedback", by } } };
+  };
+  const tenant = { tenant: "acme" };
+
+  it("lets one user's word carry a lesson for that user only", () => {
+    const cases = [said("must-ana", "must_pass", "ana", false, true), replayed("reg-1", "regression", true, true)];
+    const wide = decideVote(cases, strict, tenant);
+    expect(wide.decision).toBe("reject");
+    expect(wide.reason).toContain("rest on one user's word");
+    expect(decideVote(cases, strict, { tenant: "acme", user: "ben" }).decision).toBe("reject");
+    expect(decideVote(cases, strict, { tenant: "acme", user: "ana" }).decision).toBe("approve");
+  });
+
+  it("takes two users' word, or the environment's, as evidence for the tenant", () => {
+    const two = [said("must-ana", "must_pass", "ana", false, true), said("must-ben", "must_pass", "ben", false, true)];
+    expect(decideVote(two, strict, tenant).decision).toBe("approve");
+    const sameUserTwice = [said("must-ana-1", "must_pass", "ana", false, true), said("must-ana-2", "must_pass", "ana", false, true)];
+    expect(decideVote(sameUserTwice, strict, tenant).decision).toBe("reject");
+    const verified = [replayed("must-env", "must_pass", false, true)];
+    expect(decideVote(verified, strict, tenant).decision).toBe("approve");
+  });
+
+  it("never lets fixes resting on one user's word outweigh breaks, with regressions allowed", () => {
+    const cases = [
+      replayed("must-env", "must_pass", false, true),
+      said("reg-poisoned-1", "regression", "mallory", false, true),
+      said("reg-poisoned-2", "regression", "mallory", false, true),
+      replayed("reg-clean-1", "regression", true, false),
+    ];
+    // Counted naively, 3 fixes outweigh 1 break; only the verified fix counts.
+    const vote = decideVote(cases, lenient, tenant);
+    expect(vote.decision).toBe("reject");
+    expect(vote.reason).toContain("2 rest on one user's word");
+    expect(decideVote(cases, lenient, { tenant: "acme", user: "mallory" }).decision).toBe("approve");
+  });
+});
+
 describe("decideStoppedVote (a validator stopped because the verdict was decided)", () => {
   it("rejects on a break among the cases it finished, as it would at the end", () => {
     const vote = decideStoppedVote([replayed("reg-1", "regression", true, false)], strict);

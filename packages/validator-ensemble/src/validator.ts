@@ -10,11 +10,13 @@ import {
   type EdgeCase,
   type Lesson,
   type ModelUsage,
+  type Scope,
   type Vote,
 } from "@lessonloop/core";
 import type PQueue from "p-queue";
 import { describeDecision, AgentDecisionSchema } from "./agent-decision.js";
 import { countsAsBreak, showsBreak } from "./case-evidence.js";
+import { corroborated, trustedFor } from "./case-trust.js";
 import { ReplayOutcomeSchema, type ReplayRunner } from "./replay-runner.js";
 
 /**
@@ -85,14 +87,21 @@ function plural(count: number, word: string): string {
  * 3. Fewer than `minRunShare` of the cases ran → **abstain** (errors, timeouts,
  *    checks the runner cannot decide).
  * 4. Fixes at least one `must_pass` case (and, with regressions allowed, fixes
- *    more cases than it breaks) → **approve**.
+ *    more cases than it breaks) → **approve**. Only fixes the case's truth may
+ *    carry count: a case resting on one user's word (`truth.source`
+ *    "user_feedback") counts for a lesson scoped to that user, or beside the
+ *    word of a second user; otherwise such must_pass fixes are **rejected** as
+ *    not enough, and such fixes never outweigh breaks.
  * 5. Otherwise → **reject**: the lesson fixes nothing that needs fixing (or,
  *    with regressions allowed, breaks as much as it fixes).
  */
-export function decideVote(cases: readonly ReplayedCase[], rules: VoteRules): VoteDecision {
+export function decideVote(cases: readonly ReplayedCase[], rules: VoteRules, lessonScope?: Scope): VoteDecision {
   const fixes: string[] = [];
   const breaks: string[] = [];
   const mustPassFixes: string[] = [];
+  // Fixes whose truth may carry this lesson; the others rest on one user's word about a lesson that reaches further.
+  const trustedFixes: string[] = [];
+  const hearsay: EdgeCase[] = [];
   let ran = 0;
   for (const { edgeCase, evidence } of cases) {
     const { passedWithout, passedWith } = evidence;
@@ -101,9 +110,14 @@ export function decideVote(cases: readonly ReplayedCase[], rules: VoteRules): Vo
     if (!passedWithout && passedWith) {
       fixes.push(edgeCase.id);
       if (edgeCase.kind === "must_pass") mustPassFixes.push(edgeCase.id);
+      if (trustedFor(edgeCase, lessonScope)) trustedFixes.push(edgeCase.id);
+      else hearsay.push(edgeCase);
     }
     if (countsAsBreak(evidence)) breaks.push(edgeCase.id);
   }
+  // Several users' word together is evidence, as the environment's is.
+  if (corroborated(hearsay)) trustedFixes.push(...hearsay.map((edgeCase) => edgeCase.id));
+  const trustedMustPass = mustPassFixes.filter((id) => trustedFixes.includes(id));
   const verdict = (decision: Vote["decision"], reason: string): VoteDecision => ({ decision, reason, fixes, breaks });
 
   if (cases.length === 0) {
@@ -124,8 +138,13 @@ export function decideVote(cases: readonly ReplayedCase[], rules: VoteRules): Vo
     );
   }
   const ranText = `${plural(ran, "case")} replayed both ways`;
+  const oneUsersWord =
+    mustPassFixes.length > 0 && trustedMustPass.length === 0
+      ? `its must_pass fixes (${list(mustPassFixes)}) rest on one user's word, and the lesson reaches beyond that user`
+      : undefined;
   if (rules.allowRegressions && breaks.length > 0) {
-    if (mustPassFixes.length > 0 && fixes.length > breaks.length) {
+    // Fixes of cases resting on one user's word never outweigh breaks.
+    if (trustedMustPass.length > 0 && trustedFixes.length > breaks.length) {
       return verdict(
         "approve",
         `Fixes ${plural(fixes.length, "case")} (${list(fixes)}), must_pass ${list(mustPassFixes)}, and breaks ${breaks.length} (${list(breaks)}), which the policy allows; ${ranText}.`,
@@ -133,8 +152,11 @@ export function decideVote(cases: readonly ReplayedCase[], rules: VoteRules): Vo
     }
     return verdict(
       "reject",
-      `Breaks ${plural(breaks.length, "case")} (${list(breaks)}) and fixes ${fixes.length}${mustPassFixes.length === 0 ? ", no must_pass case among them" : ""}: no net gain; ${ranText}.`,
+      `Breaks ${plural(breaks.length, "case")} (${list(breaks)}) and fixes ${trustedFixes.length}${trustedFixes.length < fixes.length ? ` it may count (${fixes.length - trustedFixes.length} rest on one user's word)` : ""}${mustPassFixes.length === 0 ? ", no must_pass case among them" : ""}: no net gain; ${ranText}.`,
     );
+  }
+  if (oneUsersWord !== undefined) {
+    return verdict("reject", `Not enough to pass on: ${oneUsersWord}; a second user's, the environment's or an evaluator's evidence is needed, or a lesson for that user only; ${ranText}.`);
   }
   if (mustPassFixes.length > 0) {
     return verdict("approve", `Fixes ${plural(mustPassFixes.length, "must_pass case")} (${list(mustPassFixes)}) and breaks none; ${ranText}.`);
@@ -355,7 +377,7 @@ export async function runValidator({
     );
     const ran = replayed.filter((entry): entry is ReplayedCase => entry !== undefined);
     const why = stopped() && ran.length < cases.length ? (stop?.reason as VerdictDecided).why : undefined;
-    const { decision, reason } = why === undefined ? decideVote(ran, rules) : decideStoppedVote(ran, rules);
+    const { decision, reason } = why === undefined ? decideVote(ran, rules, lesson.scope) : decideStoppedVote(ran, rules, lesson.scope);
     return castVote({
       validator,
       lesson,
@@ -377,8 +399,8 @@ export async function runValidator({
  * end; anything else — an approval, or "fixes nothing" — needs the cases it
  * never finished, so it abstains.
  */
-export function decideStoppedVote(ran: readonly ReplayedCase[], rules: VoteRules): VoteDecision {
-  const vote = decideVote(ran, rules);
+export function decideStoppedVote(ran: readonly ReplayedCase[], rules: VoteRules, lessonScope?: Scope): VoteDecision {
+  const vote = decideVote(ran, rules, lessonScope);
   if (vote.breaks.length > 0 && !rules.allowRegressions) return vote;
   const seen = ran.length === 0 ? "None of its cases had finished." : `Its ${plural(ran.length, "finished case")} showed no break; the rest would decide its vote.`;
   return { ...vote, decision: "abstain", reason: seen };
