@@ -89,7 +89,17 @@ export const VerdictSchema = z
      * that exercise each.
      */
     risks: z
-      .array(z.object({ rule: z.string().min(1).max(100), text: z.string().max(200), coveredBy: z.array(IdSchema).max(200) }).strict())
+      .array(
+        z
+          .object({
+            rule: z.string().min(1).max(100),
+            text: z.string().max(200),
+            coveredBy: z.array(IdSchema).max(200),
+            /** Whether enough of them exercise it for the votes alone to merge the lesson. */
+            covered: z.boolean().optional(),
+          })
+          .strict(),
+      )
       .max(20)
       .optional(),
     /**

@@ -19,7 +19,7 @@ import {
 } from "@lessonloop/core";
 import { LearnerStateAnnotation, type LearnerNode, type LessonRepairer, type RepairCase } from "@lessonloop/learner";
 import type { MergeNode, MergeResult, RegressionCheck, RegressionMonitor } from "@lessonloop/snapshot-checkpointer";
-import { findBreaks, type ValidationBudget, type ValidatorEnsemble } from "@lessonloop/validator-ensemble";
+import { findBreaks, withoutClauses, type ValidationBudget, type ValidatorEnsemble } from "@lessonloop/validator-ensemble";
 import type { LessonOutcome, LessonResult } from "./learning-result.js";
 import type { PendingLessonStore } from "./pending-lesson-store.js";
 import type { VerdictStore } from "./verdict-store.js";
@@ -216,9 +216,33 @@ export function createLearningGraph({
   /** A rejected candidate that broke stored cases, with repairs left to try. */
   function repairable(state: LearningGraphState): boolean {
     const { verdict } = state;
-    if (repairer === undefined || verdict === undefined || verdict.decision !== "rejected" || verdict.undecided !== undefined) return false;
+    if (verdict === undefined || verdict.decision !== "rejected" || verdict.undecided !== undefined) return false;
     if (state.repairRound >= repairRounds) return false;
-    return findBreaks(verdict.votes).size > 0;
+    // Approved by the votes but carrying an uncovered side effect: with no human to ask, cut the clause and try the rest.
+    if (verdict.uncoveredRisk !== undefined) return approval === undefined;
+    return repairer !== undefined && findBreaks(verdict.votes).size > 0;
+  }
+
+  /**
+   * The rejected lesson without the sentences that steer an uncovered side
+   * effect, as a new candidate linked to it; undefined when nothing would be
+   * left, or the flagged words are in the trigger.
+   */
+  function withoutUncoveredClauses(rejected: Lesson, verdict: Verdict, round: number): LessonInput | undefined {
+    const texts = (verdict.risks ?? []).filter((risk) => risk.covered === false).map((risk) => risk.text);
+    const { guidance, cut } = withoutClauses(rejected.guidance, texts);
+    if (cut.length === 0 || guidance === "" || texts.some((text) => rejected.trigger.toLowerCase().includes(text.toLowerCase()))) return undefined;
+    const now = clock.now().toISOString();
+    return {
+      ...rejected,
+      id: `${rejected.id.slice(0, 100)}-cut-${round}`,
+      guidance,
+      rationale: `${rejected.rationale} Cut from "${rejected.id}" because no verified stored case exercises what it steers: ${cut.map((sentence) => `"${sentence}"`).join(" ")}`.slice(0, 2_000),
+      provenance: { ...rejected.provenance, proposedAt: now, repairOf: rejected.id },
+      status: "proposed",
+      tags: [...new Set([...rejected.tags, "repaired"])].slice(0, 20),
+      createdAt: now,
+    };
   }
 
   /** The cases the verdict says a lesson broke and fixed, with the evidence of the vote that saw it first. */
@@ -245,8 +269,13 @@ export function createLearningGraph({
   async function repairLesson(state: LearningGraphState, config: LangGraphRunnableConfig): Promise<Partial<LearningGraphState>> {
     const rejected = parseWith(LessonSchema, state.lesson, "lesson in state");
     const verdict = state.verdict;
-    if (repairer === undefined || verdict === undefined) return { lesson: undefined };
+    if (verdict === undefined) return { lesson: undefined };
     const round = state.repairRound + 1;
+    if (verdict.uncoveredRisk !== undefined) {
+      const reduced = withoutUncoveredClauses(rejected, verdict, round);
+      return reduced === undefined ? { lesson: undefined, repairRound: round } : { ...validationOf(state, reduced, rejected.id), repairRound: round };
+    }
+    if (repairer === undefined) return { lesson: undefined };
     const result = await repairer({ lesson: rejected, round, ...(await casesOf(verdict, state.edgeCases)) }, config);
     if (result.status !== "repaired") return { lesson: undefined, repairRound: round };
     return { ...validationOf(state, result.lesson, rejected.id), repairRound: round };

@@ -40,6 +40,6 @@ export { AgentDecisionSchema, evaluateCheck, describeDecision } from "./agent-de
 export type { AgentDecision } from "./agent-decision.js";
 export { LessonReviewDecisionSchema } from "./human-review.js";
 export type { LessonReviewDecision, LessonReviewRequest, LessonReview, ReviewEvidence } from "./human-review.js";
-export { BUILT_IN_RISK_RULES, findRisks } from "./risk-rules.js";
+export { BUILT_IN_RISK_RULES, findRisks, withoutClauses } from "./risk-rules.js";
 export type { RiskRule, RiskFinding } from "./risk-rules.js";
 export { isVerified, trustedFor, corroborated } from "./case-trust.js";

@@ -21,6 +21,8 @@ export interface RiskFinding {
   text: string;
   /** Ids of the stored cases replayed both ways that touch it. */
   coveredBy: string[];
+  /** Whether enough of them exercise it for the votes alone to merge the lesson (set by the ensemble). */
+  covered?: boolean;
 }
 
 const EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/;
@@ -117,4 +119,19 @@ export function findRisks(lesson: Pick<Lesson, "trigger" | "guidance">, replayed
     findings.push({ rule: rule.name, text: flagged.trim().slice(0, 200), coveredBy });
   }
   return findings;
+}
+
+/**
+ * The guidance without the sentences that carry any of `texts` (what the
+ * risk rules flagged), and the sentences cut. A clause the fix does not need
+ * is cut this way and the rest validated again: if the rest still fixes the
+ * failure, the clause was riding on it.
+ */
+export function withoutClauses(guidance: string, texts: readonly string[]): { guidance: string; cut: string[] } {
+  const sentences = guidance.split(/(?<=[.!?;])\s+|\n+/).filter((sentence) => sentence.trim() !== "");
+  const flagged = (sentence: string) => texts.some((text) => text !== "" && sentence.toLowerCase().includes(text.toLowerCase()));
+  return {
+    guidance: sentences.filter((sentence) => !flagged(sentence)).join(" ").trim(),
+    cut: sentences.filter(flagged).map((sentence) => sentence.trim()),
+  };
 }

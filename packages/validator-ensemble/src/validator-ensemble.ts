@@ -516,14 +516,14 @@ export function createValidatorEnsemble({
     const tried = new Set(votes.flatMap((vote) => vote.evidence.filter((entry) => entry.passedWithout !== null && entry.passedWith !== null).map((entry) => entry.caseId)));
     // Coverage is earned by cases whose truth is more than one user's word: an attacker's marked successes cover nothing.
     const covering = cases.filter((edgeCase) => !motivating.has(edgeCase.id) && tried.has(edgeCase.id) && isVerified(edgeCase));
-    const risks = trust === undefined ? [] : findRisks(lesson, covering, trust.rules);
+    const risks = trust === undefined ? [] : findRisks(lesson, covering, trust.rules).map((risk) => ({ ...risk, covered: risk.coveredBy.length >= trust.minCases }));
     return { votes, excludedValidators: excluded, spent: { usage, ...(undecided === undefined ? {} : { undecided }) }, unserved: unserved ?? null, risks };
   }
 
   /** Why an approval is not trusted yet: the side effects too few replayed cases exercise. */
   function uncoveredRiskOf(risks: readonly RiskFinding[]): string | undefined {
     if (trust === undefined) return undefined;
-    const uncovered = risks.filter((risk) => risk.coveredBy.length < trust.minCases);
+    const uncovered = risks.filter((risk) => risk.covered === false);
     if (uncovered.length === 0) return undefined;
     const each = uncovered.map((risk) => `${risk.rule} ("${clip(risk.text, 80)}": ${risk.coveredBy.length} of the replayed stored cases exercise it)`);
     return clip(`It steers ${each.join("; ")}; ${trust.minCases} needed before votes alone may merge it. A human can approve it, or it waits for cases that exercise it.`, 1_000);
