@@ -5,8 +5,10 @@
  */
 
 // ── Snapshot operations, regression monitor, merge node ──────────────────────
-export { rollbackTo, describeSnapshot, describeDiff, mergeLesson, withMergeDecision } from "./snapshot-operations.js";
-export type { RollbackResult, MergeLessonResult } from "./snapshot-operations.js";
+export { rollbackTo, describeSnapshot, describeDiff } from "./snapshot-operations.js";
+export type { RollbackResult } from "./snapshot-operations.js";
+export { mergeLesson } from "./merge-lesson.js";
+export type { MergeLessonRequest, MergeLessonResult } from "./merge-lesson.js";
 export { fisherExactLowerTail } from "./fisher-exact-test.js";
 export type { SuccessCounts } from "./fisher-exact-test.js";
 export { createRegressionMonitor, evaluateRegression, regressionLook, regressionEvidenceOf } from "./regression-monitor.js";

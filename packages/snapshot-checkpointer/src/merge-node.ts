@@ -13,7 +13,7 @@ import {
 } from "@lessonloop/core";
 import { Annotation } from "@langchain/langgraph";
 import { z } from "zod";
-import { mergeLesson, withMergeDecision } from "./snapshot-operations.js";
+import { mergeLesson } from "./merge-lesson.js";
 
 /** What the merge node did. */
 export type MergeResult =
@@ -119,10 +119,11 @@ function mergeReason(verdict: Verdict, lesson: Lesson, edgeCases: number): strin
  *   case, or a verdict about another lesson, is an `invalid_input` error and
  *   nothing is written.
  * - A rejected verdict writes nothing and yields `status: "rejected"`.
- * - Edge cases are written before the commit, so a live lesson always has its
- *   regression data. If the commit then fails, the edge cases stay: they are
- *   true records of past runs, useful to validate any later lesson, and a retry
- *   rewrites them unchanged (the store upserts by id).
+ * - An approved one goes through `mergeLesson`, the merge path `lessonloop
+ *   approve` takes too: the lesson's provenance records the votes, its edge
+ *   cases are written before the commit (so a live lesson always has its
+ *   regression data; if the commit then fails they stay, true records of past
+ *   runs that a retry rewrites unchanged), then the lesson is committed.
  * - Retrying is safe: if the lesson id was already merged with the same
  *   content (a retry after a crash or a replayed step), the node answers
  *   `already_merged` with the earlier snapshot. The same id with different
@@ -135,10 +136,9 @@ export function createMergeNode({ memory, edgeCaseStore, author = "validator-ens
     const { verdict, edgeCases } = input;
     if (verdict.decision !== "approved") return { mergeResult: { status: "rejected", lessonId: input.lesson.id } };
 
-    // The lesson record carries the votes that merged it, not only the verdict store.
-    const lesson: Lesson = withMergeDecision({ ...input.lesson, status: "approved" }, verdict);
-    if (edgeCases.length > 0) await edgeCaseStore.add(edgeCases);
-    const { snapshot, alreadyMerged } = await mergeLesson(memory, { lesson, reason: mergeReason(verdict, lesson, edgeCases.length), author });
+    const { lesson } = input;
+    const reason = mergeReason(verdict, lesson, edgeCases.length);
+    const { snapshot, alreadyMerged } = await mergeLesson(memory, { lesson, reason, author, verdict, edgeCases, edgeCaseStore });
     return { mergeResult: { status: alreadyMerged ? "already_merged" : "merged", lessonId: lesson.id, snapshot, edgeCases: edgeCases.length } };
   };
 }

@@ -1,9 +1,9 @@
-import { InMemoryLessonMemory, LessonSchema, type Verdict } from "@lessonloop/core";
+import { InMemoryLessonMemory } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { createManualClock } from "@lessonloop/core/testing";
 import { createLexicalEmbedder } from "@lessonloop/chroma";
 import { describe, expect, it } from "vitest";
-import { describeDiff, describeSnapshot, rollbackTo, withMergeDecision } from "./snapshot-operations.js";
+import { describeDiff, describeSnapshot, rollbackTo } from "./snapshot-operations.js";
 
 async function memoryWithHistory() {
   const memory = new InMemoryLessonMemory({ embedder: createLexicalEmbedder(), clock: createManualClock() });
@@ -45,47 +45,5 @@ describe("describeSnapshot / describeDiff", () => {
       "+ a  [recovery]  when when a happens → handle a carefully",
       "− c  [recovery]  when when c happens → handle c carefully",
     ]);
-  });
-});
-
-const T = "2026-01-01T00:00:00.000Z";
-const vote = (validator: string, decision: "approve" | "reject" | "abstain", model?: string) => ({
-  validator,
-  lessonId: "l-1",
-  decision,
-  reason: "r",
-  evidence: [],
-  ...(model === undefined ? {} : { model }),
-  castAt: T,
-});
-
-describe("withMergeDecision", () => {
-  it("completes the lesson's provenance with the votes that merged it, and who approved it", () => {
-    const lesson = LessonSchema.parse(lessonFixture("l-1"));
-    const verdict: Verdict = {
-      lessonId: "l-1",
-      decision: "approved",
-      policy: { name: "majority", quorum: 2, threshold: 0.5 },
-      tally: { approve: 2, reject: 0, abstain: 1 },
-      votes: [vote("peer-1", "approve", "gpt-4o-mini"), vote("peer-2", "approve"), vote("peer-3", "abstain")],
-      reason: "majority",
-      decidedAt: T,
-    };
-    const merged = LessonSchema.parse(withMergeDecision(lesson, verdict, "ops"));
-    expect(merged.provenance).toEqual({
-      ...lesson.provenance,
-      merge: {
-        policy: "majority",
-        tally: { approve: 2, reject: 0, abstain: 1 },
-        votes: [
-          { validator: "peer-1", decision: "approve", model: "gpt-4o-mini" },
-          { validator: "peer-2", decision: "approve" },
-          { validator: "peer-3", decision: "abstain" },
-        ],
-        decidedAt: T,
-        approvedBy: "ops",
-      },
-    });
-    expect(merged.evidence).toEqual(lesson.evidence);
   });
 });

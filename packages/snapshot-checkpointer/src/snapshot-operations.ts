@@ -1,11 +1,11 @@
-import { LessonloopError, type Lesson, type LessonMemory, type RollbackRequest, type Snapshot, type SnapshotDiff, type Verdict } from "@lessonloop/core";
+import type { Lesson, LessonMemory, RollbackRequest, Snapshot, SnapshotDiff } from "@lessonloop/core";
 
 /**
  * Snapshot operations are `LessonMemory`'s own API — `commit`, `history`,
  * `diff`, `rollback`, and time travel through the `version` option of
- * `list`/`search`/`get`. This file adds only what callers (the CLI, the
- * regression monitor) need on top: a rollback that also says what it changed,
- * and one-line renderings of snapshots and diffs.
+ * `list`/`search`/`get`. This file adds only what callers (the CLI, examples)
+ * need on top: a rollback that also says what it changed, and one-line
+ * renderings of snapshots and diffs. Merging is `mergeLesson` (merge-lesson.ts).
  */
 
 /** A rollback snapshot together with what it changed. */
@@ -60,60 +60,4 @@ export function describeDiff(diff: SnapshotDiff): string {
   for (const lesson of diff.added) lines.push(describeLesson("+", lesson));
   for (const lesson of diff.removed) lines.push(describeLesson("−", lesson));
   return lines.join("\n");
-}
-
-export interface MergeLessonResult {
-  snapshot: Snapshot;
-  /** True when an identical copy of the lesson had already been merged (a retry): no new snapshot. */
-  alreadyMerged: boolean;
-}
-
-/**
- * Commits one approved lesson as a snapshot, safely retried: if the same lesson
- * id was already merged with the same content (a retry after a crash, a replayed
- * step), it answers with that earlier snapshot instead of failing. The same id
- * with different content stays the memory's `conflict` error.
- */
-export async function mergeLesson(memory: LessonMemory, { lesson, reason, author }: { lesson: Lesson; reason: string; author: string }): Promise<MergeLessonResult> {
-  const approved: Lesson = { ...lesson, status: "approved" };
-  try {
-    return { snapshot: await memory.commit({ add: [approved], reason, author }), alreadyMerged: false };
-  } catch (error) {
-    const mergedAt = LessonloopError.isInstance(error, "conflict") && error.details["lessonId"] === approved.id ? error.details["mergedAt"] : undefined;
-    if (typeof mergedAt !== "number" || canonical(await memory.get(approved.id, { version: mergedAt })) !== canonical(approved)) throw error;
-    return { snapshot: await memory.snapshot(mergedAt), alreadyMerged: true };
-  }
-}
-
-/** JSON with object keys sorted, so two equal values always render the same. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item !== null && typeof item === "object" && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)))
-      : item,
-  );
-}
-
-/**
- * The lesson as it is merged: its provenance completed with the verdict that
- * merged it (policy, tally, each validator's vote and model) and, when a human
- * approved it, who. The proposer, model and evidence episodes are already there.
- *
- * @param approvedBy The human who approved it after the ensemble, if any.
- */
-export function withMergeDecision(lesson: Lesson, verdict: Verdict, approvedBy?: string): Lesson {
-  const votes = verdict.votes.slice(0, 100).map(({ validator, decision, model }) => ({ validator, decision, ...(model === undefined ? {} : { model }) }));
-  return {
-    ...lesson,
-    provenance: {
-      ...lesson.provenance,
-      merge: {
-        policy: verdict.policy.name,
-        tally: { ...verdict.tally },
-        votes,
-        decidedAt: verdict.decidedAt,
-        ...(approvedBy === undefined ? {} : { approvedBy }),
-      },
-    },
-  };
 }

@@ -1,5 +1,5 @@
 import { LessonloopError, formatScope, scopeContains, type Lesson, type LessonMemory, type Scope, type Snapshot, type Verdict } from "@lessonloop/core";
-import { describeDiff, describeSnapshot, mergeLesson, rollbackTo, withMergeDecision } from "@lessonloop/snapshot-checkpointer";
+import { describeDiff, describeSnapshot, mergeLesson, rollbackTo } from "@lessonloop/snapshot-checkpointer";
 import type { PendingLesson } from "../pending-lesson-store.js";
 import type { Command, ListStatus } from "./command-line.js";
 import type { MemoryConnection } from "./memory-connection.js";
@@ -298,22 +298,27 @@ async function approve(connection: MemoryConnection, command: CommandOf<"approve
   const record = await store.get(command.lessonId);
   assertPending(record, "approved");
   const reason = command.reason ?? "approved from the command line";
-  const approved: Lesson = { ...record.lesson, status: "approved" };
-  const lesson = record.verdict === undefined ? approved : withMergeDecision(approved, record.verdict, command.author);
+  const { lesson, verdict, edgeCases } = record;
+  // Opened only when there are cases to store: opening creates the collection.
+  const edgeStore = edgeCases.length === 0 ? undefined : await connection.edgeCases(command.edgeCases);
 
-  // Edge cases first, as the merge node does: a live lesson always has its regression data.
-  const edgeStore = record.edgeCases.length === 0 ? undefined : await connection.edgeCases(command.edgeCases);
-  if (edgeStore !== undefined) await edgeStore.add(record.edgeCases);
-
-  // Safe to repeat after an approval that committed but could not record its decision.
-  const { snapshot } = await mergeLesson(memory, { lesson, reason: approvalReason(record, command.author, reason), author: command.author });
-  if (record.verdict !== undefined) await (await connection.verdicts()).put(record.verdict);
+  // The merge node's path; safe to repeat after an approval that committed but could not record its decision.
+  const { snapshot } = await mergeLesson(memory, {
+    lesson,
+    reason: approvalReason(record, command.author, reason),
+    author: command.author,
+    verdict,
+    approvedBy: command.author,
+    edgeCases,
+    edgeCaseStore: edgeStore,
+  });
+  if (verdict !== undefined) await (await connection.verdicts()).put(verdict);
   const decided = await store.decide(lesson.id, { status: "approved", by: command.author, reason, mergedIn: snapshot.version });
 
-  const cases = edgeStore === undefined ? "" : ` with ${count(record.edgeCases.length, "edge case")} (collection ${edgeStore.collectionName})`;
+  const cases = edgeStore === undefined ? "" : ` with ${count(edgeCases.length, "edge case")} (collection ${edgeStore.collectionName})`;
   return {
     text: `Approved lesson "${lesson.id}": merged in v${snapshot.version}${cases}.\n${describeSnapshot(snapshot)}`,
-    json: { lessonId: lesson.id, status: "approved", snapshot, edgeCases: record.edgeCases.length, review: decided },
+    json: { lessonId: lesson.id, status: "approved", snapshot, edgeCases: edgeCases.length, review: decided },
   };
 }
 
