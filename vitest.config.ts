@@ -2,6 +2,9 @@ import { configDefaults, defineConfig } from "vitest/config";
 
 // Vite's default server conditions, with workspace sources first.
 const conditions = ["@lessonloop/source", "module", "node", "development|production"];
+const TEST_FILES = ["packages/*/src/**/*.test.ts", "examples/*/src/**/*.test.ts", "evals/src/**/*.test.ts"];
+// Tests that need a real server (Chroma, a child process, a spawned example) are `*.int.test.ts`.
+const INTEGRATION = "{packages,examples,evals}/**/src/**/*.int.test.ts";
 // Test files that run LangGraph's checkpointer conformance suite.
 const CHECKPOINT_VALIDATION = "packages/*/src/**/*.checkpoint-validation.test.ts";
 
@@ -19,14 +22,18 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
-    // Two projects in one run; both inherit everything above (`extends: true`).
+    // Three projects in one run; each inherits everything above (`extends: true`).
+    // `pnpm test:unit` runs the first alone: no server, seconds.
     projects: [
       {
         extends: true,
+        test: { name: "unit", include: TEST_FILES, exclude: [...configDefaults.exclude, INTEGRATION, CHECKPOINT_VALIDATION], pool: "threads", isolate: false },
+      },
+      {
+        extends: true,
         test: {
-          name: "lessonloop",
-          include: ["packages/*/src/**/*.test.ts", "examples/*/src/**/*.test.ts", "evals/src/**/*.test.ts"],
-          exclude: [...configDefaults.exclude, CHECKPOINT_VALIDATION],
+          name: "int",
+          include: [INTEGRATION],
           // One real Chroma server for every integration test; each test uses its own collections.
           globalSetup: ["./packages/chroma/src/testing/chroma-global-setup.ts"],
         },
