@@ -5,14 +5,8 @@ import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder, startCh
 import { InMemoryOutcomeLedger, type LessonMemory, type Snapshot } from "@lessonloop/core";
 import { createSeededRandom } from "@lessonloop/core/testing";
 import { LessonContextAnnotation, createReplayRetriever } from "@lessonloop/replay-retriever";
-import {
-  MergeStateAnnotation,
-  createMergeNode,
-  createRegressionMonitor,
-  describeSnapshot,
-  regressionEvidenceOf,
-  type RegressionComparison,
-} from "@lessonloop/snapshot-checkpointer";
+import { createRegressionMonitor, regressionEvidenceOf, type RegressionComparison } from "@lessonloop/regression-monitor";
+import { MergeStateAnnotation, createMergeNode, describeSnapshot } from "@lessonloop/snapshot-checkpointer";
 import { createRolePlayRunner, createValidatorEnsemble, majority, ValidatorEnsembleInputAnnotation, type AgentDecision } from "@lessonloop/validator-ensemble";
 import {
   AGENT_DESCRIPTION,
