@@ -18,7 +18,8 @@ import {
   totalTokens,
 } from "@lessonloop/core";
 import { LearnerStateAnnotation, type LearnerNode, type LessonRepairer, type RepairCase } from "@lessonloop/learner";
-import type { MergeNode, MergeResult, RegressionCheck, RegressionMonitor } from "@lessonloop/snapshot-checkpointer";
+import type { RegressionCheck, RegressionMonitor } from "@lessonloop/regression-monitor";
+import type { MergeNode, MergeResult } from "@lessonloop/snapshot-checkpointer";
 import { findBreaks, withoutClauses, type ValidationBudget, type ValidatorEnsemble } from "@lessonloop/validator-ensemble";
 import type { LessonOutcome, LessonResult } from "./learning-result.js";
 import type { PendingLessonStore } from "./pending-lesson-store.js";

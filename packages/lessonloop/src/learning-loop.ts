@@ -32,13 +32,8 @@ import {
   type ReplayRetrieverParams,
   type ReplayRetrieverState,
 } from "@lessonloop/replay-retriever";
-import {
-  createMergeNode,
-  createRegressionMonitor,
-  type MergeNode,
-  type RegressionMonitor,
-  type RegressionMonitorParams,
-} from "@lessonloop/snapshot-checkpointer";
+import { createRegressionMonitor, type RegressionMonitor, type RegressionMonitorParams } from "@lessonloop/regression-monitor";
+import { createMergeNode, type MergeNode } from "@lessonloop/snapshot-checkpointer";
 import {
   createRolePlayRunner,
   createValidatorEnsemble,

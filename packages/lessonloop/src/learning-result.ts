@@ -1,7 +1,8 @@
 import type { Judgement } from "@lessonloop/critic";
 import type { EdgeCase, Lesson, LessonInput, ModelUsage, Verdict } from "@lessonloop/core";
 import type { LearnerWarning, Reinforcement } from "@lessonloop/learner";
-import type { MergeResult, RegressionCheck } from "@lessonloop/snapshot-checkpointer";
+import type { RegressionCheck } from "@lessonloop/regression-monitor";
+import type { MergeResult } from "@lessonloop/snapshot-checkpointer";
 
 /**
  * What became of a judged candidate: the merge node's result (`merged`,

@@ -4,24 +4,11 @@
  * See README.md.
  */
 
-// ── Snapshot operations, regression monitor, merge node ──────────────────────
+// ── Snapshot operations, the merge path, the merge node ───────────────────────
 export { rollbackTo, describeSnapshot, describeDiff } from "./snapshot-operations.js";
 export type { RollbackResult } from "./snapshot-operations.js";
 export { mergeLesson } from "./merge-lesson.js";
 export type { MergeLessonRequest, MergeLessonResult } from "./merge-lesson.js";
-export { fisherExactLowerTail } from "./fisher-exact-test.js";
-export type { SuccessCounts } from "./fisher-exact-test.js";
-export { createRegressionMonitor, evaluateRegression, regressionLook, regressionEvidenceOf } from "./regression-monitor.js";
-export type {
-  RegressionMonitor,
-  RegressionMonitorParams,
-  RegressionCheck,
-  RegressionComparison,
-  RegressionDecision,
-  RegressionRollback,
-  RegressionThresholds,
-  VersionTally,
-} from "./regression-monitor.js";
 export { createMergeNode, MergeStateAnnotation } from "./merge-node.js";
 export type { MergeNode, MergeNodeInput, MergeNodeParams, MergeResult, MergeState } from "./merge-node.js";
 

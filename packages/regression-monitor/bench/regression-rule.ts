@@ -5,10 +5,12 @@
  * success rate (false rollbacks) and merges that lower it. Uses the same
  * functions as the monitor (`evaluateRegression`, `regressionLook`).
  *
- *   pnpm --filter @lessonloop/snapshot-checkpointer bench:rule
+ *   pnpm --filter @lessonloop/regression-monitor bench:rule
  */
 import { createSeededRandom } from "@lessonloop/core/testing";
-import { evaluateRegression, fisherExactLowerTail, regressionLook } from "../src/index.js";
+// The rule's internals, not the package's public API.
+import { fisherExactLowerTail } from "../src/fisher-exact-test.js";
+import { evaluateRegression, regressionLook } from "../src/regression-monitor.js";
 
 const TRIALS = 2_000;
 const MAX_AFTER = 640;

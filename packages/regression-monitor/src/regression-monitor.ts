@@ -12,7 +12,6 @@ import {
 } from "@lessonloop/core";
 import { z } from "zod";
 import { fisherExactLowerTail } from "./fisher-exact-test.js";
-import { rollbackTo } from "./snapshot-operations.js";
 
 /** Outcomes of the runs served from one memory version (within the compared scope). */
 export interface VersionTally {
@@ -355,13 +354,15 @@ export function createRegressionMonitor({
     }
     // A failed rollback (store down) leaves this look open, so the next check tries again.
 
-    const { snapshot, diff } = await rollbackTo(memory, {
+    const snapshot = await memory.rollback({
       to: parent,
       // A commit that landed after this look is not this merge's to undo.
       expectedHead: head,
       reason: rollbackReason(comparison, merged.change.added),
       author,
     });
+    // `expectedHead` made the rollback's parent the merge it undid.
+    const diff = await memory.diff(head, snapshot.version);
     const rollback: RegressionRollback = {
       merged: head,
       restored: parent,
