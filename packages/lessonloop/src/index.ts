@@ -8,6 +8,8 @@ export { createLearningLoop } from "./learning-loop.js";
 export type { LearningLoop, LearningLoopParams, BackgroundLearningParams, LoopRetrieverParams, LoopSelectionParams } from "./learning-loop.js";
 export { withLearning, RUN_MARKER_KEY, WITH_LEARNING_NODES } from "./with-learning.js";
 export type { WithLearningOptions, LearningTiming, RunMarker, WrappedState } from "./with-learning.js";
+export { lessonloopMiddleware, LESSONLOOP_RUN_KEY } from "./lessonloop-middleware.js";
+export type { LessonloopMiddleware, LessonloopMiddlewareOptions, LessonloopRun, LessonloopAgentState } from "./lessonloop-middleware.js";
 export { createLearningGraph, LearningGraphAnnotation } from "./learning-graph.js";
 export type { LearningGraph, LearningGraphParams, LearningGraphState, ApprovalParams } from "./learning-graph.js";
 export type { LearningResult, LessonResult, LessonOutcome } from "./learning-result.js";
