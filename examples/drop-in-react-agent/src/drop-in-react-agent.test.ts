@@ -4,10 +4,12 @@ import { runDropInReactAgent } from "./drop-in-react-agent.js";
 // Declares the `chromaUrl` the root vitest setup provides.
 import type {} from "@lessonloop/chroma/testing";
 
-describe("drop-in-react-agent", () => {
+// createAgent + lessonloopMiddleware (the default), and the legacy createReactAgent + withLearning.
+describe.each(["createAgent", "createReactAgent"] as const)("drop-in-react-agent on %s", (api) => {
   it("keeps failing as it is, and recovers after the first failure with lessonloop dropped in", async () => {
     const lines: string[] = [];
     const result = await runDropInReactAgent({
+      api,
       chromaUrl: inject("chromaUrl"),
       memoryName: `drop-in-${randomUUID().slice(0, 8)}`,
       print: (line) => lines.push(line),

@@ -1,15 +1,19 @@
 /**
- * A prebuilt LangGraph ReAct agent on a billing API that changes after the
- * third task, run twice over the same tasks: as it is, and with lessonloop
- * dropped in (`withLearning(agent, { loop, … })`). Returns what happened as data
- * and prints it through `print`.
+ * A prebuilt tool-calling agent on a billing API that changes after the third
+ * task, run twice over the same tasks: as it is, and with lessonloop dropped in.
+ * The agent is LangChain v1's `createAgent` with `lessonloopMiddleware(loop, …)`
+ * (the default), or — the legacy path — LangGraph's `createReactAgent` wrapped
+ * by `withLearning(agent, { loop, … })`. Returns what happened as data and
+ * prints it through `print`.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { ChatOpenAI } from "@langchain/openai";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
+import { createAgent } from "langchain";
+import type { Episode } from "@lessonloop/core";
 import type { LearningResult } from "lessonloop";
-import { createLearningLoop, withLearning } from "lessonloop";
+import { createLearningLoop, lessonloopMiddleware, withLearning } from "lessonloop";
 import {
   AGENT_DESCRIPTION,
   CHANGE_AFTER_TASK,
@@ -31,7 +35,21 @@ export interface ExampleModels {
   label: string;
 }
 
+/** Which agent API the example builds on. */
+export type AgentApi =
+  /** LangChain v1 `createAgent` with `lessonloopMiddleware` (the current API). */
+  | "createAgent"
+  /** LangGraph's `createReactAgent` (deprecated in LangGraph v1) wrapped by `withLearning`. */
+  | "createReactAgent";
+
+/** What both agent APIs give the example: a run on a task's messages. */
+interface BillingAgent {
+  invoke(input: { messages: BaseMessage[] }): Promise<{ messages: BaseMessage[] }>;
+}
+
 export interface RunDropInReactAgentParams {
+  /** Default `"createAgent"`; `"createReactAgent"` runs the legacy path. */
+  api?: AgentApi;
   /** Default: the simulated models of `billing-world.ts`. */
   models?: ExampleModels;
   /** A running Chroma server; default: the loop starts an embedded one. */
@@ -131,7 +149,10 @@ function cell(outcome: TaskOutcome): string {
   return outcome.lessonsServed.length > 0 ? `${mark} (lesson in prompt)` : mark;
 }
 
+export const SYSTEM_PROMPT = "You are the billing agent of a small shop. Use the billing tools to do what the customer asks.";
+
 export async function runDropInReactAgent({
+  api = "createAgent",
   models = simulatedModels(),
   chromaUrl,
   memoryName = "drop-in-react-agent",
@@ -143,7 +164,8 @@ export async function runDropInReactAgent({
 
   // ── 1. The agent as it is ────────────────────────────────────────────────
   const staticApi = createBillingApi();
-  const agent = createReactAgent({ llm, tools: staticApi.tools });
+  const agent: BillingAgent =
+    api === "createAgent" ? createAgent({ model: llm, tools: staticApi.tools, systemPrompt: SYSTEM_PROMPT }) : createReactAgent({ llm, tools: staticApi.tools });
   const staticOutcomes: TaskOutcome[] = [];
   for (const [index, task] of tasks.entries()) {
     if (index === changeAfter) staticApi.upgrade();
@@ -169,17 +191,21 @@ export async function runDropInReactAgent({
     if (event.type === "learning_failed") print(`  (learning from task ${taskNumber} failed: ${String(event.error)})`);
   });
   const served: string[][] = [];
-  const learningAgent = withLearning(createReactAgent({ llm, tools: learningApi.tools }), {
-    loop,
+  const learningOptions = {
     scope: { tenant: "acme", agent: "billing" },
     learning: "sync", // learn before the next task starts (the default, "background", learns off the hot path)
     retriever: { timeoutMs: 5_000 },
-    onEpisode: (episode) => served.push([...(episode.servedLessons ?? [])]),
-  });
+    onEpisode: (episode: Episode) => served.push([...(episode.servedLessons ?? [])]),
+  } as const;
+  const learningAgent: BillingAgent =
+    api === "createAgent"
+      ? createAgent({ model: llm, tools: learningApi.tools, systemPrompt: SYSTEM_PROMPT, middleware: [lessonloopMiddleware(loop, learningOptions)] })
+      : withLearning(createReactAgent({ llm, tools: learningApi.tools }), { loop, ...learningOptions });
 
   const rows: EpisodeRow[] = [];
   try {
-    print(`Agent model: ${models.label}. The billing API changes after task ${changeAfter}: create_invoice then wants amount_cents.`);
+    print(`Agent: ${api === "createAgent" ? "createAgent + lessonloopMiddleware" : "createReactAgent + withLearning (legacy)"}, model ${models.label}.`);
+    print(`The billing API changes after task ${changeAfter}: create_invoice then wants amount_cents.`);
     if (loop.chroma !== undefined) print(`Lesson memory: Chroma at ${loop.chroma.url}`);
     for (const [index, task] of tasks.entries()) {
       taskNumber = index + 1;

@@ -7,8 +7,11 @@ const model = process.env["LESSONLOOP_MODEL"] || undefined;
 const apiKey = process.env["LESSONLOOP_OPENAI_API_KEY"] || undefined;
 const baseURL = process.env["LESSONLOOP_OPENAI_BASE_URL"] || undefined;
 const chromaUrl = process.env["CHROMA_URL"] || undefined;
+// `pnpm start -- --legacy`: the same run on createReactAgent + withLearning.
+const api = process.argv.includes("--legacy") ? "createReactAgent" : "createAgent";
 
 await runDropInReactAgent({
+  api,
   models: model === undefined ? simulatedModels() : openAIModels({ model, apiKey, baseURL }),
   chromaUrl,
   // A fresh memory on a shared server; the embedded one starts empty anyway.

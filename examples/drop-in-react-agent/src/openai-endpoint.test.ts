@@ -15,7 +15,7 @@ import {
   type OpenAiProtocolServer,
 } from "@lessonloop/core/testing";
 import { CENTS_LESSON, answerAfterTool, decide, learnerAnswer, peerAnswer } from "./billing-world.js";
-import { openAIModels, runDropInReactAgent } from "./drop-in-react-agent.js";
+import { SYSTEM_PROMPT, openAIModels, runDropInReactAgent } from "./drop-in-react-agent.js";
 
 /** The assistant message the server answers, or an error text. */
 function answer(request: ChatRequest): ChatCompletionAnswer | Error {
@@ -78,6 +78,13 @@ describe("drop-in-react-agent on an OpenAI-compatible endpoint", () => {
     const firstWithLesson = agentRequests.indexOf(withLesson[0] as ChatRequest);
     const firstLearningRequest = agentRequests.length / 2; // both runs make the same number of agent calls
     expect(firstWithLesson).toBeGreaterThan(firstLearningRequest);
+    // createAgent's requests (the default) have one system message, first: its prompt, then the lessons.
+    for (const request of agentRequests) {
+      const systems = request.messages.filter((message) => message.role === "system");
+      expect(systems).toHaveLength(1);
+      expect(request.messages[0]?.role).toBe("system");
+      expect(textOf(systems[0]).startsWith(SYSTEM_PROMPT)).toBe(true);
+    }
     const beforeMerge = agentRequests.slice(0, firstWithLesson);
     expect(beforeMerge.some((request) => JSON.stringify(request).includes("amount_cents") && request.messages.at(-1)?.role !== "tool")).toBe(false);
   });
