@@ -6,8 +6,8 @@
 // ── The drop-in: learning loop, withLearning, background learning ───────────
 export { createLearningLoop } from "./learning-loop.js";
 export type { LearningLoop, LearningLoopParams, BackgroundLearningParams, LoopRetrieverParams, LoopSelectionParams } from "./learning-loop.js";
-export { withLearning, RUN_MARKER_KEY, WITH_LEARNING_NODES } from "./with-learning.js";
-export type { WithLearningOptions, LearningTiming, RunMarker, WrappedState } from "./with-learning.js";
+export { withLearning } from "./with-learning.js";
+export type { WithLearningOptions, LearningTiming, RunMarker } from "./with-learning.js";
 export { lessonloopMiddleware, LESSONLOOP_RUN_KEY } from "./lessonloop-middleware.js";
 export type { LessonloopMiddleware, LessonloopMiddlewareOptions, LessonloopRun, LessonloopAgentState } from "./lessonloop-middleware.js";
 export { createLearningGraph, LearningGraphAnnotation } from "./learning-graph.js";

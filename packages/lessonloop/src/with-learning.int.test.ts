@@ -5,7 +5,7 @@
 // default stream options (no `subgraphs: true`): the user's graph is inlined, not nested.
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { AIMessage, HumanMessage, RemoveMessage, type BaseMessage } from "@langchain/core/messages";
-import { Annotation, Command, END, MemorySaver, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
+import { Annotation, Command, END, MemorySaver, MessagesAnnotation, START, StateGraph, interrupt } from "@langchain/langgraph";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder } from "@lessonloop/chroma";
 import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
@@ -128,6 +128,18 @@ async function streamRun(
   return { own, ours };
 }
 
+/** The wrapper's own state keys: checkpointed, shown by getState(), never returned nor streamed as values. */
+const OUR_KEYS = ["servedLessons", "servedExamples", "lessonMemoryPin", "lessonServedLog", "lessonloopRun"];
+
+/** A getState() values object split into the user's keys and the wrapper's. */
+function splitState(values: Record<string, unknown>): { user: Record<string, unknown>; ours: Record<string, unknown> } {
+  const entries = Object.entries(values);
+  return {
+    user: Object.fromEntries(entries.filter(([key]) => !OUR_KEYS.includes(key))),
+    ours: Object.fromEntries(entries.filter(([key]) => OUR_KEYS.includes(key))),
+  };
+}
+
 /** Runs the same two turns in one thread, and the same streamed turn, and returns what a user sees. */
 async function observe(graph: {
   invoke(input: Messages, config: { configurable: { thread_id: string } }): Promise<unknown>;
@@ -137,9 +149,9 @@ async function observe(graph: {
   const thread = { configurable: { thread_id: "t-1" } };
   const first = await graph.invoke({ messages: [new HumanMessage({ id: "h-1", content: REFUND_TASK })] }, thread);
   const second = await graph.invoke({ messages: [new HumanMessage({ id: "h-2", content: "Refund 7.25 EUR on order B-2" })] }, thread);
-  const state = (await graph.getState(thread)).values as Record<string, unknown>;
+  const { user: state, ours } = splitState((await graph.getState(thread)).values as Record<string, unknown>);
   const streamed = await streamRun(graph, { messages: [new HumanMessage({ id: "h-3", content: REFUND_TASK })] }, "t-2");
-  return { first: normalize(first), second: normalize(second), state: normalize(state), streamed };
+  return { first: normalize(first), second: normalize(second), state: normalize(state), ours, streamed };
 }
 
 /** The wrapper's nodes' chunks with empty memory: one update each, nothing in messages or values. */
@@ -147,6 +159,34 @@ const OUR_CHUNKS = [
   ["updates", ["retrieve_lessons"]],
   ["updates", ["record_episode"]],
 ];
+
+/** One chunk of a `subgraphs: true` stream: its namespace without task ids (`work:<id>` → `work`), mode and payload. */
+type NamespacedChunk = [string[], string, unknown];
+
+/** Streams one run with `subgraphs: true` in messages, updates and values modes, split into the user graph's chunks and ours. */
+async function streamSubgraphsRun(
+  graph: { stream(input: Messages, config: Record<string, unknown>): Promise<AsyncIterable<unknown>> },
+  input: Messages,
+  threadId: string,
+): Promise<{ own: NamespacedChunk[]; ours: NamespacedChunk[] }> {
+  const own: NamespacedChunk[] = [];
+  const ours: NamespacedChunk[] = [];
+  const config = { configurable: { thread_id: threadId }, streamMode: ["messages", "updates", "values"], subgraphs: true };
+  for await (const chunk of await graph.stream(input, config)) {
+    const [namespace, mode, payload] = chunk as [string[], string, unknown];
+    const names = namespace.map((part) => part.split(":")[0] as string);
+    if (mode === "messages") {
+      const [message, metadata] = payload as [BaseMessage, { langgraph_node?: string }];
+      if (names.length === 0 && OUR_NODES.has(metadata.langgraph_node ?? "")) ours.push([names, mode, [metadata.langgraph_node]]);
+      else own.push([names, mode, plain(message)]);
+    } else if (mode === "updates" && names.length === 0 && Object.keys(payload as object).every((node) => OUR_NODES.has(node))) {
+      ours.push([names, mode, Object.keys(payload as object)]);
+    } else {
+      own.push([names, mode, normalize(payload)]);
+    }
+  }
+  return { own, ours };
+}
 
 /** The modes of a stream, in order: where each message chunk arrives among the node updates and values. */
 function modes(streamed: readonly Streamed[]): string[] {
@@ -175,6 +215,9 @@ describe("withLearning", () => {
     // The append reducer ran once per turn, not once in the subgraph and again in the wrapper.
     expect(actual.second).toMatchObject({ trace: ["turn 1", "turn 2"] });
     expect(actual.state).toEqual(expected.state);
+    // Beside the user's keys, getState() shows the run's pin and what it was served (nothing: memory is empty).
+    expect(expected.ours).toEqual({});
+    expect(actual.ours).toMatchObject({ servedLessons: [], lessonMemoryPin: { version: 0 }, lessonloopRun: { inputMessageId: "h-2" } });
     // Same chunks in the same order in every mode, plus only our nodes' updates.
     expect(actual.streamed.own).toEqual(expected.streamed.own);
     // The input's values, the work node's three new messages, its update, the values after it.
@@ -240,6 +283,7 @@ describe("withLearning", () => {
     expect(actual.first).toEqual(expected.first);
     expect(actual.second).toEqual(expected.second);
     expect(actual.state).toEqual(expected.state);
+    expect(actual.ours).toMatchObject({ servedLessons: [], lessonMemoryPin: { version: 0 } });
     // Each model answer and tool result streams when its node finishes, between the node's
     // update and the step's values — not all at the end as one "agent" update.
     expect(actual.streamed.own).toEqual(expected.streamed.own);
@@ -271,7 +315,7 @@ describe("withLearning", () => {
     const [paused, pausedUnwrapped] = [await wrapped.getState(thread), await unwrapped.getState(thread)];
     expect(paused.next).toEqual(["tools"]);
     expect(paused.next).toEqual(pausedUnwrapped.next);
-    expect(normalize(paused.values)).toEqual(normalize(pausedUnwrapped.values));
+    expect(normalize(splitState(paused.values).user)).toEqual(normalize(pausedUnwrapped.values));
 
     const resumedPlain = await unwrapped.invoke(null, thread);
     const resumed = await wrapped.invoke(null, thread);
@@ -379,6 +423,78 @@ describe("withLearning", () => {
     const updates: unknown[] = [];
     for await (const chunk of await wrapped.stream(input, { streamMode: "updates" })) updates.push(Object.keys(chunk as object));
     expect(updates).toEqual([["retrieve_lessons"], ["agent"], ["record_episode"]]);
+    // With subgraphs: true, the user's node streams from inside "agent".
+    const nested: [string[], string[]][] = [];
+    for await (const chunk of await wrapped.stream(input, { streamMode: "updates", subgraphs: true })) {
+      const [namespace, payload] = chunk as [string[], object];
+      nested.push([namespace.map((part) => part.split(":")[0] as string), Object.keys(payload)]);
+    }
+    expect(nested).toEqual([
+      [[], ["retrieve_lessons"]],
+      [["agent"], ["record_episode"]],
+      [[], ["agent"]],
+      [[], ["record_episode"]],
+    ]);
+  });
+
+  it("streams with subgraphs: true as unwrapped: the user's nested subgraph chunks under its node's namespace", async () => {
+    const { loop } = await billingLoop();
+    // tracedBuilder's "work" node runs a compiled agent graph inside: its chunks are namespaced "work:<task>".
+    const input = () => ({ messages: [new HumanMessage({ id: "h-1", content: REFUND_TASK })] });
+    const expected = await streamSubgraphsRun(tracedBuilder().compile({ checkpointer: new MemorySaver() }), input(), "nested");
+    const actual = await streamSubgraphsRun(
+      withLearning(tracedBuilder(), { loop, scope: { ...SCOPE }, learning: "off", checkpointer: new MemorySaver(), retriever: { timeoutMs: RETRIEVER_TIMEOUT_MS } }),
+      input(),
+      "nested",
+    );
+    expect(expected.own.some(([namespace]) => namespace.join("/") === "work")).toBe(true);
+    expect(actual.own).toEqual(expected.own);
+    expect(actual.ours).toEqual([
+      [[], "updates", ["retrieve_lessons"]],
+      [[], "updates", ["record_episode"]],
+    ]);
+  });
+
+  it("pauses at the user's interrupt() and resumes with Command({ resume }); the episode is recorded once, after the resumed run", async () => {
+    const { loop } = await billingLoop();
+    // Human approval inside a node: interrupt() pauses the run, Command({ resume }) answers it.
+    const approving = () =>
+      new StateGraph(MessagesAnnotation)
+        .addNode("approve", (state) => {
+          const answer = interrupt({ question: `Refund? ${String(state.messages.at(-1)?.content)}` }) as string;
+          return { messages: [new AIMessage({ id: "ai-1", content: answer === "yes" ? "Refunded." : "Not refunded." })] };
+        })
+        .addEdge(START, "approve")
+        .addEdge("approve", END);
+    const episodes: Episode[] = [];
+    const unwrapped = approving().compile({ checkpointer: new MemorySaver() });
+    const wrapped = withLearning(approving(), {
+      loop,
+      scope: { ...SCOPE },
+      learning: "off",
+      checkpointer: new MemorySaver(),
+      onEpisode: (episode) => episodes.push(episode),
+      retriever: { timeoutMs: RETRIEVER_TIMEOUT_MS },
+    });
+    const thread = { configurable: { thread_id: "approval" } };
+    const input = { messages: [new HumanMessage({ id: "h-1", content: REFUND_TASK })] };
+
+    const [pausedPlain, paused] = [await unwrapped.invoke(input, thread), await wrapped.invoke(input, thread)];
+    // The same values and interrupt (its id is derived from the task, which differs).
+    type Paused = { __interrupt__?: { value: unknown }[] } & Record<string, unknown>;
+    const { __interrupt__: pausedAt, ...pausedValues } = paused as Paused;
+    const { __interrupt__: pausedPlainAt, ...pausedPlainValues } = pausedPlain as Paused;
+    expect(normalize(pausedValues)).toEqual(normalize(pausedPlainValues));
+    expect(pausedAt?.map(({ value }) => value)).toEqual(pausedPlainAt?.map(({ value }) => value));
+    expect(paused).toMatchObject({ __interrupt__: [{ value: { question: `Refund? ${REFUND_TASK}` } }] });
+    expect((await wrapped.getState(thread)).next).toEqual(["approve"]);
+    expect(episodes).toHaveLength(0);
+
+    const [resumedPlain, resumed] = [await unwrapped.invoke(new Command({ resume: "yes" }), thread), await wrapped.invoke(new Command({ resume: "yes" }), thread)];
+    expect(normalize(resumed)).toEqual(normalize(resumedPlain));
+    expect(normalize(resumed.messages.at(-1))).toEqual({ type: "ai", content: "Refunded." });
+    expect(episodes).toHaveLength(1);
+    expect(episodes[0]).toMatchObject({ input: REFUND_TASK, trajectory: expect.arrayContaining([{ type: "message", role: "assistant", content: "Refunded." }]) });
   });
 
   it.each<[string, LearningTiming]>([

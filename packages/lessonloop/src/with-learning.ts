@@ -1,4 +1,4 @@
-import { RemoveMessage, type BaseMessage } from "@langchain/core/messages";
+import { RemoveMessage, isBaseMessage, type BaseMessage } from "@langchain/core/messages";
 import {
   Annotation,
   END,
@@ -6,58 +6,30 @@ import {
   REMOVE_ALL_MESSAGES,
   START,
   StateGraph,
-  messagesStateReducer,
   type BaseChannel,
   type BaseCheckpointSaver,
   type BaseStore,
   type CompiledStateGraph,
   type LangGraphRunnableConfig,
-  type StateGraphAddNodeOptions,
-  type StateGraphNodeSpec,
   type StateDefinition,
   type StateDefinitionInit,
 } from "@langchain/langgraph";
-import {
-  LessonloopError,
-  MEMORY_PIN_KEY,
-  ScopeSchema,
-  parseWith,
-  randomId,
-  systemClock,
-  type Clock,
-  type Episode,
-  type IdGenerator,
-  type MemoryPin,
-  type Outcome,
-  type Scope,
-  type TrajectoryStep,
-} from "@lessonloop/core";
-import { LessonContextAnnotation, type ReplayRetrieverState, type ServedLesson } from "@lessonloop/replay-retriever";
-import { createEpisodeRecorder, messageText, trajectoryFromMessages } from "./episode-recorder.js";
+import { getStateTypeSchema } from "@langchain/langgraph/zod/schema";
+import { LessonloopError, randomId, systemClock, type Clock, type Episode, type IdGenerator, type Outcome, type Scope, type TrajectoryStep } from "@lessonloop/core";
 import type { LearningLoop, LoopRetrieverParams } from "./learning-loop.js";
+import {
+  LearningNodesAnnotation,
+  RECORD_NODE,
+  RETRIEVE_NODE,
+  RUN_MARKER_KEY,
+  createRecordEpisodeNode,
+  createRetrieveLessonsNode,
+  type LearningTiming,
+  type RunMarker,
+  type WrappedState,
+} from "./with-learning-nodes.js";
 
-/** When learning happens relative to the user's run. */
-export type LearningTiming =
-  /** The run returns after its episode was learned (tests, demos, low-traffic agents). */
-  | "sync"
-  /** The run returns at once; the episode waits in the loop's bounded queue (production). */
-  | "background"
-  /** Lessons are retrieved, episodes are recorded (`onEpisode`), nothing is learned. */
-  | "off";
-
-/** The state key where the wrapper remembers which run it is recording. */
-export const RUN_MARKER_KEY = "lessonloopRun";
-
-/** Which run the wrapper is recording: its input message and start time. */
-export interface RunMarker {
-  /** Id of the human message the run answers; the trajectory starts there. */
-  inputMessageId: string | undefined;
-  /** When the run started (ISO 8601). */
-  startedAt: string;
-}
-
-/** The wrapper's view of the user's state: whatever it holds, plus the lesson-context keys. */
-export type WrappedState = Record<string, unknown> & ReplayRetrieverState & { [RUN_MARKER_KEY]?: RunMarker | undefined };
+export type { LearningTiming, RunMarker } from "./with-learning-nodes.js";
 
 export interface WithLearningOptions {
   /** The learning loop (`createLearningLoop`): memory to read, and where episodes go. */
@@ -88,8 +60,7 @@ export interface WithLearningOptions {
   /**
    * Checkpointer of the wrapped graph. Default: the one the given compiled
    * graph was compiled with (e.g. `createReactAgent({ checkpointSaver })`);
-   * none for a builder. Your graph's nodes are checkpointed in the wrapper's
-   * own namespace, as they are without the wrapper.
+   * none for a builder.
    */
   checkpointer?: BaseCheckpointSaver;
   /** Store of the wrapped graph. Default: the compiled graph's own. */
@@ -108,25 +79,57 @@ export interface WithLearningOptions {
   clock?: Clock;
 }
 
-/** Node names of the wrapper graph. */
-export const WITH_LEARNING_NODES = { retrieve: "retrieve_lessons", agent: "agent", record: "record_episode" } as const;
-
-/** The public structure of a `StateGraph` builder that inlining copies: nodes, edges, branches, channels. */
-interface BuilderStructure {
-  channels: Record<string, BaseChannel>;
-  nodes: Record<string, StateGraphNodeSpec<unknown, unknown>>;
-  edges: Set<[string, string]>;
-  waitingEdges: Set<[string[], string]>;
-  branches: Record<string, Record<string, unknown>>;
-}
-
 /** Nodes to interrupt at: a list of node names, or `"*"` for all. */
 type InterruptNodes = (string | number | symbol)[] | "*";
 
-/** What the wrapper needs of the user's compiled graph (a `CompiledStateGraph`). */
+/** A node of a `StateGraph` builder, as its public `nodes` field shows it. */
+interface NodeSpecView {
+  runnable: unknown;
+  input?: StateDefinition | undefined;
+  retryPolicy?: unknown;
+  cachePolicy?: unknown;
+  timeout?: unknown;
+  tracePolicy?: unknown;
+  metadata?: Record<string, unknown> | undefined;
+  subgraphs?: unknown[] | undefined;
+  ends?: string[] | undefined;
+  defer?: boolean | undefined;
+  isErrorHandler?: boolean | undefined;
+  errorHandlerNode?: string | undefined;
+}
+
+/** The node-spec fields `addNode` takes back as options; a spec with any other field is not copied. */
+const COPYABLE_SPEC_FIELDS = new Set(["runnable", "input", "retryPolicy", "cachePolicy", "timeout", "tracePolicy", "metadata", "subgraphs", "ends", "defer", "isErrorHandler", "errorHandlerNode"]);
+
+/** A conditional edge, as the builder's public `branches` field shows it. */
+interface BranchView {
+  path: unknown;
+  ends?: Record<string, string> | undefined;
+}
+
+/** The public members of a `StateGraph` builder that inlining reads. It never writes them. */
+interface BuilderView {
+  channels: Record<string, BaseChannel>;
+  nodes: Record<string, NodeSpecView>;
+  edges: Set<[string, string]>;
+  waitingEdges: Set<[string[], string]>;
+  branches: Record<string, Record<string, BranchView>>;
+}
+
+/** A compiled node's resolved policies (node defaults applied), from the compiled graph's public `nodes`. */
+interface CompiledNodeView {
+  retryPolicy?: unknown;
+  cachePolicy?: unknown;
+  timeout?: unknown;
+  isErrorHandler?: boolean | undefined;
+  errorHandlerNode?: string | undefined;
+}
+
+/** What the wrapper reads of the user's compiled graph (a `CompiledStateGraph`): public fields only. */
 interface InnerGraph {
   invoke(input: Record<string, unknown>, config?: LangGraphRunnableConfig): Promise<unknown>;
-  builder: { channels: Record<string, BaseChannel> } & Partial<Omit<BuilderStructure, "channels">>;
+  builder: { channels: Record<string, BaseChannel> } & Partial<Omit<BuilderView, "channels">>;
+  nodes: Record<string, CompiledNodeView>;
   outputChannels: string | number | symbol | (string | number | symbol)[];
   streamChannels?: string | number | symbol | (string | number | symbol)[] | undefined;
   checkpointer?: BaseCheckpointSaver | boolean | undefined;
@@ -142,61 +145,85 @@ interface InnerGraph {
   description?: string | undefined;
 }
 
-/** The wrapper builder, seen through the public members inlining uses. */
-interface WrapperBuilder extends BuilderStructure {
+/** The wrapper builder, used through its public methods; node names come from the user's graph at run time. */
+interface WrapperBuilder {
   addNode(key: string, action: unknown, options?: Record<string, unknown>): WrapperBuilder;
-  addEdge(start: string, end: string): WrapperBuilder;
+  addEdge(start: string | string[], end: string): WrapperBuilder;
+  addConditionalEdges(source: string, path: unknown, pathMap?: Record<string, string>): WrapperBuilder;
   compile(options: Record<string, unknown>): CompiledWrapper;
 }
 
-/** The compiled wrapper, seen through the fields that carry the user's compile settings. */
 interface CompiledWrapper {
-  streamChannels?: string | number | symbol | (string | number | symbol)[] | undefined;
-  stepTimeout?: number | undefined;
-  retryPolicy?: unknown;
-  withConfig(config: LangGraphRunnableConfig): CompiledWrapper;
+  withConfig(config: LangGraphRunnableConfig & { outputKeys?: string[] }): CompiledWrapper;
 }
-
-/** A subgraph, as `addNode` options declare one. */
-type Subgraph = NonNullable<StateGraphAddNodeOptions["subgraphs"]>[number];
 
 /** What the wrapper needs of a `StateGraph` builder. */
 interface InnerBuilder {
   compile(options?: { interruptBefore?: string[]; interruptAfter?: string[] }): InnerGraph;
 }
 
-/** Whether a builder exposes the public structure inlining copies. */
-function isStructure(builder: InnerGraph["builder"]): builder is BuilderStructure {
-  return builder.nodes !== undefined && builder.edges !== undefined && builder.waitingEdges !== undefined && builder.branches !== undefined;
+function isBuilder(graph: unknown): graph is InnerBuilder {
+  return typeof graph === "object" && graph !== null && "compile" in graph && typeof graph.compile === "function" && !("invoke" in graph);
+}
+
+function isCompiled(graph: unknown): graph is InnerGraph {
+  return (
+    typeof graph === "object" &&
+    graph !== null &&
+    "invoke" in graph &&
+    "nodes" in graph &&
+    "builder" in graph &&
+    typeof graph.builder === "object" &&
+    graph.builder !== null &&
+    "channels" in graph.builder
+  );
+}
+
+function isBuilderView(builder: InnerGraph["builder"]): builder is BuilderView {
+  return builder.nodes !== undefined && builder.edges instanceof Set && builder.waitingEdges instanceof Set && builder.branches !== undefined;
+}
+
+function keysOf(value: string | number | symbol | (string | number | symbol)[]): string[] {
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+/** Whether the state is a Zod or `StateSchema` schema (LangGraph's public schema reader answers only for those). */
+function hasValidatingSchema(inner: InnerGraph): boolean {
+  try {
+    return getStateTypeSchema(inner) !== undefined;
+  } catch {
+    return true;
+  }
 }
 
 /**
- * Why the user's graph cannot be inlined (and runs as a subgraph node instead),
- * or undefined when it can.
+ * Why the user's graph cannot be rebuilt inside the wrapper from what its
+ * builder shows publicly (and runs whole as one subgraph node instead), or
+ * undefined when it can.
  */
-function whyNotInlinable(builder: InnerGraph["builder"]): string | undefined {
-  if (!isStructure(builder)) return "its builder does not expose nodes, edges and branches";
-  const { nodes } = builder;
-  for (const name of [WITH_LEARNING_NODES.retrieve, WITH_LEARNING_NODES.record, RUN_MARKER_KEY, ...Object.keys(LessonContextAnnotation.spec)]) {
-    if (name in nodes) return `it has a node named "${name}"`;
+function whyNotInlinable(inner: InnerGraph): string | undefined {
+  const builder = inner.builder;
+  if (!isBuilderView(builder)) return "its builder does not expose nodes, edges and branches";
+  for (const name of [RETRIEVE_NODE, RECORD_NODE, ...Object.keys(LearningNodesAnnotation.spec)]) {
+    if (name in builder.nodes) return `it has a node named "${name}"`;
   }
-  // A deferred node of the user's would run in the same step as record_episode, which must come last.
-  if (Object.values(nodes).some((node) => node.defer === true)) return "it has a deferred node";
-  // Zod or StateSchema state validates node updates, and graph-wide node defaults (setNodeDefaults)
-  // apply at compile time: LangGraph keeps both in builder fields that are not public, so a copy of
-  // the public structure would lose them. Read only to decide; never copied.
-  const internals = builder as { _schemaRuntimeDefinition?: unknown; _nodeDefaults?: object };
-  if (internals._schemaRuntimeDefinition !== undefined) return "its state is a Zod or StateSchema schema";
-  if (internals._nodeDefaults !== undefined && Object.keys(internals._nodeDefaults).length > 0) return "it sets node defaults";
+  // A Zod or StateSchema state validates every node's update; a rebuilt graph on the same channels would not.
+  if (hasValidatingSchema(inner)) return "its state is a Zod or StateSchema schema";
+  for (const [name, spec] of Object.entries(builder.nodes)) {
+    // A deferred node of the user's would run in the same step as record_episode, which must come last.
+    if (spec.defer === true) return "it has a deferred node";
+    if (spec.isErrorHandler === true || spec.errorHandlerNode !== undefined) return "it has node error handlers";
+    const unknown = Object.keys(spec).find((field) => !COPYABLE_SPEC_FIELDS.has(field));
+    if (unknown !== undefined) return `its node "${name}" has a setting ("${unknown}") that withLearning cannot copy`;
+  }
+  // Compiling may add nodes (a default error handler from setNodeDefaults): those are not the builder's to copy.
+  const compiledNodes = Object.entries(inner.nodes).filter(([name]) => name !== START);
+  if (compiledNodes.some(([name, node]) => !(name in builder.nodes) || node.isErrorHandler === true || node.errorHandlerNode !== undefined)) {
+    return "it has node error handlers";
+  }
+  // Graph-wide settings of a compiled graph that compile() and withConfig() cannot pass on.
+  if (inner.stepTimeout !== undefined || inner.retryPolicy !== undefined) return "it has a graph-wide step timeout or retry policy";
   return undefined;
-}
-
-/** Channels whose writes go through a reducer: they take the subgraph's final value as an `Overwrite`. */
-const REDUCER_CHANNELS = new Set(["BinaryOperatorAggregate", "DeltaChannel"]);
-
-/** Whether a channel reduces with LangGraph's messages reducer (by id: replace, remove, append). */
-function isMessagesChannel(channel: BaseChannel): boolean {
-  return "operator" in channel && channel.operator === messagesStateReducer;
 }
 
 /**
@@ -219,44 +246,38 @@ function messagesUpdate(before: readonly BaseMessage[], after: readonly BaseMess
   return [...removed, ...replaced, ...after.slice(kept.length)];
 }
 
-function isBuilder(graph: unknown): graph is InnerBuilder {
-  return typeof graph === "object" && graph !== null && "compile" in graph && typeof graph.compile === "function" && !("invoke" in graph);
+/** Whether two state values are the same: the same objects, or lists of the same objects. */
+function sameValue(left: unknown, right: unknown): boolean {
+  if (Array.isArray(left) && Array.isArray(right)) return left.length === right.length && left.every((item, index) => sameValue(item, right[index]));
+  if (isBaseMessage(left) && isBaseMessage(right)) return left.id === right.id && left.content === right.content;
+  return Object.is(left, right);
 }
 
-function isCompiled(graph: unknown): graph is InnerGraph {
-  return (
-    typeof graph === "object" &&
-    graph !== null &&
-    "invoke" in graph &&
-    "builder" in graph &&
-    typeof graph.builder === "object" &&
-    graph.builder !== null &&
-    "channels" in graph.builder
-  );
-}
-
-function isHuman(message: BaseMessage): boolean {
-  return message.getType() === "human";
-}
-
-function messagesOf(state: WrappedState): BaseMessage[] {
-  const messages: unknown = state["messages"];
-  return Array.isArray(messages) ? (messages as BaseMessage[]) : [];
-}
-
-function lastHuman(messages: readonly BaseMessage[]): BaseMessage | undefined {
-  for (let index = messages.length - 1; index >= 0; index--) {
-    const message = messages[index] as BaseMessage;
-    if (isHuman(message)) return message;
+/** Whether writing `update` through the channel (its public interface, on a fresh copy) turns `before` into `after`. */
+function writes(channel: BaseChannel, before: unknown, update: unknown, after: unknown): boolean {
+  try {
+    const probe = channel.fromCheckpoint(before);
+    probe.update([update]);
+    return sameValue(probe.get(), after);
+  } catch {
+    return false;
   }
-  return undefined;
 }
 
-/** The messages of the run: from its human message on (the whole list when that message is gone). */
-function runMessages(messages: readonly BaseMessage[], run: RunMarker | undefined): readonly BaseMessage[] {
-  if (run?.inputMessageId === undefined) return messages;
-  const start = messages.findIndex((message) => message.id === run.inputMessageId);
-  return start === -1 ? messages : messages.slice(start);
+/**
+ * The update that sets a key of the wrapper's state to the value the user's
+ * graph ended with, through that key's own channel: for a messages list the
+ * exact add/replace/remove update, for a plain key the value, for a reducer key
+ * an `Overwrite` (so it is not reduced a second time). Found by trying each on
+ * a copy of the channel, so no channel type is assumed.
+ */
+function writeBack(channel: BaseChannel, before: unknown, after: unknown): unknown {
+  const candidates: unknown[] = [];
+  if (Array.isArray(after) && after.every(isBaseMessage)) {
+    candidates.push(messagesUpdate(Array.isArray(before) && before.every(isBaseMessage) ? before : [], after));
+  }
+  candidates.push(after, new Overwrite(after));
+  return candidates.find((update) => writes(channel, before, update, after)) ?? after;
 }
 
 /**
@@ -268,34 +289,38 @@ function runMessages(messages: readonly BaseMessage[], run: RunMarker | undefine
  * START → retrieve_lessons → your graph's nodes and edges, as they are → record_episode → END
  * ```
  *
+ * Built with LangGraph's public API only: two ordinary nodes and your graph's
+ * nodes, edges and conditional edges added again with `addNode`, `addEdge` and
+ * `addConditionalEdges`, read from your builder's public `nodes`, `edges`,
+ * `waitingEdges`, `branches` and `channels`.
+ *
  * - `retrieve_lessons` (the replay-retriever) puts the lessons that apply to
  *   the run's input and scope into `messages` as one system message, and
  *   pins the run to a memory version. With empty memory it changes nothing.
  *   Your graph's edges from `START` leave from it instead.
- * - Your graph is inlined: its nodes, edges, conditional edges, node options
- *   and compile settings (checkpointer, store, interrupts, name) are copied
- *   into the wrapper, so it streams, checkpoints and pauses as it does
+ * - Your graph is inlined, so it streams, checkpoints and pauses as it does
  *   unwrapped — tokens in `"messages"` mode as they are generated, each of
  *   your nodes' updates in `"updates"`, every step's state in `"values"`.
- * - `record_episode` is a deferred node: it runs once, after the last of your
- *   nodes, however your graph ended (an edge to `END`, a branch, a `Command`).
- *   It builds the run's `Episode` (input, trajectory, scope, pinned memory
- *   version, served lessons) and hands it to the loop: learned before
- *   returning (`"sync"`), queued (`"background"`), or only reported (`"off"`).
- *   Learning never fails the user's run: its errors are the loop's
- *   `learning_failed` events.
+ * - `record_episode` is a deferred node (`defer: true`): it runs once, after
+ *   the last of your nodes, however your graph ended (an edge to `END`, a
+ *   branch, a `Command`). It builds the run's `Episode` and hands it to the
+ *   loop: learned before returning (`"sync"`), queued (`"background"`), or only
+ *   reported (`"off"`). Learning never fails the user's run: its errors are the
+ *   loop's `learning_failed` events.
  *
  * The wrapper's input and output are your graph's state keys: `invoke` returns
- * what your graph returns. Its own keys (the retriever's `servedLessons`,
- * `lessonMemoryPin`, `lessonServedLog`, and `lessonloopRun`) live in the
- * checkpointed state, not in the output. A run takes two more supersteps
- * than unwrapped (mind a tight `recursionLimit`).
+ * what your graph returns, and `"values"` chunks show your keys. Its own keys
+ * (the retriever's `servedLessons`, `lessonMemoryPin`, `lessonServedLog`, and
+ * `lessonloopRun`) are checkpointed and show in `getState().values`. A run takes
+ * two more supersteps than unwrapped (mind a tight `recursionLimit`).
  *
- * A graph that cannot be inlined — it has a node named `retrieve_lessons` or
- * `record_episode` or like a lesson-context key, a deferred node, a Zod or
- * `StateSchema` state, or `setNodeDefaults` — runs whole as one `agent` node
- * instead (`retrieve_lessons → agent → record_episode`): it gives the same
- * results, but streams only with `subgraphs: true`, and pauses inside `agent`.
+ * A graph that cannot be rebuilt from what its builder shows — a node named
+ * `retrieve_lessons`, `record_episode` or like one of the wrapper's keys, a
+ * deferred node, node error handlers, a Zod or `StateSchema` state, a
+ * graph-wide step timeout or retry policy — runs whole as one `agent` subgraph
+ * node instead (`retrieve_lessons → agent → record_episode`): it gives the
+ * same results, but streams its own chunks only with `subgraphs: true`, and
+ * pauses inside `agent`.
  */
 export function withLearning<
   SD,
@@ -324,7 +349,7 @@ export function withLearning(graph: unknown, options: WithLearningOptions): unkn
     input,
     trajectory,
     outcome,
-    retriever: retrieverParams = {},
+    retriever = {},
     interruptBefore,
     interruptAfter,
     onEpisode,
@@ -334,7 +359,7 @@ export function withLearning(graph: unknown, options: WithLearningOptions): unkn
 
   let inner: InnerGraph;
   if (isBuilder(graph)) {
-    // Compiled once to validate the user's graph and learn its output keys (and to run it whole when it cannot be inlined).
+    // Compiled once to validate the user's graph, learn its output keys and resolved node policies (and to run it whole when it cannot be inlined).
     inner = graph.compile({
       ...(interruptBefore === undefined ? {} : { interruptBefore }),
       ...(interruptAfter === undefined ? {} : { interruptAfter }),
@@ -353,148 +378,62 @@ export function withLearning(graph: unknown, options: WithLearningOptions): unkn
 
   const userChannels = inner.builder.channels;
   const userKeys = Object.keys(userChannels);
-  const reducerKeys = new Set(userKeys.filter((key) => REDUCER_CHANNELS.has((userChannels[key] as BaseChannel).lc_graph_name)));
-  const messagesKeys = new Set(userKeys.filter((key) => isMessagesChannel(userChannels[key] as BaseChannel)));
-  const outputKeys = (Array.isArray(inner.outputChannels) ? inner.outputChannels : [inner.outputChannels]).map(String);
-  const streamKeys =
-    inner.streamChannels === undefined ? userKeys : (Array.isArray(inner.streamChannels) ? inner.streamChannels : [inner.streamChannels]).map(String);
+  const outputKeys = keysOf(inner.outputChannels);
+  const streamKeys = inner.streamChannels === undefined ? userKeys : keysOf(inner.streamChannels);
   // The lesson-context keys may be there already (a graph that runs its own retriever): the channels are the same.
   if (RUN_MARKER_KEY in userChannels) {
     throw new LessonloopError("invalid_input", `The graph's state already has a key "${RUN_MARKER_KEY}", which withLearning uses. Rename it.`);
   }
-  const notInlinable = whyNotInlinable(inner.builder);
-  const ownNodes = notInlinable === undefined ? [WITH_LEARNING_NODES.retrieve, WITH_LEARNING_NODES.record] : Object.values(WITH_LEARNING_NODES);
-  for (const name of ownNodes) {
+  for (const name of [RETRIEVE_NODE, RECORD_NODE]) {
     if (name in userChannels) throw new LessonloopError("invalid_input", `The graph's state has a key "${name}", the name of one of withLearning's nodes. Rename it.`);
   }
-
-  const pick = (source: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> =>
-    Object.fromEntries(keys.filter((key) => source[key] !== undefined).map((key) => [key, source[key]]));
-
-  const stateSpec: StateDefinition = {
-    ...LessonContextAnnotation.spec,
-    [RUN_MARKER_KEY]: Annotation<RunMarker | undefined>({ reducer: (_previous, next) => next, default: () => undefined }),
-    ...userChannels,
-  };
-  const inputSpec: StateDefinition = { ...userChannels };
-  const outputSpec: StateDefinition = Object.fromEntries(outputKeys.filter((key) => key in userChannels).map((key) => [key, userChannels[key] as BaseChannel]));
-
-  const resolveScope = (state: WrappedState, config: LangGraphRunnableConfig): Scope =>
-    parseWith(ScopeSchema, typeof scope === "function" ? scope(state, config) : scope, "withLearning scope");
-  const inputOf = (state: WrappedState): string | undefined => {
-    if (input !== undefined) return input(state);
-    const human = lastHuman(messagesOf(state));
-    return human === undefined ? undefined : messageText(human);
-  };
-
-  const retrieveLessons = loop.createRetriever<WrappedState>({
-    ...retrieverParams,
-    scope: resolveScope,
-    ...(input === undefined ? {} : { input }),
-  });
-  const lessonsMessageId = retrieverParams.messageId ?? "lessonloop-lessons";
-  const recordEpisode = createEpisodeRecorder({ ids, clock });
-
-  async function retrieve(state: WrappedState, config: LangGraphRunnableConfig) {
-    const update = await retrieveLessons(state, config);
-    const marker: RunMarker = { inputMessageId: lastHuman(messagesOf(state))?.id, startedAt: clock.now().toISOString() };
-    return { ...update, [RUN_MARKER_KEY]: marker };
+  const notInlinable = whyNotInlinable(inner);
+  if (notInlinable !== undefined && "agent" in userChannels) {
+    throw new LessonloopError("invalid_input", `The graph's state has a key "agent", the name of the node withLearning runs your graph in (because ${notInlinable}). Rename it.`);
   }
 
-  async function agent(state: WrappedState, config: LangGraphRunnableConfig) {
-    const result = await inner.invoke(pick(state, userKeys), config);
-    if (typeof result !== "object" || result === null) return {};
-    const values = result as Record<string, unknown>;
-    // The subgraph started from this state and applied its own reducers: its
-    // final values replace ours, so a reducer key is not reduced a second time
-    // (messages as the exact update that yields them, everything else as an Overwrite).
-    return Object.fromEntries(
-      Object.entries(values)
-        .filter(([key]) => key in userChannels)
-        .map(([key, value]) => {
-          if (messagesKeys.has(key) && Array.isArray(value)) {
-            const before: unknown = state[key];
-            return [key, messagesUpdate(Array.isArray(before) ? (before as BaseMessage[]) : [], value as BaseMessage[])];
-          }
-          return [key, reducerKeys.has(key) ? new Overwrite(value) : value];
-        }),
-    );
-  }
-
-  /**
-   * The memory version the run was served from: its pin, else the live version.
-   * With memory unreachable the run was served no lessons — what version 0, the
-   * empty memory, serves — so its episode is credited there rather than lost or
-   * counted against a version whose lessons it never saw.
-   */
-  async function servedVersion(state: WrappedState): Promise<number> {
-    const pin: MemoryPin | undefined = state[MEMORY_PIN_KEY];
-    if (pin !== undefined) return pin.version;
-    try {
-      return await loop.memory.headVersion();
-    } catch (error) {
-      console.warn(`[lessonloop] withLearning: the lesson memory is unreachable (${String(error)}); this run was served no lessons, and its episode is recorded against version 0 and kept for learning.`);
-      return 0;
-    }
-  }
-
-  async function record(state: WrappedState, config: LangGraphRunnableConfig) {
-    const task = inputOf(state);
-    if (task === undefined || task.trim() === "") return {};
-    // Recording and learning never fail the user's run: it has already produced its answer.
-    let episode: Episode;
-    try {
-      const memoryVersion = await servedVersion(state);
-      const run = state[RUN_MARKER_KEY];
-      const served: readonly ServedLesson[] = state.servedLessons ?? [];
-      const known = outcome?.(state);
-      episode = recordEpisode({
-        input: task,
-        trajectory: trajectory?.(state, run) ?? trajectoryFromMessages(runMessages(messagesOf(state), run), { skipIds: new Set([lessonsMessageId]) }),
-        scope: resolveScope(state, config),
-        memoryVersion,
-        servedLessons: served.map(({ lesson }) => lesson.id),
-        startedAt: run?.startedAt ?? clock.now().toISOString(),
-        ...(known === undefined ? {} : { outcome: known }),
-      });
-    } catch (error) {
-      console.warn(`[lessonloop] withLearning: this run's episode could not be recorded: ${String(error)}`);
-      return {};
-    }
-    onEpisode?.(episode);
-    try {
-      if (learning === "sync") await loop.learn(episode);
-      else if (learning === "background") await loop.enqueue(episode);
-    } catch (error) {
-      // Sync failures are already the loop's `learning_failed` events.
-      if (learning === "background") console.warn(`[lessonloop] episode ${episode.id} could not be queued for learning: ${String(error)}`);
-    }
-    return {};
-  }
-
-  // Node names come from the user's graph at run time, which StateGraph's typed builder
-  // cannot express; the wrapper is used through the structural interface instead.
-  const wrapper = new StateGraph(Annotation.Root(stateSpec), {
-    input: Annotation.Root(inputSpec),
-    output: Annotation.Root(outputSpec),
+  const reading = { scope, input };
+  const wrapper = new StateGraph(Annotation.Root({ ...LearningNodesAnnotation.spec, ...userChannels }), {
+    input: Annotation.Root({ ...userChannels }),
+    output: Annotation.Root(Object.fromEntries(outputKeys.filter((key) => key in userChannels).map((key) => [key, userChannels[key] as BaseChannel]))),
   }) as unknown as WrapperBuilder;
-  wrapper.addNode(WITH_LEARNING_NODES.retrieve, retrieve).addEdge(START, WITH_LEARNING_NODES.retrieve);
-  const userBuilder = inner.builder;
+  wrapper
+    .addNode(RETRIEVE_NODE, createRetrieveLessonsNode({ loop, retriever, clock, ...reading }))
+    .addEdge(START, RETRIEVE_NODE)
+    // Deferred and triggered by retrieve_lessons: it waits until nothing else is left to run, then runs once.
+    .addNode(
+      RECORD_NODE,
+      createRecordEpisodeNode({ loop, learning, trajectory, outcome, lessonsMessageId: retriever.messageId ?? "lessonloop-lessons", onEpisode, ids, clock, ...reading }),
+      { defer: true },
+    )
+    .addEdge(RETRIEVE_NODE, RECORD_NODE)
+    .addEdge(RECORD_NODE, END);
+
   let interrupts: { interruptBefore?: string[]; interruptAfter?: string[] } = {};
-  if (notInlinable === undefined && isStructure(userBuilder)) {
-    const userNodes = Object.keys(userBuilder.nodes);
-    for (const [key, spec] of Object.entries(userBuilder.nodes)) {
-      // addNode registers the node's input schema; the spec is then copied whole
-      // (retry, cache and timeout policies, error handler, subgraphs, metadata, ends).
-      wrapper.addNode(key, spec.runnable, spec.input === undefined ? {} : { input: spec.input });
-      wrapper.nodes[key] = { ...spec };
+  const builder = inner.builder;
+  if (notInlinable === undefined && isBuilderView(builder)) {
+    const userNodes = Object.keys(builder.nodes);
+    for (const [key, spec] of Object.entries(builder.nodes)) {
+      // Policies as compiled: node defaults (setNodeDefaults) are already applied there.
+      const compiled = inner.nodes[key];
+      const nodeOptions: Record<string, unknown> = {
+        input: spec.input,
+        retryPolicy: compiled?.retryPolicy ?? spec.retryPolicy,
+        cachePolicy: compiled === undefined ? spec.cachePolicy : compiled.cachePolicy,
+        timeout: compiled?.timeout ?? spec.timeout,
+        tracePolicy: spec.tracePolicy,
+        metadata: spec.metadata,
+        subgraphs: spec.subgraphs,
+        ends: spec.ends,
+      };
+      wrapper.addNode(key, spec.runnable, Object.fromEntries(Object.entries(nodeOptions).filter(([, value]) => value !== undefined)));
     }
     // The user's entry edges and branches leave from retrieve_lessons; edges to END stay: record_episode is deferred.
-    const entry = (node: string): string => (node === START ? WITH_LEARNING_NODES.retrieve : node);
-    for (const [start, end] of userBuilder.edges) wrapper.edges.add([entry(start), end]);
-    for (const [starts, end] of userBuilder.waitingEdges) wrapper.waitingEdges.add([[...starts], end]);
-    for (const [source, branches] of Object.entries(userBuilder.branches)) {
-      wrapper.branches[entry(source)] = { ...wrapper.branches[entry(source)], ...branches };
+    const entry = (node: string): string => (node === START ? RETRIEVE_NODE : node);
+    for (const [start, end] of builder.edges) wrapper.addEdge(entry(start), end);
+    for (const [starts, end] of builder.waitingEdges) wrapper.addEdge(starts.map(entry), end);
+    for (const [source, branches] of Object.entries(builder.branches)) {
+      for (const branch of Object.values(branches)) wrapper.addConditionalEdges(entry(source), branch.path, branch.ends);
     }
     const resolve = (nodes: InterruptNodes | undefined): string[] | undefined =>
       nodes === undefined ? undefined : nodes === "*" ? userNodes : nodes.map(String);
@@ -503,23 +442,29 @@ export function withLearning(graph: unknown, options: WithLearningOptions): unkn
     interrupts = { ...(before === undefined ? {} : { interruptBefore: before }), ...(after === undefined ? {} : { interruptAfter: after }) };
   } else {
     console.warn(`[lessonloop] withLearning runs your graph as one "agent" node because ${notInlinable ?? "its structure is unknown"}: stream it with subgraphs: true to see its own chunks.`);
+    const agent = async (state: WrappedState, config: LangGraphRunnableConfig) => {
+      const userState = Object.fromEntries(userKeys.filter((key) => state[key] !== undefined).map((key) => [key, state[key]]));
+      const result = await inner.invoke(userState, config);
+      if (typeof result !== "object" || result === null) return {};
+      // The subgraph started from this state and applied its own reducers: its final values are written back, not reduced again.
+      return Object.fromEntries(
+        Object.entries(result as Record<string, unknown>)
+          .filter(([key]) => key in userChannels)
+          .map(([key, value]) => [key, writeBack(userChannels[key] as BaseChannel, state[key], value)]),
+      );
+    };
     // Declared as the node's subgraph: getState(config, { subgraphs: true }) shows the user's graph while it is paused.
     wrapper
-      .addNode(WITH_LEARNING_NODES.agent, agent, { subgraphs: [inner as unknown as Subgraph] })
-      .addEdge(WITH_LEARNING_NODES.retrieve, WITH_LEARNING_NODES.agent)
-      .addEdge(WITH_LEARNING_NODES.agent, WITH_LEARNING_NODES.record);
+      .addNode("agent", agent, { subgraphs: [inner] })
+      .addEdge(RETRIEVE_NODE, "agent")
+      .addEdge("agent", RECORD_NODE);
   }
-  // Deferred and triggered by retrieve_lessons: it waits until nothing else is left to run, then runs once.
-  wrapper
-    .addNode(WITH_LEARNING_NODES.record, record, { defer: true })
-    .addEdge(WITH_LEARNING_NODES.retrieve, WITH_LEARNING_NODES.record)
-    .addEdge(WITH_LEARNING_NODES.record, END);
 
   const checkpointer = options.checkpointer ?? (typeof inner.checkpointer === "object" ? inner.checkpointer : undefined);
   const store = options.store ?? inner.store;
   const inlined = notInlinable === undefined;
   const transformers = inlined && Array.isArray(inner.streamTransformers) && inner.streamTransformers.length > 0 ? inner.streamTransformers : undefined;
-  let compiled = wrapper.compile({
+  const compiled = wrapper.compile({
     ...(checkpointer === undefined ? {} : { checkpointer }),
     ...(store === undefined ? {} : { store }),
     ...(inlined && inner.cache !== undefined ? { cache: inner.cache } : {}),
@@ -528,14 +473,8 @@ export function withLearning(graph: unknown, options: WithLearningOptions): unkn
     name: options.name ?? inner.name ?? "lessonloop",
     ...(inner.description === undefined ? {} : { description: inner.description }),
   });
-  // "values" chunks and getState().values show the user's keys, as the unwrapped graph does;
-  // the wrapper's own keys are still checkpointed (the pin must survive a resume).
-  compiled.streamChannels = streamKeys.filter((key) => key in userChannels);
-  if (inlined) {
-    // The rest of a compiled graph's settings: its step timeout, retry policy and withConfig() config.
-    if (inner.stepTimeout !== undefined) compiled.stepTimeout = inner.stepTimeout;
-    if (inner.retryPolicy !== undefined) compiled.retryPolicy = inner.retryPolicy;
-    if (inner.config !== undefined && Object.keys(inner.config).length > 0) compiled = compiled.withConfig(inner.config);
-  }
-  return compiled;
+  // "values" chunks show the user's keys, as the unwrapped graph streams them (`outputKeys`, a
+  // public run option bound here); an inlined graph keeps its own withConfig() settings too.
+  const userConfig = inlined && inner.config !== undefined ? inner.config : {};
+  return compiled.withConfig({ ...userConfig, outputKeys: streamKeys.filter((key) => key in userChannels) });
 }
