@@ -9,13 +9,15 @@ import { Annotation, Command, END, MemorySaver, MessagesAnnotation, START, State
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder } from "@lessonloop/chroma";
 import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
-import { LessonloopError, type Episode } from "@lessonloop/core";
+import { LessonloopError, MEMORY_VERSION_METADATA_KEY, type Episode } from "@lessonloop/core";
+import { lessonFixture } from "@lessonloop/core/conformance";
 import { patchMemory } from "@lessonloop/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LearningEvent } from "./learning-events.js";
 import { createLearningLoop, type LearningLoop } from "./learning-loop.js";
 import {
   INVOICE_TASK,
+  RIGHT_LESSON,
   SCOPE,
   TOOLS,
   createAgentBuilder,
@@ -495,6 +497,45 @@ describe("withLearning", () => {
     expect(normalize(resumed.messages.at(-1))).toEqual({ type: "ai", content: "Refunded." });
     expect(episodes).toHaveLength(1);
     expect(episodes[0]).toMatchObject({ input: REFUND_TASK, trajectory: expect.arrayContaining([{ type: "message", role: "assistant", content: "Refunded." }]) });
+  });
+
+  it("keeps a paused thread on the memory version it started with: resumed after a merge, it is served that version; its checkpoints record it", async () => {
+    const { loop } = await billingLoop();
+    const saver = new MemorySaver();
+    const episodes: Episode[] = [];
+    const agent = withLearning(createAgentBuilder(createAgentModel()), {
+      loop,
+      scope: { ...SCOPE },
+      learning: "off",
+      checkpointer: saver,
+      interruptBefore: ["tools"],
+      onEpisode: (episode) => episodes.push(episode),
+      retriever: { timeoutMs: RETRIEVER_TIMEOUT_MS },
+    });
+    const thread = { configurable: { thread_id: "pinned" } };
+    /** The memory version recorded in the thread's latest checkpoint, as the user's own saver stores it. */
+    const recordedVersion = async () => (await saver.getTuple(thread))?.metadata?.[MEMORY_VERSION_METADATA_KEY as "source"];
+
+    await agent.invoke({ messages: [new HumanMessage({ id: "h-1", content: INVOICE_TASK })] }, thread);
+    expect((await agent.getState(thread)).next).toEqual(["tools"]);
+    expect(await recordedVersion()).toBe(0);
+    // While the run waits before its tool call, the invoice lesson is merged: memory moves to version 1.
+    const lesson = lessonFixture("invoice-cents", { trigger: RIGHT_LESSON.trigger, guidance: RIGHT_LESSON.guidance, rationale: RIGHT_LESSON.rationale, scope: { ...SCOPE } });
+    await loop.memory.commit({ add: [lesson], reason: "merged while a run was paused", author: "tester" });
+    expect(await loop.memory.headVersion()).toBe(1);
+
+    // Resumed, the run goes on as it started, on version 0: it was served nothing and fails as before.
+    const resumed = await agent.invoke(null, thread);
+    expect(String(resumed.messages.at(-1)?.content)).toContain("I could not do it");
+    expect(await recordedVersion()).toBe(0);
+    expect(episodes).toEqual([expect.objectContaining({ memoryVersion: 0, servedLessons: [] })]);
+
+    // The thread's next run starts on the live version and is served the lesson.
+    await agent.invoke({ messages: [new HumanMessage({ id: "h-2", content: INVOICE_TASK })] }, thread);
+    const fixed = await agent.invoke(null, thread);
+    expect(String(fixed.messages.at(-1)?.content)).toContain("1250 cents");
+    expect(await recordedVersion()).toBe(1);
+    expect(episodes[1]).toMatchObject({ memoryVersion: 1, servedLessons: ["invoice-cents"] });
   });
 
   it.each<[string, LearningTiming]>([

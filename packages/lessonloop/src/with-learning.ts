@@ -15,7 +15,8 @@ import {
   type StateDefinitionInit,
 } from "@langchain/langgraph";
 import { getStateTypeSchema } from "@langchain/langgraph/zod/schema";
-import { LessonloopError, randomId, systemClock, type Clock, type Episode, type IdGenerator, type Outcome, type Scope, type TrajectoryStep } from "@lessonloop/core";
+import { LessonloopError, randomId, systemClock, type Clock, type Episode, type IdGenerator, type LessonMemory, type Outcome, type Scope, type TrajectoryStep } from "@lessonloop/core";
+import { SnapshotCheckpointer } from "@lessonloop/snapshot-checkpointer";
 import type { LearningLoop, LoopRetrieverParams } from "./learning-loop.js";
 import {
   LearningNodesAnnotation,
@@ -60,7 +61,9 @@ export interface WithLearningOptions {
   /**
    * Checkpointer of the wrapped graph. Default: the one the given compiled
    * graph was compiled with (e.g. `createReactAgent({ checkpointSaver })`);
-   * none for a builder.
+   * none for a builder. It is wrapped in a `SnapshotCheckpointer` on the
+   * loop's memory, so every checkpoint records the memory version its run was
+   * served from (pass a `SnapshotCheckpointer` yourself to choose its settings).
    */
   checkpointer?: BaseCheckpointSaver;
   /** Store of the wrapped graph. Default: the compiled graph's own. */
@@ -280,6 +283,13 @@ function writeBack(channel: BaseChannel, before: unknown, after: unknown): unkno
   return candidates.find((update) => writes(channel, before, update, after)) ?? after;
 }
 
+/** The checkpointer, wrapped so each checkpoint records the memory version its run was served from. */
+function pinnedCheckpointer(checkpointer: BaseCheckpointSaver, memory: LessonMemory): BaseCheckpointSaver {
+  // Already a SnapshotCheckpointer (the user's own settings): keep it. Recognised by its method, not instanceof.
+  if (typeof (checkpointer as Partial<SnapshotCheckpointer>).memoryVersionOf === "function") return checkpointer;
+  return new SnapshotCheckpointer({ saver: checkpointer, memory });
+}
+
 /**
  * Adds on-the-job learning to an existing LangGraph graph — a `StateGraph`
  * builder (before `compile()`) or a compiled graph such as
@@ -307,6 +317,9 @@ function writeBack(channel: BaseChannel, before: unknown, after: unknown): unkno
  *   loop: learned before returning (`"sync"`), queued (`"background"`), or only
  *   reported (`"off"`). Learning never fails the user's run: its errors are the
  *   loop's `learning_failed` events.
+ *
+ * With a checkpointer, it is wrapped in a `SnapshotCheckpointer` on the loop's
+ * memory: each checkpoint records the memory version its run was served from.
  *
  * The wrapper's input and output are your graph's state keys: `invoke` returns
  * what your graph returns, and `"values"` chunks show your keys. Its own keys
@@ -465,7 +478,7 @@ export function withLearning(graph: unknown, options: WithLearningOptions): unkn
   const inlined = notInlinable === undefined;
   const transformers = inlined && Array.isArray(inner.streamTransformers) && inner.streamTransformers.length > 0 ? inner.streamTransformers : undefined;
   const compiled = wrapper.compile({
-    ...(checkpointer === undefined ? {} : { checkpointer }),
+    ...(checkpointer === undefined ? {} : { checkpointer: pinnedCheckpointer(checkpointer, loop.memory) }),
     ...(store === undefined ? {} : { store }),
     ...(inlined && inner.cache !== undefined ? { cache: inner.cache } : {}),
     ...(transformers === undefined ? {} : { transformers }),
