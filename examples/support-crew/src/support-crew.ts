@@ -1,12 +1,13 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { HumanMessage, ToolMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { Annotation, END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder, startChroma } from "@lessonloop/chroma";
-import type { CaseEvidence, EdgeCaseInput, LessonInput, Scope, Verdict } from "@lessonloop/core";
-import { LessonContextAnnotation, createReplayRetriever } from "@lessonloop/replay-retriever";
+import { startChroma } from "@lessonloop/chroma";
+import type { CaseEvidence, EdgeCaseInput, Episode, LessonInput, Scope, Verdict } from "@lessonloop/core";
 import { createMergeNode } from "@lessonloop/snapshot-checkpointer";
 import { createValidatorEnsemble, evaluateCheck, unanimous, type ReplayRunner } from "@lessonloop/validator-ensemble";
-import { CREW, MEMBER_TOOLS, createSimulatedModel, decide, taskMessages, type MemberName } from "./support-desk.js";
+import { createAgent } from "langchain";
+import { createLearningLoop, lessonloopMiddleware } from "lessonloop";
+import { CREW, MEMBER_TOOLS, createSimulatedModel, decide, rolePrompt, taskMessages, type MemberName } from "./support-desk.js";
 
 export interface SupportCrewParams {
   /** An existing Chroma server; when omitted the embedded one is started and stopped. */
@@ -27,7 +28,7 @@ export interface TaskReport {
   /** What the tool (or the member) answered. */
   result: string;
   success: boolean;
-  /** Ids of the lessons the retriever served to the member. */
+  /** Ids of the lessons lessonloopMiddleware served to the member. */
   servedLessons: string[];
 }
 
@@ -75,7 +76,6 @@ function route(task: string): MemberName {
 
 const CrewState = Annotation.Root({
   ...MessagesAnnotation.spec,
-  ...LessonContextAnnotation.spec,
   assignee: Annotation<MemberName | undefined>,
   report: Annotation<Omit<TaskReport, "task" | "servedLessons"> | undefined>,
 });
@@ -100,47 +100,76 @@ function formatCall(call: { name: string; args: Record<string, unknown> } | unde
 
 /**
  * A supervisor and three specialists (billing, shipping, technical) in one
- * LangGraph graph, with one shared lesson memory and one shared edge-case store
- * on Chroma. A lesson one member proposes is validated by the other members,
- * each replaying the stored cases with and without it; only a unanimous
- * approval is merged, and the retriever then serves it to every member.
+ * LangGraph graph; each specialist is a LangChain v1 `createAgent` agent with
+ * `lessonloopMiddleware`, and all share one lesson memory and one edge-case
+ * store on Chroma. A lesson one member proposes is validated by the other
+ * members, each replaying the stored cases with and without it; only a
+ * unanimous approval is merged, and the middleware then serves it to every member.
  */
 export async function runSupportCrew({ chromaUrl, model, print = console.log }: SupportCrewParams = {}): Promise<SupportCrewResult> {
   const server = await startChroma({ url: chromaUrl });
   print(server.external ? `Using the Chroma server at ${server.url}` : `Started Chroma at ${server.url} (pid ${server.pid})`);
+  let closeLoop = async (): Promise<void> => {};
   try {
-    const embedder = createLexicalEmbedder();
-    const name = `support-crew-${Date.now()}`;
-    const memory = await ChromaLessonMemory.open({ url: server.url, name, embedder });
-    const edgeCaseStore = await ChromaEdgeCaseStore.open({ url: server.url, collection: `${name}-edge-cases`, embedder });
     const models: Record<MemberName, BaseChatModel> = {
       billing: model ?? createSimulatedModel("billing"),
       shipping: model ?? createSimulatedModel("shipping"),
       technical: model ?? createSimulatedModel("technical"),
     };
 
-    // ── The crew: supervisor → retrieve_lessons → one specialist ────────────
+    // Each peer replays a case by running the member the case belongs to, on the peer's own model,
+    // with and without the lesson in its messages: a dry run, no tool is executed.
+    const runner: ReplayRunner = {
+      async replay({ edgeCase, lesson, validator, signal }) {
+        const owner = CREW.find((candidate) => edgeCase.tags.includes(`member:${candidate}`)) ?? route(edgeCase.input);
+        const { decision } = await decide(validator.model ?? models[owner], owner, taskMessages(edgeCase.input, lesson), signal);
+        return { passed: evaluateCheck(edgeCase.check, decision), output: decision };
+      },
+    };
+    const validators = CREW.map((id) => ({ id, model: models[id] }));
+
+    // ── The crew's lesson memory and edge-case store: one learning loop on the Chroma server ──
+    // Learning in this example is the explicit proposal path below (`learning: "off"` on the
+    // members); the loop opens the shared memory and store and serves lessons to the members.
+    const loop = await createLearningLoop({
+      learnerModel: models.billing,
+      validators,
+      runner,
+      criticModel: null,
+      chromaUrl: server.url,
+      memoryName: `support-crew-${Date.now()}`,
+    });
+    closeLoop = async () => {
+      await loop.close();
+    };
+    const { memory, edgeCaseStore } = loop;
+
+    // ── The crew: supervisor → one specialist, each a createAgent agent with lessonloopMiddleware ──
+    const episodes: Episode[] = [];
+    const agentFor = (who: MemberName) =>
+      createAgent({
+        model: models[who],
+        tools: MEMBER_TOOLS[who],
+        systemPrompt: rolePrompt(who),
+        middleware: [lessonloopMiddleware(loop, { scope: SCOPE, learning: "off", onEpisode: (episode) => episodes.push(episode), retriever: { timeoutMs: 5_000 } })],
+      });
+    const agents = { billing: agentFor("billing"), shipping: agentFor("shipping"), technical: agentFor("technical") };
     const member = (who: MemberName) => async (state: CrewStateType) => {
-      const { decision, message } = await decide(models[who], who, state.messages);
-      if (decision.type === "answer") return { messages: [message], report: { member: who, result: decision.answer, success: false } };
-      const chosen = MEMBER_TOOLS[who].find((candidate) => candidate.name === decision.name);
-      const output: unknown = chosen === undefined ? `ERROR: ${who} has no tool "${decision.name}".` : await chosen.invoke(decision.args);
-      const result = String(output);
-      const toolCallId = message.tool_calls?.[0]?.id ?? "call";
-      return {
-        messages: [message, new ToolMessage({ content: result, tool_call_id: toolCallId })],
-        report: { member: who, toolCall: { name: decision.name, args: decision.args }, result, success: !result.startsWith("ERROR") },
-      };
+      const result = await agents[who].invoke({ messages: state.messages });
+      const added = result.messages.slice(state.messages.length);
+      const call = added.flatMap((message) => (AIMessage.isInstance(message) ? (message.tool_calls ?? []) : [])).at(-1);
+      const toolResult = added.filter((message) => ToolMessage.isInstance(message)).at(-1);
+      if (call === undefined || toolResult === undefined) return { messages: added, report: { member: who, result: added.at(-1)?.text ?? "", success: false } };
+      const output = toolResult.text;
+      return { messages: added, report: { member: who, toolCall: { name: call.name, args: call.args }, result: output, success: !output.startsWith("ERROR") } };
     };
     const crew = new StateGraph(CrewState)
       .addNode("supervisor", (state: CrewStateType) => ({ assignee: route(String(state.messages.at(-1)?.content ?? "")) }))
-      .addNode("retrieve_lessons", createReplayRetriever({ memory, scope: () => SCOPE }))
       .addNode("billing", member("billing"))
       .addNode("shipping", member("shipping"))
       .addNode("technical", member("technical"))
       .addEdge(START, "supervisor")
-      .addEdge("supervisor", "retrieve_lessons")
-      .addConditionalEdges("retrieve_lessons", (state: CrewStateType) => state.assignee ?? "technical", ["billing", "shipping", "technical"])
+      .addConditionalEdges("supervisor", (state: CrewStateType) => state.assignee ?? "technical", ["billing", "shipping", "technical"])
       .addEdge("billing", END)
       .addEdge("shipping", END)
       .addEdge("technical", END)
@@ -150,7 +179,8 @@ export async function runSupportCrew({ chromaUrl, model, print = console.log }: 
       const state = await crew.invoke({ messages: [new HumanMessage(task)] });
       const report = state.report;
       if (report === undefined) throw new Error(`The crew produced no report for "${task}".`);
-      const servedLessons = state.servedLessons.map((served) => served.lesson.id);
+      // The member's run was recorded when it ended, with the lessons it was served.
+      const servedLessons = [...(episodes.at(-1)?.servedLessons ?? [])];
       const call = formatCall(report.toolCall);
       const served = servedLessons.length === 0 ? "" : ` [lessons: ${servedLessons.join(", ")}]`;
       print(`  ${report.success ? "✓" : "✗"} ${report.member.padEnd(9)} "${task}" → ${call} → ${report.result}${served}`);
@@ -213,17 +243,8 @@ export async function runSupportCrew({ chromaUrl, model, print = console.log }: 
       ),
     ];
 
-    // Each peer replays a case by running the member the case belongs to, on the peer's own model,
-    // with and without the lesson in its messages: a dry run, no tool is executed.
-    const runner: ReplayRunner = {
-      async replay({ edgeCase, lesson, validator, signal }) {
-        const owner = CREW.find((candidate) => edgeCase.tags.includes(`member:${candidate}`)) ?? route(edgeCase.input);
-        const { decision } = await decide(validator.model ?? models[owner], owner, taskMessages(edgeCase.input, lesson), signal);
-        return { passed: evaluateCheck(edgeCase.check, decision), output: decision };
-      },
-    };
     const ensemble = createValidatorEnsemble({
-      validators: CREW.map((id) => ({ id, model: models[id] })),
+      validators,
       runner,
       edgeCaseStore,
       policy: unanimous({ quorum: 2 }),
@@ -279,6 +300,7 @@ export async function runSupportCrew({ chromaUrl, model, print = console.log }: 
     for (const entry of history) print(`  v${entry.version} ${entry.kind} by ${entry.author}: ${entry.reason}`);
     return { firstShift, proposals, laterTask, laterTaskWithoutLessons, history };
   } finally {
+    await closeLoop();
     await server.stop();
   }
 }

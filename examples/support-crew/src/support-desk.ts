@@ -104,6 +104,9 @@ const ID_PATTERNS = {
  * says otherwise. It follows a lesson only if the lesson's text reached it.
  */
 function simulatedMember(call: ScriptedCall): ScriptedMessage {
+  // After its tool answered, the member reports the answer (createAgent calls the model again).
+  const last = call.messages.at(-1);
+  if (last?.getType() === "tool") return { content: textOf(last) };
   const task = textOf(call.messages.filter((message) => message.getType() === "human").at(-1) ?? new HumanMessage("?"));
   const lessons = call.messages
     .filter((message) => message.getType() === "system")
