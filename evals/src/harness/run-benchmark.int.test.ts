@@ -1,4 +1,4 @@
-import { createLexicalEmbedder } from "@lessonloop/chroma";
+import { createLexicalEmbedder } from "@lessonloop/core";
 import { testChromaUrl } from "@lessonloop/chroma/testing";
 import { describe, expect, it } from "vitest";
 import { createApiDriftEnvironment } from "../environments/index.js";

@@ -1,6 +1,5 @@
-import { createLexicalEmbedder } from "@lessonloop/chroma";
 import { testChromaUrl } from "@lessonloop/chroma/testing";
-import { LessonloopError } from "@lessonloop/core";
+import { LessonloopError, createLexicalEmbedder } from "@lessonloop/core";
 import { describe, expect, it } from "vitest";
 import { createApiDriftEnvironment } from "../environments/index.js";
 import { createSimSuite } from "../sim/index.js";

@@ -5,8 +5,7 @@
  * stdout. Reads the environment only for `openai` mode's endpoint.
  */
 import { writeFile } from "node:fs/promises";
-import { LessonloopError, parseWith } from "@lessonloop/core";
-import { createLexicalEmbedder } from "@lessonloop/chroma";
+import { LessonloopError, parseWith, createLexicalEmbedder } from "@lessonloop/core";
 import { createEnvironment } from "../environments/index.js";
 import { createOpenAiSuite } from "../openai/openai-suite.js";
 import { openAiSuiteConfigFromEnv } from "../openai/openai-suite-config.js";

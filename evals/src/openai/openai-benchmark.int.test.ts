@@ -1,7 +1,7 @@
 // End to end: the benchmark runner in openai mode, every model a real ChatOpenAI
 // talking to a scripted OpenAI-protocol server over a socket, memory in the real
 // Chroma server of the test run.
-import { createLexicalEmbedder } from "@lessonloop/chroma";
+import { createLexicalEmbedder } from "@lessonloop/core";
 import { testChromaUrl } from "@lessonloop/chroma/testing";
 import { startOpenAiProtocolServer, type OpenAiProtocolServer } from "@lessonloop/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

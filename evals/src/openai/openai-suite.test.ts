@@ -1,7 +1,6 @@
 // The openai suite against a real OpenAI-protocol HTTP server on 127.0.0.1:
 // real ChatOpenAI clients, real requests and responses over a socket, scripted answers.
-import { createLexicalEmbedder } from "@lessonloop/chroma";
-import { InMemoryLessonMemory, LessonSchema, LessonloopError, type EdgeCaseInput, type EdgeCaseStore, type Episode } from "@lessonloop/core";
+import { InMemoryLessonMemory, LessonSchema, LessonloopError, createLexicalEmbedder, type EdgeCaseInput, type EdgeCaseStore, type Episode } from "@lessonloop/core";
 import { createCritic } from "@lessonloop/critic";
 import { createLearner } from "@lessonloop/learner";
 import {

@@ -1,7 +1,7 @@
 import type { ToolDefinition } from "@langchain/core/language_models/base";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
-import { LessonloopError, type TrajectoryStep } from "@lessonloop/core";
+import { LessonloopError, clip as clipTo, type TrajectoryStep } from "@lessonloop/core";
 import { z } from "zod";
 import type { ToolResult, ToolSpec } from "../environments/world.js";
 import { addUsage, NO_USAGE, type Agent, type AgentRunParams, type ModelUsage } from "../harness/agent.js";
@@ -30,7 +30,7 @@ export interface ToolCallingAgentParams {
   description?: string;
 }
 
-const clip = (text: string) => (text.length > MAX_STEP_TEXT ? `${text.slice(0, MAX_STEP_TEXT - 1)}…` : text);
+const clip = (text: string) => clipTo(text, MAX_STEP_TEXT);
 
 /**
  * A documented tool as the model is given it. Every parameter is described

@@ -9,8 +9,8 @@
  *
  * Writes `evals/results/perf.json` and prints the tables.
  */
-import { createLexicalEmbedder, startChroma } from "@lessonloop/chroma";
-import { parseWith } from "@lessonloop/core";
+import { startChroma } from "@lessonloop/chroma";
+import { parseWith, createLexicalEmbedder } from "@lessonloop/core";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -1,6 +1,5 @@
-import { createLexicalEmbedder } from "@lessonloop/chroma";
 import { createCritic } from "@lessonloop/critic";
-import { EpisodeSchema, InMemoryLessonMemory, type Episode, type Lesson } from "@lessonloop/core";
+import { EpisodeSchema, InMemoryLessonMemory, createLexicalEmbedder, type Episode, type Lesson } from "@lessonloop/core";
 import { createSeededRandom } from "@lessonloop/core/testing";
 import { LessonComparisonSchema, createLearner, createLessonRepairer, type LearnerWarning } from "@lessonloop/learner";
 import { describe, expect, it } from "vitest";

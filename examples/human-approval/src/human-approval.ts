@@ -1,6 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { Annotation, Command, END, MemorySaver, START, StateGraph } from "@langchain/langgraph";
-import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder, startChroma } from "@lessonloop/chroma";
+import { createLexicalEmbedder } from "@lessonloop/core";
+import { ChromaEdgeCaseStore, ChromaLessonMemory, startChroma } from "@lessonloop/chroma";
 import type { Lesson, LessonInput, LessonMemory, Snapshot, Verdict } from "@lessonloop/core";
 import { MergeStateAnnotation, createMergeNode, describeSnapshot, type MergeResult } from "@lessonloop/snapshot-checkpointer";
 import {

@@ -1,5 +1,5 @@
-import { createLexicalEmbedder, ChromaLessonMemory, startChroma } from "@lessonloop/chroma";
-import { formatScope, type LessonInput, type LessonMemory, type Scope } from "@lessonloop/core";
+import { ChromaLessonMemory, startChroma } from "@lessonloop/chroma";
+import { formatScope, createLexicalEmbedder, type LessonInput, type LessonMemory, type Scope } from "@lessonloop/core";
 
 export interface QuickstartParams {
   /** An existing Chroma server; when omitted the embedded one is started and stopped. */

@@ -1,8 +1,8 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { Annotation, END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder, startChroma } from "@lessonloop/chroma";
-import { InMemoryOutcomeLedger, type LessonMemory, type Snapshot } from "@lessonloop/core";
+import { ChromaEdgeCaseStore, ChromaLessonMemory, startChroma } from "@lessonloop/chroma";
+import { InMemoryOutcomeLedger, createLexicalEmbedder, type LessonMemory, type Snapshot } from "@lessonloop/core";
 import { createSeededRandom } from "@lessonloop/core/testing";
 import { LessonContextAnnotation, createReplayRetriever } from "@lessonloop/replay-retriever";
 import { createRegressionMonitor, regressionEvidenceOf, type RegressionComparison } from "@lessonloop/regression-monitor";

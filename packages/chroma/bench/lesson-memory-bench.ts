@@ -11,7 +11,8 @@ import { createSeededRandom, percentile, type SeededRandom } from "@lessonloop/c
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ChromaLessonMemory, createLexicalEmbedder, startChroma } from "../src/index.js";
+import { createLexicalEmbedder } from "@lessonloop/core";
+import { ChromaLessonMemory, startChroma } from "../src/index.js";
 
 const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const COMMIT_SIZE = 1_000;

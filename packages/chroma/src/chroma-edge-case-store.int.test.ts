@@ -1,8 +1,7 @@
-import { LessonloopError, type EdgeCaseInput, type Scope } from "@lessonloop/core";
+import { LessonloopError, createLexicalEmbedder, type EdgeCaseInput, type Scope } from "@lessonloop/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChromaEdgeCaseStore } from "./chroma-edge-case-store.js";
 import { connectChroma, startChroma, type ChromaServer } from "./chroma-server.js";
-import { createLexicalEmbedder } from "./lexical-embedder.js";
 import { testChromaUrl, uniqueCollectionName } from "./testing/index.js";
 import { rejectionOf } from "@lessonloop/core/testing";
 

@@ -1,4 +1,4 @@
-import { LessonloopError, lessonSearchText, type LessonloopErrorCode } from "@lessonloop/core";
+import { LessonloopError, createLexicalEmbedder, lessonSearchText, type LessonloopErrorCode } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { rejectionOf } from "@lessonloop/core/testing";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { ChromaLessonMemory } from "./chroma-lesson-memory.js";
 import { connectChroma, startChroma } from "./chroma-server.js";
-import { createLexicalEmbedder } from "./lexical-embedder.js";
 import { uniqueCollectionName } from "./testing/index.js";
 
 const embedder = createLexicalEmbedder();

@@ -4,8 +4,9 @@ export type { ChromaServer, StartChromaParams } from "./chroma-server.js";
 export { mapChromaError, callChroma, parseStoredDocument } from "./chroma-errors.js";
 export type { ChromaErrorContext } from "./chroma-errors.js";
 
-export { createLexicalEmbedder } from "./lexical-embedder.js";
-export type { LexicalEmbedder, LexicalEmbedderParams } from "./lexical-embedder.js";
+// Moved to @lessonloop/core; re-exported until the learning loop imports it from there.
+export { createLexicalEmbedder } from "@lessonloop/core";
+export type { LexicalEmbedder, LexicalEmbedderParams } from "@lessonloop/core";
 export { fromLangChainEmbeddings } from "./langchain-embedder.js";
 export type { FromLangChainEmbeddingsParams } from "./langchain-embedder.js";
 

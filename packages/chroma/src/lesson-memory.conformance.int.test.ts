@@ -1,8 +1,7 @@
-import { InMemoryLessonMemory } from "@lessonloop/core";
+import { InMemoryLessonMemory, createLexicalEmbedder } from "@lessonloop/core";
 import { describeLessonMemoryConformance } from "@lessonloop/core/conformance";
 import { inject } from "vitest";
 import { ChromaLessonMemory } from "./chroma-lesson-memory.js";
-import { createLexicalEmbedder } from "./lexical-embedder.js";
 import { uniqueCollectionName } from "./testing/index.js";
 
 const embedder = createLexicalEmbedder();

@@ -24,6 +24,11 @@ export type { IdGenerator } from "./id-generator.js";
 
 export { cosineSimilarity } from "./embedder.js";
 export type { Embedder } from "./embedder.js";
+export { createLexicalEmbedder } from "./text/lexical-embedder.js";
+export type { LexicalEmbedder, LexicalEmbedderParams } from "./text/lexical-embedder.js";
+export { clip } from "./text/clip.js";
+export { contentWords, wordOverlap, textFeatures, featureSimilarity, textSimilarity, FeatureCache } from "./text/text-similarity.js";
+export type { TextFeatures } from "./text/text-similarity.js";
 export { chatModelName } from "./model-name.js";
 export { ModelUsageSchema, NO_MODEL_USAGE, addModelUsage, createModelUsageMeter, totalTokens } from "./model-usage.js";
 export type { ModelUsage, ModelUsageMeter } from "./model-usage.js";

@@ -9,9 +9,7 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cosineSimilarity, lessonSearchText } from "@lessonloop/core";
-import { createLexicalEmbedder } from "@lessonloop/chroma";
-import { wordOverlap } from "../src/text-similarity.js";
+import { cosineSimilarity, lessonSearchText, createLexicalEmbedder, wordOverlap } from "@lessonloop/core";
 
 interface Text {
   trigger: string;

@@ -1,5 +1,4 @@
-import { createLexicalEmbedder } from "@lessonloop/chroma";
-import { InMemoryLessonMemory, type EdgeCase, type EdgeCaseCheck } from "@lessonloop/core";
+import { InMemoryLessonMemory, createLexicalEmbedder, type EdgeCase, type EdgeCaseCheck } from "@lessonloop/core";
 import { createSequentialIds } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
 import { keyFacts } from "./edge-case-derivation.js";

@@ -1,5 +1,5 @@
 import type { Judgement } from "@lessonloop/critic";
-import type { EdgeCase, EdgeCaseCheck, Episode } from "@lessonloop/core";
+import { clip, type EdgeCase, type EdgeCaseCheck, type Episode } from "@lessonloop/core";
 
 /** What `toEdgeCase` decides; the learner adds id, input, scope, origin episode and time. */
 export interface EdgeCaseDraft {
@@ -14,10 +14,6 @@ export type ToEdgeCase = (episode: Episode, judgement: Judgement) => EdgeCaseDra
 
 const MAX_FACTS = 5;
 const MAX_RUBRIC = 4_000;
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
 
 /** The last thing the agent said: its final answer. */
 function finalAnswer(episode: Episode): string | undefined {

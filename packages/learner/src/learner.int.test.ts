@@ -1,5 +1,6 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
-import { ChromaLessonMemory, createLexicalEmbedder } from "@lessonloop/chroma";
+import { createLexicalEmbedder } from "@lessonloop/core";
+import { ChromaLessonMemory } from "@lessonloop/chroma";
 import { uniqueCollectionName } from "@lessonloop/chroma/testing";
 import { createCritic } from "@lessonloop/critic";
 import type { Lesson } from "@lessonloop/core";

@@ -1,6 +1,5 @@
-import { createLexicalEmbedder } from "@lessonloop/chroma";
 import { createCritic } from "@lessonloop/critic";
-import { InMemoryLessonMemory, LessonloopError, type EpisodeInput, type Lesson } from "@lessonloop/core";
+import { InMemoryLessonMemory, LessonloopError, createLexicalEmbedder, type EpisodeInput, type Lesson } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { ScriptedChatModel, createSequentialIds, rejectionOf } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";

@@ -21,6 +21,7 @@ import {
   randomId,
   scopeContains,
   systemClock,
+  wordOverlap,
   type Clock,
   type CaseTruth,
   type EdgeCase,
@@ -48,7 +49,6 @@ import {
 import type { LearnerWarning, Reinforcement } from "./learner-state.js";
 import { lessonScope } from "./lesson-scope.js";
 import { flaggedRequests, restatedRequest, runEvidence } from "./memory-instruction-filter.js";
-import { wordOverlap } from "./text-similarity.js";
 
 /**
  * Default `duplicateThreshold`, for the lexical embedder: paraphrases of a

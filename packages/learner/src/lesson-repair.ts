@@ -15,6 +15,7 @@ import {
   randomId,
   scopeContains,
   systemClock,
+  clip,
   type Clock,
   type EdgeCaseCheck,
   type IdGenerator,
@@ -266,10 +267,6 @@ function sameText(a: string, b: string): boolean {
 function withRepairedTag(tags: readonly string[]): string[] {
   const kept = tags.filter((tag) => tag !== REPAIRED_TAG).slice(0, LESSON_LIMITS.tags - 1);
   return [...kept, REPAIRED_TAG];
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** A check in words, e.g. `calls refund with {"amount":1250}`. */

@@ -1,8 +1,7 @@
 // The README's quickstart, run as written (with a scripted model in place of a real one).
 import { END, START, StateGraph } from "@langchain/langgraph";
-import { createLexicalEmbedder } from "@lessonloop/chroma";
 import { createCritic } from "@lessonloop/critic";
-import { InMemoryLessonMemory, type EpisodeInput } from "@lessonloop/core";
+import { InMemoryLessonMemory, createLexicalEmbedder, type EpisodeInput } from "@lessonloop/core";
 import { ScriptedChatModel } from "@lessonloop/core/testing";
 import { expect, it } from "vitest";
 import { LearnerStateAnnotation, createLearner } from "./index.js";

@@ -15,8 +15,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder, startChroma } from "@lessonloop/chroma";
-import { EpisodeSchema, type EdgeCaseInput } from "@lessonloop/core";
+import { ChromaEdgeCaseStore, ChromaLessonMemory, startChroma } from "@lessonloop/chroma";
+import { EpisodeSchema, createLexicalEmbedder, type EdgeCaseInput } from "@lessonloop/core";
 import { ScriptedChatModel, type ScriptedAnswer, type ScriptedCall } from "@lessonloop/core/testing";
 import type { ProposedLesson } from "@lessonloop/learner";
 import { createLearningLoop, type LearningLoopParams } from "../src/index.js";

@@ -1,4 +1,5 @@
-import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder, startChroma } from "@lessonloop/chroma";
+import { createLexicalEmbedder } from "@lessonloop/core";
+import { ChromaEdgeCaseStore, ChromaLessonMemory, startChroma } from "@lessonloop/chroma";
 import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
 import type { Lesson, Snapshot } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";

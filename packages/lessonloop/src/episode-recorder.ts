@@ -2,6 +2,7 @@ import { ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import {
   EpisodeSchema,
   parseWith,
+  clip,
   type Clock,
   type Episode,
   type IdGenerator,
@@ -14,10 +15,6 @@ import {
 const MAX_STEP_TEXT = 100_000;
 /** Most steps an episode keeps: the last ones, where a run ends (the episode schema's bound). */
 const MAX_STEPS = 1_000;
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
 
 /** A message's text: string content as is, content blocks' text joined, anything else as JSON. */
 export function messageText(message: BaseMessage): string {

@@ -4,7 +4,8 @@
 // node commits it, and the next run succeeds because the retriever put it into the prompt.
 // A plausible but wrong lesson that breaks two stored regression cases is rejected.
 import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
-import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder } from "@lessonloop/chroma";
+import { createLexicalEmbedder } from "@lessonloop/core";
+import { ChromaEdgeCaseStore, ChromaLessonMemory } from "@lessonloop/chroma";
 import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
 import { ScriptedChatModel, type ScriptedAnswer, type ScriptedCall } from "@lessonloop/core/testing";
 import { afterEach, describe, expect, it } from "vitest";

@@ -7,9 +7,9 @@ import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { AIMessage, HumanMessage, RemoveMessage, type BaseMessage } from "@langchain/core/messages";
 import { Annotation, Command, END, MemorySaver, MessagesAnnotation, START, StateGraph, interrupt } from "@langchain/langgraph";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
-import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder } from "@lessonloop/chroma";
+import { ChromaEdgeCaseStore, ChromaLessonMemory } from "@lessonloop/chroma";
 import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
-import { LessonloopError, MEMORY_VERSION_METADATA_KEY, type Episode } from "@lessonloop/core";
+import { LessonloopError, MEMORY_VERSION_METADATA_KEY, createLexicalEmbedder, type Episode } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { patchMemory } from "@lessonloop/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
@@ -400,6 +400,37 @@ describe("withLearning", () => {
     expect(warnings).toContain("store_unavailable");
     expect(episodes).toHaveLength(1);
     expect(episodes[0]).toMatchObject({ input: REFUND_TASK, memoryVersion: 0, servedLessons: [] });
+  });
+
+  it("with a checkpointer and memory unreachable, still answers; checkpoints without a version are reported once, not once each", async () => {
+    const url = testChromaUrl();
+    const down = (): Promise<never> => Promise.reject(new LessonloopError("store_unavailable", "Chroma is down"));
+    const memory = patchMemory(await ChromaLessonMemory.open({ url, name: uniqueCollectionName("with-learning-down"), embedder }), { headVersion: down, search: down });
+    const edgeCaseStore = await ChromaEdgeCaseStore.open({ url, collection: uniqueCollectionName("with-learning-down-cases"), embedder });
+    const loop = await createLearningLoop({ ...invoiceLoopParams(), memory, edgeCaseStore, onEvent: () => undefined });
+    loops.push(loop);
+    const saver = new MemorySaver();
+    const agent = withLearning(createAgentBuilder(createAgentModel()), {
+      loop,
+      scope: { ...SCOPE },
+      learning: "off",
+      checkpointer: saver,
+      retriever: { timeoutMs: RETRIEVER_TIMEOUT_MS, onWarning: () => undefined },
+    });
+    const lines: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => lines.push(args.map(String).join(" "));
+    try {
+      for (const id of ["h-1", "h-2"]) {
+        const result = await agent.invoke({ messages: [new HumanMessage({ id, content: REFUND_TASK })] }, { configurable: { thread_id: "down" } });
+        expect(String(result.messages.at(-1)?.content)).toContain("Done: Refunded");
+      }
+    } finally {
+      console.warn = warn;
+    }
+    // Two runs, about a dozen checkpoints stored without a memory version: one line says so.
+    expect(lines.filter((line) => line.includes("withLearning's checkpointer"))).toEqual([expect.stringContaining("recorded no memory version")]);
+    expect((await saver.getTuple({ configurable: { thread_id: "down" } }))?.metadata).not.toHaveProperty(MEMORY_VERSION_METADATA_KEY);
   });
 
   it("runs a graph it cannot inline as one agent node, with the same results", async () => {

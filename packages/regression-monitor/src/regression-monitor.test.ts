@@ -1,7 +1,6 @@
-import { InMemoryLessonMemory, InMemoryOutcomeLedger, LessonloopError, type Scope } from "@lessonloop/core";
+import { InMemoryLessonMemory, InMemoryOutcomeLedger, LessonloopError, createLexicalEmbedder, type Scope } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { createManualClock, createSeededRandom, patchMemory, type SeededRandom } from "@lessonloop/core/testing";
-import { createLexicalEmbedder } from "@lessonloop/chroma";
 import { describe, expect, it } from "vitest";
 import {
   createRegressionMonitor,

@@ -14,8 +14,8 @@
  */
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { ChromaLessonMemory, createLexicalEmbedder, startChroma } from "@lessonloop/chroma";
-import { InMemoryOutcomeLedger, type LessonInput, type LessonMemory, type OutcomeLedger, type Scope } from "@lessonloop/core";
+import { ChromaLessonMemory, startChroma } from "@lessonloop/chroma";
+import { InMemoryOutcomeLedger, createLexicalEmbedder, type LessonInput, type LessonMemory, type OutcomeLedger, type Scope } from "@lessonloop/core";
 import { createSeededRandom, patchMemory, percentile, type SeededRandom } from "@lessonloop/core/testing";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";

@@ -1,4 +1,4 @@
-import { createLexicalEmbedder } from "@lessonloop/chroma";
+import { createLexicalEmbedder } from "@lessonloop/core";
 import { describe, expect, it } from "vitest";
 import { InMemoryExampleSource, condenseTrajectory } from "./example-source.js";
 import { episodeFixture } from "./tests/episode-fixture.js";

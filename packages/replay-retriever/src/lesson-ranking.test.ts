@@ -1,8 +1,7 @@
-import { LessonSchema, type LessonInput, type LessonUtility, type ScoredLesson } from "@lessonloop/core";
+import { LessonSchema, textSimilarity, type LessonInput, type LessonUtility, type ScoredLesson } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RANKING_WEIGHTS, rankLessons, recencyScore, smoothedUtility, type RankLessonsParams } from "./lesson-ranking.js";
-import { textSimilarity } from "./text-similarity.js";
 
 const NOW = Date.parse("2026-06-01T00:00:00.000Z");
 const DAY = 24 * 60 * 60 * 1_000;

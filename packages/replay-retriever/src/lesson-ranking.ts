@@ -1,5 +1,5 @@
 import type { LessonUtility, ScoredLesson } from "@lessonloop/core";
-import { FeatureCache, featureSimilarity, type TextFeatures } from "./text-similarity.js";
+import { FeatureCache, featureSimilarity, type TextFeatures } from "@lessonloop/core";
 
 /** How much each signal counts in a lesson's score. All are 0 or more. */
 export interface RankingWeights {

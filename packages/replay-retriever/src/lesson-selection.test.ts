@@ -1,5 +1,4 @@
-import { createLexicalEmbedder } from "@lessonloop/chroma";
-import { InMemoryLessonMemory, LessonloopError } from "@lessonloop/core";
+import { InMemoryLessonMemory, LessonloopError, createLexicalEmbedder } from "@lessonloop/core";
 import { patchMemory } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
 import { createLessonSelector } from "./lesson-selection.js";

@@ -4,6 +4,7 @@ import {
   ScopeSchema,
   parseWith,
   systemClock,
+  FeatureCache,
   type Clock,
   type LessonKind,
   type LessonMemory,
@@ -18,7 +19,6 @@ import { estimateTokens, renderLessonContext, type LessonContext, type LessonCon
 import { DEFAULT_RANKING_WEIGHTS, rankLessons, type RankingWeights } from "./lesson-ranking.js";
 import { createDeadline, type RetrieverWarningSource } from "./retriever-warning.js";
 import { SearchCache } from "./search-cache.js";
-import { FeatureCache } from "./text-similarity.js";
 
 /** How lessons are chosen for a task: where they come from, how they are ranked, and what fits. */
 export interface LessonSelectionParams {

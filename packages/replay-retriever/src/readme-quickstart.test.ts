@@ -1,8 +1,7 @@
 // The README's quickstart, run as written (with a scripted model in place of a real one).
 import { HumanMessage } from "@langchain/core/messages";
 import { Annotation, END, MemorySaver, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-import { createLexicalEmbedder } from "@lessonloop/chroma";
-import { InMemoryLessonMemory } from "@lessonloop/core";
+import { InMemoryLessonMemory, createLexicalEmbedder } from "@lessonloop/core";
 import { ScriptedChatModel } from "@lessonloop/core/testing";
 import { expect, it } from "vitest";
 import { LessonContextAnnotation, createReplayRetriever } from "./index.js";

@@ -1,6 +1,7 @@
 import { HumanMessage } from "@langchain/core/messages";
 import { MemorySaver } from "@langchain/langgraph";
-import { ChromaLessonMemory, createLexicalEmbedder, startChroma } from "@lessonloop/chroma";
+import { createLexicalEmbedder } from "@lessonloop/core";
+import { ChromaLessonMemory, startChroma } from "@lessonloop/chroma";
 import { uniqueCollectionName } from "@lessonloop/chroma/testing";
 import { ScriptedChatModel } from "@lessonloop/core/testing";
 import { describe, expect, inject, it } from "vitest";

@@ -1,10 +1,10 @@
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { MemorySaver, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { createLexicalEmbedder } from "@lessonloop/chroma";
 import {
   InMemoryLessonMemory,
   InMemoryOutcomeLedger,
   LessonloopError,
+  createLexicalEmbedder,
   type OutcomeLedger,
 } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";

@@ -11,7 +11,8 @@
  *   pnpm --filter @lessonloop/snapshot-checkpointer bench 1000 10000       # chosen sizes
  */
 import type { LessonInput } from "@lessonloop/core";
-import { ChromaLessonMemory, createLexicalEmbedder, startChroma } from "@lessonloop/chroma";
+import { createLexicalEmbedder } from "@lessonloop/core";
+import { ChromaLessonMemory, startChroma } from "@lessonloop/chroma";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";

@@ -1,7 +1,6 @@
-import { InMemoryLessonMemory, LessonSchema, LessonloopError, type EdgeCaseInput, type EdgeCaseStore, type Verdict } from "@lessonloop/core";
+import { InMemoryLessonMemory, LessonSchema, LessonloopError, createLexicalEmbedder, type EdgeCaseInput, type EdgeCaseStore, type Verdict } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { createManualClock } from "@lessonloop/core/testing";
-import { createLexicalEmbedder } from "@lessonloop/chroma";
 import { describe, expect, it } from "vitest";
 import { mergeLesson, withMergeDecision } from "./merge-lesson.js";
 

@@ -1,6 +1,6 @@
-import { LessonloopError, type EdgeCaseInput, type LessonInput, type Verdict } from "@lessonloop/core";
+import { LessonloopError, createLexicalEmbedder, type EdgeCaseInput, type LessonInput, type Verdict } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
-import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder } from "@lessonloop/chroma";
+import { ChromaEdgeCaseStore, ChromaLessonMemory } from "@lessonloop/chroma";
 import { uniqueCollectionName } from "@lessonloop/chroma/testing";
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { describe, expect, inject, it } from "vitest";

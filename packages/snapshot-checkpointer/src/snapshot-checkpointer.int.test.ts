@@ -1,8 +1,8 @@
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
-import { ChromaLessonMemory, createLexicalEmbedder, startChroma } from "@lessonloop/chroma";
+import { ChromaLessonMemory, startChroma } from "@lessonloop/chroma";
 import { uniqueCollectionName } from "@lessonloop/chroma/testing";
-import { MEMORY_VERSION_METADATA_KEY } from "@lessonloop/core";
+import { MEMORY_VERSION_METADATA_KEY, createLexicalEmbedder } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { describe, expect, inject, it } from "vitest";
 import { SnapshotCheckpointer, type SnapshotCheckpointerWarning } from "./snapshot-checkpointer.js";

@@ -1,7 +1,6 @@
-import { InMemoryLessonMemory } from "@lessonloop/core";
+import { InMemoryLessonMemory, createLexicalEmbedder } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { createManualClock } from "@lessonloop/core/testing";
-import { createLexicalEmbedder } from "@lessonloop/chroma";
 import { describe, expect, it } from "vitest";
 import { describeDiff, describeSnapshot, rollbackTo } from "./snapshot-operations.js";
 

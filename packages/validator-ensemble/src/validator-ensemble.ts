@@ -20,6 +20,7 @@ import {
   NO_MODEL_USAGE,
   addModelUsage,
   totalTokens,
+  clip,
 } from "@lessonloop/core";
 import PQueue from "p-queue";
 import { z } from "zod";
@@ -253,9 +254,8 @@ const ServedLessonsSchema = z.array(LessonSchema).max(100);
 const ProposerSchema = z.string().min(1).max(200);
 const MinCasesSchema = z.number().int().min(0).max(100);
 
-function clip(text: string, max = 4_000): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
+/** Longest reason a verdict keeps (the schema's bound). */
+const MAX_REASON = 4_000;
 
 /** Must-pass cases first (they decide whether a lesson fixes anything), the rest in the order found (most relevant first). */
 function decisiveFirst(cases: readonly EdgeCase[]): EdgeCase[] {
@@ -557,7 +557,7 @@ export function createValidatorEnsemble({
         policy: { name: policy.name, quorum: policy.quorum, threshold: policy.threshold },
         tally: outcome.tally,
         votes,
-        reason: clip(notes.join(" ")),
+        reason: clip(notes.join(" "), MAX_REASON),
         ...(state.spent === undefined || state.spent === null ? {} : { usage: state.spent.usage }),
         ...(undecided === undefined ? {} : { undecided }),
         ...(risks.length === 0 ? {} : { risks }),
@@ -618,6 +618,7 @@ export function createValidatorEnsemble({
           reason: clip(
             `${review.decision === "approve" ? "Approved" : "Rejected"} by a human reviewer${note}. ` +
               `The ensemble had ${verdict.decision} the lesson: ${verdict.reason}`,
+            MAX_REASON,
           ),
           decidedAt: clock.now().toISOString(),
         },

@@ -5,6 +5,7 @@ import {
   VoteSchema,
   chatModelName,
   parseWith,
+  clip,
   type CaseEvidence,
   type Clock,
   type EdgeCase,
@@ -180,10 +181,6 @@ export interface ReplayResult {
 }
 
 const NOTE_HALF = 990;
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
 
 function describeOutput(output: unknown): string | undefined {
   if (output === undefined) return undefined;

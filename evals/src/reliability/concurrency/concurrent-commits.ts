@@ -1,7 +1,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ChromaLessonMemory, createLexicalEmbedder, startChroma, type ChromaServer } from "@lessonloop/chroma";
+import { createLexicalEmbedder } from "@lessonloop/core";
+import { ChromaLessonMemory, startChroma, type ChromaServer } from "@lessonloop/chroma";
 import { createSeededRandom, percentile } from "@lessonloop/core/testing";
 import { killHard, loadAverage, spawnScript, type ScriptProcess } from "../faults/child-process.js";
 import { checkMemoryConsistency, type AckedWrite } from "../faults/memory-consistency.js";

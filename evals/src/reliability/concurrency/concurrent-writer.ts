@@ -2,8 +2,8 @@
 // its lessons one after the other on the shared memory, timing each commit.
 import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { ChromaLessonMemory, createLexicalEmbedder } from "@lessonloop/chroma";
-import { LessonSchema, parseWith } from "@lessonloop/core";
+import { ChromaLessonMemory } from "@lessonloop/chroma";
+import { LessonSchema, parseWith, createLexicalEmbedder } from "@lessonloop/core";
 import { mergeLesson } from "@lessonloop/snapshot-checkpointer";
 import { sendToParent } from "../faults/child-process.js";
 import { writerLesson } from "../faults/commit-writer-protocol.js";

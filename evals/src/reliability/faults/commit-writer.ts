@@ -1,8 +1,8 @@
 // A writer process for the SIGKILL scenario: commits and rolls back on one memory
 // without end, announcing each write before it starts and after it is acknowledged,
 // until the parent kills it.
-import { ChromaLessonMemory, createLexicalEmbedder } from "@lessonloop/chroma";
-import { LessonloopError, parseWith } from "@lessonloop/core";
+import { ChromaLessonMemory } from "@lessonloop/chroma";
+import { LessonloopError, parseWith, createLexicalEmbedder } from "@lessonloop/core";
 import { createSeededRandom } from "@lessonloop/core/testing";
 import { sendToParent } from "./child-process.js";
 import { CommitWriterInputSchema, writerLesson, type CommitWriterMessage } from "./commit-writer-protocol.js";

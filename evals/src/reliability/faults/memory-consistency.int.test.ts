@@ -1,5 +1,6 @@
 // The consistency check of the fault and concurrency scenarios must itself catch a broken memory.
-import { ChromaLessonMemory, connectChroma, createLexicalEmbedder } from "@lessonloop/chroma";
+import { createLexicalEmbedder } from "@lessonloop/core";
+import { ChromaLessonMemory, connectChroma } from "@lessonloop/chroma";
 import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
 import { createSeededRandom } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
-import { ChromaLessonMemory, createLexicalEmbedder } from "@lessonloop/chroma";
-import { LessonloopError, type Snapshot } from "@lessonloop/core";
+import { ChromaLessonMemory } from "@lessonloop/chroma";
+import { LessonloopError, createLexicalEmbedder, type Snapshot } from "@lessonloop/core";
 import type { SeededRandom } from "@lessonloop/core/testing";
 
 /** A write its writer saw succeed: it must be in history, exactly as acknowledged. */

@@ -4,8 +4,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { HumanMessage } from "@langchain/core/messages";
-import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder } from "@lessonloop/chroma";
-import { parseWith } from "@lessonloop/core";
+import { ChromaEdgeCaseStore, ChromaLessonMemory } from "@lessonloop/chroma";
+import { parseWith, createLexicalEmbedder } from "@lessonloop/core";
 import { createFileEpisodeJournal, createLearningLoop, withLearning } from "lessonloop";
 import { sendToParent } from "./child-process.js";
 import { RestartAgentInputSchema, type RestartAgentMessage } from "./restart-agent-protocol.js";

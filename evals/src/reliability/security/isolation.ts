@@ -1,11 +1,12 @@
 import { HumanMessage } from "@langchain/core/messages";
-import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder } from "@lessonloop/chroma";
+import { ChromaEdgeCaseStore, ChromaLessonMemory } from "@lessonloop/chroma";
 import {
   InMemoryLessonMemory,
   LessonloopError,
   formatScope,
   scopeApplies,
   scopeContains,
+  createLexicalEmbedder,
   type EdgeCaseInput,
   type EdgeCaseStore,
   type LessonInput,

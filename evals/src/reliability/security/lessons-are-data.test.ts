@@ -1,6 +1,5 @@
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
-import { createLexicalEmbedder } from "@lessonloop/chroma";
-import { InMemoryLessonMemory, LESSON_LIMITS, LessonloopError, type LessonInput } from "@lessonloop/core";
+import { InMemoryLessonMemory, LESSON_LIMITS, LessonloopError, createLexicalEmbedder, type LessonInput } from "@lessonloop/core";
 import { rejectionOf } from "@lessonloop/core/testing";
 import { createReplayRetriever } from "@lessonloop/replay-retriever";
 import { createRolePlayRunner } from "@lessonloop/validator-ensemble";

@@ -1,6 +1,6 @@
-import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder } from "@lessonloop/chroma";
+import { ChromaEdgeCaseStore, ChromaLessonMemory } from "@lessonloop/chroma";
 import { createCritic } from "@lessonloop/critic";
-import { InMemoryLessonMemory, LessonloopError, type EpisodeInput, type LessonInput, type LessonMemory } from "@lessonloop/core";
+import { InMemoryLessonMemory, LessonloopError, createLexicalEmbedder, type EpisodeInput, type LessonInput, type LessonMemory } from "@lessonloop/core";
 import { ScriptedChatModel, type ScriptedAnswer, type ScriptedCall } from "@lessonloop/core/testing";
 import { createLearner } from "@lessonloop/learner";
 import { createRolePlayRunner } from "@lessonloop/validator-ensemble";

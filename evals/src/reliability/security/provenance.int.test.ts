@@ -1,6 +1,6 @@
-import { ChromaLessonMemory, connectChroma, createLexicalEmbedder } from "@lessonloop/chroma";
+import { ChromaLessonMemory, connectChroma } from "@lessonloop/chroma";
 import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
-import { LessonloopError, type Snapshot } from "@lessonloop/core";
+import { LessonloopError, createLexicalEmbedder, type Snapshot } from "@lessonloop/core";
 import { rejectionOf } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
 import { BENIGN_CASES } from "./red-team-cases.js";

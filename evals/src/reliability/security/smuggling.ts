@@ -1,5 +1,5 @@
-import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder } from "@lessonloop/chroma";
-import { scopeApplies, type EpisodeInput, type Lesson, type Scope } from "@lessonloop/core";
+import { ChromaEdgeCaseStore, ChromaLessonMemory } from "@lessonloop/chroma";
+import { scopeApplies, createLexicalEmbedder, type EpisodeInput, type Lesson, type Scope } from "@lessonloop/core";
 import { ScriptedChatModel } from "@lessonloop/core/testing";
 import { lessonScope } from "@lessonloop/learner";
 import { createLearningLoop, type LearningResult } from "lessonloop";

@@ -1,4 +1,5 @@
-import { ChromaEdgeCaseStore, createLexicalEmbedder } from "@lessonloop/chroma";
+import { createLexicalEmbedder } from "@lessonloop/core";
+import { ChromaEdgeCaseStore } from "@lessonloop/chroma";
 import type { EdgeCaseInput, LessonInput, Verdict } from "@lessonloop/core";
 import { percentile } from "@lessonloop/core/testing";
 import {

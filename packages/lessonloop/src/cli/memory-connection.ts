@@ -1,5 +1,5 @@
-import { ChromaEdgeCaseStore, ChromaLessonMemory, callChroma, connectChroma, createLexicalEmbedder } from "@lessonloop/chroma";
-import { LessonloopError, type Embedder } from "@lessonloop/core";
+import { ChromaEdgeCaseStore, ChromaLessonMemory, callChroma, connectChroma } from "@lessonloop/chroma";
+import { LessonloopError, createLexicalEmbedder, type Embedder } from "@lessonloop/core";
 import { ChromaPendingLessonStore } from "../pending-lesson-store.js";
 import { ChromaVerdictStore } from "../verdict-store.js";
 

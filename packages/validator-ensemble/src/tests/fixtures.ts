@@ -1,5 +1,6 @@
 import type { BaseMessage } from "@langchain/core/messages";
-import { ChromaEdgeCaseStore, createLexicalEmbedder } from "@lessonloop/chroma";
+import { createLexicalEmbedder } from "@lessonloop/core";
+import { ChromaEdgeCaseStore } from "@lessonloop/chroma";
 import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
 import type { CaseEvidence, EdgeCaseCheck, EdgeCaseInput, Lesson, LessonInput, Scope, Vote } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";

@@ -1,4 +1,5 @@
-import { cosineSimilarity, LessonloopError } from "@lessonloop/core";
+import { cosineSimilarity } from "../embedder.js";
+import { LessonloopError } from "../errors.js";
 import { describe, expect, it } from "vitest";
 import { createLexicalEmbedder } from "./lexical-embedder.js";
 

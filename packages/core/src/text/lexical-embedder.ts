@@ -1,4 +1,6 @@
-import { LessonloopError, type Embedder } from "@lessonloop/core";
+import type { Embedder } from "../embedder.js";
+import { LessonloopError } from "../errors.js";
+import { STOP_WORDS, fnv1a, tokenize } from "./text-similarity.js";
 
 export interface LexicalEmbedderParams {
   /** Length of the vectors. Default 1024: with fewer buckets, signed-hash collisions swamp short queries. */
@@ -23,30 +25,13 @@ export interface LexicalEmbedder extends Embedder {
   embedSync(text: string): number[];
 }
 
-const DEFAULT_STOP_WORDS = [
-  "a", "an", "the", "and", "or", "of", "to", "in", "on", "at", "for", "by", "with", "from", "as", "is", "are",
-  "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "i", "you", "he", "she",
-  "we", "they", "me", "my", "your", "our", "their", "his", "her", "them", "us", "do", "does", "did", "so",
-  "then", "than", "there", "here", "if", "but", "into", "about", "over", "up", "out", "will", "would", "can",
-  "could", "should", "shall", "may", "might", "has", "have", "had", "what", "which", "who", "whom", "when",
-  "where", "how", "please", "just", "also",
-];
+const DEFAULT_STOP_WORDS = STOP_WORDS.embedding;
 
 // Feature families hash with different seeds so "ab" the word and "ab" the n-gram differ.
 const SEED_WORD = 0x811c9dc5;
 const SEED_BIGRAM = 0x01000193 ^ 0x9e3779b9;
 const SEED_CHAR = 0x85ebca6b;
 const SEED_FALLBACK = 0xc2b2ae35;
-
-/** FNV-1a over `text[start, end)`, continuing from `hash`. */
-function fnv1a(text: string, start: number, end: number, hash: number): number {
-  let h = hash;
-  for (let i = start; i < end; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h;
-}
 
 /** murmur3's finaliser: spreads FNV's bits so index and sign are independent. */
 function fmix32(hash: number): number {
@@ -58,19 +43,6 @@ function fmix32(hash: number): number {
   h ^= h >>> 16;
   // Kept as a signed 32-bit integer: V8 handles those without boxing.
   return h;
-}
-
-const WORD = /[\p{L}\p{N}]+/gu;
-const MARKS = /\p{M}+/gu;
-
-const NON_ASCII = /[^\u0000-\u007f]/;
-const ASCII_WORD = /[a-z0-9]+/g;
-
-function tokenize(text: string): string[] {
-  const lower = text.toLowerCase();
-  if (!NON_ASCII.test(lower)) return lower.match(ASCII_WORD) ?? [];
-  // Fold accents: "Café" and "cafe" are the same word.
-  return lower.normalize("NFKD").replace(MARKS, "").match(WORD) ?? [];
 }
 
 function nextPowerOfTwo(value: number): number {
