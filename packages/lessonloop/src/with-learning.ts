@@ -16,7 +16,7 @@ import {
 } from "@langchain/langgraph";
 import { getStateTypeSchema } from "@langchain/langgraph/zod/schema";
 import { LessonloopError, randomId, systemClock, type Clock, type Episode, type IdGenerator, type LessonMemory, type Outcome, type Scope, type TrajectoryStep } from "@lessonloop/core";
-import { SnapshotCheckpointer } from "@lessonloop/snapshot-checkpointer";
+import { SnapshotCheckpointer, type SnapshotCheckpointerWarning } from "@lessonloop/snapshot-checkpointer";
 import type { LearningLoop, LoopRetrieverParams } from "./learning-loop.js";
 import {
   LearningNodesAnnotation,
@@ -283,11 +283,31 @@ function writeBack(channel: BaseChannel, before: unknown, after: unknown): unkno
   return candidates.find((update) => writes(channel, before, update, after)) ?? after;
 }
 
+/** How often an outage of the memory is reported by the checkpointer: every checkpoint of every run would flood the log. */
+const CHECKPOINT_WARNING_INTERVAL_MS = 60_000;
+
+/** One console line per interval for checkpoints stored without their memory version, with a count of those left out. */
+function checkpointWarnings(clock: Clock): (warning: SnapshotCheckpointerWarning) => void {
+  let last = Number.NEGATIVE_INFINITY;
+  let skipped = 0;
+  return (warning) => {
+    const now = clock.now().getTime();
+    if (now - last < CHECKPOINT_WARNING_INTERVAL_MS) {
+      skipped++;
+      return;
+    }
+    last = now;
+    const more = skipped === 0 ? "" : ` (${skipped} more since the last report)`;
+    skipped = 0;
+    console.warn(`[lessonloop] withLearning's checkpointer ${warning.effect} for checkpoint ${warning.checkpointId} of thread ${warning.threadId ?? "?"} (${warning.source}: ${warning.code}): ${warning.message}${more}`);
+  };
+}
+
 /** The checkpointer, wrapped so each checkpoint records the memory version its run was served from. */
-function pinnedCheckpointer(checkpointer: BaseCheckpointSaver, memory: LessonMemory): BaseCheckpointSaver {
+function pinnedCheckpointer(checkpointer: BaseCheckpointSaver, memory: LessonMemory, clock: Clock): BaseCheckpointSaver {
   // Already a SnapshotCheckpointer (the user's own settings): keep it. Recognised by its method, not instanceof.
   if (typeof (checkpointer as Partial<SnapshotCheckpointer>).memoryVersionOf === "function") return checkpointer;
-  return new SnapshotCheckpointer({ saver: checkpointer, memory });
+  return new SnapshotCheckpointer({ saver: checkpointer, memory, onWarning: checkpointWarnings(clock) });
 }
 
 /**
@@ -478,7 +498,7 @@ export function withLearning(graph: unknown, options: WithLearningOptions): unkn
   const inlined = notInlinable === undefined;
   const transformers = inlined && Array.isArray(inner.streamTransformers) && inner.streamTransformers.length > 0 ? inner.streamTransformers : undefined;
   const compiled = wrapper.compile({
-    ...(checkpointer === undefined ? {} : { checkpointer: pinnedCheckpointer(checkpointer, loop.memory) }),
+    ...(checkpointer === undefined ? {} : { checkpointer: pinnedCheckpointer(checkpointer, loop.memory, clock) }),
     ...(store === undefined ? {} : { store }),
     ...(inlined && inner.cache !== undefined ? { cache: inner.cache } : {}),
     ...(transformers === undefined ? {} : { transformers }),
