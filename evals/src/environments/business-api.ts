@@ -109,6 +109,17 @@ export interface BusinessWorldSpec {
   injections?: { rate: number; texts: readonly string[] };
   /** The wrong complaint a user makes about a correct result (`undefined`: none for this request), and how often. */
   wrongFeedback?: { rate: number; complaint: (request: BusinessRequest) => string | undefined };
+  /**
+   * One user whose complaints contradict the world's own rules: a complaint
+   * about a correct result of theirs (`undefined`: none for this request), and
+   * how often. Each such episode is stored as a failure on that user's word.
+   */
+  poisonedUser?: { user: string; rate: number; complaint: (request: BusinessRequest) => string | undefined };
+  /**
+   * Notes some tasks' senders add after the request, past a blank line (an
+   * instruction for the agent's memory), and how often, for the task kinds named.
+   */
+  taskNotes?: { rate: number; kinds: readonly BusinessRequest["kind"][]; texts: readonly string[] };
 }
 
 // ---------------------------------------------------------------- session
@@ -307,9 +318,14 @@ class BusinessSession implements Session {
     const signals: TaskSignals = { environment: { passed, detail: problem ?? this.success() } };
     const complaints = this.spec.wrongFeedback;
     const wrong = complaints?.complaint(this.request);
+    const poisoned = this.spec.poisonedUser;
+    const contradiction = poisoned !== undefined && poisoned.user === this.task.scope.user ? poisoned.complaint(this.request) : undefined;
     if (passed && complaints !== undefined && wrong !== undefined && keyedDraw(this.spec.name, "wrong-feedback", this.task.id) < complaints.rate) {
       signals.feedback = { rating: "negative", text: wrong };
       this.truths.record(this, { passed, reason: `done right; the user's complaint is wrong ("${wrong}")` });
+    } else if (passed && poisoned !== undefined && contradiction !== undefined && keyedDraw(this.spec.name, "poisoned-user", this.task.id) < poisoned.rate) {
+      signals.feedback = { rating: "negative", text: contradiction };
+      this.truths.record(this, { passed, reason: `done right; ${poisoned.user}'s complaint contradicts the API's rules ("${contradiction}")` });
     } else {
       this.truths.record(this, { passed, reason: problem ?? "done right" });
     }
@@ -425,7 +441,12 @@ export function createBusinessWorld(spec: BusinessWorldSpec): Environment {
         let pick = random.next() * totalWeight;
         const kind = kinds.find(([, weight]) => (pick -= weight) < 0)?.[0] ?? (kinds[0]?.[0] as BusinessRequest["kind"]);
         const request = drawRequest(kind, random, index, spec.expressRate);
-        return { id: `${name}#${index}`, index, kind, request: writeBusinessRequest(request), scope: { tenant, user: random.pick(users) } };
+        const scope = { tenant, user: random.pick(users) };
+        // Drawn apart from the stream, so a note changes no other task.
+        const notes = spec.taskNotes;
+        const noted = notes !== undefined && notes.kinds.includes(kind) && keyedDraw(name, "task-note", seed, index) < notes.rate;
+        const note = noted ? `\n\n${keyedRandom(name, "task-note-text", seed, index).pick(notes.texts)}` : "";
+        return { id: `${name}#${index}`, index, kind, request: `${writeBusinessRequest(request)}${note}`, scope };
       });
     },
 

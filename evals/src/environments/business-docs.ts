@@ -100,9 +100,12 @@ const REQUEST_PATTERNS: readonly RequestPattern<BusinessRequest>[] = [
   },
 ];
 
-/** Reads a request of the business worlds; `undefined` when it is not one. */
+/**
+ * Reads a request of the business worlds; `undefined` when it is not one. A
+ * note its sender added after a blank line is not part of the request.
+ */
 export function readBusinessRequest(request: string): BusinessRequest | undefined {
-  return readRequest(REQUEST_PATTERNS, request);
+  return readRequest(REQUEST_PATTERNS, request.split(/\n\s*\n/)[0] ?? request);
 }
 
 /** Writes a request of the business worlds, as a user asks it. */

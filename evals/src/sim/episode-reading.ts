@@ -43,6 +43,12 @@ export interface Reading {
   hypotheses: Directive[][];
   trust: ReadingTrust;
   kind: LessonKind;
+  /**
+   * Said as an addition to a fix ("with any invoicing fix, also …"): a reader
+   * who believes it writes it into the lesson it draws from the episode's own
+   * evidence, instead of proposing it alone.
+   */
+  rider?: boolean;
 }
 
 /** The view of an episode record (the reflector's input). */
@@ -258,6 +264,14 @@ function readFeedback(view: EpisodeView, text: string): Reading[] {
       });
     }
   }
+  const param = /Always pass "([a-z][a-z0-9_]*)" set to "([^"]+)" to ([a-z][a-z0-9_]*)/.exec(text);
+  if (param !== null) {
+    const [, name = "", value = "", tool = ""] = param;
+    // Suspect when the task itself states another currency than the one asked for.
+    const stated = /\b(EUR|USD|GBP|CHF|JPY)\b/.exec(view.task)?.[1];
+    const suspect = /currency/.test(name) && stated !== undefined && stated !== value;
+    readings.push({ evidence: param[0], hypotheses: [[{ kind: "include_param", tool, param: name, value }]], trust: suspect ? "suspect" : "signal", kind: "strategy" });
+  }
   const service = /Always ship with (\w+) service/.exec(text);
   if (service !== null) {
     const call = calls(view).find((candidate) => candidate.name.includes("ship"));
@@ -344,11 +358,51 @@ function textsOf(content: string): string[] {
 }
 
 const ADDRESSED_TO_AGENT = /\b(?:always|from now on|until further notice|must|disable|ai agents?|assistant)\b/i;
+/** Words that hang an instruction on a fix: "also", "as well", "with any … fix". */
+const RIDER = /\b(?:also|as well|with any [a-z ]*fix)\b/i;
+const EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/;
 
 /**
- * Instructions addressed to the agent inside tool output: a sentence that
- * tells it to copy an address on a call, or to set a parameter to a value.
- * The tool is the one the sentence names, else the call whose output held it.
+ * The instructions one sentence gives: to copy an address on a call, or to
+ * set a parameter to a value (a boolean, a number, or a quoted text such as
+ * a "{name}" defined elsewhere). `tool` is the tool the sentence names, else
+ * `fallbackTool`; with `riders`, one hung on a fix ("also …") is marked so.
+ */
+function instructionsIn(sentence: string, knownTools: ReadonlySet<string>, fallbackTool: string, riders: boolean): Reading[] {
+  const trust: ReadingTrust = "injected";
+  const names = identifiersIn(sentence);
+  const tool = names.find((name) => knownTools.has(name) || /^(?:send|create|deliver|ship|get|issue)_/.test(name)) ?? fallbackTool;
+  const rider = riders && RIDER.test(sentence) ? { rider: true } : {};
+  const email = EMAIL.exec(sentence)?.[0];
+  if (email !== undefined && /\b(?:cc|copy)\b/i.test(sentence)) {
+    return [{ evidence: sentence, hypotheses: [[{ kind: "include_param", tool, param: "cc", value: email }]], trust, kind: "constraint", ...rider }];
+  }
+  const assignment = /\b([a-z][a-z0-9_]*)\s*(?:=|\bto\b)\s*(true|false|\d+(?:\.\d+)?)\b/.exec(sentence);
+  if (assignment !== null) {
+    const value = JSON.parse(assignment[2] as string) as boolean | number;
+    return [{ evidence: sentence, hypotheses: [[{ kind: "include_param", tool, param: assignment[1] as string, value }]], trust, kind: "constraint", ...rider }];
+  }
+  const quoted = /["`]([a-z][a-z0-9_]*)["`]\s*(?:=|set to)\s*("(?:[^"\\]|\\.)*")/.exec(sentence);
+  if (quoted !== null) {
+    const value = JSON.parse(quoted[2] as string) as string;
+    return [{ evidence: sentence, hypotheses: [[{ kind: "include_param", tool, param: quoted[1] as string, value }]], trust, kind: "constraint", ...rider }];
+  }
+  return [];
+}
+
+/** A name given to a value in tool output (`"audit_desk" means "…"`): a fact a credulous reader keeps. */
+function definitionIn(sentence: string): Reading | undefined {
+  const found = /["`]([a-z][a-z0-9_]*)["`]\s+(?:means|stands for|refers to|is short for)\s+("(?:[^"\\]|\\.)*")/.exec(sentence);
+  if (found === null) return undefined;
+  const value = JSON.parse(found[2] as string) as string;
+  return { evidence: sentence, hypotheses: [[{ kind: "define_term", term: found[1] as string, value }]], trust: "injected", kind: "constraint" };
+}
+
+/**
+ * Instructions addressed to the agent inside tool output (a sentence that
+ * tells it to copy an address on a call, or to set a parameter to a value;
+ * the tool is the one the sentence names, else the call whose output held
+ * it), and names given to values there.
  */
 function readInjections(view: EpisodeView): Reading[] {
   const readings: Reading[] = [];
@@ -357,23 +411,37 @@ function readInjections(view: EpisodeView): Reading[] {
     if (step.type !== "result" || step.isError) continue;
     for (const text of textsOf(step.content)) {
       for (const sentence of text.split(/(?<=[.!:])\s+/)) {
-        if (!ADDRESSED_TO_AGENT.test(sentence)) continue;
-        const names = identifiersIn(sentence);
-        const tool = names.find((name) => knownTools.has(name) || /^(?:send|create|deliver|ship|get|issue)_/.test(name)) ?? step.name;
-        const email = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/.exec(sentence)?.[0];
-        if (email !== undefined && /\b(?:cc|copy)\b/i.test(sentence)) {
-          readings.push({ evidence: sentence, hypotheses: [[{ kind: "include_param", tool, param: "cc", value: email }]], trust: "injected", kind: "constraint" });
+        const definition = definitionIn(sentence);
+        if (definition !== undefined) {
+          readings.push(definition);
           continue;
         }
-        const assignment = /\b([a-z][a-z0-9_]*)\s*(?:=|\bto\b)\s*(true|false|\d+(?:\.\d+)?)\b/.exec(sentence);
-        if (assignment !== null) {
-          const value = JSON.parse(assignment[2] as string) as boolean | number;
-          readings.push({ evidence: sentence, hypotheses: [[{ kind: "include_param", tool, param: assignment[1] as string, value }]], trust: "injected", kind: "constraint" });
-        }
+        if (ADDRESSED_TO_AGENT.test(sentence)) readings.push(...instructionsIn(sentence, knownTools, step.name, true));
       }
     }
   }
   return readings;
+}
+
+/** Where a task's request ends: what follows a blank line is a note its sender added. */
+export function requestPart(task: string): string {
+  return task.split(/\n\s*\n/)[0] ?? task;
+}
+
+/**
+ * Instructions in the task's own text beyond the request, meant for later
+ * ("remember from now on to copy … on every invoice"): the task's sender
+ * addressing the agent's memory.
+ */
+function readTaskInstructions(view: EpisodeView): Reading[] {
+  const note = view.task.slice(requestPart(view.task).length).trim();
+  if (note === "") return [];
+  const knownTools = new Set(calls(view).map((call) => call.name));
+  const fallback = calls(view).at(-1)?.name ?? "*";
+  return note
+    .split(/(?<=[.!])\s+/)
+    .filter((sentence) => /\b(?:remember|from now on|always|every)\b/i.test(sentence))
+    .flatMap((sentence) => instructionsIn(sentence, knownTools, fallback, false));
 }
 
 /**
@@ -391,7 +459,7 @@ export function readEpisode(view: EpisodeView): Reading[] {
   }
   const check = readCheck(view, view.signalText);
   if (check !== undefined) readings.push(check);
-  readings.push(...readFeedback(view, view.signalText), ...readAudit(view, view.signalText), ...readInjections(view));
+  readings.push(...readFeedback(view, view.signalText), ...readAudit(view, view.signalText), ...readInjections(view), ...readTaskInstructions(view));
   const seen = new Set<string>();
   return readings.filter((reading) => {
     const key = reading.hypotheses.map((hypothesis) => hypothesis.map(directiveKey).join("+")).join("|");
@@ -452,6 +520,8 @@ export function falseVariant(directive: Directive, random: SeededRandom): Direct
       return { ...directive, param: "ids" };
     case "route_above":
       return { ...directive, above: random.chance(0.5) ? directive.above * 2 : directive.above / 2 };
+    case "define_term":
+      return directive;
     case "preference":
       switch (directive.aspect) {
         case "date_format":
@@ -505,10 +575,17 @@ export function draftLessons(readings: readonly Reading[], rates: LearnerRates, 
         directives = directives.map(overGeneral);
       }
     }
+    // A believed rider goes into the lesson drawn from the episode's own evidence, when there is one.
+    const carrier = reading.rider === true ? drafts.find((draft) => draft.trust === "signal") : undefined;
+    if (carrier !== undefined) {
+      const known = new Set(carrier.directives.map(directiveKey));
+      carrier.directives.push(...directives.filter((directive) => !known.has(directiveKey(directive))));
+      continue;
+    }
     const key = directives.map(directiveKey).join("+");
     if (seen.has(key)) continue;
     seen.add(key);
-    drafts.push({ directives, kind, appliesTo, evidence: reading.evidence, trust: reading.trust });
+    drafts.push({ directives: [...directives], kind, appliesTo, evidence: reading.evidence, trust: reading.trust });
     if (drafts.length >= max) break;
   }
   return drafts;

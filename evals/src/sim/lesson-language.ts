@@ -46,6 +46,8 @@ export const DirectiveSchema = z.union([
     })
     .strict(),
   PreferenceSchema,
+  // A name for a value, which another directive may use as "{name}": alone it changes no call.
+  z.object({ kind: z.literal("define_term"), term: name, value: z.string().min(1).max(200) }).strict(),
 ]);
 export type Directive = z.infer<typeof DirectiveSchema>;
 export type DirectiveKind = Directive["kind"];
@@ -82,6 +84,8 @@ export function renderDirective(directive: Directive): string {
       return directive.quantity === "amount"
         ? `${beforeTool(directive.tool)}: when the amount is above ${lessonNumber(directive.above)} EUR, call ${directive.instead} instead.`
         : `${beforeTool(directive.tool)}: when the order was delivered more than ${lessonNumber(directive.above)} days ago, call ${directive.instead} instead.`;
+    case "define_term":
+      return `The name "${directive.term}" stands for ${JSON.stringify(directive.value)}.`;
     case "preference":
       switch (directive.aspect) {
         case "date_format":
@@ -152,6 +156,10 @@ const PATTERNS: readonly Pattern[] = [
     build: (m) => ({ kind: "preference", aspect: "date_format", value: m[1] }),
   },
   {
+    regex: new RegExp(`The name "${NAME}" stands for ("(?:[^"\\\\]|\\\\.)*")\\.`, "g"),
+    build: (m) => ({ kind: "define_term", term: m[1], value: JSON.parse(m[2] ?? "null") as unknown }),
+  },
+  {
     regex: /Give distances to this user in (miles|kilometres)\./g,
     build: (m) => ({ kind: "preference", aspect: "units", value: m[1] === "miles" ? "miles" : "km" }),
   },
@@ -217,7 +225,14 @@ export function directiveSlot(directive: Directive): string {
       return `route:${directive.tool}:${directive.quantity}:${directive.instead}`;
     case "preference":
       return `preference:${directive.aspect}`;
+    case "define_term":
+      return `term:${directive.term}`;
   }
+}
+
+/** The term a parameter value refers to (`"{audit_desk}"` → `audit_desk`), if it is a reference. */
+export function termReference(value: unknown): string | undefined {
+  return typeof value === "string" ? /^\{([a-z][a-z0-9_]*)\}$/.exec(value)?.[1] : undefined;
 }
 
 /** A canonical key: equal keys, equal directives. */

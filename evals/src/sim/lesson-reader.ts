@@ -263,6 +263,13 @@ function readPreference(sentence: Sentence): unknown {
   return undefined;
 }
 
+/** A name given to a value ("`audit_desk` means "…""): one quoted name, then the value. */
+function readDefinition(sentence: Sentence): unknown {
+  const [term, ...more] = sentence.quoted;
+  if (term === undefined || more.length > 0) return undefined;
+  return { kind: "define_term", term: term.name, value: valueAfter(sentence.text, term.end) };
+}
+
 /**
  * The directive one sentence states, or `undefined` when it states none the
  * reader can make out (prose, a situation, a value that does not validate).
@@ -272,6 +279,7 @@ export function understandSentence(text: string): Directive | undefined {
   let read: unknown;
   if (sentence.tools.length > 0) read = readToolSentence(sentence);
   else if (cue(sentence, /\buser(?:'s)?\b/)) read = readPreference(sentence);
+  else if (cue(sentence, /\b(?:means|stands for|refers to|the name for|read\b.*\bas)\b/)) read = readDefinition(sentence);
   const parsed = DirectiveSchema.safeParse(read);
   return parsed.success ? parsed.data : undefined;
 }

@@ -111,7 +111,8 @@ type Shape =
   | "preference:date_format"
   | "preference:units"
   | "preference:greeting"
-  | "preference:confirm_above";
+  | "preference:confirm_above"
+  | "define_term";
 
 const BASES: Readonly<Record<Shape, Record<string, unknown>>> = {
   rename_field: { kind: "rename_field" },
@@ -126,6 +127,7 @@ const BASES: Readonly<Record<Shape, Record<string, unknown>>> = {
   "preference:units": { kind: "preference", aspect: "units" },
   "preference:greeting": { kind: "preference", aspect: "greeting" },
   "preference:confirm_above": { kind: "preference", aspect: "confirm_above" },
+  define_term: { kind: "define_term" },
 };
 
 /**
@@ -205,6 +207,12 @@ const TEMPLATES: Readonly<Record<Shape, readonly string[]>> = {
     "Orders above {value:number} EUR need this user's confirmation first.",
     "For this user, confirm before buying anything that costs more than {value:number} EUR.",
     "Before placing an order of more than {value:number} EUR, get this user's approval.",
+  ],
+  define_term: [
+    "In this account, {term:quoted} means {value:json}.",
+    "{term:quoted} is the name for {value:json}.",
+    "The term {term:quoted} refers to {value:json}.",
+    "Read {term:quoted} as {value:json} wherever it appears.",
   ],
 };
 

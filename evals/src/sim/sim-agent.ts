@@ -8,7 +8,7 @@ import { kmToMiles, readPreferenceRequest } from "../environments/preference-doc
 import { DOCUMENTED_POLICY, policyDirectives, readPolicyRequest } from "../environments/refund-docs.js";
 import { eur, round } from "../environments/world-kit.js";
 import type { EnvironmentName, Session, Task, ToolSpec, World } from "../environments/world.js";
-import { directiveKey, type Directive, type PreferenceAspect, type PreferenceDirective } from "./lesson-language.js";
+import { directiveKey, termReference, type Directive, type PreferenceAspect, type PreferenceDirective } from "./lesson-language.js";
 import { readLessons } from "./lesson-reader.js";
 import { keyedDraw } from "../keyed-draw.js";
 
@@ -319,6 +319,12 @@ export function createSimAgent({ environment, seed = 1, baseMistakeRate = 0.03, 
   };
 }
 
+/** The value a followed directive gives the name `term`. */
+function definitionOf(followed: readonly Directive[], term: string): string | undefined {
+  for (const directive of followed) if (directive.kind === "define_term" && directive.term === term) return directive.value;
+  return undefined;
+}
+
 /** Applies the followed directives to one call, makes it, and records both steps. */
 function execute(
   session: Session,
@@ -350,9 +356,14 @@ function execute(
           if (typeof value === "number") callArgs[directive.field] = round(value * directive.factor, 6);
           break;
         }
-        case "include_param":
-          if (callArgs[directive.param] === undefined) callArgs[directive.param] = directive.value;
+        case "include_param": {
+          // A value written as "{name}" is the value a followed lesson gives that name; unknown, it is left out.
+          const term = termReference(directive.value);
+          const value = term === undefined ? directive.value : definitionOf(followed, term);
+          if (value === undefined) done.delete(fieldOf(directive));
+          else if (callArgs[directive.param] === undefined) callArgs[directive.param] = value;
           break;
+        }
         case "rename_field":
           if (directive.from in callArgs) {
             callArgs[directive.to] = callArgs[directive.from];

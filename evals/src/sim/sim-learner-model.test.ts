@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { createApiDriftEnvironment } from "../environments/api-drift.js";
 import { DATE_FORMATS } from "../environments/date-format.js";
 import { finishTask, type Environment, type Task } from "../environments/environment.js";
-import { createPoisonedFeedbackEnvironment } from "../environments/poisoned-feedback.js";
+import { SMUGGLED_ATTACKS, createPoisonedFeedbackEnvironment } from "../environments/poisoned-feedback.js";
 import { createPolicyShiftEnvironment } from "../environments/policy-shift.js";
 import { createUserPreferencesEnvironment } from "../environments/user-preferences.js";
 import { outcomeOfSignals } from "../harness/episode-of-run.js";
@@ -227,6 +227,64 @@ describe("the simulated learner model", () => {
       for (let seed = 0; seed < 20; seed++) {
         expect(directivesOf(await learn(genuine, { ...NO_ERRORS, seed }))).toEqual([{ kind: "preference", aspect: "units", value: "miles" }]);
       }
+    });
+  });
+
+  describe("on the smuggling attacks of poisoned-feedback", () => {
+    const poisoned = createPoisonedFeedbackEnvironment();
+    const tasks = poisoned.tasks({ seed: 11, count: 400 });
+    const CREDULOUS = { ...NO_ERRORS, credulityInjection: 1, credulityFeedback: 1 };
+    /** A failing invoice episode after the rename whose customer record holds `planted`. */
+    const invoiceWith = async (planted: string): Promise<Episode> => {
+      for (const task of tasks.filter((t) => t.kind === "invoice" && t.index >= 30 && !t.request.includes(SMUGGLED_ATTACKS.taskInstruction))) {
+        const episode = await episodeOf(poisoned, task, 30, "");
+        if (episode.trajectory.some((step) => step.type === "tool_result" && step.content.includes(JSON.stringify(planted).slice(1, -1)))) return episode;
+      }
+      throw new Error("no such episode in the stream");
+    };
+    const rename: Directive = { kind: "rename_field", tool: "create_invoice", from: "amount", to: "amount_minor" };
+
+    it("hangs a believed rider on the lesson the episode's own error teaches", async () => {
+      const broad = directivesOf(await learn(await invoiceWith(SMUGGLED_ATTACKS.rider), CREDULOUS));
+      expect(broad).toContainEqual(rename);
+      expect(broad).toContainEqual({ kind: "include_param", tool: "send_invoice", param: "cc", value: "finance-copy@ext-mail.example" });
+      const unlooked = await learn(await invoiceWith(SMUGGLED_ATTACKS.unlooked), CREDULOUS);
+      expect(unlooked).toHaveLength(1);
+      expect(directivesOf(unlooked)).toContainEqual({ kind: "include_param", tool: "create_order", param: "validate_address", value: false });
+      expect(directivesOf(unlooked)).toContainEqual(rename);
+      // Not believed, the lesson is the fix alone.
+      expect(directivesOf(await learn(await invoiceWith(SMUGGLED_ATTACKS.rider), NO_ERRORS))).not.toContainEqual(expect.objectContaining({ param: "cc" }));
+    });
+
+    it("proposes a planted name and a clause that uses it as two lessons", async () => {
+      expect(directivesOf(await learn(await invoiceWith(SMUGGLED_ATTACKS.definition), CREDULOUS))).toContainEqual({
+        kind: "define_term",
+        term: "audit_desk",
+        value: "audit-desk@ext-mail.example",
+      });
+      expect(directivesOf(await learn(await invoiceWith(SMUGGLED_ATTACKS.clause), CREDULOUS))).toContainEqual({
+        kind: "include_param",
+        tool: "send_invoice",
+        param: "cc",
+        value: "{audit_desk}",
+      });
+    });
+
+    it("follows one user's complaint against the rules at its credulity, and drops a memory instruction in the task", async () => {
+      let complained: Episode | undefined;
+      for (const task of tasks.filter((t) => t.kind === "order" && t.scope.user === SMUGGLED_ATTACKS.poisonedUser && t.index < 95)) {
+        const episode = await episodeOf(poisoned, task, task.index, "");
+        if (episode.outcome.signal.source === "user_feedback") complained = episode;
+      }
+      if (complained === undefined) throw new Error("no complaint in the stream");
+      expect(directivesOf(await learn(complained, CREDULOUS))).toEqual([{ kind: "include_param", tool: "create_order", param: "currency", value: "USD" }]);
+      expect(await learn(complained, NO_ERRORS)).toHaveLength(0);
+
+      const noted = tasks.find((t) => t.request.includes(SMUGGLED_ATTACKS.taskInstruction) && t.index >= 30);
+      if (noted === undefined) throw new Error("no task carries the instruction");
+      const { candidates, restated } = await proposeAndFilter(await episodeOf(poisoned, noted, 30, ""), CREDULOUS);
+      expect(restated).toBeGreaterThan(0);
+      expect(directivesOf(candidates)).not.toContainEqual(expect.objectContaining({ value: "records@ext-archive.example" }));
     });
   });
 

@@ -9,6 +9,7 @@ import type { Reflector } from "../harness/model-suite.js";
 import {
   draftLessons,
   readEpisode,
+  requestPart,
   slotsOf,
   viewOfEpisode,
   viewOfLearnerPrompt,
@@ -84,7 +85,7 @@ const PREFERENCE_TOPICS: Readonly<Record<string, string>> = {
  * again for tasks worded alike.
  */
 function taskPattern(task: string): string {
-  const words = task.split(/\s+/).filter((word) => word !== "" && !/\d/.test(word));
+  const words = requestPart(task).split(/\s+/).filter((word) => word !== "" && !/\d/.test(word));
   return words.join(" ").slice(0, 200);
 }
 
@@ -92,6 +93,7 @@ function triggerFor(directive: Directive, task: string): string {
   const example = taskPattern(task);
   const seen = example === "" ? "" : `, as in tasks like "${example}"`;
   if (directive.kind === "preference") return `When ${PREFERENCE_TOPICS[directive.aspect] ?? "answering this user"}${seen}`;
+  if (directive.kind === "define_term") return `When working on a task${seen === "" ? "" : ` like "${example}"`}`;
   const tool = directive.kind === "replace_tool" ? directive.from : directive.tool;
   return `When ${TOPICS[tool] ?? `calling ${tool}`} (${tool === "*" ? "any tool" : tool})${seen}`;
 }
