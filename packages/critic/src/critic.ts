@@ -2,12 +2,14 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import {
   EpisodeSchema,
+  callStructured,
   parseWith,
   systemClock,
   type Clock,
   type EdgeCaseCheck,
   type Episode,
   type EpisodeInput,
+  type RenderTrajectoryOptions,
   type SignalSource,
 } from "@lessonloop/core";
 import { EvaluatorResultSchema, UserFeedbackSchema, type EvaluatorResult, type EvaluatorVerdict, type UserFeedbackInput } from "./critic-state.js";
@@ -23,9 +25,7 @@ import {
 } from "./judgement.js";
 import { DEFAULT_JUDGE_PROMPT, JudgeAnswerSchema, judgeMessages } from "./llm-judge.js";
 import { detectMemoryInstructions } from "./memory-instructions.js";
-import { callStructured } from "./structured-call.js";
 import { failingToolStep, inspectToolErrors, type ToolErrorReport } from "./tool-errors.js";
-import type { RenderTrajectoryOptions } from "./trajectory-text.js";
 
 /** The state the critic reads. */
 export interface CriticInput {

@@ -24,7 +24,3 @@ export { detectMemoryInstructions, findMemoryInstructions, withoutMemoryInstruct
 export type { MemoryInstructionSpan, FindMemoryInstructionsOptions } from "./memory-instructions.js";
 export { JudgeAnswerSchema, DEFAULT_JUDGE_PROMPT } from "./llm-judge.js";
 export type { JudgeAnswer } from "./llm-judge.js";
-export { renderTrajectory, markUntrusted, UNTRUSTED_TAG } from "./trajectory-text.js";
-export type { RenderTrajectoryOptions } from "./trajectory-text.js";
-export { callStructured } from "./structured-call.js";
-export type { StructuredCall, StructuredResult } from "./structured-call.js";

@@ -1,7 +1,6 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
-import type { Episode } from "@lessonloop/core";
+import { markUntrusted, renderTrajectory, type Episode, type RenderTrajectoryOptions } from "@lessonloop/core";
 import { z } from "zod";
-import { markUntrusted, renderTrajectory, type RenderTrajectoryOptions } from "./trajectory-text.js";
 
 /** The judge model's answer, as asked for with `withStructuredOutput`. */
 export const JudgeAnswerSchema = z.object({

@@ -1,6 +1,15 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
-import { markUntrusted, renderTrajectory, type Judgement, type RenderTrajectoryOptions } from "@lessonloop/critic";
-import { LESSON_LIMITS, LessonKindSchema, promptSafeLessonText, type Episode, type Lesson } from "@lessonloop/core";
+import type { Judgement } from "@lessonloop/critic";
+import {
+  LESSON_LIMITS,
+  LessonKindSchema,
+  markUntrusted,
+  promptSafeLessonText,
+  renderTrajectory,
+  type Episode,
+  type Lesson,
+  type RenderTrajectoryOptions,
+} from "@lessonloop/core";
 import { z } from "zod";
 
 /** Most lessons one model answer may hold; more is a malformed answer. (`maxLessons` then keeps the first few.) */

@@ -2,11 +2,9 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import {
   JudgementSchema,
-  callStructured,
   type Judgement,
   type JudgementInput,
   type MemoryInstruction,
-  type RenderTrajectoryOptions,
 } from "@lessonloop/critic";
 import {
   EdgeCaseSchema,
@@ -14,6 +12,7 @@ import {
   LESSON_LIMITS,
   LessonSchema,
   LessonloopError,
+  callStructured,
   chatModelName,
   cosineSimilarity,
   lessonSearchText,
@@ -31,6 +30,7 @@ import {
   type IdGenerator,
   type Lesson,
   type LessonMemory,
+  type RenderTrajectoryOptions,
   type Scope,
 } from "@lessonloop/core";
 import { z } from "zod";

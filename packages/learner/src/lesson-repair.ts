@@ -1,15 +1,16 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { callStructured, markUntrusted } from "@lessonloop/critic";
 import {
   CaseEvidenceSchema,
   EdgeCaseSchema,
   LESSON_LIMITS,
   LessonSchema,
   LessonloopError,
+  callStructured,
   chatModelName,
   formatScope,
+  markUntrusted,
   parseWith,
   promptSafeLessonText,
   randomId,

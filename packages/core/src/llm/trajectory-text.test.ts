@@ -1,4 +1,4 @@
-import type { TrajectoryStep } from "@lessonloop/core";
+import type { TrajectoryStep } from "../episode.js";
 import { describe, expect, it } from "vitest";
 import { markUntrusted, renderTrajectory } from "./trajectory-text.js";
 

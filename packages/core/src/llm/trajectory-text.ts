@@ -1,5 +1,5 @@
-import type { TrajectoryStep } from "@lessonloop/core";
-import { clip } from "./judgement.js";
+import type { TrajectoryStep } from "../episode.js";
+import { clip } from "../text/clip.js";
 
 /** Options of {@link renderTrajectory}. */
 export interface RenderTrajectoryOptions {
