@@ -26,7 +26,8 @@ const PUBLIC_WORLD_MODULES = new Set([
 
 /** Modules allowed to read hidden state, and why. */
 const MAY_READ_HIDDEN_STATE: readonly { path: RegExp; why: string }[] = [
-  { path: /^environments\//, why: "the worlds themselves" },
+  // A world's simulated planner is the agent's side of it: checked like the agent.
+  { path: /^environments\/(?!.*-planner\.ts$)/, why: "the worlds themselves" },
   { path: /^openai\/testing\//, why: "a test world" },
   { path: /^harness\/run-benchmark\.ts$/, why: "scores runs by their ground truth and grades lessons" },
   { path: /^harness\/metrics\.ts$/, why: "adaptation latency needs the drift schedule" },
@@ -86,6 +87,10 @@ describe("the hidden-state boundary", () => {
     expect(checked).toEqual(
       expect.arrayContaining([
         "sim/sim-agent.ts",
+        "sim/planner.ts",
+        "environments/business-planner.ts",
+        "environments/refund-planner.ts",
+        "environments/preference-planner.ts",
         "sim/sim-learner-model.ts",
         "sim/episode-reading.ts",
         "harness/sandbox-replay-runner.ts",
@@ -94,6 +99,20 @@ describe("the hidden-state boundary", () => {
         "harness/model-suite.ts",
       ]),
     );
+  });
+
+  it("keeps sim/ free of any world's own modules: each world hands the simulated agent its planner", () => {
+    const shared = new Set(["environments/world.ts", "environments/date-format.ts", "environments/world-kit.ts"]);
+    const reaching = sourceFiles(join(SRC, "sim"))
+      .map((path) => relative(SRC, path))
+      .flatMap((file) =>
+        importedSpecifiers(readFileSync(join(SRC, file), "utf8"))
+          .filter((specifier) => specifier.startsWith("."))
+          .map((specifier) => relative(SRC, resolve(SRC, dirname(file), specifier)).replace(/\.js$/, ".ts"))
+          .filter((module) => module.startsWith("environments/") && !shared.has(module))
+          .map((module) => `${file} imports ${module}`),
+      );
+    expect(reaching).toEqual([]);
   });
 
   it("catches a module that reads hidden state, by value, by type or by re-export", () => {

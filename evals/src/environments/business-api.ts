@@ -18,6 +18,7 @@ import {
   validateArgs,
   type EndpointShape,
 } from "./world-kit.js";
+import { businessPlanner } from "./business-planner.js";
 import type { EnvironmentName, Session, Task, TaskSignals, ToolResult } from "./world.js";
 
 /**
@@ -431,6 +432,7 @@ export function createBusinessWorld(spec: BusinessWorldSpec): Environment {
     name,
     description: spec.description,
     tools: BUSINESS_TOOLS,
+    simPlanner: businessPlanner,
     drifts: drifts.map(({ at, change, kinds: affected }) => ({ at, change, kinds: affected })),
     defaultTaskCount: spec.defaultTaskCount,
 

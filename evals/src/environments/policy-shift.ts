@@ -15,6 +15,7 @@ import {
   validateArgs,
   type EndpointShape,
 } from "./world-kit.js";
+import { policyPlanner } from "./refund-planner.js";
 import type { Session, Task, TaskSignals, ToolResult } from "./world.js";
 
 const NAME = "policy-shift";
@@ -169,6 +170,7 @@ export function createPolicyShiftEnvironment({ vagueAuditRate = 0.25 }: PolicySh
     description:
       "Refunds and store credit under a policy that shifts three times (approval threshold 200 → 100 EUR, refund window 30 → 14 days, store credit above 50 EUR needs approval); an auditor reports violations.",
     tools: POLICY_TOOLS,
+    simPlanner: policyPlanner,
     drifts: POLICY_DRIFTS.map(({ at, change, kinds }) => ({ at, change, kinds })),
     defaultTaskCount: 120,
 

@@ -24,6 +24,7 @@ import {
   validateArgs,
   type EndpointShape,
 } from "./world-kit.js";
+import { preferencePlanner } from "./preference-planner.js";
 import type { Session, Task, TaskSignals, ToolResult } from "./world.js";
 
 const NAME = "user-preferences";
@@ -230,6 +231,7 @@ export function createUserPreferencesEnvironment({ vagueFeedbackRate = 0.3 }: Us
     description:
       "Four users with hidden preferences (date format, units, greeting, ask-first limit) that complain when one is violated; four preferences change mid-stream. Lessons must stay with their user.",
     tools: PREFERENCE_TOOLS,
+    simPlanner: preferencePlanner,
     drifts: PREFERENCE_DRIFTS.map(({ at, change, kinds, users }) => ({ at, change, kinds, ...(users === undefined ? {} : { users }) })),
     defaultTaskCount: 120,
 

@@ -1,4 +1,5 @@
 import type { Scope } from "@lessonloop/core";
+import type { SimPlanner } from "../sim/planner.js";
 
 /**
  * What an agent, a learner, a critic or a validator may know of a world: its
@@ -75,4 +76,10 @@ export interface World {
   tasks(params: { seed: number; count: number }): Task[];
   /** A fresh session of `task` against the world as it is at task index `at` (replays use an old task at the current point). */
   open(task: Task, at: number): Session;
+  /**
+   * How the simulated agent works this world's tasks from the documented tools
+   * (sim mode); it knows nothing a real agent could not. A world without one
+   * runs with real models only.
+   */
+  readonly simPlanner?: SimPlanner;
 }

@@ -2,19 +2,17 @@ import { LessonloopError, parseWith, type TrajectoryStep } from "@lessonloop/cor
 import { estimateTokens } from "@lessonloop/replay-retriever";
 import { z } from "zod";
 import type { Agent, AgentRun, ModelUsage } from "../harness/agent.js";
-import { readBusinessRequest } from "../environments/business-docs.js";
-import { addDays, formatDate, parseDate, type DateFormat } from "../environments/date-format.js";
-import { kmToMiles, readPreferenceRequest } from "../environments/preference-docs.js";
-import { DOCUMENTED_POLICY, policyDirectives, readPolicyRequest } from "../environments/refund-docs.js";
-import { eur, round } from "../environments/world-kit.js";
-import type { EnvironmentName, Session, Task, ToolSpec, World } from "../environments/world.js";
-import { directiveKey, termReference, type Directive, type PreferenceAspect, type PreferenceDirective } from "./lesson-language.js";
+import { formatDate, parseDate } from "../environments/date-format.js";
+import { round } from "../environments/world-kit.js";
+import type { Session, ToolSpec, World } from "../environments/world.js";
+import { directiveKey, termReference, type Directive } from "./lesson-language.js";
+import type { CallResult, PlanContext } from "./planner.js";
 import { readLessons } from "./lesson-reader.js";
 import { keyedDraw } from "../keyed-draw.js";
 
 /** Parameters of {@link createSimAgent}. */
 export interface SimAgentParams {
-  /** The world it works in: picks the planner for that world's documented tools. */
+  /** The world it works in: its `simPlanner` works the tasks from the documented tools. */
   environment: World;
   /** Seed of the agent's own randomness (mistakes, attention). Default 1. */
   seed?: number;
@@ -37,174 +35,6 @@ const RatesSchema = z.object({
   followRate: z.number().min(0).max(1),
   lessonMisreadRate: z.number().min(0).max(1),
 });
-
-/** The result of one tool call as the planner reads it. */
-interface CallResult {
-  ok: boolean;
-  data: Record<string, unknown>;
-  text: string;
-  tool: string;
-}
-
-/** What a planner works with: the world through directives, and the agent's slips. */
-interface PlanContext {
-  task: Task;
-  /** Calls a tool after applying the directives the agent follows. */
-  exec(name: string, args: Record<string, unknown>): CallResult;
-  /** Looks up several ids: one call each, or one batch call when a directive says so. */
-  lookupMany(tool: string, param: string, ids: readonly string[]): { ok: true; records: Record<string, unknown>[] } | { ok: false; failed: CallResult };
-  /** The followed directives of one kind (in the order read). */
-  followed: readonly Directive[];
-  preference<A extends PreferenceAspect>(aspect: A): Extract<PreferenceDirective, { aspect: A }>["value"] | undefined;
-  /** `value` as the agent writes it: off by one when it slips on this task. */
-  slip(value: number): number;
-  mistake: boolean;
-}
-
-type Planner = (context: PlanContext) => string;
-
-const cantFinish = (result: CallResult) => `I could not finish the task: ${result.tool} answered "${result.text}".`;
-const notUnderstood = "I could not understand the request.";
-
-function businessPlanner(context: PlanContext): string {
-  const request = readBusinessRequest(context.task.request);
-  if (request === undefined) return notUnderstood;
-  const { exec, slip } = context;
-  switch (request.kind) {
-    case "invoice": {
-      const customer = exec("get_customer", { customer_id: request.customerId });
-      if (!customer.ok) return cantFinish(customer);
-      const email = String(customer.data["email"]);
-      const invoice = exec("create_invoice", {
-        customer_id: request.customerId,
-        order_id: request.orderId,
-        amount: slip(request.amount),
-        due_date: request.dueDate,
-      });
-      if (!invoice.ok) return cantFinish(invoice);
-      const sent = exec("send_invoice", { invoice_id: String(invoice.data["invoice_id"]), email });
-      if (!sent.ok) return cantFinish(sent);
-      return `Invoice ${String(invoice.data["invoice_id"])} of ${eur(request.amount)} EUR for order ${request.orderId} was sent to ${email}.`;
-    }
-    case "shipment": {
-      const args: Record<string, unknown> = { order_id: request.orderId, weight: slip(request.weightKg), ship_date: request.shipDate };
-      if (request.service === "express") args["service"] = "express";
-      const shipped = exec("ship_order", args);
-      if (!shipped.ok) return cantFinish(shipped);
-      return `Order ${request.orderId} ships on ${request.shipDate} (${String(shipped.data["shipment_id"])}).`;
-    }
-    case "order": {
-      const customer = exec("get_customer", { customer_id: request.customerId });
-      if (!customer.ok) return cantFinish(customer);
-      const order = exec("create_order", {
-        customer_id: request.customerId,
-        sku: request.sku,
-        quantity: slip(request.quantity),
-        unit_price: request.unitPrice,
-      });
-      if (!order.ok) return cantFinish(order);
-      return `Order ${String(order.data["order_id"])} for ${request.quantity} x ${request.sku} is placed.`;
-    }
-    case "credit-note": {
-      const note = exec("create_credit_note", { invoice_id: request.invoiceId, amount: slip(request.amount) });
-      if (!note.ok) return cantFinish(note);
-      return `Credit note ${String(note.data["credit_note_id"])} of ${eur(request.amount)} EUR issued on ${request.invoiceId}.`;
-    }
-    case "customer-lookup": {
-      const found = context.lookupMany("get_customer", "customer_id", request.customerIds);
-      if (!found.ok) return cantFinish(found.failed);
-      const lines = found.records.map((record) => `${String(record["id"])}: ${String(record["email"])}`);
-      // A slip here forgets the last customer.
-      return (context.mistake ? lines.slice(0, -1) : lines).join("\n");
-    }
-  }
-}
-
-function policyPlanner(context: PlanContext): string {
-  const request = readPolicyRequest(context.task.request);
-  if (request === undefined) return notUnderstood;
-  const order = context.exec("get_order", { order_id: request.orderId });
-  if (!order.ok) return cantFinish(order);
-  const amount = Number(order.data["amount"]);
-  const days = Number(order.data["delivered_days_ago"]);
-  const tool = request.kind === "refund" ? "issue_refund" : "issue_store_credit";
-  // Lessons override the documented rule of the same slot; a late request is judged before its amount.
-  const routes = [...context.followed, ...policyDirectives(DOCUMENTED_POLICY)].filter(
-    (directive): directive is Extract<Directive, { kind: "route_above" }> =>
-      directive.kind === "route_above" && (directive.tool === tool || directive.tool === "*"),
-  );
-  const seen = new Set<string>();
-  const ordered = routes
-    .filter((route) => {
-      const slot = `${route.quantity}:${route.instead}`;
-      if (seen.has(slot)) return false;
-      seen.add(slot);
-      return true;
-    })
-    .sort((a, b) => (a.quantity === b.quantity ? 0 : a.quantity === "days_since_delivery" ? -1 : 1));
-  const route = ordered.find((candidate) => (candidate.quantity === "amount" ? amount : days) > candidate.above);
-  const action = route?.instead ?? tool;
-  const args: Record<string, unknown> = { order_id: request.orderId };
-  if (action !== "deny_refund") args["amount"] = context.slip(amount);
-  if (action === "request_manager_approval") args["reason"] = `${eur(amount)} EUR needs a manager's approval`;
-  if (action === "deny_refund") args["reason"] = `the request came ${days} days after delivery, outside the refund window`;
-  const result = context.exec(action, args);
-  if (!result.ok) return cantFinish(result);
-  switch (action) {
-    case "deny_refund":
-      return `The refund for order ${request.orderId} was declined: it came ${days} days after delivery.`;
-    case "request_manager_approval":
-      return `The ${request.kind === "refund" ? "refund" : "store credit"} of ${eur(amount)} EUR for order ${request.orderId} is waiting for a manager's approval.`;
-    default:
-      return `${request.kind === "refund" ? "Refunded" : "Credited"} ${eur(amount)} EUR for order ${request.orderId}.`;
-  }
-}
-
-function preferencePlanner(context: PlanContext): string {
-  const request = readPreferenceRequest(context.task.request);
-  if (request === undefined) return notUnderstood;
-  const dateFormat: DateFormat = context.preference("date_format") ?? "YYYY-MM-DD";
-  switch (request.kind) {
-    case "delivery-date": {
-      const date = context.mistake ? addDays(request.date, 1) : request.date;
-      const booked = context.exec("book_delivery", { order_id: request.orderId, date });
-      if (!booked.ok) return cantFinish(booked);
-      return `Booked: the delivery of order ${request.orderId} is scheduled for ${formatDate(date, dateFormat)}.`;
-    }
-    case "distance": {
-      const found = context.exec("get_distance", { city: request.city });
-      if (!found.ok) return cantFinish(found);
-      const km = Number(found.data["km"]) + (context.mistake ? 10 : 0);
-      const distance = context.preference("units") === "miles" ? `${kmToMiles(km)} miles` : `${km} km`;
-      return `${request.city} is ${distance} from our warehouse.`;
-    }
-    case "purchase": {
-      const total = round(request.quantity * request.unitPrice);
-      const askAbove = context.preference("confirm_above");
-      if (askAbove !== undefined && total > askAbove) {
-        return `The order of ${request.quantity} x ${request.item} comes to ${eur(total)} EUR. Shall I place it?`;
-      }
-      const placed = context.exec("place_purchase", { item: request.item, quantity: context.slip(request.quantity), unit_price: request.unitPrice });
-      if (!placed.ok) return cantFinish(placed);
-      return `Ordered ${request.quantity} x ${request.item} for ${eur(total)} EUR in total.`;
-    }
-    case "reply": {
-      const status = context.exec("get_order_status", { order_id: request.orderId });
-      if (!status.ok) return cantFinish(status);
-      const reported = String(status.data["new_date"]);
-      const date = context.mistake ? addDays(reported, 1) : reported;
-      const greeting = context.preference("greeting") ?? "Hello";
-      return `${greeting} ${request.company},\nwe are sorry: the shipment of order ${request.orderId} is delayed. The new delivery date is ${formatDate(date, dateFormat)}.\nBest regards`;
-    }
-  }
-}
-
-const PLANNERS: Record<EnvironmentName, Planner> = {
-  "api-drift": businessPlanner,
-  "poisoned-feedback": businessPlanner,
-  "policy-shift": policyPlanner,
-  "user-preferences": preferencePlanner,
-};
 
 /** The documentation as the agent's prompt holds it. */
 export function renderToolDocs(tools: readonly ToolSpec[]): string {
@@ -241,8 +71,8 @@ function parseResult(content: string): Record<string, unknown> {
 }
 
 /**
- * The simulated agent. It knows only the documented tools and rules (a
- * planner per world that reads `task.request` and the tool results), and
+ * The simulated agent. It knows only the documented tools and rules (the
+ * world's own `simPlanner`, which reads `task.request` and the tool results), and
  * changes its behaviour only through directives it reads in `context` — by
  * meaning, whatever their wording, missing a sentence with
  * `lessonMisreadRate` — each followed with `followRate`. Its ordinary mistakes and its attention depend on
@@ -253,9 +83,9 @@ function parseResult(content: string): Record<string, unknown> {
  */
 export function createSimAgent({ environment, seed = 1, baseMistakeRate = 0.03, followRate = 0.98, lessonMisreadRate = 0.05 }: SimAgentParams): Agent {
   parseWith(RatesSchema, { seed, baseMistakeRate, followRate, lessonMisreadRate }, "simulated agent params");
-  const planner = PLANNERS[environment.name];
+  const planner = environment.simPlanner;
   if (planner === undefined) {
-    throw new LessonloopError("invalid_input", `The simulated agent has no planner for environment "${String(environment.name)}".`);
+    throw new LessonloopError("invalid_input", `The simulated agent has no planner for environment "${String(environment.name)}": give the world a simPlanner.`);
   }
 
   return {
