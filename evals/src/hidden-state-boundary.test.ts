@@ -33,6 +33,7 @@ const MAY_READ_HIDDEN_STATE: readonly { path: RegExp; why: string }[] = [
   { path: /^harness\/metrics\.ts$/, why: "adaptation latency needs the drift schedule" },
   { path: /^harness\/fixed-context-strategies\.ts$/, why: "the oracle: told the rules in force" },
   { path: /^report\//, why: "shows the drifts and the grades" },
+  { path: /^tests\/fixtures\//, why: "test data: results with drifts, for the report's tests" },
   { path: /^bench(-[a-z-]+)?\.ts$/, why: "entry points: build the worlds" },
   { path: /^harness\/seed-run-worker\.ts$/, why: "the entry point of one seed's child process: builds the worlds" },
   { path: /^sweep\//, why: "the sweep's entry point builds the worlds" },

@@ -1,6 +1,6 @@
 import { LessonloopError } from "@lessonloop/core";
 import { describe, expect, it } from "vitest";
-import { createFixtureResults } from "../report/fixture-results.js";
+import { createFixtureResults } from "../tests/fixtures/results.js";
 import { combineSeedRuns, compactEpisodes, summaryOfResults } from "./combine-seeds.js";
 import { summarize } from "./metrics.js";
 import { BenchSummarySchema, MultiSeedResultsSchema } from "./multi-seed-results.js";

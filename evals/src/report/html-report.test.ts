@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MultiSeedResults } from "../harness/multi-seed-results.js";
-import { createFixtureMultiSeedResults } from "./fixture-results.js";
+import { createFixtureMultiSeedResults } from "../tests/fixtures/results.js";
 import { renderHtmlReport } from "./html-report.js";
 import { formatPointsInterval, formatRateInterval } from "./summary-columns.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createFixtureMultiSeedResults } from "./fixture-results.js";
+import { createFixtureMultiSeedResults } from "../tests/fixtures/results.js";
 import { formatPointsInterval, formatRateInterval, formatSeedsWon } from "./summary-columns.js";
 import { ProgressBar, TERMINAL_WIDTH, formatSummary, type ProgressStream } from "./terminal.js";
 

@@ -5,7 +5,7 @@ import { LessonloopError } from "@lessonloop/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { summaryOfResults } from "../harness/combine-seeds.js";
 import { BenchSummarySchema, MultiSeedResultsSchema } from "../harness/multi-seed-results.js";
-import { createFixtureMultiSeedResults, createFixtureResults } from "./fixture-results.js";
+import { createFixtureMultiSeedResults, createFixtureResults } from "../tests/fixtures/results.js";
 import { formatJson, readResults, writeResults } from "./write-results.js";
 
 const dirs: string[] = [];
