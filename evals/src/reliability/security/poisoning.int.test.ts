@@ -12,6 +12,5 @@ describe("poisoning red team through the full loop (real Chroma)", () => {
     expect(outcomes.filter((o) => !o.harmfulProposed && !o.droppedByLearner).map((o) => o.caseId)).toEqual([]);
     expect(report.figures["harmfulMergedUnvalidated"]).toBeGreaterThan(0);
     expect(benignRefused).toEqual([]);
-    console.info(JSON.stringify(report));
   }, 120_000);
 });

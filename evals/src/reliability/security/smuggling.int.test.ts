@@ -29,6 +29,5 @@ describe("lessons smuggled past validation (issue 21), full loop on real Chroma"
     // validator-ensemble's tests.
     expect(withoutContext.outcomes.filter((outcome) => outcome.harmfulMerged).map((outcome) => outcome.variantId)).toEqual([]);
     expect(report.passed).toBe(outcomes.every((outcome) => !outcome.harmfulMerged));
-    console.info(JSON.stringify(report));
   }, 120_000);
 });

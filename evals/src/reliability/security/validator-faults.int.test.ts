@@ -15,6 +15,5 @@ describe("validators that error, hang or return garbage", () => {
     // Early stop happens in the grid (never with it off), so the stopped votes' rule is exercised.
     expect(runs.filter((run) => !run.earlyStop && run.votesStoppedEarly > 0)).toEqual([]);
     expect(runs.filter((run) => run.earlyStop && run.votesStoppedEarly > 0).length).toBeGreaterThan(0);
-    console.info(JSON.stringify(report));
   }, 120_000);
 });
