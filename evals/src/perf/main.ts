@@ -19,7 +19,7 @@ import { z } from "zod";
 import { measureGrowth } from "./growth.js";
 import { measureHotPath, seedMemories } from "./hot-path.js";
 import { loadAverage, machineInfo, processMemory, round } from "./machine-probe.js";
-import { PerfResultsSchema, type PerfResults } from "./perf-results.js";
+import { GENERATED_BY_PERF, PerfResultsSchema, type PerfResults } from "./perf-results.js";
 import { evaluateTargets, renderTables } from "./perf-report.js";
 import { measureSnapshots } from "./snapshots.js";
 import { measureValidation } from "./validation.js";
@@ -107,6 +107,7 @@ try {
   log(growth.status === "measured" ? `growth: ${growth.points.at(-1)?.liveLessons} live lessons after ${growth.points.at(-1)?.failures} failures` : `growth: ${growth.reason}`);
   const chromaPeak = await processMemory(server.pid);
   const partial = {
+    generated: GENERATED_BY_PERF,
     measuredAt: new Date().toISOString(),
     command: `pnpm bench:perf ${process.argv.slice(2).join(" ")}`.trim(),
     durationSeconds: round((performance.now() - started) / 1_000, 1),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { latency, repeated } from "./machine-probe.js";
-import type { PerfResults, ValidationRun } from "./perf-results.js";
+import { GENERATED_BY_PERF, type PerfResults, type ValidationRun } from "./perf-results.js";
 import { evaluateTargets } from "./perf-report.js";
 
 const flat = (value: number) => ({ median: value, min: value, max: value });
@@ -16,6 +16,7 @@ const run = (validators: number, storedCases: number, callsPerLesson: number, ra
 
 function resultsWith(overrides: Partial<Omit<PerfResults, "targets">>): Omit<PerfResults, "targets"> {
   return {
+    generated: GENERATED_BY_PERF,
     measuredAt: "2026-01-01T00:00:00.000Z",
     command: "pnpm bench:perf",
     durationSeconds: 1,

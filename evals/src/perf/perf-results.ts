@@ -82,9 +82,13 @@ export const TargetSchema = z
   .strict();
 export type Target = z.infer<typeof TargetSchema>;
 
+/** How `perf.json` says it is written by a command, not by hand. */
+export const GENERATED_BY_PERF = "by pnpm bench:perf — do not edit" as const;
+
 /** The shape of `evals/results/perf.json`. */
 export const PerfResultsSchema = z
   .object({
+    generated: z.literal(GENERATED_BY_PERF),
     measuredAt: z.string(),
     command: z.string(),
     durationSeconds: ms,

@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     reports.push(...(await runSecurity({ quick, seed })));
   }
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, `${JSON.stringify({ at: new Date().toISOString(), quick, seed, load: await loadAverage(), reports }, null, 2)}\n`);
+  await writeFile(out, `${JSON.stringify({ generated: "by pnpm reliability — do not edit", at: new Date().toISOString(), quick, seed, load: await loadAverage(), reports }, null, 2)}\n`);
   const failed = reports.filter((report) => !report.passed);
   console.log(`\n${reports.length - failed.length}/${reports.length} scenarios passed; figures in ${out}`);
   process.exitCode = failed.length === 0 ? 0 : 1;
