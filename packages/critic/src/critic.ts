@@ -3,6 +3,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import {
   EpisodeSchema,
   callStructured,
+  clip,
   parseWith,
   systemClock,
   type Clock,
@@ -17,7 +18,6 @@ import {
   JudgementSchema,
   MAX_DETAIL,
   MAX_SUMMARY,
-  clip,
   type Failure,
   type Judgement,
   type JudgementStatus,

@@ -129,8 +129,3 @@ export function judgementOutcome(judgement: Pick<Judgement, "status" | "signal">
   const status = judgement.status === "recovered" ? "success" : judgement.status;
   return { status, signal: { ...judgement.signal } };
 }
-
-/** Cuts `text` to `max` characters, marking the cut with "…". */
-export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}

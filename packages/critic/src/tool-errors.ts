@@ -1,5 +1,5 @@
-import type { Episode, TrajectoryStep } from "@lessonloop/core";
-import { MAX_DETAIL, clip, type Failure, type Recovery, type ToolCallRef } from "./judgement.js";
+import { clip, type Episode, type TrajectoryStep } from "@lessonloop/core";
+import { MAX_DETAIL, type Failure, type Recovery, type ToolCallRef } from "./judgement.js";
 
 type ToolResultStep = Extract<TrajectoryStep, { type: "tool_result" }>;
 
