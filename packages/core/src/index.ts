@@ -30,10 +30,6 @@ export { clip } from "./text/clip.js";
 export { contentWords, wordOverlap, textFeatures, featureSimilarity, textSimilarity, FeatureCache } from "./text/text-similarity.js";
 export type { TextFeatures } from "./text/text-similarity.js";
 export { chatModelName } from "./model-name.js";
-export { callStructured } from "./llm/structured-call.js";
-export type { StructuredCall, StructuredResult } from "./llm/structured-call.js";
-export { renderTrajectory, markUntrusted, UNTRUSTED_TAG } from "./llm/trajectory-text.js";
-export type { RenderTrajectoryOptions } from "./llm/trajectory-text.js";
 export { ModelUsageSchema, NO_MODEL_USAGE, addModelUsage, createModelUsageMeter, totalTokens } from "./model-usage.js";
 export type { ModelUsage, ModelUsageMeter } from "./model-usage.js";
 export {

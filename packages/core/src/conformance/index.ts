@@ -1,4 +1,11 @@
 export { describeLessonMemoryConformance } from "./lesson-memory-conformance.js";
 export type { LessonMemoryConformanceParams } from "./lesson-memory-conformance.js";
+export { describeEdgeCaseStoreConformance } from "./edge-case-store-conformance.js";
+export type { EdgeCaseStoreConformanceParams } from "./edge-case-store-conformance.js";
+export { describeVerdictStoreConformance } from "./verdict-store-conformance.js";
+export type { VerdictStoreConformanceParams } from "./verdict-store-conformance.js";
+export { describePendingLessonStoreConformance } from "./pending-lesson-store-conformance.js";
+export type { PendingLessonStoreConformanceParams } from "./pending-lesson-store-conformance.js";
 export { lessonFixture } from "./lesson-fixtures.js";
+export { edgeCaseFixture, verdictFixture } from "./store-fixtures.js";
 export { refundEpisodeFixture } from "./episode-fixtures.js";
