@@ -4,6 +4,8 @@ import {
   IdSchema,
   LessonloopError,
   ScopeSchema,
+  decodeRecord,
+  encodeRecord,
   parseWith,
   scopeContains,
   type EdgeCase,
@@ -15,7 +17,7 @@ import {
 } from "@lessonloop/core";
 import type { ChromaClient, Collection, Metadata, Where } from "chromadb";
 import { z } from "zod";
-import { callChroma, parseStoredDocument } from "./chroma-errors.js";
+import { callChroma } from "./chroma-errors.js";
 import { connectChroma } from "./chroma-server.js";
 import { scopeMetadata } from "./chroma-where.js";
 
@@ -179,7 +181,7 @@ export class ChromaEdgeCaseStore implements EdgeCaseStore {
         this.collection.upsert({
           ids: batch.map((edgeCase) => edgeCase.id),
           embeddings: vectors.slice(start, start + batch.length),
-          documents: batch.map((edgeCase) => JSON.stringify(edgeCase)),
+          documents: batch.map((edgeCase) => encodeRecord(edgeCase)),
           metadatas: batch.map(caseMetadata),
         }),
       );
@@ -251,6 +253,6 @@ export class ChromaEdgeCaseStore implements EdgeCaseStore {
   }
 
   private parse(document: string | null | undefined): EdgeCase {
-    return parseStoredDocument(EdgeCaseSchema, document, `edge case read from ${this.collectionName}`);
+    return decodeRecord(EdgeCaseSchema, document, `edge case read from ${this.collectionName}`);
   }
 }

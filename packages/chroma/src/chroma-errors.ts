@@ -1,5 +1,4 @@
-import { LessonloopError, parseWith } from "@lessonloop/core";
-import type { z } from "zod";
+import { LessonloopError } from "@lessonloop/core";
 
 /** What was being done when Chroma failed, for the error message. */
 export interface ChromaErrorContext {
@@ -96,31 +95,5 @@ export async function callChroma<T>(context: ChromaErrorContext, run: () => Prom
     return await run();
   } catch (error) {
     throw mapChromaError(error, context);
-  }
-}
-
-/**
- * Parses a JSON document read from Chroma with `schema`. A document that is not JSON
- * or fails the schema is a `corrupt_store` error naming the bad fields.
- */
-export function parseStoredDocument<S extends z.ZodType>(schema: S, document: string | null | undefined, what: string): z.output<S> {
-  let value: unknown;
-  try {
-    value = JSON.parse(document ?? "");
-  } catch (cause) {
-    throw new LessonloopError(
-      "corrupt_store",
-      `A ${what} is not valid JSON; the collection was written by something else or damaged. Delete the record or the collection and add it again.`,
-      { cause },
-    );
-  }
-  try {
-    return parseWith(schema, value, what);
-  } catch (cause) {
-    const message = LessonloopError.isInstance(cause) ? cause.message : `Invalid ${what}.`;
-    throw new LessonloopError("corrupt_store", `${message}. The collection was written by something else or damaged.`, {
-      cause,
-      details: LessonloopError.isInstance(cause) ? cause.details : {},
-    });
   }
 }

@@ -3,6 +3,8 @@ import {
   LessonSchema,
   SnapshotSchema,
   VersionedLessonMemory,
+  decodeRecord,
+  encodeRecord,
   inRanges,
   parseWith,
   scopeApplies,
@@ -17,10 +19,10 @@ import {
   type Visibility,
 } from "@lessonloop/core";
 import type { ChromaClient, Collection, Metadata, Where } from "chromadb";
-import { z } from "zod";
-import { callChroma, parseStoredDocument } from "./chroma-errors.js";
+import { callChroma } from "./chroma-errors.js";
 import { connectChroma } from "./chroma-server.js";
 import { ANY, scopeAppliesWhere, scopeMetadata, scopeWithinWhere } from "./chroma-where.js";
+import { MemoryNameSchema } from "./memory-name.js";
 
 /** Bounds of the pool of nearest neighbours fetched before filtering. */
 const MIN_CANDIDATES = 50;
@@ -35,13 +37,6 @@ const clamp = (value: number, min: number, max: number) => Math.min(max, Math.ma
 /** Chroma accepts at most 5461 records per write; stay well below. */
 const WRITE_BATCH = 2_000;
 const READ_PAGE = 5_000;
-
-const MemoryNameSchema = z
-  .string()
-  .min(3, "must be at least 3 characters")
-  .max(400, "must be at most 400 characters")
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]$/, "may hold only letters, digits and . _ - and must start and end with a letter or digit");
-
 
 /**
  * A record's id: `<lesson id>@<addedIn>@<commit id>` (lesson and commit ids
@@ -170,7 +165,7 @@ class ChromaBackend implements LessonMemoryBackend {
     // `add` is an insert-if-absent (an existing id is ignored), and the server applies
     // writes in one order: reading back whose commit id is stored tells every writer who won.
     await this.call("commit snapshot", () =>
-      this.snapshots.add({ ids: [id], embeddings: [[0]], documents: [JSON.stringify(snapshot)], metadatas: [{ version: snapshot.version, commitId }] }),
+      this.snapshots.add({ ids: [id], embeddings: [[0]], documents: [encodeRecord(snapshot)], metadatas: [{ version: snapshot.version, commitId }] }),
     );
     const stored = await this.call("confirm snapshot", () => this.snapshots.get({ ids: [id], include: ["metadatas"] }));
     const won = stored.ids.length === 1 && commitIdOf(stored.metadatas[0]) === commitId;
@@ -214,7 +209,7 @@ class ChromaBackend implements LessonMemoryBackend {
         this.lessons.upsert({
           ids: batch.map((record) => recordId(record.lesson.id, record.addedIn, record.commitId)),
           embeddings: batch.map((record) => record.vector),
-          documents: batch.map((record) => JSON.stringify(record.lesson)),
+          documents: batch.map((record) => encodeRecord(record.lesson)),
           metadatas: batch.map(
             (record): Metadata => ({
               lessonId: record.lesson.id,
@@ -365,11 +360,11 @@ class ChromaBackend implements LessonMemoryBackend {
   }
 
   private parseLesson(document: string | null | undefined): Lesson {
-    return parseStoredDocument(LessonSchema, document, "lesson record read from Chroma");
+    return decodeRecord(LessonSchema, document, "lesson record read from Chroma");
   }
 
   private parseSnapshot(document: string | null | undefined): Snapshot {
-    return parseStoredDocument(SnapshotSchema, document, "snapshot read from Chroma");
+    return decodeRecord(SnapshotSchema, document, "snapshot read from Chroma");
   }
 }
 

@@ -1,17 +1,24 @@
-export { startChroma, connectChroma, findFreePort, chromaCliPath } from "./chroma-server.js";
+// ── One memory's stores on Chroma, and the server they use ──────────────────
+export { openChromaStores } from "./chroma-stores.js";
+export type { ChromaStores, OpenChromaStoresParams } from "./chroma-stores.js";
+export { startChroma, connectChroma } from "./chroma-server.js";
 export type { ChromaServer, StartChromaParams } from "./chroma-server.js";
 
-export { mapChromaError, callChroma, parseStoredDocument } from "./chroma-errors.js";
-export type { ChromaErrorContext } from "./chroma-errors.js";
-
-// Moved to @lessonloop/core; re-exported until the learning loop imports it from there.
-export { createLexicalEmbedder } from "@lessonloop/core";
-export type { LexicalEmbedder, LexicalEmbedderParams } from "@lessonloop/core";
-export { fromLangChainEmbeddings } from "./langchain-embedder.js";
-export type { FromLangChainEmbeddingsParams } from "./langchain-embedder.js";
-
-export { ChromaEdgeCaseStore } from "./chroma-edge-case-store.js";
-export type { ChromaEdgeCaseStoreParams } from "./chroma-edge-case-store.js";
-
+// ── Each store on its own ───────────────────────────────────────────────────
 export { ChromaLessonMemory } from "./chroma-lesson-memory.js";
 export type { ChromaLessonMemoryParams } from "./chroma-lesson-memory.js";
+export { ChromaEdgeCaseStore } from "./chroma-edge-case-store.js";
+export type { ChromaEdgeCaseStoreParams } from "./chroma-edge-case-store.js";
+export { ChromaVerdictStore } from "./chroma-verdict-store.js";
+export type { ChromaVerdictStoreParams } from "./chroma-verdict-store.js";
+export { ChromaPendingLessonStore } from "./chroma-pending-lesson-store.js";
+export type { ChromaPendingLessonStoreParams } from "./chroma-pending-lesson-store.js";
+export { MemoryNameSchema } from "./memory-name.js";
+
+// ── For tools: what is on a server, without creating anything ───────────────
+export { listChromaMemories, chromaCollectionEmbedder } from "./chroma-catalog.js";
+export type { ChromaCatalogParams } from "./chroma-catalog.js";
+
+// ── Embedders ───────────────────────────────────────────────────────────────
+export { fromLangChainEmbeddings } from "./langchain-embedder.js";
+export type { FromLangChainEmbeddingsParams } from "./langchain-embedder.js";

@@ -1,13 +1,10 @@
-import { createLexicalEmbedder } from "@lessonloop/core";
-import { ChromaEdgeCaseStore, ChromaLessonMemory, startChroma } from "@lessonloop/chroma";
+import { ChromaEdgeCaseStore, ChromaLessonMemory, ChromaPendingLessonStore, ChromaVerdictStore, startChroma } from "@lessonloop/chroma";
 import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
-import type { Lesson, Snapshot } from "@lessonloop/core";
+import { createLexicalEmbedder, type Lesson, type Snapshot } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./cli.js";
-import { ChromaPendingLessonStore } from "./pending-lesson-store.js";
 import { edgeCaseFixture, verdictFor } from "./tests/review-fixtures.js";
-import { ChromaVerdictStore } from "./verdict-store.js";
 
 interface Result {
   code: number;

@@ -22,29 +22,8 @@ export type { EpisodeJournal, FileEpisodeJournalParams } from "./episode-journal
 export { logLearningEvent } from "./learning-events.js";
 export type { LearningEvent, EpisodeSource, ShutdownReport } from "./learning-events.js";
 
-// ── Command-line tool and the stores it shares with the learning path ───────
+// ── Command-line tool ───────────────────────────────────────────────────────
+// The stores it shares with the learning path live with their backend: the
+// interfaces and in-memory stores in @lessonloop/core, the Chroma ones in @lessonloop/chroma.
 export { runCli, EXIT_CODES } from "./cli.js";
 export type { CliIo } from "./cli.js";
-export {
-  InMemoryPendingLessonStore,
-  ChromaPendingLessonStore,
-  PendingLessonSchema,
-  PendingLessonStatusSchema,
-  PendingLessonDecisionSchema,
-  ParkLessonRequestSchema,
-  PendingLessonDecisionRequestSchema,
-  PendingLessonListRequestSchema,
-} from "./pending-lesson-store.js";
-export type {
-  PendingLessonStore,
-  PendingLesson,
-  PendingLessonStatus,
-  PendingLessonDecision,
-  ParkLessonRequest,
-  PendingLessonDecisionRequest,
-  PendingLessonListRequest,
-  InMemoryPendingLessonStoreParams,
-  ChromaPendingLessonStoreParams,
-} from "./pending-lesson-store.js";
-export { InMemoryVerdictStore, ChromaVerdictStore } from "./verdict-store.js";
-export type { VerdictStore, ChromaVerdictStoreParams } from "./verdict-store.js";

@@ -12,7 +12,9 @@ import {
   type Lesson,
   type LessonInput,
   type ModelUsage,
+  type PendingLessonStore,
   type Verdict,
+  type VerdictStore,
   NO_MODEL_USAGE,
   addModelUsage,
   totalTokens,
@@ -22,8 +24,6 @@ import type { RegressionCheck, RegressionMonitor } from "@lessonloop/regression-
 import type { MergeNode, MergeResult } from "@lessonloop/snapshot-checkpointer";
 import { findBreaks, withoutClauses, type ValidationBudget, type ValidatorEnsemble } from "@lessonloop/validator-ensemble";
 import type { LessonOutcome, LessonResult } from "./learning-result.js";
-import type { PendingLessonStore } from "./pending-lesson-store.js";
-import type { VerdictStore } from "./verdict-store.js";
 
 /** Lessons a human must approve: approved by the ensemble, they are parked instead of merged. */
 export interface ApprovalParams {

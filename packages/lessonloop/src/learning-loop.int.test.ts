@@ -4,15 +4,13 @@
 // node commits it, and the next run succeeds because the retriever put it into the prompt.
 // A plausible but wrong lesson that breaks two stored regression cases is rejected.
 import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
-import { createLexicalEmbedder } from "@lessonloop/core";
 import { ChromaEdgeCaseStore, ChromaLessonMemory } from "@lessonloop/chroma";
+import { InMemoryPendingLessonStore, InMemoryVerdictStore, createLexicalEmbedder } from "@lessonloop/core";
 import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
 import { ScriptedChatModel, type ScriptedAnswer, type ScriptedCall } from "@lessonloop/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LearningEvent } from "./learning-events.js";
 import { createLearningLoop, type LearningLoop, type LearningLoopParams } from "./learning-loop.js";
-import { InMemoryPendingLessonStore } from "./pending-lesson-store.js";
-import { InMemoryVerdictStore } from "./verdict-store.js";
 import type { LearningResult } from "./learning-result.js";
 import {
   CREATE_INVOICE_ERROR,

@@ -1,12 +1,13 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import { ChromaEdgeCaseStore, ChromaLessonMemory, createLexicalEmbedder, startChroma, type ChromaServer } from "@lessonloop/chroma";
+import type { ChromaServer } from "@lessonloop/chroma";
 import { createCritic, type CriticNode, type Evaluator } from "@lessonloop/critic";
 import {
   EpisodeSchema,
   InMemoryOutcomeLedger,
   LessonloopError,
+  createLexicalEmbedder,
   createModelUsageMeter,
   parseWith,
   randomId,
@@ -21,6 +22,7 @@ import {
   type LessonMemory,
   type ModelUsage,
   type OutcomeLedger,
+  type VerdictStore,
 } from "@lessonloop/core";
 import { createLearner, createLessonRepairer, type LearnerNode, type LearnerWarning } from "@lessonloop/learner";
 import {
@@ -44,12 +46,12 @@ import {
   type Validator,
   type ValidatorEnsemble,
 } from "@lessonloop/validator-ensemble";
+import { defaultStores } from "./default-stores.js";
 import type { EpisodeJournal } from "./episode-journal.js";
 import { logLearningEvent, type LearningEvent, type ShutdownReport } from "./learning-events.js";
 import { createLearningGraph, type ApprovalParams, type LearningGraph, type LearningGraphState } from "./learning-graph.js";
 import { LearningQueue, type EnqueueOutcome, type LearningQueueStats, type QueueFullPolicy } from "./learning-queue.js";
 import type { LearningResult } from "./learning-result.js";
-import { ChromaVerdictStore, type VerdictStore } from "./verdict-store.js";
 
 /** How background learning queues, bounds and keeps episodes. */
 export interface BackgroundLearningParams {
@@ -119,9 +121,13 @@ export interface LearningLoopParams {
   agentDescription?: string;
   /** The agent's tools, for the role-play runner. */
   tools?: readonly RolePlayTool[];
-  /** Shared lesson memory. Default a `ChromaLessonMemory` named `memoryName` on the embedded (or `chromaUrl`) Chroma. */
+  /**
+   * Shared lesson memory: any `LessonMemory` (`InMemoryLessonMemory`, or
+   * `openChromaStores(…).memory` of `@lessonloop/chroma`). Default: the
+   * memory `memoryName` on the embedded (or `chromaUrl`) Chroma server.
+   */
   memory?: LessonMemory;
-  /** Stored edge cases. Default a `ChromaEdgeCaseStore` (collection `edgeCaseCollection`) on the same Chroma. */
+  /** Stored edge cases: any `EdgeCaseStore` (`InMemoryEdgeCaseStore` …). Default: collection `edgeCaseCollection` on the same Chroma server. */
   edgeCaseStore?: EdgeCaseStore;
   /** Where outcomes are credited to lessons and memory versions. Default an `InMemoryOutcomeLedger`. */
   ledger?: OutcomeLedger;
@@ -316,9 +322,10 @@ function toResult(state: LearningGraphState, models: ModelUsage): LearningResult
  * learning graph that runs them, a retriever factory, and a bounded queue for
  * background learning.
  *
- * With no `memory` / `edgeCaseStore` it starts the embedded Chroma server (or
- * connects to `chromaUrl`) with the offline lexical embedder; `close()` stops
- * what it started. Episodes left in the background journal by a previous
+ * With no `memory` / `edgeCaseStore` it opens them on Chroma, in one place
+ * (`defaultStores`, with `openChromaStores`): the embedded server, or the one
+ * at `chromaUrl`, with the offline lexical embedder; `close()` stops what it
+ * started. Episodes left in the background journal by a previous
  * loop are queued at start.
  */
 export async function createLearningLoop({
@@ -363,25 +370,12 @@ export async function createLearningLoop({
   const peers = buildValidators(learnerModel, agentName, validators, validatorModels);
   const { maxQueued, onFull, journal, replayJournal = true, concurrency, learnTimeoutMs, retryDelayMs, maxRetryDelayMs, drainTimeoutMs = 30_000 } = background;
 
-  let chroma: ChromaServer | undefined;
-  let lessonMemory = memory;
-  let store = edgeCaseStore;
-  let verdicts = verdictStore;
-  if (lessonMemory === undefined || store === undefined) {
-    chroma = await startChroma({ ...(chromaUrl === undefined ? {} : { url: chromaUrl }), ...(chromaPath === undefined ? {} : { path: chromaPath }) });
-    try {
-      if (lessonMemory === undefined) {
-        lessonMemory = await ChromaLessonMemory.open({ url: chroma.url, name: memoryName, embedder, clock });
-        verdicts ??= await ChromaVerdictStore.open({ url: chroma.url, memory: memoryName });
-      }
-      store ??= await ChromaEdgeCaseStore.open({ url: chroma.url, collection: edgeCaseCollection, embedder });
-    } catch (error) {
-      await chroma.stop();
-      throw error;
-    }
-  }
-  const resolvedMemory: LessonMemory = lessonMemory;
-  const resolvedStore: EdgeCaseStore = store;
+  const {
+    memory: resolvedMemory,
+    edgeCaseStore: resolvedStore,
+    verdictStore: verdicts,
+    chroma,
+  } = await defaultStores({ memory, edgeCaseStore, verdictStore, embedder, chromaUrl, chromaPath, memoryName, edgeCaseCollection, clock });
 
   const critic = createCritic({
     ...(criticModel === null ? {} : { model: criticModel ?? learnerModel }),

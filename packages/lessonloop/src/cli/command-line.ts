@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
+import { MemoryNameSchema } from "@lessonloop/chroma";
 import { IdSchema, ScopeSchema, VersionSchema, type Scope } from "@lessonloop/core";
 import { z } from "zod";
-import { MemoryNameSchema } from "../memory-name.js";
 
 /**
  * The command line of `lessonloop`: which commands there are, their options,

@@ -1,6 +1,5 @@
-import { LessonloopError, formatScope, scopeContains, type Lesson, type LessonMemory, type Scope, type Snapshot, type Verdict } from "@lessonloop/core";
+import { LessonloopError, formatScope, scopeContains, type Lesson, type LessonMemory, type PendingLesson, type Scope, type Snapshot, type Verdict } from "@lessonloop/core";
 import { describeDiff, describeSnapshot, mergeLesson, rollbackTo } from "@lessonloop/snapshot-checkpointer";
-import type { PendingLesson } from "../pending-lesson-store.js";
 import type { Command, ListStatus } from "./command-line.js";
 import type { MemoryConnection } from "./memory-connection.js";
 import { count, lessonDetail, oneLine, table, verdictCell, verdictSummary, type LessonStanding } from "./render.js";

@@ -1,7 +1,13 @@
-import { ChromaEdgeCaseStore, ChromaLessonMemory, callChroma, connectChroma } from "@lessonloop/chroma";
+import {
+  ChromaEdgeCaseStore,
+  ChromaLessonMemory,
+  ChromaPendingLessonStore,
+  ChromaVerdictStore,
+  chromaCollectionEmbedder,
+  connectChroma,
+  listChromaMemories,
+} from "@lessonloop/chroma";
 import { LessonloopError, createLexicalEmbedder, type Embedder } from "@lessonloop/core";
-import { ChromaPendingLessonStore } from "../pending-lesson-store.js";
-import { ChromaVerdictStore } from "../verdict-store.js";
 
 /** Everything the commands work on: one memory on one Chroma server, and its side stores. */
 export interface MemoryConnection {
@@ -38,16 +44,6 @@ export function embedderNamed(name: string | undefined, where: string): Embedder
   return { name, dimensions: 0, embedDocuments: async () => refuse(), embedQuery: async () => refuse() };
 }
 
-/** The names of the memories on the server: those with both a `-lessons` and a `-snapshots` collection. */
-async function memoryNames(client: ReturnType<typeof connectChroma>, url: string): Promise<string[]> {
-  const collections = await callChroma({ url, operation: "list collections" }, () => client.listCollections({ limit: 1_000 }));
-  const names = new Set(collections.map((collection) => collection.name));
-  return [...names]
-    .filter((name) => name.endsWith("-snapshots") && names.has(`${name.slice(0, -"-snapshots".length)}-lessons`))
-    .map((name) => name.slice(0, -"-snapshots".length))
-    .sort();
-}
-
 /**
  * Opens the existing memory `name` on the server at `url`. A memory that does
  * not exist is `not_found` (naming the memories that do): the tool never
@@ -58,12 +54,10 @@ export async function connectMemory({ url, name }: { url: string; name: string }
   const lessonsCollection = `${name}-lessons`;
   let builtWith: string | undefined;
   try {
-    const collection = await callChroma({ url, operation: `open memory "${name}"` }, () => client.getCollection({ name: lessonsCollection }));
-    const recorded = collection.metadata?.["embedder"];
-    builtWith = typeof recorded === "string" ? recorded : undefined;
+    builtWith = await chromaCollectionEmbedder({ url, client, collection: lessonsCollection });
   } catch (error) {
     if (!LessonloopError.isInstance(error, "not_found")) throw error;
-    const existing = await memoryNames(client, url);
+    const existing = await listChromaMemories({ url, client });
     const there =
       existing.length === 0
         ? "There is no memory there yet; one is created when a learning loop first opens it."
@@ -88,9 +82,8 @@ export async function connectMemory({ url, name }: { url: string; name: string }
       // Open with the embedder the collection was built with; a new collection gets the memory's.
       let caseEmbedder = embedder;
       try {
-        const existing = await callChroma({ url, operation: `open collection ${collection}` }, () => client.getCollection({ name: collection }));
-        const recorded = existing.metadata?.["embedder"];
-        if (typeof recorded === "string") caseEmbedder = embedderNamed(recorded, `Edge-case collection "${collection}"`);
+        const recorded = await chromaCollectionEmbedder({ url, client, collection });
+        if (recorded !== undefined) caseEmbedder = embedderNamed(recorded, `Edge-case collection "${collection}"`);
       } catch (error) {
         if (!LessonloopError.isInstance(error, "not_found")) throw error;
       }

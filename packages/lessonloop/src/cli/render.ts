@@ -1,5 +1,4 @@
-import { formatScope, type Lesson, type Snapshot, type Verdict, type Vote } from "@lessonloop/core";
-import type { PendingLesson } from "../pending-lesson-store.js";
+import { formatScope, type Lesson, type PendingLesson, type Snapshot, type Verdict, type Vote } from "@lessonloop/core";
 
 /** The first line of `text`, cut to `max` characters with an ellipsis. */
 export function oneLine(text: string, max: number): string {

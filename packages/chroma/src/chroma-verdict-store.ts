@@ -1,38 +1,9 @@
-import { callChroma, connectChroma, parseStoredDocument } from "@lessonloop/chroma";
-import { IdSchema, VerdictSchema, parseWith, type Verdict } from "@lessonloop/core";
+import { IdSchema, VerdictSchema, decodeRecord, encodeRecord, parseWith, type Verdict, type VerdictStore } from "@lessonloop/core";
 import type { ChromaClient, Collection } from "chromadb";
 import type { z } from "zod";
+import { callChroma } from "./chroma-errors.js";
+import { connectChroma } from "./chroma-server.js";
 import { MemoryNameSchema } from "./memory-name.js";
-
-/**
- * The validator ensemble's verdicts, kept by lesson id, so that a merged
- * lesson can be shown with every vote and its per-case evidence (a merge
- * snapshot's reason holds only a summary). The merge path writes one verdict
- * per merged lesson; `lessonloop show` reads it.
- */
-export interface VerdictStore {
-  /** Keeps the verdict under its lesson id, replacing an earlier verdict on the same lesson. `invalid_input` if it does not parse. */
-  put(verdict: z.input<typeof VerdictSchema>): Promise<Verdict>;
-  /** The verdict kept for the lesson, or `undefined` when there is none. */
-  find(lessonId: string): Promise<Verdict | undefined>;
-}
-
-/** A `VerdictStore` in this process's memory: for tests and single-process use. */
-export class InMemoryVerdictStore implements VerdictStore {
-  readonly #verdicts = new Map<string, Verdict>();
-
-  async put(verdict: z.input<typeof VerdictSchema>): Promise<Verdict> {
-    const parsed = parseWith(VerdictSchema, verdict, "verdict");
-    this.#verdicts.set(parsed.lessonId, structuredClone(parsed));
-    return parsed;
-  }
-
-  async find(lessonId: string): Promise<Verdict | undefined> {
-    const verdict = this.#verdicts.get(parseWith(IdSchema, lessonId, "lesson id"));
-    return verdict === undefined ? undefined : structuredClone(verdict);
-  }
-}
-
 
 /** Marks a collection as holding lessonloop verdicts. */
 const VERDICT_CONTENTS = "lessonloop-verdicts";
@@ -48,8 +19,8 @@ export interface ChromaVerdictStoreParams {
 
 /**
  * A `VerdictStore` on a real Chroma collection, `<memory>-verdicts`: one record
- * per lesson id holding the whole verdict as JSON, parsed with zod on read (a
- * record that does not parse is `corrupt_store`).
+ * per lesson id holding the whole verdict as JSON in the current record format,
+ * parsed with zod on read (a record that does not parse is `corrupt_store`).
  */
 export class ChromaVerdictStore implements VerdictStore {
   /** The Chroma collection this store uses. */
@@ -77,8 +48,9 @@ export class ChromaVerdictStore implements VerdictStore {
     await callChroma({ url: this.url, operation: "store a verdict" }, () =>
       this.collection.upsert({
         ids: [parsed.lessonId],
+        // Verdicts are read by id only; Chroma still wants a vector.
         embeddings: [[0]],
-        documents: [JSON.stringify(parsed)],
+        documents: [encodeRecord(parsed)],
         metadatas: [{ lessonId: parsed.lessonId, decision: parsed.decision }],
       }),
     );
@@ -89,6 +61,6 @@ export class ChromaVerdictStore implements VerdictStore {
     const id = parseWith(IdSchema, lessonId, "lesson id");
     const result = await callChroma({ url: this.url, operation: "read a verdict" }, () => this.collection.get({ ids: [id], include: ["documents"] }));
     if (result.ids.length === 0) return undefined;
-    return parseStoredDocument(VerdictSchema, result.documents[0], "verdict read from Chroma");
+    return decodeRecord(VerdictSchema, result.documents[0], `verdict read from ${this.collectionName}`);
   }
 }

@@ -1,9 +1,9 @@
 import { z } from "zod";
 
 /**
- * A memory's name as `ChromaLessonMemory` accepts it; the memory's collections
- * (`<name>-lessons`, `<name>-snapshots`, `<name>-pending`, `<name>-verdicts`)
- * are named after it.
+ * A memory's name on Chroma. Its collections are named after it:
+ * `<name>-lessons`, `<name>-snapshots`, `<name>-edge-cases`, `<name>-verdicts`
+ * and `<name>-pending`.
  */
 export const MemoryNameSchema = z
   .string()

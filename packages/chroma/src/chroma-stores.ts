@@ -1,0 +1,70 @@
+import { parseWith, systemClock, type Clock, type Embedder } from "@lessonloop/core";
+import { ChromaEdgeCaseStore } from "./chroma-edge-case-store.js";
+import { ChromaLessonMemory } from "./chroma-lesson-memory.js";
+import { ChromaPendingLessonStore } from "./chroma-pending-lesson-store.js";
+import { connectChroma, startChroma, type ChromaServer } from "./chroma-server.js";
+import { ChromaVerdictStore } from "./chroma-verdict-store.js";
+import { MemoryNameSchema } from "./memory-name.js";
+
+export interface OpenChromaStoresParams {
+  /** A running Chroma server's URL (e.g. `CHROMA_URL`, read at your app's edge); left running by `close()`. Default: start the embedded server. Wins over `path`. */
+  url?: string;
+  /** Data folder of the embedded server, when one is started. Default: a temporary folder that `close()` removes. */
+  path?: string;
+  /** The memory's name; its collections are `<name>-lessons`, `-snapshots`, `-edge-cases`, `-verdicts` and `-pending`. Default `"lessonloop"`. */
+  name?: string;
+  /** Embeds lessons, edge cases and queries. Reopen a memory with the embedder it was built with. */
+  embedder: Embedder;
+  /** The edge-case collection. Default `"<name>-edge-cases"` (where `lessonloop approve` looks). */
+  edgeCaseCollection?: string;
+  clock?: Clock;
+  /** How old (ms) the memory's copy of history may be before a read looks for newer versions; see `ChromaLessonMemory`. */
+  freshnessMs?: number;
+}
+
+/** Every store of one lessonloop memory on one Chroma server, and that server. */
+export interface ChromaStores {
+  memory: ChromaLessonMemory;
+  edgeCases: ChromaEdgeCaseStore;
+  verdicts: ChromaVerdictStore;
+  pendingLessons: ChromaPendingLessonStore;
+  /** The server the stores use: started here unless `url` was given (then `external`). */
+  server: ChromaServer;
+  /** Stops the server if it was started here (and removes its temporary folder); a server given by `url` keeps running. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (or creates) one memory's stores on Chroma: the versioned lesson
+ * memory, the edge-case store, the verdict store and the store of lessons
+ * waiting for a human. With `url` it connects to that server; otherwise it
+ * starts the embedded one (in `path`, or a temporary folder), which the
+ * returned `close()` stops. If opening fails, a server started here is stopped.
+ */
+export async function openChromaStores({
+  url,
+  path,
+  name = "lessonloop",
+  embedder,
+  edgeCaseCollection,
+  clock = systemClock,
+  freshnessMs,
+}: OpenChromaStoresParams): Promise<ChromaStores> {
+  // A bad name fails before a server is started; the stores parse everything else.
+  const memoryName = parseWith(MemoryNameSchema, name, "memory name");
+  const server = await startChroma({ ...(url === undefined ? {} : { url }), ...(path === undefined ? {} : { path }) });
+  try {
+    // One client for the four stores: one connection's settings.
+    const client = connectChroma(server.url);
+    const [memory, edgeCases, verdicts, pendingLessons] = await Promise.all([
+      ChromaLessonMemory.open({ url: server.url, client, name: memoryName, embedder, clock, ...(freshnessMs === undefined ? {} : { freshnessMs }) }),
+      ChromaEdgeCaseStore.open({ url: server.url, client, collection: edgeCaseCollection ?? `${memoryName}-edge-cases`, embedder }),
+      ChromaVerdictStore.open({ url: server.url, client, memory: memoryName }),
+      ChromaPendingLessonStore.open({ url: server.url, client, memory: memoryName, clock }),
+    ]);
+    return { memory, edgeCases, verdicts, pendingLessons, server, close: () => server.stop() };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}

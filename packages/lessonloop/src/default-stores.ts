@@ -1,0 +1,59 @@
+import { openChromaStores, type ChromaServer } from "@lessonloop/chroma";
+import type { Clock, EdgeCaseStore, Embedder, LessonMemory, VerdictStore } from "@lessonloop/core";
+
+/** What `defaultStores` takes: the stores given to the loop, and where to open the missing ones. */
+export interface DefaultStoresParams {
+  memory: LessonMemory | undefined;
+  edgeCaseStore: EdgeCaseStore | undefined;
+  verdictStore: VerdictStore | undefined;
+  embedder: Embedder;
+  /** A running Chroma server; default the embedded one. */
+  chromaUrl: string | undefined;
+  /** Data folder of the embedded server; default a temporary one. */
+  chromaPath: string | undefined;
+  memoryName: string;
+  edgeCaseCollection: string;
+  clock: Clock;
+}
+
+/** The stores a learning loop runs on, and the Chroma server it started for them, if any. */
+export interface LoopStores {
+  memory: LessonMemory;
+  edgeCaseStore: EdgeCaseStore;
+  verdictStore: VerdictStore | undefined;
+  chroma: ChromaServer | undefined;
+}
+
+/**
+ * The learning loop's one default: the stores given, and for a missing memory
+ * or edge-case store, one memory's stores on Chroma — the embedded server
+ * (or `chromaUrl`) via `openChromaStores`. The verdict store comes with the
+ * default memory only, where `lessonloop show` looks for it.
+ */
+export async function defaultStores({
+  memory,
+  edgeCaseStore,
+  verdictStore,
+  embedder,
+  chromaUrl,
+  chromaPath,
+  memoryName,
+  edgeCaseCollection,
+  clock,
+}: DefaultStoresParams): Promise<LoopStores> {
+  if (memory !== undefined && edgeCaseStore !== undefined) return { memory, edgeCaseStore, verdictStore, chroma: undefined };
+  const chroma = await openChromaStores({
+    ...(chromaUrl === undefined ? {} : { url: chromaUrl }),
+    ...(chromaPath === undefined ? {} : { path: chromaPath }),
+    name: memoryName,
+    embedder,
+    edgeCaseCollection,
+    clock,
+  });
+  return {
+    memory: memory ?? chroma.memory,
+    edgeCaseStore: edgeCaseStore ?? chroma.edgeCases,
+    verdictStore: verdictStore ?? (memory === undefined ? chroma.verdicts : undefined),
+    chroma: chroma.server,
+  };
+}
