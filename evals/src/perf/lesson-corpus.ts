@@ -19,7 +19,8 @@ export const tenantOf = (random: SeededRandom) => `tenant-${random.int(1, TENANT
 /** The scope of a request: a tenant's user. */
 export const requestScope = (random: SeededRandom): Scope => ({ tenant: tenantOf(random), user: `user-${random.int(1, USERS)}` });
 
-function lessonScope(random: SeededRandom): Scope {
+/** A lesson's scope: a tenant, or one of its users for 30% of lessons. */
+export function lessonScope(random: SeededRandom): Scope {
   const tenant = tenantOf(random);
   return random.chance(0.3) ? { tenant, user: `user-${random.int(1, USERS)}` } : { tenant };
 }
@@ -29,13 +30,20 @@ export function request(random: SeededRandom): string {
   return `Hi, could you ${random.pick(actions)} the ${random.pick(topics)} for order ${random.int(1_000, 9_999)}? The ${random.pick(topics)} team said the ${random.pick(details)} was wrong last time.`;
 }
 
-export function lesson(random: SeededRandom, index: number): LessonInput {
+/** A lesson's words: a trigger and guidance from the shared vocabulary. */
+export function lessonText(random: SeededRandom): { trigger: string; guidance: string } {
   const topic = random.pick(topics);
   const action = random.pick(actions);
   return {
-    id: `lesson-${index}`,
     trigger: `when asked to ${action} a ${topic} through the ${random.pick(topics)} API`,
     guidance: `${action} the ${topic} with ${random.pick(details)} and ${random.pick(details)}`,
+  };
+}
+
+export function lesson(random: SeededRandom, index: number): LessonInput {
+  return {
+    id: `lesson-${index}`,
+    ...lessonText(random),
     kind: random.pick(["recovery", "strategy", "preference", "constraint"] as const),
     scope: lessonScope(random),
     provenance: { agent: "perf", model: "none", proposedAt: TIME },

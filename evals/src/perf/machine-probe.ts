@@ -20,16 +20,22 @@ export const loadAverage = (): [number, number, number] => {
 
 export const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
-/** Resident and peak resident memory of a process, from /proc (`self` for this one); zeros where unreadable. */
-export async function processMemory(pid: number | "self" | undefined): Promise<ProcessMemory> {
-  if (pid === undefined) return { rssMiB: 0, peakMiB: 0 };
+/** Resident and peak resident memory of a process in KiB, from /proc (`self` for this one); zeros where unreadable. */
+export async function processMemoryKiB(pid: number | "self" | undefined): Promise<{ rss: number; peak: number }> {
+  if (pid === undefined) return { rss: 0, peak: 0 };
   try {
     const status = await readFile(`/proc/${pid}/status`, "utf8");
     const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
-    return { rssMiB: round(kib("VmRSS") / 1024, 1), peakMiB: round(kib("VmHWM") / 1024, 1) };
+    return { rss: kib("VmRSS"), peak: kib("VmHWM") };
   } catch {
-    return { rssMiB: 0, peakMiB: 0 };
+    return { rss: 0, peak: 0 };
   }
+}
+
+/** Resident and peak resident memory of a process in MiB, from /proc (`self` for this one); zeros where unreadable. */
+export async function processMemory(pid: number | "self" | undefined): Promise<ProcessMemory> {
+  const { rss, peak } = await processMemoryKiB(pid);
+  return { rssMiB: round(rss / 1024, 1), peakMiB: round(peak / 1024, 1) };
 }
 
 /** CPU time (ms) a process has used, from /proc; NaN where unreadable. */
@@ -44,18 +50,23 @@ export async function cpuMs(pid: number | undefined): Promise<number> {
   }
 }
 
-/** Waits until the process uses under 10% of a core for 2 s in a row: Chroma indexes a bulk load in the background. */
-export async function settle(pid: number | undefined, maxSeconds = 60): Promise<void> {
-  if (pid === undefined) return;
+/**
+ * Waits until the process uses under 10% of a core for `quietSeconds` in a
+ * row (Chroma indexes a bulk load in the background), at most `maxSeconds`;
+ * returns the seconds waited.
+ */
+export async function settle(pid: number | undefined, maxSeconds = 60, quietSeconds = 2): Promise<number> {
+  if (pid === undefined) return 0;
   const started = performance.now();
   let quiet = 0;
   let last = await cpuMs(pid);
-  while (quiet < 2 && performance.now() - started < maxSeconds * 1_000) {
+  while (quiet < quietSeconds && performance.now() - started < maxSeconds * 1_000) {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const now = await cpuMs(pid);
     quiet = now - last < 100 ? quiet + 1 : 0;
     last = now;
   }
+  return (performance.now() - started) / 1_000;
 }
 
 export async function timed<T>(run: () => Promise<T>): Promise<[T, number]> {

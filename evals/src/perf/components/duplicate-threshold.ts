@@ -4,12 +4,10 @@
  * trigger, changed guidance), lessons of the same domain that say something else,
  * and unrelated lessons — the figures behind the learner's `duplicateThreshold`.
  *
- *   pnpm --filter @lessonloop/learner bench
+ *   pnpm bench:component duplicate-threshold
  */
-import { writeFileSync, mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { cosineSimilarity, lessonSearchText, createLexicalEmbedder, wordOverlap } from "@lessonloop/core";
+import { writeComponentResults } from "./component-results.js";
 
 interface Text {
   trigger: string;
@@ -82,56 +80,56 @@ const families: Family[] = [
   },
 ];
 
-const embedder = createLexicalEmbedder();
-const vector = (text: Text) => embedder.embedSync(lessonSearchText(text));
-const score = (a: Text, b: Text) => cosineSimilarity(vector(a), vector(b));
+export async function run(): Promise<void> {
+  const embedder = createLexicalEmbedder();
+  const vector = (text: Text) => embedder.embedSync(lessonSearchText(text));
+  const score = (a: Text, b: Text) => cosineSimilarity(vector(a), vector(b));
 
-const overlap = (a: Text, b: Text) => wordOverlap(lessonSearchText(a), lessonSearchText(b));
-const overlaps = { paraphrase: [] as number[], refinement: [] as number[], related: [] as number[], unrelated: [] as number[] };
-families.forEach((family, index) => {
-  for (const text of family.paraphrases) overlaps.paraphrase.push(overlap(family.original, text));
-  for (const text of family.refinements) overlaps.refinement.push(overlap(family.original, text));
-  for (const text of family.related) overlaps.related.push(overlap(family.original, text));
-  families.forEach((other, otherIndex) => {
-    if (otherIndex !== index) for (const text of [other.original, ...other.paraphrases]) overlaps.unrelated.push(overlap(family.original, text));
+  const overlap = (a: Text, b: Text) => wordOverlap(lessonSearchText(a), lessonSearchText(b));
+  const overlaps = { paraphrase: [] as number[], refinement: [] as number[], related: [] as number[], unrelated: [] as number[] };
+  families.forEach((family, index) => {
+    for (const text of family.paraphrases) overlaps.paraphrase.push(overlap(family.original, text));
+    for (const text of family.refinements) overlaps.refinement.push(overlap(family.original, text));
+    for (const text of family.related) overlaps.related.push(overlap(family.original, text));
+    families.forEach((other, otherIndex) => {
+      if (otherIndex !== index) for (const text of [other.original, ...other.paraphrases]) overlaps.unrelated.push(overlap(family.original, text));
+    });
   });
-});
 
-const paraphrase: number[] = [];
-const refinement: number[] = [];
-const related: number[] = [];
-const unrelated: number[] = [];
-families.forEach((family, index) => {
-  for (const text of family.paraphrases) paraphrase.push(score(family.original, text));
-  for (const text of family.refinements) refinement.push(score(family.original, text));
-  for (const text of family.related) related.push(score(family.original, text));
-  families.forEach((other, otherIndex) => {
-    if (otherIndex === index) return;
-    for (const text of [other.original, ...other.paraphrases]) unrelated.push(score(family.original, text));
+  const paraphrase: number[] = [];
+  const refinement: number[] = [];
+  const related: number[] = [];
+  const unrelated: number[] = [];
+  families.forEach((family, index) => {
+    for (const text of family.paraphrases) paraphrase.push(score(family.original, text));
+    for (const text of family.refinements) refinement.push(score(family.original, text));
+    for (const text of family.related) related.push(score(family.original, text));
+    families.forEach((other, otherIndex) => {
+      if (otherIndex === index) return;
+      for (const text of [other.original, ...other.paraphrases]) unrelated.push(score(family.original, text));
+    });
   });
-});
 
-const summary = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const round = (value: number) => Math.round(value * 1000) / 1000;
-  return { n: sorted.length, min: round(sorted[0] ?? 0), median: round(sorted[Math.floor(sorted.length / 2)] ?? 0), max: round(sorted.at(-1) ?? 0) };
-};
-const result = {
-  embedder: embedder.name,
-  paraphrase: summary(paraphrase),
-  refinement: summary(refinement),
-  related: summary(related),
-  unrelated: summary(unrelated),
-  wordOverlap: Object.fromEntries(Object.entries(overlaps).map(([key, values]) => [key, summary(values)])),
-};
-console.log(`cosine of ${embedder.name} (trigger + guidance):`);
-console.table({ paraphrase: result.paraphrase, refinement: result.refinement, related: result.related, unrelated: result.unrelated });
-console.log("word overlap (Dice of content words), used between the candidates of one answer:");
-console.table(result.wordOverlap);
-for (const threshold of [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]) {
-  const share = (values: number[]) => `${values.filter((value) => value >= threshold).length}/${values.length}`;
-  console.log(`threshold ${threshold}: paraphrases caught ${share(paraphrase)}, refinements ${share(refinement)}, related ${share(related)}, unrelated ${share(unrelated)}`);
+  const summary = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const round = (value: number) => Math.round(value * 1000) / 1000;
+    return { n: sorted.length, min: round(sorted[0] ?? 0), median: round(sorted[Math.floor(sorted.length / 2)] ?? 0), max: round(sorted.at(-1) ?? 0) };
+  };
+  const result = {
+    embedder: embedder.name,
+    paraphrase: summary(paraphrase),
+    refinement: summary(refinement),
+    related: summary(related),
+    unrelated: summary(unrelated),
+    wordOverlap: Object.fromEntries(Object.entries(overlaps).map(([key, values]) => [key, summary(values)])),
+  };
+  console.log(`cosine of ${embedder.name} (trigger + guidance):`);
+  console.table({ paraphrase: result.paraphrase, refinement: result.refinement, related: result.related, unrelated: result.unrelated });
+  console.log("word overlap (Dice of content words), used between the candidates of one answer:");
+  console.table(result.wordOverlap);
+  for (const threshold of [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]) {
+    const share = (values: number[]) => `${values.filter((value) => value >= threshold).length}/${values.length}`;
+    console.log(`threshold ${threshold}: paraphrases caught ${share(paraphrase)}, refinements ${share(refinement)}, related ${share(related)}, unrelated ${share(unrelated)}`);
+  }
+  console.log(`Wrote ${await writeComponentResults("duplicate-threshold", result)}`);
 }
-const out = join(dirname(fileURLToPath(import.meta.url)), "results", "duplicate-threshold.json");
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);

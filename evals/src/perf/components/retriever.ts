@@ -9,30 +9,25 @@
  * budget fitting, rendering and the state update. `memory.search` alone is
  * timed on the same queries, to tell Chroma's share from ours.
  *
- *   pnpm --filter @lessonloop/replay-retriever bench            # 1k and 10k
- *   pnpm --filter @lessonloop/replay-retriever bench 1000       # one size
+ *   pnpm bench:component retriever            # 1k and 10k
+ *   pnpm bench:component retriever 1000       # one size
  */
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { ChromaLessonMemory, startChroma } from "@lessonloop/chroma";
-import { InMemoryOutcomeLedger, createLexicalEmbedder, type LessonInput, type LessonMemory, type OutcomeLedger, type Scope } from "@lessonloop/core";
+import { InMemoryOutcomeLedger, createLexicalEmbedder, type LessonInput, type LessonMemory, type OutcomeLedger } from "@lessonloop/core";
 import { createSeededRandom, patchMemory, percentile, type SeededRandom } from "@lessonloop/core/testing";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { createReplayRetriever, type ReplayRetrieverState } from "@lessonloop/replay-retriever";
 import { cpus, loadavg } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createReplayRetriever, type ReplayRetrieverState } from "../src/index.js";
+import { USERS, lesson, request, tenantOf } from "../lesson-corpus.js";
+import { cpuMs, round } from "../machine-probe.js";
+import { writeComponentResults } from "./component-results.js";
 
-const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const COMMIT_SIZE = 1_000;
 const STEPS = 400;
 const WARMUP = 40;
 const OUTCOMES = 2_000;
 const TIME = "2026-01-01T00:00:00.000Z";
-
-const topics = ["invoice", "refund", "shipping", "address", "currency", "discount", "customer", "order", "warehouse", "tax", "subscription", "payment", "receipt", "delivery", "return", "coupon", "inventory", "pricing", "contract", "support"];
-const actions = ["create", "update", "cancel", "confirm", "validate", "format", "split", "merge", "retry", "escalate"];
-const details = ["amount in cents", "ISO date", "postal code", "currency code uppercase", "customer id prefix cus_", "two decimals", "rate limit header", "idempotency key", "approval above 500", "timezone UTC"];
 
 /** Time spent awaiting memory and ledger during the current step. */
 const spent = { memory: 0, ledger: 0 };
@@ -61,19 +56,7 @@ function timedLedger(ledger: OutcomeLedger): OutcomeLedger {
   };
 }
 
-const tenantOf = (random: SeededRandom) => `tenant-${random.int(1, 5)}`;
-const userOf = (random: SeededRandom) => `user-${random.int(1, 20)}`;
-
-function lessonScope(random: SeededRandom): Scope {
-  const tenant = tenantOf(random);
-  return random.chance(0.3) ? { tenant, user: userOf(random) } : { tenant };
-}
-
-/** A user's request, as it would arrive in a support chat. */
-function task(random: SeededRandom): string {
-  const topic = random.pick(topics);
-  return `Hi, could you ${random.pick(actions)} the ${topic} for order ${random.int(1_000, 9_999)}? The ${random.pick(topics)} team said the ${random.pick(details)} was wrong last time.`;
-}
+const userOf = (random: SeededRandom) => `user-${random.int(1, USERS)}`;
 
 /** A conversation a few turns in: system prompt, an earlier lessons message, a tool round trip, the new request. */
 function stateFor(random: SeededRandom, turn: number, pinnedState?: ReplayRetrieverState): ReplayRetrieverState {
@@ -81,31 +64,18 @@ function stateFor(random: SeededRandom, turn: number, pinnedState?: ReplayRetrie
   const messages: BaseMessage[] = [
     new SystemMessage({ id: "system", content: "You are the support agent of an online shop. Be brief and exact." }),
     new SystemMessage({ id: "lessonloop-lessons", content: "Lessons learned from past runs of this agent. …" }),
-    new HumanMessage({ id: `h-${turn}-a`, content: task(random) }),
+    new HumanMessage({ id: `h-${turn}-a`, content: request(random) }),
     new AIMessage({ id: `a-${turn}-a`, content: "", tool_calls: [{ id: `c-${turn}`, name: "lookup_order", args: { id: 4242 } }] }),
     new ToolMessage({ id: `t-${turn}`, tool_call_id: `c-${turn}`, content: '{"status":"shipped","total":1999}' }),
     new AIMessage({ id: `a-${turn}-b`, content: "Done: the order shipped yesterday." }),
-    new HumanMessage({ id: `h-${turn}-b`, content: task(random) }),
+    new HumanMessage({ id: `h-${turn}-b`, content: request(random) }),
   ];
   return { messages, servedLessons: [], servedExamples: [], lessonServedLog: [] };
-}
-
-/** CPU time (ms) the Chroma server process has used, from /proc; NaN where unavailable. */
-async function serverCpuMs(pid: number | undefined): Promise<number> {
-  if (pid === undefined) return Number.NaN;
-  try {
-    const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
-    // utime and stime, fields 14 and 15 of stat (11 and 12 after the command name), in clock ticks of 10 ms.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** Lets the server finish indexing the bulk load (it shares the machine's cores) before timing. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 3_000));
 
-const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 const summary = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), mean: round(sorted.reduce((a, b) => a + b, 0) / sorted.length) };
@@ -116,19 +86,7 @@ async function benchSize(url: string, size: number, serverPid: number | undefine
   const embedder = createLexicalEmbedder();
   const memory = await ChromaLessonMemory.open({ url, name: `retriever-bench-${size}-${Date.now()}`, embedder });
   let nextId = 0;
-  const makeLesson = (): LessonInput => {
-    const topic = random.pick(topics);
-    const action = random.pick(actions);
-    return {
-      id: `lesson-${nextId++}`,
-      trigger: `when asked to ${action} a ${topic} through the ${random.pick(topics)} API`,
-      guidance: `${action} the ${topic} with ${random.pick(details)} and ${random.pick(details)}`,
-      kind: random.pick(["recovery", "strategy", "preference", "constraint"] as const),
-      scope: lessonScope(random),
-      provenance: { agent: "bench", model: "none", proposedAt: TIME },
-      createdAt: new Date(Date.parse(TIME) - random.int(0, 365) * 86_400_000).toISOString(),
-    };
-  };
+  const makeLesson = (): LessonInput => lesson(random, nextId++);
   const fillStarted = performance.now();
   while (nextId < size) {
     await memory.commit({ add: Array.from({ length: Math.min(COMMIT_SIZE, size - nextId) }, makeLesson), reason: "bulk load", author: "bench" });
@@ -170,7 +128,7 @@ async function benchSize(url: string, size: number, serverPid: number | undefine
     configFor: (step: number) => LangGraphRunnableConfig,
   ) => {
     await settle();
-    const cpuBefore = await serverCpuMs(serverPid);
+    const cpuBefore = await cpuMs(serverPid);
     const latencies: number[] = [];
     const own: number[] = [];
     const memoryMs: number[] = [];
@@ -193,7 +151,7 @@ async function benchSize(url: string, size: number, serverPid: number | undefine
       }
     }
     // Other processes on the machine inflate the tail; the 1-minute load average says how busy it was.
-    const chromaCpuMsPerStep = round(((await serverCpuMs(serverPid)) - cpuBefore) / (WARMUP + STEPS));
+    const chromaCpuMsPerStep = round(((await cpuMs(serverPid)) - cpuBefore) / (WARMUP + STEPS));
     return { label, ...summary(latencies), own: summary(own), memory: summary(memoryMs), ledger: summary(ledgerMs), lessonsPerStep: round(served / STEPS, 1), chromaCpuMsPerStep, load: round(loadavg()[0] ?? 0, 1) };
   };
 
@@ -210,7 +168,7 @@ async function benchSize(url: string, size: number, serverPid: number | undefine
   await settle();
   const searches: number[] = [];
   for (let i = 0; i < WARMUP + STEPS; i++) {
-    const query = task(random);
+    const query = request(random);
     const scope = { tenant: tenantOf(random), user: userOf(random) };
     const started = performance.now();
     await memory.search({ query, scope, k: 20, version });
@@ -221,32 +179,34 @@ async function benchSize(url: string, size: number, serverPid: number | undefine
   return { lessons: size, fillSeconds, degradedSteps: degradations.length, newInput, pinnedStep, searchOnly: summary(searches) };
 }
 
-const server = await startChroma({ url: process.env["CHROMA_URL"] || undefined });
-try {
-  const results = [];
-  for (const size of SIZES.length > 0 ? SIZES : [1_000, 10_000]) {
-    const result = await benchSize(server.url, size, server.pid);
-    results.push(result);
-    console.log(JSON.stringify(result));
-  }
-  console.log("\n| lessons | step | node p50 | node p99 | in memory calls (p50 / p99) | in ledger (p50) | ours (p50 / p99) | Chroma server CPU per step | load avg |");
-  console.log("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
-  for (const r of results) {
-    for (const run of [r.newInput, r.pinnedStep]) {
-      console.log(
-        `| ${r.lessons.toLocaleString("en")} | ${run.label} | ${run.p50} ms | ${run.p99} ms | ${run.memory.p50} / ${run.memory.p99} ms | ${run.ledger.p50} ms | ${run.own.p50} / ${run.own.p99} ms | ${run.chromaCpuMsPerStep} ms | ${run.load} |`,
-      );
+/** `args`: the memory sizes to measure (default 1k and 10k). */
+export async function run(args: readonly string[]): Promise<void> {
+  const sizes = args.map(Number).filter((n) => n > 0);
+  const server = await startChroma({ url: process.env["CHROMA_URL"] || undefined });
+  try {
+    const results = [];
+    for (const size of sizes.length > 0 ? sizes : [1_000, 10_000]) {
+      const result = await benchSize(server.url, size, server.pid);
+      results.push(result);
+      console.log(JSON.stringify(result));
     }
+    console.log("\n| lessons | step | node p50 | node p99 | in memory calls (p50 / p99) | in ledger (p50) | ours (p50 / p99) | Chroma server CPU per step | load avg |");
+    console.log("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (const r of results) {
+      for (const run of [r.newInput, r.pinnedStep]) {
+        console.log(
+          `| ${r.lessons.toLocaleString("en")} | ${run.label} | ${run.p50} ms | ${run.p99} ms | ${run.memory.p50} / ${run.memory.p99} ms | ${run.ledger.p50} ms | ${run.own.p50} / ${run.own.p99} ms | ${run.chromaCpuMsPerStep} ms | ${run.load} |`,
+        );
+      }
+    }
+    console.log("\n| lessons | memory.search alone, k=20 (p50 / p99) |");
+    console.log("|---:|---:|");
+    for (const r of results) console.log(`| ${r.lessons.toLocaleString("en")} | ${r.searchOnly.p50} / ${r.searchOnly.p99} ms |`);
+    console.log(`\nDegraded steps (memory past the timeout): ${results.map((r) => `${r.degradedSteps} at ${r.lessons.toLocaleString("en")}`).join(", ")}.`);
+    console.log(`\n${STEPS} timed steps after ${WARMUP} warm-up, k=20 candidates, ledger of ${OUTCOMES} outcomes. Node ${process.version}, ${cpus().length} cores.`);
+    const out = await writeComponentResults("retriever", { measuredAt: new Date().toISOString(), node: process.version, cores: cpus().length, results });
+    console.log(`Wrote ${out}`);
+  } finally {
+    await server.stop();
   }
-  console.log("\n| lessons | memory.search alone, k=20 (p50 / p99) |");
-  console.log("|---:|---:|");
-  for (const r of results) console.log(`| ${r.lessons.toLocaleString("en")} | ${r.searchOnly.p50} / ${r.searchOnly.p99} ms |`);
-  console.log(`\nDegraded steps (memory past the timeout): ${results.map((r) => `${r.degradedSteps} at ${r.lessons.toLocaleString("en")}`).join(", ")}.`);
-  console.log(`\n${STEPS} timed steps after ${WARMUP} warm-up, k=20 candidates, ledger of ${OUTCOMES} outcomes. Node ${process.version}, ${cpus().length} cores.`);
-  const out = join(dirname(fileURLToPath(import.meta.url)), "results", "retriever.json");
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, cores: cpus().length, results }, null, 2)}\n`);
-  console.log(`Wrote ${out}`);
-} finally {
-  await server.stop();
 }
