@@ -1,7 +1,7 @@
 import type { Embedder } from "@lessonloop/core";
-import { createApiDriftEnvironment } from "../environments/index.js";
-import { runBenchmark } from "../harness/run-benchmark.js";
-import { createSimSuite } from "../sim/index.js";
+import { createApiDriftEnvironment } from "../benchmark/environments/index.js";
+import { runBenchmark } from "../benchmark/harness/run-benchmark.js";
+import { createSimSuite } from "../benchmark/sim/index.js";
 import { round } from "./machine-probe.js";
 import type { Growth } from "./perf-results.js";
 

@@ -10,7 +10,7 @@ import { SeedJobSchema, SeedRunMessageSchema, type SeedJob } from "./seed-run-pr
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The evals package folder: children resolve `tsx` and the workspace packages from there. */
-const EVALS_ROOT = resolve(HERE, "../..");
+const EVALS_ROOT = resolve(HERE, "../../..");
 const WORKER = join(HERE, "seed-run-worker.ts");
 
 /** What the pool runs: a seed job without the fields the pool fills in. */

@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
  * hidden module, by value or by type.
  */
 
+/** The benchmark suite's sources (perf and reliability, beside it, compare no learning strategy). */
 const SRC = dirname(fileURLToPath(import.meta.url));
 
 /** What a world tells its agent: documented tools, documented rules, the wording of its requests, plain helpers. */
@@ -37,8 +38,6 @@ const MAY_READ_HIDDEN_STATE: readonly { path: RegExp; why: string }[] = [
   { path: /^bench(-[a-z-]+)?\.ts$/, why: "entry points: build the worlds" },
   { path: /^harness\/seed-run-worker\.ts$/, why: "the entry point of one seed's child process: builds the worlds" },
   { path: /^sweep\//, why: "the sweep's entry point builds the worlds" },
-  { path: /^perf\//, why: "the performance suite (no learning strategy is compared)" },
-  { path: /^reliability\//, why: "the reliability suite (its own worlds)" },
 ];
 
 function sourceFiles(dir: string): string[] {
