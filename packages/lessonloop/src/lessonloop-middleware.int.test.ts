@@ -103,6 +103,19 @@ describe("lessonloopMiddleware with ScriptedChatModel", () => {
     expect(Object.keys(second).sort()).toEqual(["messages"]);
   });
 
+  it("learns in the background by default: the run returns at once, the loop's queue learns it", async () => {
+    const { loop, events } = await billingLoop();
+    const model = createAgentModel();
+    const agent = createAgent({ model, tools: TOOLS, systemPrompt: SYSTEM_PROMPT, middleware: [lessonloopMiddleware(loop, { scope: SCOPE, retriever: RETRIEVER })] });
+    const first = await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    expect(first.messages.at(-1)?.text).toMatch(/^I could not do it/);
+    await loop.idle();
+    expect(events.filter((event) => event.type === "episode_learned")).toHaveLength(1);
+    expect((await loop.memory.list({ scope: SCOPE })).map((lesson) => lesson.guidance)).toEqual([RIGHT_LESSON.guidance]);
+    const second = await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    expect(second.messages.at(-1)?.text).toBe("Done: Invoice INV-7 for ACME: 1250 cents.");
+  });
+
   it("without a system prompt the lessons are the one system message", async () => {
     const { loop } = await billingLoop();
     await mergeLessons(loop, [centsLesson()]);
