@@ -1,8 +1,15 @@
 import type { BaseMessage } from "@langchain/core/messages";
-import { createLexicalEmbedder } from "@lessonloop/core";
-import { ChromaEdgeCaseStore } from "@lessonloop/chroma";
-import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
-import type { CaseEvidence, EdgeCaseCheck, EdgeCaseInput, Lesson, LessonInput, Scope, Vote } from "@lessonloop/core";
+import {
+  InMemoryEdgeCaseStore,
+  createLexicalEmbedder,
+  type CaseEvidence,
+  type EdgeCaseCheck,
+  type EdgeCaseInput,
+  type Lesson,
+  type LessonInput,
+  type Scope,
+  type Vote,
+} from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { ScriptedChatModel, type ScriptedAnswer } from "@lessonloop/core/testing";
 import type { AgentDecision } from "../agent-decision.js";
@@ -13,9 +20,12 @@ export const SCOPE: Scope = { tenant: "shop" };
 
 const embedder = createLexicalEmbedder();
 
-/** A real Chroma edge-case store on its own collection of the test run's server. */
-export async function openCaseStore(prefix: string, cases: readonly EdgeCaseInput[] = []): Promise<ChromaEdgeCaseStore> {
-  const store = await ChromaEdgeCaseStore.open({ url: testChromaUrl(), collection: uniqueCollectionName(prefix), embedder });
+/**
+ * An edge-case store of the test's own, in memory: it passes the same
+ * conformance suite as the Chroma one, so the ensemble's tests need no server.
+ */
+export async function openCaseStore(cases: readonly EdgeCaseInput[] = []): Promise<InMemoryEdgeCaseStore> {
+  const store = new InMemoryEdgeCaseStore({ embedder });
   if (cases.length > 0) await store.add(cases);
   return store;
 }

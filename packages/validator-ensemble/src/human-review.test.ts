@@ -11,8 +11,8 @@ import { createValidatorEnsemble, type ValidatorEnsembleParams } from "./validat
 const clock = createManualClock("2026-03-01T12:00:00.000Z");
 const PEERS = ["peer-a", "peer-b", "peer-c"];
 
-async function reviewedEnsemble(prefix: string, requiresApproval: ValidatorEnsembleParams["requiresApproval"], withCheckpointer = true) {
-  const store = await openCaseStore(prefix, SHOP_CASES);
+async function reviewedEnsemble(requiresApproval: ValidatorEnsembleParams["requiresApproval"], withCheckpointer = true) {
+  const store = await openCaseStore(SHOP_CASES);
   const models = PEERS.map((id) => agentModel(shopAgent(), { name: id }));
   const ensemble = createValidatorEnsemble({
     validators: PEERS.map((id, index) => ({ id, model: models[index] })),
@@ -42,7 +42,7 @@ async function pendingReview(graph: { getState(config: ReturnType<typeof thread>
 describe("human approval through interrupt()", () => {
   it("pauses a significant lesson with the lesson, the verdict and its evidence, and resumes on approve", async () => {
     const seen: [Lesson, Verdict][] = [];
-    const { ensemble } = await reviewedEnsemble("hr-approve", (lesson, verdict) => {
+    const { ensemble } = await reviewedEnsemble((lesson, verdict) => {
       seen.push([lesson, verdict]);
       return lesson.kind === "recovery";
     });
@@ -71,7 +71,7 @@ describe("human approval through interrupt()", () => {
   });
 
   it("rejects on the reviewer's reject, whatever the ensemble decided", async () => {
-    const { ensemble } = await reviewedEnsemble("hr-reject", () => true);
+    const { ensemble } = await reviewedEnsemble(() => true);
     const config = thread("reject");
     await ensemble.invoke({ lesson: REFUND_DAMAGED, motivatingCases: [DAMAGED_PARCEL] }, config);
 
@@ -83,7 +83,7 @@ describe("human approval through interrupt()", () => {
   });
 
   it("validates an edited lesson again, once, and returns the edited lesson with that verdict", async () => {
-    const { ensemble, models } = await reviewedEnsemble("hr-edit", () => true);
+    const { ensemble, models } = await reviewedEnsemble(() => true);
     const config = thread("edit");
     const paused = await ensemble.invoke({ lesson: REFUND_EVERYTHING, motivatingCases: [DAMAGED_PARCEL] }, config);
     expect(paused.verdict?.decision).toBe("rejected");
@@ -114,7 +114,7 @@ describe("human approval through interrupt()", () => {
   });
 
   it("asks again, saying what was wrong, when the answer or the edited lesson is invalid", async () => {
-    const { ensemble } = await reviewedEnsemble("hr-invalid", () => true);
+    const { ensemble } = await reviewedEnsemble(() => true);
     const config = thread("invalid");
     await ensemble.invoke({ lesson: REFUND_DAMAGED, motivatingCases: [DAMAGED_PARCEL] }, config);
 
@@ -132,7 +132,7 @@ describe("human approval through interrupt()", () => {
   });
 
   it("does not pause lessons the predicate does not select; a later run on the thread keeps nothing of the input", async () => {
-    const { ensemble } = await reviewedEnsemble("hr-skip", (lesson) => lesson.kind === "constraint");
+    const { ensemble } = await reviewedEnsemble((lesson) => lesson.kind === "constraint");
     const config = thread("skip");
     const done = await ensemble.invoke({ lesson: REFUND_DAMAGED, proposer: "peer-a", motivatingCases: [DAMAGED_PARCEL] }, config);
     expect("__interrupt__" in done).toBe(false);
@@ -147,7 +147,7 @@ describe("human approval through interrupt()", () => {
   });
 
   it("runs as a node of a parent graph, using the parent's checkpointer, and a new run on the thread starts clean", async () => {
-    const { ensemble, models } = await reviewedEnsemble("hr-parent", () => true, false);
+    const { ensemble, models } = await reviewedEnsemble(() => true, false);
     const ParentState = Annotation.Root({
       lesson: Annotation<LessonInput | undefined>,
       proposer: Annotation<string | undefined>,
