@@ -1,4 +1,4 @@
-import { InMemoryLessonMemory, createLexicalEmbedder } from "@lessonloop/core";
+import { createLexicalEmbedder } from "@lessonloop/core";
 import { describeLessonMemoryConformance } from "@lessonloop/core/conformance";
 import { inject } from "vitest";
 import { ChromaLessonMemory } from "./chroma-lesson-memory.js";
@@ -6,12 +6,7 @@ import { uniqueCollectionName } from "./testing/index.js";
 
 const embedder = createLexicalEmbedder();
 
-describeLessonMemoryConformance({
-  name: "InMemoryLessonMemory",
-  createMemory: async () => ({ memory: new InMemoryLessonMemory({ embedder, freshnessMs: 0 }) }),
-  openAnother: async (memory) => new InMemoryLessonMemory({ embedder, sharing: memory as InMemoryLessonMemory, freshnessMs: 0 }),
-});
-
+// The in-memory memory runs the same suite without a server, in @lessonloop/core's store-conformance.test.ts.
 describeLessonMemoryConformance({
   name: "ChromaLessonMemory (real server)",
   createMemory: async () => ({
