@@ -256,6 +256,8 @@ export interface LearningLoop {
   readonly chroma: ChromaServer | undefined;
   /** A replay-retriever node reading this loop's memory, crediting through its ledger. */
   createRetriever<S extends ReplayRetrieverState>(params: LoopRetrieverParams<S>): ReplayRetrieverNode<S>;
+  /** A lesson selector on this memory, crediting through its ledger: how the retriever node and lessonloopMiddleware choose lessons, outside any graph. */
+  createSelector(params?: LoopSelectionParams): LessonSelector;
   /** Runs the learning graph on one episode now (ahead of queued ones) and returns what it made of it. */
   learn(episode: EpisodeInput): Promise<LearningResult>;
   /** Hands an episode to background learning: returns once it is queued (or persisted, by the full-queue policy). */
@@ -497,6 +499,7 @@ export async function createLearningLoop({
     learningGraph,
     chroma,
     createRetriever: (params) => createReplayRetriever({ ledger, clock, ...params, memory: resolvedMemory }),
+    createSelector: (params = {}) => createLessonSelector({ ledger, clock, ...params, memory: resolvedMemory }),
     learn: (episode) => queue.learnNow(episode),
     enqueue: (episode) => queue.enqueue(episode),
     idle: () => queue.idle(),

@@ -329,11 +329,13 @@ describe("lessonloopMiddleware with ScriptedChatModel", () => {
     });
     const episodes: Episode[] = [];
     const warnings: string[] = [];
+    const offlineLoop = await createLearningLoop({ ...invoiceLoopParams(), memory: down, edgeCaseStore: loop.edgeCaseStore });
+    loops.push(offlineLoop);
     const offline = createAgent({
       model: createAgentModel(),
       tools: TOOLS,
       middleware: [
-        lessonloopMiddleware({ ...loop, memory: down }, { scope: SCOPE, learning: "off", onEpisode: (episode) => episodes.push(episode), onWarning: (warning) => warnings.push(warning.effect) }),
+        lessonloopMiddleware(offlineLoop, { scope: SCOPE, learning: "off", onEpisode: (episode) => episodes.push(episode), onWarning: (warning) => warnings.push(warning.effect) }),
       ],
     });
     const offlineResult = await offline.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });

@@ -15,18 +15,11 @@ import {
   type Scope,
   type TrajectoryStep,
 } from "@lessonloop/core";
-import {
-  DEGRADED_EVENT,
-  createLessonSelector,
-  renderLessonContext,
-  type LessonSelectionParams,
-  type RetrieverWarning,
-  type SelectionDegradation,
-} from "@lessonloop/replay-retriever";
+import { DEGRADED_EVENT, renderLessonContext, type RetrieverWarning, type SelectionDegradation } from "@lessonloop/replay-retriever";
 import type { AgentMiddleware } from "langchain";
 import { z } from "zod";
 import { createEpisodeRecorder, messageText, trajectoryFromMessages } from "./episode-recorder.js";
-import type { LearningLoop } from "./learning-loop.js";
+import type { LearningLoop, LoopSelectionParams } from "./learning-loop.js";
 import type { LearningTiming } from "./with-learning.js";
 
 // `langchain` is an optional peer dependency: the rest of lessonloop (withLearning, the
@@ -110,10 +103,10 @@ export interface LessonloopMiddlewareOptions<TContext = Record<string, unknown>>
   outcome?: (state: LessonloopAgentState) => Outcome | undefined;
   /**
    * How lessons are chosen (`maxLessons`, `budget`, `minRelevance`,
-   * `timeoutMs`, `render` …), as for the replay-retriever; the loop's memory
-   * and ledger are used.
+   * `timeoutMs`, `render` …), as for the replay-retriever: the loop's
+   * selector (`loop.createSelector`) on its memory and ledger.
    */
-  retriever?: Omit<LessonSelectionParams, "memory">;
+  retriever?: LoopSelectionParams;
   /** Told about every degradation of retrieval (memory down, timeout …). Default: one console line. Also dispatched as the custom event "lessonloop.degraded". */
   onWarning?: (warning: RetrieverWarning) => void;
   /** Told about every recorded episode, before it is learned or queued. */
@@ -122,7 +115,7 @@ export interface LessonloopMiddlewareOptions<TContext = Record<string, unknown>>
   name?: string;
   /** Ids of episodes. Default random UUIDs. */
   ids?: IdGenerator;
-  /** Stamps runs and episodes, and ages lessons for ranking. Default the system clock. */
+  /** Stamps runs and episodes, and ages lessons for ranking. Default the system clock (for ranking: the loop's). */
   clock?: Clock;
 }
 
@@ -239,11 +232,11 @@ export function lessonloopMiddleware<TContext = Record<string, unknown>>(loop: L
     onEpisode,
     name = "lessonloop",
     ids = randomId,
-    clock = systemClock,
   } = options;
+  const clock = options.clock ?? systemClock;
   if (typeof scope !== "function") parseWith(ScopeSchema, scope, "lessonloopMiddleware scope");
   const render = retriever.render ?? renderLessonContext;
-  const select = createLessonSelector({ ledger: loop.ledger, clock, ...retriever, render, memory: loop.memory });
+  const select = loop.createSelector({ ...(options.clock === undefined ? {} : { clock: options.clock }), ...retriever, render });
   const recordEpisode = createEpisodeRecorder({ ids, clock });
 
   const resolveScope = (context: Record<string, unknown>, state: LessonloopAgentState): Scope =>
