@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { cosineSimilarity, type Embedder } from "./embedder.js";
-import { EdgeCaseQuerySchema, type EdgeCaseStore, type ScoredEdgeCase } from "./edge-case-store.js";
+import { EdgeCaseQuerySchema, type EdgeCaseQuery, type EdgeCaseStore, type ScoredEdgeCase } from "./edge-case-store.js";
 import { EdgeCaseSchema, type EdgeCase } from "./edge-case.js";
 import { LessonloopError } from "./errors.js";
 import { IdSchema } from "./ids.js";
@@ -70,7 +70,7 @@ export class InMemoryEdgeCaseStore implements EdgeCaseStore {
   }
 
   /** The `k` cases most similar to the query among those within its scope carrying every tag asked for, best first; `score` is the cosine similarity. */
-  async findRelevant(query: z.input<typeof EdgeCaseQuerySchema>): Promise<ScoredEdgeCase[]> {
+  async findRelevant(query: EdgeCaseQuery): Promise<ScoredEdgeCase[]> {
     const parsed = parseWith(EdgeCaseQuerySchema, query, "edge case query");
     const vector = await this.#embedder.embedQuery(parsed.query);
     const tags = parsed.tags ?? [];
