@@ -27,9 +27,13 @@ export type { Embedder } from "./embedder.js";
 export { createLexicalEmbedder } from "./text/lexical-embedder.js";
 export type { LexicalEmbedder, LexicalEmbedderParams } from "./text/lexical-embedder.js";
 export { clip } from "./text/clip.js";
-export { contentWords, wordOverlap, textFeatures, featureSimilarity, textSimilarity, FeatureCache } from "./text/text-similarity.js";
+export { contentWords, wordOverlap, featureSimilarity, textSimilarity, FeatureCache } from "./text/text-similarity.js";
 export type { TextFeatures } from "./text/text-similarity.js";
 export { chatModelName } from "./model-name.js";
+export { callStructured } from "./llm/structured-call.js";
+export type { StructuredCall, StructuredResult } from "./llm/structured-call.js";
+export { renderTrajectory, markUntrusted, UNTRUSTED_TAG } from "./llm/trajectory-text.js";
+export type { RenderTrajectoryOptions } from "./llm/trajectory-text.js";
 export { ModelUsageSchema, NO_MODEL_USAGE, addModelUsage, createModelUsageMeter, totalTokens } from "./model-usage.js";
 export type { ModelUsage, ModelUsageMeter } from "./model-usage.js";
 export {
@@ -55,6 +59,31 @@ export type {
 } from "./lesson-memory.js";
 export { EdgeCaseQuerySchema, EdgeCaseBatchSchema } from "./edge-case-store.js";
 export type { EdgeCaseStore, EdgeCaseQuery, ScoredEdgeCase } from "./edge-case-store.js";
+export { InMemoryEdgeCaseStore } from "./in-memory-edge-case-store.js";
+export type { InMemoryEdgeCaseStoreParams } from "./in-memory-edge-case-store.js";
+export { InMemoryVerdictStore } from "./verdict-store.js";
+export type { VerdictStore } from "./verdict-store.js";
+export {
+  PendingLessonSchema,
+  PendingLessonStatusSchema,
+  PendingLessonDecisionSchema,
+  ParkLessonRequestSchema,
+  PendingLessonDecisionRequestSchema,
+  PendingLessonListRequestSchema,
+  PendingLessonStoreBase,
+  InMemoryPendingLessonStore,
+} from "./pending-lesson-store.js";
+export type {
+  PendingLessonStore,
+  PendingLesson,
+  PendingLessonStatus,
+  PendingLessonDecision,
+  ParkLessonRequest,
+  PendingLessonDecisionRequest,
+  PendingLessonListRequest,
+  InMemoryPendingLessonStoreParams,
+} from "./pending-lesson-store.js";
+export { RECORD_FORMAT, encodeRecord, decodeRecord } from "./stored-record.js";
 
 export { SnapshotLog, inRanges, subtractRanges } from "./snapshot-log.js";
 export type { VersionRange } from "./snapshot-log.js";
