@@ -1,5 +1,5 @@
 import { Embeddings } from "@langchain/core/embeddings";
-import type { LexicalEmbedder } from "@lessonloop/chroma";
+import type { LexicalEmbedder } from "@lessonloop/core";
 
 /** The offline lexical embedder as LangChain `Embeddings`, so a baseline store embeds exactly as our memory does. */
 export class LexicalLangChainEmbeddings extends Embeddings {

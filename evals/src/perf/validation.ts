@@ -1,5 +1,5 @@
-import { ChromaEdgeCaseStore, type LexicalEmbedder } from "@lessonloop/chroma";
-import type { EdgeCase, EdgeCaseInput, LessonInput } from "@lessonloop/core";
+import { ChromaEdgeCaseStore } from "@lessonloop/chroma";
+import type { EdgeCase, EdgeCaseInput, LessonInput, LexicalEmbedder } from "@lessonloop/core";
 import { createSeededRandom } from "@lessonloop/core/testing";
 import { createValidatorEnsemble, type ReplayRunner } from "@lessonloop/validator-ensemble";
 import { lesson, request } from "./lesson-corpus.js";
