@@ -1,7 +1,12 @@
 /**
  * Counts the names each published package exports, entry point by entry point
- * (`.`, `./testing`, `./cli` …), as a user importing it sees them, and fails
- * when the total passes the budget or one name means two things.
+ * (`.`, `./cli`, `./testing` …), as a user importing it sees them, and fails
+ * when the public surface passes its budget or one name means two things.
+ *
+ * Three kinds of entry point: public (the main entries and `lessonloop/cli`,
+ * counted against the budget), test support (`./testing`, `./conformance`:
+ * scripted models, fakes, conformance suites) and `@lessonloop/core/internal`
+ * (what lessonloop's own packages share, no compatibility promise).
  *
  *   pnpm surface            # table + total
  *   pnpm surface --list     # every name, per entry point
@@ -10,8 +15,18 @@ import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import ts from "typescript";
 
-/** The decided size of the public surface across every package's entry points. */
+/** The decided size of the public surface across the packages' public entry points. */
 const BUDGET = 200;
+const TEST_SUPPORT = new Set(["./testing", "./conformance"]);
+const INTERNAL = new Set(["./internal"]);
+
+type EntryKind = "public" | "test support" | "internal";
+
+function kindOf(subpath: string): EntryKind {
+  if (TEST_SUPPORT.has(subpath)) return "test support";
+  if (INTERNAL.has(subpath)) return "internal";
+  return "public";
+}
 
 interface EntryPoint {
   readonly packageName: string;
@@ -65,7 +80,7 @@ function declarationOf(symbol: ts.Symbol): string {
   return `${declaration.getSourceFile().fileName}:${declaration.getStart()}`;
 }
 
-const rows: { entry: string; count: number; names: string[] }[] = [];
+const rows: { entry: string; kind: EntryKind; count: number; names: string[] }[] = [];
 const meanings = new Map<string, Set<string>>();
 for (const entry of entries) {
   const source = program.getSourceFile(entry.file);
@@ -79,17 +94,21 @@ for (const entry of entries) {
     meanings.set(symbol.getName(), declared);
   }
   const label = entry.subpath === "." ? entry.packageName : `${entry.packageName}/${entry.subpath.slice(2)}`;
-  rows.push({ entry: label, count: names.length, names });
+  rows.push({ entry: label, kind: kindOf(entry.subpath), count: names.length, names });
 }
 
-const total = rows.reduce((sum, row) => sum + row.count, 0);
 const width = Math.max(...rows.map((row) => row.entry.length));
+const totals = new Map<EntryKind, number>();
 for (const row of rows) {
-  console.log(`${row.entry.padEnd(width)}  ${String(row.count).padStart(4)}`);
+  console.log(`${row.entry.padEnd(width)}  ${String(row.count).padStart(4)}  ${row.kind}`);
   if (listNames) console.log(`  ${row.names.join(", ")}\n`);
+  totals.set(row.kind, (totals.get(row.kind) ?? 0) + row.count);
 }
-console.log(`${"total".padEnd(width)}  ${String(total).padStart(4)}  (budget ${BUDGET})`);
+const publicNames = totals.get("public") ?? 0;
+console.log(`${"public surface".padEnd(width)}  ${String(publicNames).padStart(4)}  (budget ${BUDGET})`);
+console.log(`${"test support".padEnd(width)}  ${String(totals.get("test support") ?? 0).padStart(4)}`);
+console.log(`${"internal".padEnd(width)}  ${String(totals.get("internal") ?? 0).padStart(4)}`);
 
 const twoMeanings = [...meanings].filter(([, declared]) => declared.size > 1).map(([name]) => name);
 if (twoMeanings.length > 0) console.log(`exported with two meanings: ${twoMeanings.join(", ")}`);
-if (total > BUDGET || twoMeanings.length > 0) process.exitCode = 1;
+if (publicNames > BUDGET || twoMeanings.length > 0) process.exitCode = 1;

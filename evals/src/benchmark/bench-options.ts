@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
-import { LessonloopError, parseWith } from "@lessonloop/core";
+import { LessonloopError } from "@lessonloop/core";
+import { parseWith } from "@lessonloop/core/internal";
 import { z } from "zod";
 import { StrategyNameSchema } from "./harness/results.js";
 import { CONFIRM_BREAKS, LoopSettingsSchema, MAX_COVERAGE_MIN_CASES } from "./harness/seed-run-protocol.js";

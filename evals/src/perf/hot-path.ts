@@ -1,7 +1,8 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { InMemoryStore, type LangGraphRunnableConfig, type PutOperation } from "@langchain/langgraph";
 import { ChromaLessonMemory } from "@lessonloop/chroma";
-import { LessonSchema, lessonSearchText, scopeApplies, type LessonInput, type Scope, type LexicalEmbedder } from "@lessonloop/core";
+import { LessonSchema, type LessonInput, type Scope } from "@lessonloop/core";
+import { lessonSearchText, scopeApplies, type LexicalEmbedder } from "@lessonloop/core/internal";
 import { createSeededRandom } from "@lessonloop/core/testing";
 import { createReplayRetriever, estimateTokens, renderLessonContext, type ReplayRetrieverState } from "@lessonloop/replay-retriever";
 import { fillMemory, request, requestScope } from "./lesson-corpus.js";

@@ -1,5 +1,5 @@
 import type { LessonInput, LessonMemory, Scope } from "@lessonloop/core";
-import { MAX_LESSONS_PER_COMMIT } from "@lessonloop/core";
+import { MAX_LESSONS_PER_COMMIT } from "@lessonloop/core/internal";
 import type { SeededRandom } from "@lessonloop/core/testing";
 
 /**

@@ -1,5 +1,5 @@
 import { Embeddings } from "@langchain/core/embeddings";
-import type { LexicalEmbedder } from "@lessonloop/core";
+import type { LexicalEmbedder } from "@lessonloop/core/internal";
 
 /** The offline lexical embedder as LangChain `Embeddings`, so a baseline store embeds exactly as our memory does. */
 export class LexicalLangChainEmbeddings extends Embeddings {

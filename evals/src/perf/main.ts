@@ -10,7 +10,8 @@
  * Writes `evals/results/perf.json` and prints the tables.
  */
 import { startChroma } from "@lessonloop/chroma";
-import { parseWith, createLexicalEmbedder } from "@lessonloop/core";
+import { createLexicalEmbedder } from "@lessonloop/core";
+import { parseWith } from "@lessonloop/core/internal";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -1,5 +1,6 @@
 import { ChromaEdgeCaseStore } from "@lessonloop/chroma";
-import type { EdgeCase, EdgeCaseInput, LessonInput, LexicalEmbedder } from "@lessonloop/core";
+import type { EdgeCase, EdgeCaseInput, LessonInput } from "@lessonloop/core";
+import type { LexicalEmbedder } from "@lessonloop/core/internal";
 import { createSeededRandom } from "@lessonloop/core/testing";
 import { createValidatorEnsemble, type ReplayRunner } from "@lessonloop/validator-ensemble";
 import { lesson, request } from "./lesson-corpus.js";

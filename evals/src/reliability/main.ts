@@ -5,7 +5,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startChroma } from "@lessonloop/chroma";
-import { parseWith } from "@lessonloop/core";
+import { parseWith } from "@lessonloop/core/internal";
 import { z } from "zod";
 import { runConcurrentCommitsScenario } from "./concurrency/index.js";
 import { loadAverage } from "./faults/child-process.js";

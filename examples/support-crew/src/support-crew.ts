@@ -2,7 +2,8 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { Annotation, END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { startChroma } from "@lessonloop/chroma";
-import type { CaseEvidence, EdgeCaseInput, Episode, LessonInput, Scope, Verdict } from "@lessonloop/core";
+import type { EdgeCaseInput, Episode, LessonInput, Scope, Verdict } from "@lessonloop/core";
+import type { CaseEvidence } from "@lessonloop/core/internal";
 import { createMergeNode } from "@lessonloop/snapshot-checkpointer";
 import { createValidatorEnsemble, evaluateCheck, unanimous, type ReplayRunner } from "@lessonloop/validator-ensemble";
 import { createAgent } from "langchain";

@@ -1,20 +1,14 @@
+import { EdgeCaseSchema, LessonloopError, ScopeSchema, type EdgeCase, type EdgeCaseStore, type Embedder, type Scope } from "@lessonloop/core";
 import {
   EdgeCaseQuerySchema,
-  EdgeCaseSchema,
   IdSchema,
-  LessonloopError,
-  ScopeSchema,
   decodeRecord,
   encodeRecord,
   parseWith,
   scopeContains,
-  type EdgeCase,
   type EdgeCaseQuery,
-  type EdgeCaseStore,
-  type Embedder,
   type ScoredEdgeCase,
-  type Scope,
-} from "@lessonloop/core";
+} from "@lessonloop/core/internal";
 import type { ChromaClient, Collection, Metadata, Where } from "chromadb";
 import { z } from "zod";
 import { callChroma } from "./chroma-errors.js";

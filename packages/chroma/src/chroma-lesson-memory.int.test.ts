@@ -1,4 +1,5 @@
-import { LessonloopError, createLexicalEmbedder, lessonSearchText, type LessonloopErrorCode } from "@lessonloop/core";
+import { LessonloopError, createLexicalEmbedder, type LessonloopErrorCode } from "@lessonloop/core";
+import { lessonSearchText } from "@lessonloop/core/internal";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { rejectionOf } from "@lessonloop/core/testing";
 import { mkdtemp, rm } from "node:fs/promises";

@@ -1,6 +1,5 @@
+import { LessonloopError, LessonSchema, type Clock, type Embedder, type Lesson, type Scope, type Snapshot } from "@lessonloop/core";
 import {
-  LessonloopError,
-  LessonSchema,
   SnapshotSchema,
   VersionedLessonMemory,
   decodeRecord,
@@ -8,16 +7,11 @@ import {
   inRanges,
   parseWith,
   scopeApplies,
-  type Clock,
-  type Embedder,
-  type Lesson,
   type LessonMemoryBackend,
   type LessonRecord,
   type ScoredLesson,
-  type Scope,
-  type Snapshot,
   type Visibility,
-} from "@lessonloop/core";
+} from "@lessonloop/core/internal";
 import type { ChromaClient, Collection, Metadata, Where } from "chromadb";
 import { callChroma } from "./chroma-errors.js";
 import { connectChroma } from "./chroma-server.js";

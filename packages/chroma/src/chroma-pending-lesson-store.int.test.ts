@@ -1,4 +1,5 @@
-import { LessonloopError, PendingLessonSchema } from "@lessonloop/core";
+import { LessonloopError } from "@lessonloop/core";
+import { PendingLessonSchema } from "@lessonloop/core/internal";
 import { describePendingLessonStoreConformance, lessonFixture, verdictFixture } from "@lessonloop/core/conformance";
 import { rejectionOf } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";

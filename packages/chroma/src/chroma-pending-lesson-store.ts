@@ -1,3 +1,4 @@
+import { type Clock, type PendingLesson } from "@lessonloop/core";
 import {
   PendingLessonSchema,
   PendingLessonStoreBase,
@@ -5,10 +6,8 @@ import {
   encodeRecord,
   parseWith,
   systemClock,
-  type Clock,
-  type PendingLesson,
   type PendingLessonListRequestSchema,
-} from "@lessonloop/core";
+} from "@lessonloop/core/internal";
 import type { ChromaClient, Collection, Metadata, Where } from "chromadb";
 import type { z } from "zod";
 import { callChroma } from "./chroma-errors.js";

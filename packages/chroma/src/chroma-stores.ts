@@ -1,4 +1,5 @@
-import { parseWith, systemClock, type Clock, type Embedder } from "@lessonloop/core";
+import { type Clock, type Embedder } from "@lessonloop/core";
+import { parseWith, systemClock } from "@lessonloop/core/internal";
 import { ChromaEdgeCaseStore } from "./chroma-edge-case-store.js";
 import { ChromaLessonMemory } from "./chroma-lesson-memory.js";
 import { ChromaPendingLessonStore } from "./chroma-pending-lesson-store.js";

@@ -1,4 +1,5 @@
-import { LessonloopError, VerdictSchema } from "@lessonloop/core";
+import { LessonloopError } from "@lessonloop/core";
+import { VerdictSchema } from "@lessonloop/core/internal";
 import { describeVerdictStoreConformance, verdictFixture } from "@lessonloop/core/conformance";
 import { rejectionOf } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";

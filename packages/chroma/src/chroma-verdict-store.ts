@@ -1,4 +1,5 @@
-import { IdSchema, VerdictSchema, decodeRecord, encodeRecord, parseWith, type Verdict, type VerdictStore } from "@lessonloop/core";
+import { type Verdict, type VerdictStore } from "@lessonloop/core";
+import { IdSchema, VerdictSchema, decodeRecord, encodeRecord, parseWith } from "@lessonloop/core/internal";
 import type { ChromaClient, Collection } from "chromadb";
 import type { z } from "zod";
 import { callChroma } from "./chroma-errors.js";

@@ -10,15 +10,11 @@ export type { ChromaLessonMemoryParams } from "./chroma-lesson-memory.js";
 export { ChromaEdgeCaseStore } from "./chroma-edge-case-store.js";
 export type { ChromaEdgeCaseStoreParams } from "./chroma-edge-case-store.js";
 export { ChromaVerdictStore } from "./chroma-verdict-store.js";
-export type { ChromaVerdictStoreParams } from "./chroma-verdict-store.js";
 export { ChromaPendingLessonStore } from "./chroma-pending-lesson-store.js";
-export type { ChromaPendingLessonStoreParams } from "./chroma-pending-lesson-store.js";
 export { MemoryNameSchema } from "./memory-name.js";
 
 // ── For tools: what is on a server, without creating anything ───────────────
 export { listChromaMemories, chromaCollectionEmbedder } from "./chroma-catalog.js";
-export type { ChromaCatalogParams } from "./chroma-catalog.js";
 
 // ── Embedders ───────────────────────────────────────────────────────────────
 export { fromLangChainEmbeddings } from "./langchain-embedder.js";
-export type { FromLangChainEmbeddingsParams } from "./langchain-embedder.js";

@@ -1,5 +1,6 @@
 import { Annotation } from "@langchain/langgraph";
-import { EdgeCaseCheckSchema, type EpisodeInput } from "@lessonloop/core";
+import { type EpisodeInput } from "@lessonloop/core";
+import { EdgeCaseCheckSchema } from "@lessonloop/core/internal";
 import { z } from "zod";
 import type { Judgement } from "./judgement.js";
 

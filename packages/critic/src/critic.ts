@@ -1,18 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import {
-  EpisodeSchema,
-  callStructured,
-  clip,
-  parseWith,
-  systemClock,
-  type Clock,
-  type EdgeCaseCheck,
-  type Episode,
-  type EpisodeInput,
-  type RenderTrajectoryOptions,
-  type SignalSource,
-} from "@lessonloop/core";
+import { EpisodeSchema, type Clock, type EdgeCaseCheck, type Episode, type EpisodeInput } from "@lessonloop/core";
+import { callStructured, clip, parseWith, systemClock, type RenderTrajectoryOptions, type SignalSource } from "@lessonloop/core/internal";
 import { EvaluatorResultSchema, UserFeedbackSchema, type EvaluatorResult, type EvaluatorVerdict, type UserFeedbackInput } from "./critic-state.js";
 import {
   JudgementSchema,

@@ -1,4 +1,5 @@
-import { EdgeCaseCheckSchema, IdSchema, SignalSourceSchema, TimestampSchema, type Outcome } from "@lessonloop/core";
+import { type Outcome } from "@lessonloop/core";
+import { EdgeCaseCheckSchema, IdSchema, SignalSourceSchema, TimestampSchema } from "@lessonloop/core/internal";
 import { z } from "zod";
 
 /** Longest error or detail text a judgement keeps; longer texts are cut with "…". */

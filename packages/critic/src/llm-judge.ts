@@ -1,5 +1,6 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
-import { markUntrusted, renderTrajectory, type Episode, type RenderTrajectoryOptions } from "@lessonloop/core";
+import { type Episode } from "@lessonloop/core";
+import { markUntrusted, renderTrajectory, type RenderTrajectoryOptions } from "@lessonloop/core/internal";
 import { z } from "zod";
 
 /** The judge model's answer, as asked for with `withStructuredOutput`. */

@@ -1,4 +1,5 @@
-import { clip, type Episode } from "@lessonloop/core";
+import { type Episode } from "@lessonloop/core";
+import { clip } from "@lessonloop/core/internal";
 import { MAX_MEMORY_INSTRUCTIONS, MAX_MEMORY_INSTRUCTION_CHARS, type MemoryInstruction } from "./judgement.js";
 
 /** One flagged span of a text: `start`/`end` index the text given, `text` is the span as read (see `MemoryInstructionSchema`). */

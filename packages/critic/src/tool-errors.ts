@@ -1,4 +1,5 @@
-import { clip, type Episode, type TrajectoryStep } from "@lessonloop/core";
+import { type Episode, type TrajectoryStep } from "@lessonloop/core";
+import { clip } from "@lessonloop/core/internal";
 import { MAX_DETAIL, type Failure, type Recovery, type ToolCallRef } from "./judgement.js";
 
 type ToolResultStep = Extract<TrajectoryStep, { type: "tool_result" }>;

@@ -1,5 +1,6 @@
 import type { Judgement } from "@lessonloop/critic";
-import { clip, type EdgeCase, type EdgeCaseCheck, type Episode } from "@lessonloop/core";
+import { type EdgeCase, type EdgeCaseCheck, type Episode } from "@lessonloop/core";
+import { clip } from "@lessonloop/core/internal";
 
 /** What `toEdgeCase` decides; the learner adds id, input, scope, origin episode and time. */
 export interface EdgeCaseDraft {

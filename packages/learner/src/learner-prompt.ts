@@ -1,15 +1,14 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import type { Judgement } from "@lessonloop/critic";
+import { type Episode, type Lesson } from "@lessonloop/core";
 import {
   LESSON_LIMITS,
   LessonKindSchema,
   markUntrusted,
   promptSafeLessonText,
   renderTrajectory,
-  type Episode,
-  type Lesson,
   type RenderTrajectoryOptions,
-} from "@lessonloop/core";
+} from "@lessonloop/core/internal";
 import { z } from "zod";
 
 /** Most lessons one model answer may hold; more is a malformed answer. (`maxLessons` then keeps the first few.) */

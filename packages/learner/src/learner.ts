@@ -9,9 +9,20 @@ import {
 import {
   EdgeCaseSchema,
   EpisodeSchema,
-  LESSON_LIMITS,
   LessonSchema,
   LessonloopError,
+  type Clock,
+  type EdgeCase,
+  type Embedder,
+  type Episode,
+  type EpisodeInput,
+  type IdGenerator,
+  type Lesson,
+  type LessonMemory,
+  type Scope,
+} from "@lessonloop/core";
+import {
+  LESSON_LIMITS,
   callStructured,
   chatModelName,
   cosineSimilarity,
@@ -21,18 +32,9 @@ import {
   scopeContains,
   systemClock,
   wordOverlap,
-  type Clock,
   type CaseTruth,
-  type EdgeCase,
-  type Embedder,
-  type Episode,
-  type EpisodeInput,
-  type IdGenerator,
-  type Lesson,
-  type LessonMemory,
   type RenderTrajectoryOptions,
-  type Scope,
-} from "@lessonloop/core";
+} from "@lessonloop/core/internal";
 import { z } from "zod";
 import { defaultToEdgeCase, type ToEdgeCase } from "./edge-case-derivation.js";
 import {

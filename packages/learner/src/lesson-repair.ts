@@ -2,14 +2,21 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import {
-  CaseEvidenceSchema,
   EdgeCaseSchema,
-  LESSON_LIMITS,
   LessonSchema,
   LessonloopError,
+  formatScope,
+  type Clock,
+  type EdgeCaseCheck,
+  type IdGenerator,
+  type Lesson,
+  type Scope,
+} from "@lessonloop/core";
+import {
+  CaseEvidenceSchema,
+  LESSON_LIMITS,
   callStructured,
   chatModelName,
-  formatScope,
   markUntrusted,
   parseWith,
   promptSafeLessonText,
@@ -17,12 +24,7 @@ import {
   scopeContains,
   systemClock,
   clip,
-  type Clock,
-  type EdgeCaseCheck,
-  type IdGenerator,
-  type Lesson,
-  type Scope,
-} from "@lessonloop/core";
+} from "@lessonloop/core/internal";
 import { z } from "zod";
 import { AppliesToSchema } from "./learner-prompt.js";
 import { lessonScope } from "./lesson-scope.js";

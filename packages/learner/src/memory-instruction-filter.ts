@@ -1,6 +1,6 @@
 import { detectMemoryInstructions, withoutMemoryInstructions, type Judgement, type MemoryInstruction } from "@lessonloop/critic";
 import type { Episode, Lesson } from "@lessonloop/core";
-import { contentWords } from "@lessonloop/core";
+import { contentWords } from "@lessonloop/core/internal";
 
 /**
  * A candidate's guidance or trigger restates a flagged request when at least

@@ -1,15 +1,6 @@
 import { ToolMessage, type BaseMessage } from "@langchain/core/messages";
-import {
-  EpisodeSchema,
-  parseWith,
-  clip,
-  type Clock,
-  type Episode,
-  type IdGenerator,
-  type Outcome,
-  type Scope,
-  type TrajectoryStep,
-} from "@lessonloop/core";
+import { EpisodeSchema, type Clock, type Episode, type IdGenerator, type Outcome, type Scope, type TrajectoryStep } from "@lessonloop/core";
+import { parseWith, clip } from "@lessonloop/core/internal";
 
 /** The longest text one trajectory step keeps (the episode schema's bound). */
 const MAX_STEP_TEXT = 100_000;

@@ -5,20 +5,16 @@ import {
   EdgeCaseSchema,
   EpisodeSchema,
   LessonSchema,
-  parseWith,
   type Clock,
   type EdgeCaseInput,
   type EdgeCaseStore,
   type Lesson,
   type LessonInput,
-  type ModelUsage,
   type PendingLessonStore,
   type Verdict,
   type VerdictStore,
-  NO_MODEL_USAGE,
-  addModelUsage,
-  totalTokens,
 } from "@lessonloop/core";
+import { parseWith, type ModelUsage, NO_MODEL_USAGE, addModelUsage, totalTokens } from "@lessonloop/core/internal";
 import { LearnerStateAnnotation, type LearnerNode, type LessonRepairer, type RepairCase } from "@lessonloop/learner";
 import type { RegressionCheck, RegressionMonitor } from "@lessonloop/regression-monitor";
 import type { MergeNode, MergeResult } from "@lessonloop/snapshot-checkpointer";

@@ -8,10 +8,6 @@ import {
   InMemoryOutcomeLedger,
   LessonloopError,
   createLexicalEmbedder,
-  createModelUsageMeter,
-  parseWith,
-  randomId,
-  systemClock,
   type Clock,
   type EdgeCase,
   type EdgeCaseStore,
@@ -20,10 +16,10 @@ import {
   type IdGenerator,
   type Lesson,
   type LessonMemory,
-  type ModelUsage,
   type OutcomeLedger,
   type VerdictStore,
 } from "@lessonloop/core";
+import { createModelUsageMeter, parseWith, randomId, systemClock, type ModelUsage } from "@lessonloop/core/internal";
 import { createLearner, createLessonRepairer, type LearnerNode, type LearnerWarning } from "@lessonloop/learner";
 import {
   createLessonSelector,

@@ -1,4 +1,5 @@
-import { EpisodeSchema, LessonloopError, NO_MODEL_USAGE, type Episode } from "@lessonloop/core";
+import { EpisodeSchema, LessonloopError, type Episode } from "@lessonloop/core";
+import { NO_MODEL_USAGE } from "@lessonloop/core/internal";
 import { rejectionOf } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
 import { createInMemoryEpisodeJournal } from "./episode-journal.js";

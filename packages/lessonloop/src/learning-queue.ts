@@ -1,4 +1,5 @@
-import { EpisodeSchema, LessonloopError, parseWith, type Episode, type EpisodeInput } from "@lessonloop/core";
+import { EpisodeSchema, LessonloopError, type Episode, type EpisodeInput } from "@lessonloop/core";
+import { parseWith } from "@lessonloop/core/internal";
 import PQueue from "p-queue";
 import type { EpisodeJournal } from "./episode-journal.js";
 import type { LearningEvent, EpisodeSource, ShutdownReport } from "./learning-events.js";

@@ -1,5 +1,6 @@
 import type { Judgement } from "@lessonloop/critic";
-import type { EdgeCase, Lesson, LessonInput, ModelUsage, Verdict } from "@lessonloop/core";
+import type { EdgeCase, Lesson, LessonInput, Verdict } from "@lessonloop/core";
+import type { ModelUsage } from "@lessonloop/core/internal";
 import type { LearnerWarning, Reinforcement } from "@lessonloop/learner";
 import type { RegressionCheck } from "@lessonloop/regression-monitor";
 import type { MergeResult } from "@lessonloop/snapshot-checkpointer";

@@ -4,9 +4,6 @@ import { getConfig } from "@langchain/langgraph";
 import {
   LessonloopError,
   ScopeSchema,
-  parseWith,
-  randomId,
-  systemClock,
   type Clock,
   type Episode,
   type IdGenerator,
@@ -15,6 +12,7 @@ import {
   type Scope,
   type TrajectoryStep,
 } from "@lessonloop/core";
+import { parseWith, randomId, systemClock } from "@lessonloop/core/internal";
 import { DEGRADED_EVENT, renderLessonContext, type RetrieverWarning, type SelectionDegradation } from "@lessonloop/replay-retriever";
 import type { AgentMiddleware } from "langchain";
 import { z } from "zod";

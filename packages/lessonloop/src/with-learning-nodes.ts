@@ -1,9 +1,7 @@
 import type { BaseMessage } from "@langchain/core/messages";
 import { Annotation, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import {
-  MEMORY_PIN_KEY,
   ScopeSchema,
-  parseWith,
   type Clock,
   type Episode,
   type IdGenerator,
@@ -12,6 +10,7 @@ import {
   type Scope,
   type TrajectoryStep,
 } from "@lessonloop/core";
+import { MEMORY_PIN_KEY, parseWith } from "@lessonloop/core/internal";
 import { LessonContextAnnotation, type ReplayRetrieverState, type ServedLesson } from "@lessonloop/replay-retriever";
 import { createEpisodeRecorder, messageText, trajectoryFromMessages } from "./episode-recorder.js";
 import type { LearningLoop, LoopRetrieverParams } from "./learning-loop.js";

@@ -9,7 +9,8 @@ import { Annotation, Command, END, MemorySaver, MessagesAnnotation, START, State
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { ChromaEdgeCaseStore, ChromaLessonMemory } from "@lessonloop/chroma";
 import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
-import { LessonloopError, MEMORY_VERSION_METADATA_KEY, createLexicalEmbedder, type Episode } from "@lessonloop/core";
+import { LessonloopError, createLexicalEmbedder, type Episode } from "@lessonloop/core";
+import { MEMORY_VERSION_METADATA_KEY } from "@lessonloop/core/internal";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { patchMemory } from "@lessonloop/core/testing";
 import { afterEach, describe, expect, it } from "vitest";

@@ -15,7 +15,17 @@ import {
   type StateDefinitionInit,
 } from "@langchain/langgraph";
 import { getStateTypeSchema } from "@langchain/langgraph/zod/schema";
-import { LessonloopError, randomId, systemClock, type Clock, type Episode, type IdGenerator, type LessonMemory, type Outcome, type Scope, type TrajectoryStep } from "@lessonloop/core";
+import {
+  LessonloopError,
+  type Clock,
+  type Episode,
+  type IdGenerator,
+  type LessonMemory,
+  type Outcome,
+  type Scope,
+  type TrajectoryStep,
+} from "@lessonloop/core";
+import { randomId, systemClock } from "@lessonloop/core/internal";
 import { SnapshotCheckpointer, type SnapshotCheckpointerWarning } from "@lessonloop/snapshot-checkpointer";
 import type { LearningLoop, LoopRetrieverParams } from "./learning-loop.js";
 import {

@@ -11,8 +11,5 @@ export type {
   RegressionMonitorParams,
   RegressionCheck,
   RegressionComparison,
-  RegressionDecision,
-  RegressionRollback,
   RegressionThresholds,
-  VersionTally,
 } from "./regression-monitor.js";

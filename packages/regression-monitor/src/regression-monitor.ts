@@ -1,15 +1,5 @@
-import {
-  ScopeSchema,
-  VersionSchema,
-  formatScope,
-  parseWith,
-  type LessonMemory,
-  type OutcomeLedger,
-  type OutcomeRecordInput,
-  type Scope,
-  type Snapshot,
-  type SnapshotDiff,
-} from "@lessonloop/core";
+import { ScopeSchema, formatScope, type LessonMemory, type OutcomeLedger, type Scope, type Snapshot, type SnapshotDiff } from "@lessonloop/core";
+import { VersionSchema, parseWith, type OutcomeRecordInput } from "@lessonloop/core/internal";
 import { z } from "zod";
 import { fisherExactLowerTail } from "./fisher-exact-test.js";
 

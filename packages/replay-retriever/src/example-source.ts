@@ -1,15 +1,5 @@
-import {
-  EpisodeSchema,
-  LessonloopError,
-  ScopeSchema,
-  cosineSimilarity,
-  parseWith,
-  scopeApplies,
-  type Embedder,
-  type EpisodeInput,
-  type Scope,
-  type TrajectoryStep,
-} from "@lessonloop/core";
+import { EpisodeSchema, LessonloopError, ScopeSchema, type Embedder, type EpisodeInput, type Scope, type TrajectoryStep } from "@lessonloop/core";
+import { cosineSimilarity, parseWith, scopeApplies } from "@lessonloop/core/internal";
 import { z } from "zod";
 
 /** A successful past run of a similar task, condensed for the agent's context. */

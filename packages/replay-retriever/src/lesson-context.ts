@@ -1,5 +1,6 @@
 import { Annotation } from "@langchain/langgraph";
-import { MEMORY_PIN_KEY, promptSafeLessonText, type MemoryPin } from "@lessonloop/core";
+import { type MemoryPin } from "@lessonloop/core";
+import { MEMORY_PIN_KEY, promptSafeLessonText } from "@lessonloop/core/internal";
 import type { ExperienceExample } from "./example-source.js";
 import type { RankedLesson } from "./lesson-ranking.js";
 

@@ -1,4 +1,5 @@
-import { LessonSchema, textSimilarity, type LessonInput, type LessonUtility, type ScoredLesson } from "@lessonloop/core";
+import { LessonSchema, type LessonInput } from "@lessonloop/core";
+import { textSimilarity, type LessonUtility, type ScoredLesson } from "@lessonloop/core/internal";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RANKING_WEIGHTS, rankLessons, recencyScore, smoothedUtility, type RankLessonsParams } from "./lesson-ranking.js";

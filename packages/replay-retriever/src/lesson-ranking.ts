@@ -1,5 +1,5 @@
-import type { LessonUtility, ScoredLesson } from "@lessonloop/core";
-import { FeatureCache, featureSimilarity, type TextFeatures } from "@lessonloop/core";
+import type { LessonUtility, ScoredLesson } from "@lessonloop/core/internal";
+import { FeatureCache, featureSimilarity, type TextFeatures } from "@lessonloop/core/internal";
 
 /** How much each signal counts in a lesson's score. All are 0 or more. */
 export interface RankingWeights {

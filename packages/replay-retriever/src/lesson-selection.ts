@@ -1,18 +1,13 @@
+import { ScopeSchema, type Clock, type LessonKind, type LessonMemory, type OutcomeLedger, type Scope } from "@lessonloop/core";
 import {
   LessonKindSchema,
   MAX_QUERY_LENGTH,
-  ScopeSchema,
   parseWith,
   systemClock,
   FeatureCache,
-  type Clock,
-  type LessonKind,
-  type LessonMemory,
   type LessonUtility,
-  type OutcomeLedger,
   type ScoredLesson,
-  type Scope,
-} from "@lessonloop/core";
+} from "@lessonloop/core/internal";
 import { z } from "zod";
 import type { ExampleSource } from "./example-source.js";
 import { estimateTokens, renderLessonContext, type LessonContext, type LessonContextRenderer, type ServedExample, type ServedLesson } from "./lesson-context.js";

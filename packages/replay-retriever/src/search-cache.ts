@@ -1,4 +1,4 @@
-import type { ScoredLesson } from "@lessonloop/core";
+import type { ScoredLesson } from "@lessonloop/core/internal";
 
 /**
  * Remembers search results by version, scope, kinds and query. A memory version

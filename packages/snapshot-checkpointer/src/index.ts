@@ -10,8 +10,8 @@ export type { RollbackResult } from "./snapshot-operations.js";
 export { mergeLesson } from "./merge-lesson.js";
 export type { MergeLessonRequest, MergeLessonResult } from "./merge-lesson.js";
 export { createMergeNode, MergeStateAnnotation } from "./merge-node.js";
-export type { MergeNode, MergeNodeInput, MergeNodeParams, MergeResult, MergeState } from "./merge-node.js";
+export type { MergeNode, MergeNodeParams, MergeResult } from "./merge-node.js";
 
 // ── Checkpointer ─────────────────────────────────────────────────────────────
 export { SnapshotCheckpointer } from "./snapshot-checkpointer.js";
-export type { SnapshotCheckpointerParams, SnapshotCheckpointerWarning, SnapshotCheckpointerWarningSource } from "./snapshot-checkpointer.js";
+export type { SnapshotCheckpointerParams, SnapshotCheckpointerWarning } from "./snapshot-checkpointer.js";

@@ -1,8 +1,5 @@
 import {
-  EdgeCaseBatchSchema,
   LessonSchema,
-  VerdictSchema,
-  parseWith,
   type EdgeCaseInput,
   type EdgeCaseStore,
   type Lesson,
@@ -11,6 +8,7 @@ import {
   type Snapshot,
   type Verdict,
 } from "@lessonloop/core";
+import { EdgeCaseBatchSchema, VerdictSchema, parseWith } from "@lessonloop/core/internal";
 import { Annotation } from "@langchain/langgraph";
 import { z } from "zod";
 import { mergeLesson } from "./merge-lesson.js";

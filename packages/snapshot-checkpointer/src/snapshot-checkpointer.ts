@@ -9,15 +9,8 @@ import {
   type DeltaChannelHistory,
   type PendingWrite,
 } from "@langchain/langgraph-checkpoint";
-import {
-  LessonloopError,
-  MEMORY_PIN_KEY,
-  MEMORY_VERSION_METADATA_KEY,
-  MemoryPinSchema,
-  VersionSchema,
-  type LessonloopErrorCode,
-  type LessonMemory,
-} from "@lessonloop/core";
+import { LessonloopError, type LessonloopErrorCode, type LessonMemory } from "@lessonloop/core";
+import { MEMORY_PIN_KEY, MEMORY_VERSION_METADATA_KEY, MemoryPinSchema, VersionSchema } from "@lessonloop/core/internal";
 
 /** What kept a checkpoint from getting its memory version recorded, or from getting the pinned one. */
 export type SnapshotCheckpointerWarningSource =

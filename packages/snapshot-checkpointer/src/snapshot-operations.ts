@@ -1,4 +1,5 @@
-import type { Lesson, LessonMemory, RollbackRequest, Snapshot, SnapshotDiff } from "@lessonloop/core";
+import type { Lesson, LessonMemory, Snapshot, SnapshotDiff } from "@lessonloop/core";
+import type { RollbackRequest } from "@lessonloop/core/internal";
 
 /**
  * Snapshot operations are `LessonMemory`'s own API — `commit`, `history`,

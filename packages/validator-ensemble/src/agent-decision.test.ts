@@ -1,4 +1,5 @@
-import { EdgeCaseCheckSchema, type EdgeCaseCheck } from "@lessonloop/core";
+import { type EdgeCaseCheck } from "@lessonloop/core";
+import { EdgeCaseCheckSchema } from "@lessonloop/core/internal";
 import { describe, expect, it } from "vitest";
 import { describeDecision, evaluateCheck, type AgentDecision } from "./agent-decision.js";
 

@@ -1,4 +1,4 @@
-import type { CaseEvidence } from "@lessonloop/core";
+import type { CaseEvidence } from "@lessonloop/core/internal";
 
 /** The case passed without the lesson and failed with it. */
 export function showsBreak(evidence: Pick<CaseEvidence, "passedWithout" | "passedWith">): boolean {

@@ -1,4 +1,5 @@
-import { LessonloopError, type CaseEvidence, type Vote } from "@lessonloop/core";
+import { LessonloopError, type Vote } from "@lessonloop/core";
+import { type CaseEvidence } from "@lessonloop/core/internal";
 import { rejectionOf } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
 import { majority, supermajority, unanimous, weighted, type ConsensusPolicy } from "./consensus-policy.js";

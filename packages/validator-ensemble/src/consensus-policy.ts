@@ -1,4 +1,5 @@
-import { LessonloopError, parseWith, type ConsensusPolicyName, type Vote } from "@lessonloop/core";
+import { LessonloopError, type Vote } from "@lessonloop/core";
+import { parseWith, type ConsensusPolicyName } from "@lessonloop/core/internal";
 import { z } from "zod";
 import { countsAsBreak } from "./case-evidence.js";
 

@@ -1,4 +1,5 @@
-import type { CaseEvidence, EdgeCase, Vote } from "@lessonloop/core";
+import type { EdgeCase, Vote } from "@lessonloop/core";
+import type { CaseEvidence } from "@lessonloop/core/internal";
 import { createSeededRandom, type SeededRandom } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
 import { majority, supermajority, unanimous, weighted, type ConsensusPolicy } from "./consensus-policy.js";

@@ -1,4 +1,5 @@
-import type { CaseEvidence, EdgeCase, Vote } from "@lessonloop/core";
+import type { EdgeCase, Vote } from "@lessonloop/core";
+import type { CaseEvidence } from "@lessonloop/core/internal";
 import { countsAsBreak } from "./case-evidence.js";
 import type { ConsensusContext, ConsensusPolicy } from "./consensus-policy.js";
 import type { VoteRules } from "./validator.js";

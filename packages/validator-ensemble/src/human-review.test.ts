@@ -1,5 +1,6 @@
 import { Annotation, Command, END, MemorySaver, START, StateGraph } from "@langchain/langgraph";
-import { LessonSchema, VerdictSchema, type Lesson, type LessonInput, type Verdict } from "@lessonloop/core";
+import { LessonSchema, type Lesson, type LessonInput, type Verdict } from "@lessonloop/core";
+import { VerdictSchema } from "@lessonloop/core/internal";
 import { createManualClock } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
 import { majority } from "./consensus-policy.js";

@@ -1,4 +1,5 @@
-import { ModelUsageSchema, type EdgeCase, type Lesson, type ModelUsage } from "@lessonloop/core";
+import { type EdgeCase, type Lesson } from "@lessonloop/core";
+import { ModelUsageSchema, type ModelUsage } from "@lessonloop/core/internal";
 import { z } from "zod";
 import type { Validator } from "./validator.js";
 

@@ -1,6 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
-import { LessonloopError, NO_MODEL_USAGE, addModelUsage, promptSafeLessonText, type EdgeCase, type Lesson, type ModelUsage } from "@lessonloop/core";
+import { LessonloopError, type EdgeCase, type Lesson } from "@lessonloop/core";
+import { NO_MODEL_USAGE, addModelUsage, promptSafeLessonText, type ModelUsage } from "@lessonloop/core/internal";
 import { z } from "zod";
 import { describeDecision, evaluateCheck, type AgentDecision } from "./agent-decision.js";
 import type { ReplayOutcome, ReplayRequest, ReplayRunner } from "./replay-runner.js";

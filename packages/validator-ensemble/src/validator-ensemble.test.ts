@@ -1,4 +1,5 @@
-import { LessonSchema, LessonloopError, VerdictSchema, type EdgeCaseInput, type Verdict } from "@lessonloop/core";
+import { LessonSchema, LessonloopError, type EdgeCaseInput, type Verdict } from "@lessonloop/core";
+import { VerdictSchema } from "@lessonloop/core/internal";
 import { ScriptedChatModel, createManualClock, createSeededRandom, rejectionOf } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
 import { findBreaks, majority, unanimous } from "./consensus-policy.js";

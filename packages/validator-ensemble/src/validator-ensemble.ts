@@ -3,25 +3,27 @@ import {
   EdgeCaseSchema,
   LessonSchema,
   LessonloopError,
-  MAX_QUERY_LENGTH,
-  VerdictSchema,
-  lessonSearchText,
-  parseWith,
-  systemClock,
   type Clock,
   type EdgeCase,
   type EdgeCaseInput,
   type EdgeCaseStore,
   type Lesson,
   type LessonInput,
-  type ModelUsage,
   type Verdict,
   type Vote,
+} from "@lessonloop/core";
+import {
+  MAX_QUERY_LENGTH,
+  VerdictSchema,
+  lessonSearchText,
+  parseWith,
+  systemClock,
+  type ModelUsage,
   NO_MODEL_USAGE,
   addModelUsage,
   totalTokens,
   clip,
-} from "@lessonloop/core";
+} from "@lessonloop/core/internal";
 import PQueue from "p-queue";
 import { z } from "zod";
 import { majority, type ConsensusPolicy } from "./consensus-policy.js";

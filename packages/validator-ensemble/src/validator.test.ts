@@ -1,5 +1,6 @@
 import { FakeListChatModel } from "@langchain/core/utils/testing";
-import { EdgeCaseSchema, LessonSchema, type CaseEvidence } from "@lessonloop/core";
+import { EdgeCaseSchema, LessonSchema } from "@lessonloop/core";
+import { type CaseEvidence } from "@lessonloop/core/internal";
 import { ScriptedChatModel, createManualClock } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
 import { answerCheck, edgeCase, lesson } from "./tests/fixtures.js";

@@ -1,19 +1,6 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import {
-  LessonloopError,
-  NO_MODEL_USAGE,
-  VoteSchema,
-  chatModelName,
-  parseWith,
-  clip,
-  type CaseEvidence,
-  type Clock,
-  type EdgeCase,
-  type Lesson,
-  type ModelUsage,
-  type Scope,
-  type Vote,
-} from "@lessonloop/core";
+import { LessonloopError, type Clock, type EdgeCase, type Lesson, type Scope, type Vote } from "@lessonloop/core";
+import { NO_MODEL_USAGE, VoteSchema, chatModelName, parseWith, clip, type CaseEvidence, type ModelUsage } from "@lessonloop/core/internal";
 import type PQueue from "p-queue";
 import { describeDecision, AgentDecisionSchema } from "./agent-decision.js";
 import { countsAsBreak, showsBreak } from "./case-evidence.js";

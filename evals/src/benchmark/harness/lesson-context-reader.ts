@@ -1,4 +1,5 @@
-import { MEMORY_PIN_KEY, type Clock, type LessonMemory, type MemoryPin, type OutcomeLedger, type Scope } from "@lessonloop/core";
+import { type Clock, type LessonMemory, type MemoryPin, type OutcomeLedger, type Scope } from "@lessonloop/core";
+import { MEMORY_PIN_KEY } from "@lessonloop/core/internal";
 import { createReplayRetriever, renderLessonContext, type ReplayRetrieverState, type ServedLesson } from "@lessonloop/replay-retriever";
 import type { Task } from "../environments/world.js";
 import type { PreparedContext } from "./strategy.js";

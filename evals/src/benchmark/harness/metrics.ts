@@ -1,4 +1,5 @@
-import { LessonloopError, parseWith } from "@lessonloop/core";
+import { LessonloopError } from "@lessonloop/core";
+import { parseWith } from "@lessonloop/core/internal";
 import type { DriftPoint } from "../environments/environment.js";
 import type { LatencySummary } from "./multi-seed-results.js";
 import {

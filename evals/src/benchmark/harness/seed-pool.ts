@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { parseWith } from "@lessonloop/core";
+import { parseWith } from "@lessonloop/core/internal";
 import { BenchmarkResultsSchema, type BenchmarkResults } from "./results.js";
 import { SeedJobSchema, SeedRunMessageSchema, type SeedJob } from "./seed-run-protocol.js";
 

@@ -5,7 +5,8 @@
  * stdout. Reads the environment only for `openai` mode's endpoint.
  */
 import { writeFile } from "node:fs/promises";
-import { LessonloopError, parseWith, createLexicalEmbedder } from "@lessonloop/core";
+import { LessonloopError, createLexicalEmbedder } from "@lessonloop/core";
+import { parseWith } from "@lessonloop/core/internal";
 import { createEnvironment } from "../environments/index.js";
 import { createOpenAiSuite } from "../openai/openai-suite.js";
 import { openAiSuiteConfigFromEnv } from "../openai/openai-suite-config.js";

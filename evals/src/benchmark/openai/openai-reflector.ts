@@ -1,6 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
-import { markUntrusted, renderTrajectory, type Episode } from "@lessonloop/core";
+import { type Episode } from "@lessonloop/core";
+import { markUntrusted, renderTrajectory } from "@lessonloop/core/internal";
 import type { Reflector } from "../harness/model-suite.js";
 import { usageOfMessage } from "./usage-meter.js";
 

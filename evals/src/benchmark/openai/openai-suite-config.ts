@@ -1,4 +1,5 @@
-import { LessonloopError, parseWith } from "@lessonloop/core";
+import { LessonloopError } from "@lessonloop/core";
+import { parseWith } from "@lessonloop/core/internal";
 import { z } from "zod";
 
 /**

@@ -1,4 +1,5 @@
-import { LessonloopError, parseWith } from "@lessonloop/core";
+import { LessonloopError } from "@lessonloop/core";
+import { parseWith } from "@lessonloop/core/internal";
 import type { World } from "../environments/world.js";
 import type { ModelSuite, ValidatorSpec } from "../harness/model-suite.js";
 import { addUsage } from "../harness/agent.js";

@@ -1,7 +1,8 @@
 import type { ToolDefinition } from "@langchain/core/language_models/base";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
-import { LessonloopError, clip as clipTo, type TrajectoryStep } from "@lessonloop/core";
+import { LessonloopError, type TrajectoryStep } from "@lessonloop/core";
+import { clip as clipTo } from "@lessonloop/core/internal";
 import { z } from "zod";
 import type { ToolResult, ToolSpec } from "../environments/world.js";
 import { addUsage, NO_USAGE, type Agent, type AgentRunParams, type ModelUsage } from "../harness/agent.js";

@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { LessonloopError, parseWith } from "@lessonloop/core";
+import { LessonloopError } from "@lessonloop/core";
+import { parseWith } from "@lessonloop/core/internal";
 import { summaryOfResults } from "../harness/combine-seeds.js";
 import { MultiSeedResultsSchema, type MultiSeedResults } from "../harness/multi-seed-results.js";
 import { renderHtmlReport } from "./html-report.js";

@@ -1,4 +1,5 @@
-import { LessonloopError, parseWith, type TrajectoryStep } from "@lessonloop/core";
+import { LessonloopError, type TrajectoryStep } from "@lessonloop/core";
+import { parseWith } from "@lessonloop/core/internal";
 import { estimateTokens } from "@lessonloop/replay-retriever";
 import { z } from "zod";
 import type { Agent, AgentRun, ModelUsage } from "../harness/agent.js";

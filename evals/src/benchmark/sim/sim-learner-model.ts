@@ -1,5 +1,6 @@
 import type { BaseMessage } from "@langchain/core/messages";
-import { parseWith, type Episode } from "@lessonloop/core";
+import { type Episode } from "@lessonloop/core";
+import { parseWith } from "@lessonloop/core/internal";
 import { ScriptedChatModel, type ScriptedCall, type ScriptedMessage } from "@lessonloop/core/testing";
 import type { LearnerAnswer, LessonRelation, ProposedLesson } from "@lessonloop/learner";
 import { estimateTokens } from "@lessonloop/replay-retriever";

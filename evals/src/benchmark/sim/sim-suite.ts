@@ -1,4 +1,4 @@
-import { parseWith } from "@lessonloop/core";
+import { parseWith } from "@lessonloop/core/internal";
 import { z } from "zod";
 import type { World } from "../environments/world.js";
 import type { ModelSuite, ValidatorSpec } from "../harness/model-suite.js";

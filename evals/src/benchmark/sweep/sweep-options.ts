@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { parseWith } from "@lessonloop/core";
+import { parseWith } from "@lessonloop/core/internal";
 import { z } from "zod";
 import { ENVIRONMENT_NAMES, JobsSchema, SeedListSchema, readFlags } from "../bench-options.js";
 import { DEFAULT_LEARNER_ERROR_SCALES, DEFAULT_VALIDATOR_MISREAD_RATES } from "./sweep-grid.js";

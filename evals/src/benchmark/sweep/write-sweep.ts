@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { LessonloopError, parseWith } from "@lessonloop/core";
+import { LessonloopError } from "@lessonloop/core";
+import { parseWith } from "@lessonloop/core/internal";
 import { formatJson } from "../report/write-results.js";
 import { renderSweepReport } from "./sweep-report.js";
 import { SweepResultsSchema, type SweepResults } from "./sweep-results.js";

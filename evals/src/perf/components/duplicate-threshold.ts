@@ -6,7 +6,8 @@
  *
  *   pnpm bench:component duplicate-threshold
  */
-import { cosineSimilarity, lessonSearchText, createLexicalEmbedder, wordOverlap } from "@lessonloop/core";
+import { createLexicalEmbedder } from "@lessonloop/core";
+import { cosineSimilarity, lessonSearchText, wordOverlap } from "@lessonloop/core/internal";
 import { writeComponentResults } from "./component-results.js";
 
 interface Text {

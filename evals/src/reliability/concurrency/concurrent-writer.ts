@@ -3,7 +3,8 @@
 import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { ChromaLessonMemory } from "@lessonloop/chroma";
-import { LessonSchema, parseWith, createLexicalEmbedder } from "@lessonloop/core";
+import { LessonSchema, createLexicalEmbedder } from "@lessonloop/core";
+import { parseWith } from "@lessonloop/core/internal";
 import { mergeLesson } from "@lessonloop/snapshot-checkpointer";
 import { sendToParent } from "../faults/child-process.js";
 import { writerLesson } from "../faults/commit-writer-protocol.js";

@@ -2,7 +2,8 @@
 // without end, announcing each write before it starts and after it is acknowledged,
 // until the parent kills it.
 import { ChromaLessonMemory } from "@lessonloop/chroma";
-import { LessonloopError, parseWith, createLexicalEmbedder } from "@lessonloop/core";
+import { LessonloopError, createLexicalEmbedder } from "@lessonloop/core";
+import { parseWith } from "@lessonloop/core/internal";
 import { createSeededRandom } from "@lessonloop/core/testing";
 import { sendToParent } from "./child-process.js";
 import { CommitWriterInputSchema, writerLesson, type CommitWriterMessage } from "./commit-writer-protocol.js";

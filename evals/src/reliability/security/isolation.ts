@@ -4,8 +4,6 @@ import {
   InMemoryLessonMemory,
   LessonloopError,
   formatScope,
-  scopeApplies,
-  scopeContains,
   createLexicalEmbedder,
   type EdgeCaseInput,
   type EdgeCaseStore,
@@ -13,9 +11,10 @@ import {
   type LessonMemory,
   type Scope,
 } from "@lessonloop/core";
+import { scopeApplies, scopeContains } from "@lessonloop/core/internal";
 import { createReplayRetriever } from "@lessonloop/replay-retriever";
 import fc from "fast-check";
-import { runCli } from "lessonloop";
+import { runCli } from "lessonloop/cli";
 
 const T = "2026-01-01T00:00:00.000Z";
 const WORDS = ["refund", "invoice", "order", "shipping", "password", "report", "delay", "customer", "parcel", "discount"];

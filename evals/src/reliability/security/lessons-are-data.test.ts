@@ -1,5 +1,6 @@
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
-import { InMemoryLessonMemory, LESSON_LIMITS, LessonloopError, createLexicalEmbedder, type LessonInput } from "@lessonloop/core";
+import { InMemoryLessonMemory, LessonloopError, createLexicalEmbedder, type LessonInput } from "@lessonloop/core";
+import { LESSON_LIMITS } from "@lessonloop/core/internal";
 import { rejectionOf } from "@lessonloop/core/testing";
 import { createReplayRetriever } from "@lessonloop/replay-retriever";
 import { createRolePlayRunner } from "@lessonloop/validator-ensemble";

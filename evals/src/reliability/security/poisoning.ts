@@ -1,5 +1,6 @@
 import { ChromaEdgeCaseStore, ChromaLessonMemory } from "@lessonloop/chroma";
-import { scopeApplies, createLexicalEmbedder, type EpisodeInput, type Lesson, type LessonMemory } from "@lessonloop/core";
+import { createLexicalEmbedder, type EpisodeInput, type Lesson, type LessonMemory } from "@lessonloop/core";
+import { scopeApplies } from "@lessonloop/core/internal";
 import { ScriptedChatModel } from "@lessonloop/core/testing";
 import { createLearningLoop, type LearningResult } from "lessonloop";
 import type { ScenarioReport } from "../scenario-report.js";

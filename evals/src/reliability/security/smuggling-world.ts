@@ -1,4 +1,5 @@
-import { scopeApplies, type EdgeCase, type EdgeCaseInput, type Lesson, type Scope } from "@lessonloop/core";
+import { type EdgeCase, type EdgeCaseInput, type Lesson, type Scope } from "@lessonloop/core";
+import { scopeApplies } from "@lessonloop/core/internal";
 import type { ReplayRunner } from "@lessonloop/validator-ensemble";
 
 /**

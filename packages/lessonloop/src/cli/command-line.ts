@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { MemoryNameSchema } from "@lessonloop/chroma";
-import { IdSchema, ScopeSchema, VersionSchema, type Scope } from "@lessonloop/core";
+import { ScopeSchema, type Scope } from "@lessonloop/core";
+import { IdSchema, VersionSchema } from "@lessonloop/core/internal";
 import { z } from "zod";
 
 /**

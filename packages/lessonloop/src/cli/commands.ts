@@ -1,4 +1,14 @@
-import { LessonloopError, formatScope, scopeContains, type Lesson, type LessonMemory, type PendingLesson, type Scope, type Snapshot, type Verdict } from "@lessonloop/core";
+import {
+  LessonloopError,
+  formatScope,
+  type Lesson,
+  type LessonMemory,
+  type PendingLesson,
+  type Scope,
+  type Snapshot,
+  type Verdict,
+} from "@lessonloop/core";
+import { scopeContains } from "@lessonloop/core/internal";
 import { describeDiff, describeSnapshot, mergeLesson, rollbackTo } from "@lessonloop/snapshot-checkpointer";
 import type { Command, ListStatus } from "./command-line.js";
 import type { MemoryConnection } from "./memory-connection.js";

@@ -1,6 +1,7 @@
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
-import { MEMORY_PIN_KEY, type LessonMemory, type MemoryPin } from "@lessonloop/core";
+import { type LessonMemory, type MemoryPin } from "@lessonloop/core";
+import { MEMORY_PIN_KEY } from "@lessonloop/core/internal";
 
 /** A question-and-answer state that carries the memory pin, as a graph with the replay-retriever does. */
 export const State = Annotation.Root({

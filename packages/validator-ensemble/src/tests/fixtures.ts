@@ -2,7 +2,6 @@ import type { BaseMessage } from "@langchain/core/messages";
 import {
   InMemoryEdgeCaseStore,
   createLexicalEmbedder,
-  type CaseEvidence,
   type EdgeCaseCheck,
   type EdgeCaseInput,
   type Lesson,
@@ -10,6 +9,7 @@ import {
   type Scope,
   type Vote,
 } from "@lessonloop/core";
+import { type CaseEvidence } from "@lessonloop/core/internal";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { ScriptedChatModel, type ScriptedAnswer } from "@lessonloop/core/testing";
 import type { AgentDecision } from "../agent-decision.js";

@@ -1,0 +1,90 @@
+/**
+ * @lessonloop/core/internal — what lessonloop's own packages share: parsing and
+ * text helpers, model-call helpers, store-backend building blocks. Not part of
+ * the public surface: no compatibility promise between minor versions.
+ */
+export type { LessonloopErrorOptions } from "./errors.js";
+export { parseWith } from "./parse.js";
+export type { ParseIssue } from "./parse.js";
+export { IdSchema, TimestampSchema, VersionSchema } from "./ids.js";
+export { scopeApplies, scopeContains } from "./scope.js";
+export { OutcomeSchema, SignalSourceSchema, TrajectoryStepSchema } from "./episode.js";
+export type { SignalSource } from "./episode.js";
+export {
+  LessonKindSchema,
+  LessonStatusSchema,
+  ProvenanceSchema,
+  MergeDecisionSchema,
+  LESSON_LIMITS,
+  lessonSearchText,
+  promptSafeLessonText,
+} from "./lesson.js";
+export type { LessonStatus, Provenance, MergeDecision } from "./lesson.js";
+export { EdgeCaseCheckSchema, CaseTruthSchema } from "./edge-case.js";
+export type { CaseTruth } from "./edge-case.js";
+export { VoteSchema, VerdictSchema, CaseEvidenceSchema, ConsensusPolicyNameSchema } from "./verdict.js";
+export type { CaseEvidence, ConsensusPolicyName } from "./verdict.js";
+export { SnapshotSchema } from "./snapshot.js";
+export { systemClock } from "./clock.js";
+export { randomId } from "./id-generator.js";
+export { cosineSimilarity } from "./embedder.js";
+export type { LexicalEmbedder, LexicalEmbedderParams } from "./text/lexical-embedder.js";
+export { clip } from "./text/clip.js";
+export { contentWords, wordOverlap, featureSimilarity, textSimilarity, FeatureCache } from "./text/text-similarity.js";
+export type { TextFeatures } from "./text/text-similarity.js";
+export { chatModelName } from "./model-name.js";
+export { callStructured } from "./llm/structured-call.js";
+export type { StructuredCall, StructuredResult } from "./llm/structured-call.js";
+export { renderTrajectory, markUntrusted, UNTRUSTED_TAG } from "./llm/trajectory-text.js";
+export type { RenderTrajectoryOptions } from "./llm/trajectory-text.js";
+export { ModelUsageSchema, NO_MODEL_USAGE, addModelUsage, createModelUsageMeter, totalTokens } from "./model-usage.js";
+export type { ModelUsage, ModelUsageMeter } from "./model-usage.js";
+export {
+  CommitRequestSchema,
+  RollbackRequestSchema,
+  LessonSearchRequestSchema,
+  LessonListRequestSchema,
+  HistoryRequestSchema,
+  DiffOptionsSchema,
+  MAX_QUERY_LENGTH,
+  MAX_LESSONS_PER_COMMIT,
+} from "./lesson-memory.js";
+export type {
+  CommitRequest,
+  RollbackRequest,
+  LessonSearchRequest,
+  LessonListRequest,
+  HistoryRequest,
+  DiffOptions,
+  ScoredLesson,
+} from "./lesson-memory.js";
+export { EdgeCaseQuerySchema, EdgeCaseBatchSchema } from "./edge-case-store.js";
+export type { EdgeCaseQuery, ScoredEdgeCase } from "./edge-case-store.js";
+export type { InMemoryEdgeCaseStoreParams } from "./in-memory-edge-case-store.js";
+export {
+  PendingLessonSchema,
+  PendingLessonStatusSchema,
+  PendingLessonDecisionSchema,
+  ParkLessonRequestSchema,
+  PendingLessonDecisionRequestSchema,
+  PendingLessonListRequestSchema,
+  PendingLessonStoreBase,
+} from "./pending-lesson-store.js";
+export type {
+  PendingLessonStatus,
+  PendingLessonDecision,
+  ParkLessonRequest,
+  PendingLessonDecisionRequest,
+  PendingLessonListRequest,
+  InMemoryPendingLessonStoreParams,
+} from "./pending-lesson-store.js";
+export { RECORD_FORMAT, encodeRecord, decodeRecord } from "./stored-record.js";
+export { SnapshotLog, inRanges, subtractRanges } from "./snapshot-log.js";
+export type { VersionRange } from "./snapshot-log.js";
+export type { LessonMemoryBackend, LessonRecord, Visibility } from "./lesson-memory-backend.js";
+export { VersionedLessonMemory } from "./versioned-lesson-memory.js";
+export type { VersionedLessonMemoryParams } from "./versioned-lesson-memory.js";
+export type { InMemoryLessonMemoryParams } from "./in-memory-lesson-memory.js";
+export { OutcomeRecordSchema } from "./outcome-ledger.js";
+export type { OutcomeRecord, OutcomeRecordInput, LessonUtility, VersionOutcomes } from "./outcome-ledger.js";
+export { MEMORY_PIN_KEY, MEMORY_VERSION_METADATA_KEY, MemoryPinSchema } from "./memory-pin.js";
