@@ -15,3 +15,5 @@ export type { MergeNode, MergeNodeParams, MergeResult } from "./merge-node.js";
 // ── Checkpointer ─────────────────────────────────────────────────────────────
 export { SnapshotCheckpointer } from "./snapshot-checkpointer.js";
 export type { SnapshotCheckpointerParams, SnapshotCheckpointerWarning } from "./snapshot-checkpointer.js";
+// The checkpoint metadata key holding the memory version a checkpoint ran with (filter `list()` by it).
+export { MEMORY_VERSION_METADATA_KEY } from "@lessonloop/core/internal";
