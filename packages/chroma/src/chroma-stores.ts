@@ -53,12 +53,12 @@ export async function openChromaStores({
 }: OpenChromaStoresParams): Promise<ChromaStores> {
   // A bad name fails before a server is started; the stores parse everything else.
   const memoryName = parseWith(MemoryNameSchema, name, "memory name");
-  const server = await startChroma({ ...(url === undefined ? {} : { url }), ...(path === undefined ? {} : { path }) });
+  const server = await startChroma({ url, path });
   try {
     // One client for the four stores: one connection's settings.
     const client = connectChroma(server.url);
     const [memory, edgeCases, verdicts, pendingLessons] = await Promise.all([
-      ChromaLessonMemory.open({ url: server.url, client, name: memoryName, embedder, clock, ...(freshnessMs === undefined ? {} : { freshnessMs }) }),
+      ChromaLessonMemory.open({ url: server.url, client, name: memoryName, embedder, clock, freshnessMs }),
       ChromaEdgeCaseStore.open({ url: server.url, client, collection: edgeCaseCollection ?? `${memoryName}-edge-cases`, embedder }),
       ChromaVerdictStore.open({ url: server.url, client, memory: memoryName }),
       ChromaPendingLessonStore.open({ url: server.url, client, memory: memoryName, clock }),
