@@ -11,7 +11,7 @@ const vote = (validator: string, decision: "approve" | "reject" | "abstain", mod
   decision,
   reason: "r",
   evidence: [],
-  ...(model === undefined ? {} : { model }),
+  model,
   castAt: T,
 });
 
