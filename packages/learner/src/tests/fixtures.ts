@@ -37,7 +37,7 @@ export function successEpisode({ id = "ep-ok", answer = "Order A-17 ships on 202
 
 /** The critic's judgement of an episode, decided deterministically (no judge model). */
 export async function judge(episode: EpisodeInput, options: { evaluator?: Evaluator; feedback?: "positive" | "negative" } = {}): Promise<Judgement> {
-  const critic = createCritic({ clock, ...(options.evaluator === undefined ? {} : { evaluator: options.evaluator }) });
+  const critic = createCritic({ clock, evaluator: options.evaluator });
   const feedback = options.feedback === undefined ? undefined : { sentiment: options.feedback, text: `${options.feedback} feedback` };
   return (await critic({ episode, feedback })).judgement;
 }
