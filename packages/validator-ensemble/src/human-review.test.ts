@@ -23,7 +23,7 @@ async function reviewedEnsemble(requiresApproval: ValidatorEnsembleParams["requi
     // Every case replayed, so the reviewer's evidence and the call counts are the full run's.
     earlyStop: false,
     confirmBreaks: "off",
-    ...(requiresApproval === undefined ? {} : { requiresApproval }),
+    requiresApproval,
     ...(withCheckpointer ? { checkpointer: new MemorySaver() } : {}),
     clock,
   });

@@ -147,7 +147,7 @@ describe("castVote", () => {
   const clock = createManualClock("2026-03-01T12:00:00.000Z");
   const proposed = LessonSchema.parse(lesson("lesson-1"));
   const cast = (model?: ScriptedChatModel | FakeListChatModel) =>
-    castVote({ validator: { id: "peer-a", ...(model === undefined ? {} : { model }) }, lesson: proposed, decision: "approve", reason: "Fixes must-1.", clock });
+    castVote({ validator: { id: "peer-a", model }, lesson: proposed, decision: "approve", reason: "Fixes must-1.", clock });
 
   it("records the model the validator ran, by the name the model reports rather than its class", () => {
     expect(cast(new ScriptedChatModel({ responses: [], name: "peer-model-7b" }))).toEqual({

@@ -368,7 +368,7 @@ export async function runValidator({
       decision,
       reason: why === undefined ? reason : `Stopped early after ${ran.length} of ${cases.length} cases (${why}). ${reason}`,
       evidence: ran.map((entry) => entry.evidence),
-      ...(why === undefined ? {} : { stoppedEarly: why }),
+      stoppedEarly: why,
       clock,
     });
   } finally {
