@@ -162,7 +162,7 @@ export function createReplayRetriever<S extends ReplayRetrieverState = ReplayRet
     const inputKey = fingerprint(key);
     const pin = state[MEMORY_PIN_KEY];
     const pinned = pin !== undefined && pin.input === inputKey ? pin.version : undefined;
-    const { version, lessons, examples: served, degraded } = await select({ text, scope, ...(pinned === undefined ? {} : { version: pinned }) });
+    const { version, lessons, examples: served, degraded } = await select({ text, scope, version: pinned });
     for (const { source, error } of degraded) warnings.push(warningFor(source, error, { scope, step }));
 
     const update: ReplayRetrieverUpdate = { servedLessons: lessons, servedExamples: served };
