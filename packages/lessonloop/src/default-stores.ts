@@ -43,8 +43,8 @@ export async function defaultStores({
 }: DefaultStoresParams): Promise<LoopStores> {
   if (memory !== undefined && edgeCaseStore !== undefined) return { memory, edgeCaseStore, verdictStore, chroma: undefined };
   const chroma = await openChromaStores({
-    ...(chromaUrl === undefined ? {} : { url: chromaUrl }),
-    ...(chromaPath === undefined ? {} : { path: chromaPath }),
+    url: chromaUrl,
+    path: chromaPath,
     name: memoryName,
     embedder,
     edgeCaseCollection,

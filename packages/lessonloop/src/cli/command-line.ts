@@ -247,28 +247,28 @@ const SCHEMAS = {
     })
     .transform(({ tenant, user, agent, status, version }): Command => {
       const scope = scopeOf({ tenant, user, agent });
-      return { name: "list", status, ...(scope === undefined ? {} : { scope }), ...(version === undefined ? {} : { version }) };
+      return { name: "list", status, scope, version };
     }),
   show: z
     .object({ lessonId: lessonIdArg, version: versionArg.optional(), ...scopeFields })
     .superRefine(scopeNeedsTenant)
     .transform(({ lessonId, version, ...values }): Command => {
       const scope = scopeOf(values);
-      return { name: "show", lessonId, ...(version === undefined ? {} : { version }), ...(scope === undefined ? {} : { scope }) };
+      return { name: "show", lessonId, version, scope };
     }),
   history: z
     .object({ limit: countArg(10_000).default(20), before: versionArg.optional(), ...scopeFields })
     .superRefine(scopeNeedsTenant)
     .transform(({ limit, before, ...values }): Command => {
       const scope = scopeOf(values);
-      return { name: "history", limit, ...(before === undefined ? {} : { before }), ...(scope === undefined ? {} : { scope }) };
+      return { name: "history", limit, before, scope };
     }),
   diff: z
     .object({ from: versionArg, to: versionArg, ...scopeFields })
     .superRefine(scopeNeedsTenant)
     .transform(({ from, to, ...values }): Command => {
       const scope = scopeOf(values);
-      return { name: "diff", from, to, ...(scope === undefined ? {} : { scope }) };
+      return { name: "diff", from, to, scope };
     }),
   rollback: z
     .object({
@@ -282,14 +282,14 @@ const SCHEMAS = {
       version,
       reason,
       author,
-      ...(expectHead === undefined ? {} : { expectHead }),
+      expectHead,
     })),
   pending: z
     .object(scopeFields)
     .superRefine(scopeNeedsTenant)
     .transform((values): Command => {
       const scope = scopeOf(values);
-      return { name: "pending", ...(scope === undefined ? {} : { scope }) };
+      return { name: "pending", scope };
     }),
   approve: z
     .object({ lessonId: lessonIdArg, reason: text("say why").optional(), author: authorArg, edgeCases: MemoryNameSchema.optional() })
@@ -297,12 +297,12 @@ const SCHEMAS = {
       name: "approve",
       lessonId,
       author,
-      ...(reason === undefined ? {} : { reason }),
-      ...(edgeCases === undefined ? {} : { edgeCases }),
+      reason,
+      edgeCases,
     })),
   reject: z
     .object({ lessonId: lessonIdArg, reason: text("say why").optional(), author: authorArg })
-    .transform(({ lessonId, reason, author }): Command => ({ name: "reject", lessonId, author, ...(reason === undefined ? {} : { reason }) })),
+    .transform(({ lessonId, reason, author }): Command => ({ name: "reject", lessonId, author, reason })),
 } satisfies Record<CommandName, z.ZodType<Command>>;
 
 const GlobalSchema = z.object({

@@ -30,7 +30,7 @@ async function fullHistory(memory: LessonMemory, upTo?: number): Promise<Snapsho
   const snapshots: Snapshot[] = [];
   let before = upTo === undefined ? undefined : upTo + 1;
   for (;;) {
-    const page = await memory.history({ limit: HISTORY_PAGE, ...(before === undefined ? {} : { before }) });
+    const page = await memory.history({ limit: HISTORY_PAGE, before });
     snapshots.push(...page);
     const oldest = page.at(-1);
     if (page.length < HISTORY_PAGE || oldest === undefined || oldest.version === 0) break;
@@ -72,12 +72,12 @@ async function list(connection: MemoryConnection, command: CommandOf<"list">): P
   const wants = (status: ListStatus) => command.status === status || command.status === "all";
   const listed: ListedLesson[] = [];
   if (wants("approved")) {
-    const live = await memory.list({ version, ...(command.scope === undefined ? {} : { scope: command.scope }) });
+    const live = await memory.list({ version, scope: command.scope });
     listed.push(...live.map((lesson): ListedLesson => ({ status: "approved", lesson })));
   }
   if (wants("pending") || wants("rejected")) {
     const store = await connection.pendingLessons();
-    const records = await store.list(command.scope === undefined ? {} : { scope: command.scope });
+    const records = await store.list({ scope: command.scope });
     for (const record of records) {
       if (record.status === "approved" || !wants(record.status)) continue;
       listed.push({ status: record.status, lesson: record.lesson, ...(record.verdict === undefined ? {} : { verdict: record.verdict }) });
@@ -235,7 +235,7 @@ async function history(connection: MemoryConnection, command: CommandOf<"history
   const { memory } = connection;
   const [head, snapshots] = await Promise.all([
     memory.headVersion(),
-    memory.history({ limit: command.limit, ...(command.before === undefined ? {} : { before: command.before }) }),
+    memory.history({ limit: command.limit, before: command.before }),
   ]);
   const lines = snapshots.map((snapshot) => `${snapshot.version === head ? "*" : " "} ${describeSnapshot(snapshot)}`);
   const more = snapshots.at(-1);
@@ -248,7 +248,7 @@ async function history(connection: MemoryConnection, command: CommandOf<"history
 }
 
 async function diff(connection: MemoryConnection, command: CommandOf<"diff">): Promise<CommandOutput> {
-  const result = await connection.memory.diff(command.from, command.to, command.scope === undefined ? {} : { scope: command.scope });
+  const result = await connection.memory.diff(command.from, command.to, { scope: command.scope });
   return { text: describeDiff(result), json: result };
 }
 
@@ -257,7 +257,7 @@ async function rollback(connection: MemoryConnection, command: CommandOf<"rollba
     to: command.version,
     reason: command.reason,
     author: command.author,
-    ...(command.expectHead === undefined ? {} : { expectedHead: command.expectHead }),
+    expectedHead: command.expectHead,
   });
   const { snapshot } = result;
   return {
@@ -268,7 +268,7 @@ async function rollback(connection: MemoryConnection, command: CommandOf<"rollba
 
 async function pending(connection: MemoryConnection, command: CommandOf<"pending">): Promise<CommandOutput> {
   const store = await connection.pendingLessons();
-  const records = await store.list({ status: "pending", ...(command.scope === undefined ? {} : { scope: command.scope }) });
+  const records = await store.list({ status: "pending", scope: command.scope });
   const scopeText = command.scope === undefined ? "" : ` within ${formatScope(command.scope)}`;
   const text =
     records.length === 0
