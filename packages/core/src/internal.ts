@@ -88,3 +88,5 @@ export type { InMemoryLessonMemoryParams } from "./in-memory-lesson-memory.js";
 export { OutcomeRecordSchema } from "./outcome-ledger.js";
 export type { OutcomeRecord, OutcomeRecordInput, LessonUtility, VersionOutcomes } from "./outcome-ledger.js";
 export { MEMORY_PIN_KEY, MEMORY_VERSION_METADATA_KEY, MemoryPinSchema } from "./memory-pin.js";
+export { createSerialQueue } from "./serial-queue.js";
+export type { SerialQueue } from "./serial-queue.js";

@@ -1,6 +1,7 @@
 import { appendFile, mkdir, open, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { EpisodeSchema, LessonloopError, type Episode } from "@lessonloop/core";
+import { createSerialQueue } from "@lessonloop/core/internal";
 import { z } from "zod";
 
 /**
@@ -60,14 +61,9 @@ export function createFileEpisodeJournal({
   onCorruptLine = (line, error) =>
     console.warn(`[lessonloop] episode journal ${path}: skipped a line that is not an episode (${String(error)}): ${line.slice(0, 200)}`),
 }: FileEpisodeJournalParams): EpisodeJournal {
-  let chain: Promise<unknown> = Promise.resolve();
   let marksSinceCompaction = 0;
   let checkedTail = false;
-  const serial = <T>(run: () => Promise<T>): Promise<T> => {
-    const next = chain.then(run, run);
-    chain = next.catch(() => undefined);
-    return next;
-  };
+  const serial = createSerialQueue();
   const unavailable = (what: string, error: unknown) =>
     new LessonloopError("store_unavailable", `Could not ${what} the episode journal ${path}. Check that the folder is writable.`, { cause: error });
 

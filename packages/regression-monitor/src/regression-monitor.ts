@@ -1,5 +1,5 @@
 import { ScopeSchema, formatScope, type LessonMemory, type OutcomeLedger, type Scope, type Snapshot, type SnapshotDiff } from "@lessonloop/core";
-import { VersionSchema, parseWith, type OutcomeRecordInput } from "@lessonloop/core/internal";
+import { VersionSchema, createSerialQueue, parseWith, type OutcomeRecordInput } from "@lessonloop/core/internal";
 import { z } from "zod";
 import { fisherExactLowerTail } from "./fisher-exact-test.js";
 
@@ -310,7 +310,8 @@ export function createRegressionMonitor({
   const scopes = new Map<number, Scope | undefined>();
   /** The last look taken at each merged version. */
   const looks = new Map<number, number>();
-  let queue: Promise<unknown> = Promise.resolve();
+  /** Checks run one at a time: two at once could both roll back the same merge. */
+  const serial = createSerialQueue();
 
   async function mergeScope(merged: Snapshot): Promise<Scope | undefined> {
     if (fixedScope !== undefined) return fixedScope;
@@ -366,11 +367,7 @@ export function createRegressionMonitor({
     return { action: "rolled_back", rollback };
   }
 
-  const check = (): Promise<RegressionCheck> => {
-    const run = queue.then(runCheck);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const check = (): Promise<RegressionCheck> => serial(runCheck);
 
   return {
     check,
