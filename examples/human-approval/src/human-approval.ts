@@ -12,17 +12,8 @@ import {
   type LessonReviewDecision,
   type LessonReviewRequest,
 } from "@lessonloop/validator-ensemble";
-import {
-  AGENT_DESCRIPTION,
-  GIFT_WRAP,
-  MOTIVATING_CASES,
-  NO_SALE_REFUNDS,
-  REFUND_AT_ONCE,
-  REFUND_AT_ONCE_EDIT,
-  SHOP_TOOLS,
-  STORED_CASES,
-  createSimulatedRunner,
-} from "./shop-world.js";
+import { AGENT_DESCRIPTION, SHOP_TOOLS, createSimulatedRunner } from "@lessonloop/example-shop-world";
+import { GIFT_WRAP, MOTIVATING_CASES, NO_SALE_REFUNDS, REFUND_AT_ONCE, REFUND_AT_ONCE_EDIT, STORED_CASES } from "./shop-world.js";
 
 export interface RunHumanApprovalParams {
   /** An existing Chroma server; when omitted the embedded one is started and stopped. */

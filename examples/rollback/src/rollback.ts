@@ -8,19 +8,8 @@ import { LessonContextAnnotation, createReplayRetriever } from "@lessonloop/repl
 import { createRegressionMonitor, regressionEvidenceOf, type RegressionComparison } from "@lessonloop/regression-monitor";
 import { MergeStateAnnotation, createMergeNode, describeSnapshot } from "@lessonloop/snapshot-checkpointer";
 import { createRolePlayRunner, createValidatorEnsemble, majority, ValidatorEnsembleInputAnnotation, type AgentDecision } from "@lessonloop/validator-ensemble";
-import {
-  AGENT_DESCRIPTION,
-  DAMAGED_PARCEL,
-  REFUND_AT_ONCE,
-  SHOP_TOOLS,
-  STORED_CASES,
-  TENANT,
-  GIFT_WRAP,
-  createSimulatedRunner,
-  liveSuccessChance,
-  liveTask,
-  shopAgentDecision,
-} from "./shop-world.js";
+import { AGENT_DESCRIPTION, SHOP_TOOLS, createSimulatedRunner, shopAgentDecision } from "@lessonloop/example-shop-world";
+import { DAMAGED_PARCEL, REFUND_AT_ONCE, STORED_CASES, TENANT, GIFT_WRAP, liveSuccessChance, liveTask } from "./shop-world.js";
 
 export interface RunRollbackParams {
   /** An existing Chroma server; when omitted the embedded one is started and stopped. */
