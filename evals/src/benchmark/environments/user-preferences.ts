@@ -232,7 +232,7 @@ export function createUserPreferencesEnvironment({ vagueFeedbackRate = 0.3 }: Us
       "Four users with hidden preferences (date format, units, greeting, ask-first limit) that complain when one is violated; four preferences change mid-stream. Lessons must stay with their user.",
     tools: PREFERENCE_TOOLS,
     simPlanner: preferencePlanner,
-    drifts: PREFERENCE_DRIFTS.map(({ at, change, kinds, users }) => ({ at, change, kinds, ...(users === undefined ? {} : { users }) })),
+    drifts: PREFERENCE_DRIFTS.map(({ at, change, kinds, users }) => ({ at, change, kinds, users })),
     defaultTaskCount: 120,
 
     tasks({ seed, count }) {

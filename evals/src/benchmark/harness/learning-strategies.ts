@@ -15,8 +15,8 @@ import type { RollbackEvent } from "./results.js";
 import type { ProposedLessonRecord, Strategy } from "./strategy.js";
 
 /**
- * The `createLearningLoop` params `settings` choose; a setting left out is not
- * passed. Replays in context use the agent's lesson token budget unless
+ * The `createLearningLoop` params `settings` choose; a setting left out stays
+ * undefined, so the loop's default applies. Replays in context use the agent's lesson token budget unless
  * `replayInContext` is `false`.
  */
 export function loopValidationParams(
@@ -24,9 +24,9 @@ export function loopValidationParams(
   budget: number,
 ): Pick<LearningLoopParams, "confirmBreaks" | "repairRounds" | "earlyStop" | "replayInContext" | "coverage"> {
   return {
-    ...(confirmBreaks === undefined ? {} : { confirmBreaks }),
-    ...(repairRounds === undefined ? {} : { repairRounds }),
-    ...(earlyStop === undefined ? {} : { earlyStop }),
+    confirmBreaks,
+    repairRounds,
+    earlyStop,
     // Replays see what the agent's retriever would serve on each case, with the same token budget.
     replayInContext: replayInContext === false ? false : { budget },
     ...(coverageMinCases === undefined ? {} : { coverage: coverageMinCases === 0 ? false : { minCases: coverageMinCases } }),
@@ -77,8 +77,8 @@ async function openLoop(params: LearningStrategyParams, runner: Parameters<typeo
   return createLearningLoop({
     learnerModel: suite.learnerModel,
     criticModel: suite.criticModel,
-    validators: suite.validators.map(({ id, model }) => ({ id, ...(model === undefined ? {} : { model }) })),
-    ...(runner === undefined ? {} : { runner }),
+    validators: suite.validators.map(({ id, model }) => ({ id, model })),
+    runner,
     ...stores,
     embedder,
     clock,

@@ -33,7 +33,7 @@ export interface LessonContextReaderParams {
 export function createLessonContextReader({ memory, ledger, clock, budget, onWarning }: LessonContextReaderParams) {
   const retrieve = createReplayRetriever<ReaderState>({
     memory,
-    ...(ledger === undefined ? {} : { ledger }),
+    ledger,
     clock,
     budget,
     scope: (state) => state.scope,

@@ -127,7 +127,7 @@ export function independentValidators({ baseURL, apiKey, models, count = 3, temp
   }
   return names.map((model, index) => {
     const temperature = temperatures?.[index];
-    return { baseURL, apiKey, model, ...(temperature === undefined ? {} : { temperature }), seed: index + 1 };
+    return { baseURL, apiKey, model, temperature, seed: index + 1 };
   });
 }
 
@@ -227,7 +227,7 @@ export function openAiSuiteConfigFromEnv(env: NodeJS.ProcessEnv): OpenAiSuiteCon
     const where = endpoint(role);
     const model = modelOf(role, override);
     const temperature = vars[`LESSONLOOP_${role}_TEMPERATURE`] ?? vars.LESSONLOOP_TEMPERATURE;
-    return where === undefined || model === undefined ? undefined : { ...where, model, ...(temperature === undefined ? {} : { temperature }) };
+    return where === undefined || model === undefined ? undefined : { ...where, model, temperature };
   };
 
   const agent = resolve("AGENT", vars.LESSONLOOP_AGENT_MODEL);
@@ -255,11 +255,11 @@ export function openAiSuiteConfigFromEnv(env: NodeJS.ProcessEnv): OpenAiSuiteCon
     validators: independentValidators({
       ...validatorEndpoint,
       models: validatorModels,
-      ...(vars.LESSONLOOP_VALIDATOR_COUNT === undefined ? {} : { count: vars.LESSONLOOP_VALIDATOR_COUNT }),
-      ...(validatorTemperatures === undefined ? {} : { temperatures: validatorTemperatures }),
+      count: vars.LESSONLOOP_VALIDATOR_COUNT,
+      temperatures: validatorTemperatures,
     }),
-    ...(vars.LESSONLOOP_STRUCTURED_OUTPUT === undefined ? {} : { structuredOutput: vars.LESSONLOOP_STRUCTURED_OUTPUT }),
-    ...(vars.LESSONLOOP_OPENAI_TIMEOUT_MS === undefined ? {} : { timeoutMs: vars.LESSONLOOP_OPENAI_TIMEOUT_MS }),
+    structuredOutput: vars.LESSONLOOP_STRUCTURED_OUTPUT,
+    timeoutMs: vars.LESSONLOOP_OPENAI_TIMEOUT_MS,
   };
 }
 

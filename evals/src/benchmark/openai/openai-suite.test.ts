@@ -316,7 +316,7 @@ describe("openai suite — the validators' votes", () => {
       createdAt: clock.now().toISOString(),
     });
     const ensemble = createValidatorEnsemble({
-      validators: suite.validators.map(({ id, model }) => ({ id, ...(model === undefined ? {} : { model }) })),
+      validators: suite.validators.map(({ id, model }) => ({ id, model })),
       runner,
       edgeCaseStore: noStoredCases,
       policy: majority({ quorum: 1 }),

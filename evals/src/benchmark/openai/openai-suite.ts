@@ -38,7 +38,7 @@ const distinct = (values: readonly string[]) => [...new Set(values)].join(", ");
 export function createOpenAiSuite(params: OpenAiSuiteParams): ModelSuite {
   const config = parseWith(OpenAiSuiteConfigSchema, params, "openai suite params");
   const { structuredOutput, timeoutMs, maxRetries, agentMaxSteps } = config;
-  const model = (role: OpenAiModelConfig, callbacks?: UsageMeter[]) => createChatModel({ config: role, structuredOutput, timeoutMs, maxRetries, ...(callbacks === undefined ? {} : { callbacks }) });
+  const model = (role: OpenAiModelConfig, callbacks?: UsageMeter[]) => createChatModel({ config: role, structuredOutput, timeoutMs, maxRetries, callbacks });
 
   const learnerMeter = new UsageMeter();
   const criticMeter = new UsageMeter();

@@ -83,7 +83,7 @@ export async function runConcurrentCommitsScenario({ writers = 3, commitsPerWrit
   let chroma: ChromaServer | undefined;
   const started = Date.now();
   try {
-    chroma = await startChroma(chromaUrl === undefined ? {} : { url: chromaUrl });
+    chroma = await startChroma({ url: chromaUrl });
     const stamp = Date.now();
     const alone = baseline ? await runRound(chroma.url, `alone-${stamp}`, 1, commitsPerWriter, 0) : undefined;
     const name = `together-${stamp}`;

@@ -38,7 +38,7 @@ export async function runSigkillScenario({
   const writers: ScriptProcess<CommitWriterMessage>[] = [];
   const started = Date.now();
   try {
-    chroma = await startChroma(chromaUrl === undefined ? {} : { url: chromaUrl });
+    chroma = await startChroma({ url: chromaUrl });
     const name = `sigkill-${seed}-${Date.now()}`;
     const acked: AckedWrite[] = [];
     let inconsistent = 0;

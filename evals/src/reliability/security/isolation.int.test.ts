@@ -18,7 +18,7 @@ describe("scope isolation is enforced by the stores (property-based)", () => {
   it("the check itself catches a store that forgets the scope", async () => {
     const world = fc.sample(isolationWorldArb.filter((w) => new Set(w.lessons.map((l) => l.scope.tenant)).size > 1), { numRuns: 1, seed: 3 })[0]!;
     const stores = await openIsolationStores("in-memory");
-    const leaky = patchMemory(stores.memory, { list: ({ version } = {}) => stores.memory.list(version === undefined ? {} : { version }) });
+    const leaky = patchMemory(stores.memory, { list: ({ version } = {}) => stores.memory.list({ version }) });
     const { checks, findings } = await checkIsolation(world, { memory: leaky });
     expect(checks).toBeGreaterThan(0);
     expect(findings.map((finding) => finding.surface)).toContain("memory.list");
