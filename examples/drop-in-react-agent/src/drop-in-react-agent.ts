@@ -182,7 +182,7 @@ export async function runDropInReactAgent({
     agentDescription: AGENT_DESCRIPTION,
     tools: TOOL_DESCRIPTIONS,
     memoryName,
-    ...(chromaUrl === undefined ? {} : { chromaUrl }),
+    chromaUrl,
   });
   const learned: { task: number; result: LearningResult }[] = [];
   let taskNumber = 0;

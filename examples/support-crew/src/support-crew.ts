@@ -263,7 +263,7 @@ export async function runSupportCrew({ chromaUrl, model, print = console.log }: 
         validator: vote.validator,
         decision: vote.decision,
         ...evidenceOf(vote.evidence),
-        ...(vote.stoppedEarly === undefined ? {} : { stoppedEarly: vote.stoppedEarly }),
+        stoppedEarly: vote.stoppedEarly,
       }));
       for (const vote of votes) {
         const fixes = vote.fixes.length === 0 ? "none" : vote.fixes.join(", ");
