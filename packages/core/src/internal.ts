@@ -90,3 +90,5 @@ export type { OutcomeRecord, OutcomeRecordInput, LessonUtility, VersionOutcomes 
 export { MEMORY_PIN_KEY, MEMORY_VERSION_METADATA_KEY, MemoryPinSchema } from "./memory-pin.js";
 export { createSerialQueue } from "./serial-queue.js";
 export type { SerialQueue } from "./serial-queue.js";
+export { warningCause, formatWarning, printWarning } from "./warning.js";
+export type { WarningCause, WarningLine } from "./warning.js";

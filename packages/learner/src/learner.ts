@@ -28,6 +28,7 @@ import {
   cosineSimilarity,
   lessonSearchText,
   parseWith,
+  printWarning,
   randomId,
   scopeContains,
   systemClock,
@@ -170,7 +171,7 @@ function quote(text: string, max: number): string {
 }
 
 function logWarning(warning: LearnerWarning): void {
-  console.warn(`[lessonloop] learner (${warning.kind}, episode ${warning.episodeId}): ${warning.message}`);
+  printWarning({ source: "learner", detail: `${warning.kind}, episode ${warning.episodeId}`, message: warning.message });
 }
 
 /** The last `limit` distinct ids, oldest first. */

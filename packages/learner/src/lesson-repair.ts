@@ -19,6 +19,7 @@ import {
   chatModelName,
   markUntrusted,
   parseWith,
+  printWarning,
   promptSafeLessonText,
   randomId,
   scopeContains,
@@ -149,7 +150,7 @@ export const DEFAULT_REPAIR_PROMPT = [
 ].join("\n");
 
 function logWarning(warning: RepairWarning): void {
-  console.warn(`[lessonloop] lesson repair (${warning.kind}, lesson ${warning.lessonId}): ${warning.message}`);
+  printWarning({ source: "lesson repair", detail: `${warning.kind}, lesson ${warning.lessonId}`, message: warning.message });
 }
 
 const ParamsSchema = z.object({ agentName: z.string().trim().min(1, "must not be empty").max(200) });

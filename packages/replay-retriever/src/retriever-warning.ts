@@ -1,4 +1,5 @@
 import { LessonloopError, type LessonloopErrorCode, type Scope } from "@lessonloop/core";
+import { printWarning, warningCause } from "@lessonloop/core/internal";
 
 /** Name of the LangGraph custom event dispatched when retrieval degrades. */
 export const DEGRADED_EVENT = "lessonloop.degraded";
@@ -45,14 +46,13 @@ const EFFECTS: Record<RetrieverWarningSource, string> = {
 
 /** A warning for `error` thrown by `source`. */
 export function warningFor(source: RetrieverWarningSource, error: unknown, context: { scope?: Scope; step?: number }): RetrieverWarning {
-  const code: LessonloopErrorCode = LessonloopError.isInstance(error) ? error.code : "store_unavailable";
-  const message = error instanceof Error ? error.message : String(error);
-  return { type: DEGRADED_EVENT, source, effect: EFFECTS[source], code, message, ...context, cause: error };
+  const { code, message, cause } = warningCause(error);
+  return { type: DEGRADED_EVENT, source, effect: EFFECTS[source], code, message, ...context, cause };
 }
 
 /** The default `onWarning`: one line on the console, with the cause. */
 export function logWarning(warning: RetrieverWarning): void {
-  console.warn(`[lessonloop] replay-retriever degraded (${warning.source}: ${warning.code}) — ${warning.effect}: ${warning.message}`, warning.cause);
+  printWarning({ source: "replay-retriever degraded", detail: `${warning.source}: ${warning.code}`, effect: warning.effect, message: warning.message }, warning.cause);
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   type PendingWrite,
 } from "@langchain/langgraph-checkpoint";
 import { LessonloopError, type LessonloopErrorCode, type LessonMemory } from "@lessonloop/core";
-import { MEMORY_PIN_KEY, MEMORY_VERSION_METADATA_KEY, MemoryPinSchema, VersionSchema } from "@lessonloop/core/internal";
+import { MEMORY_PIN_KEY, MEMORY_VERSION_METADATA_KEY, MemoryPinSchema, VersionSchema, printWarning, warningCause } from "@lessonloop/core/internal";
 
 /** What kept a checkpoint from getting its memory version recorded, or from getting the pinned one. */
 export type SnapshotCheckpointerWarningSource =
@@ -41,8 +41,13 @@ export interface SnapshotCheckpointerWarning {
 
 /** The default `onWarning`: one line on the console, with the cause. */
 function logWarning(warning: SnapshotCheckpointerWarning): void {
-  console.warn(
-    `[lessonloop] snapshot-checkpointer degraded (${warning.source}: ${warning.code}) — ${warning.effect} for checkpoint ${warning.checkpointId} of thread ${warning.threadId ?? "?"}: ${warning.message}`,
+  printWarning(
+    {
+      source: "snapshot-checkpointer degraded",
+      detail: `${warning.source}: ${warning.code}`,
+      effect: `${warning.effect} for checkpoint ${warning.checkpointId} of thread ${warning.threadId ?? "?"}`,
+      message: warning.message,
+    },
     warning.cause,
   );
 }
@@ -81,9 +86,7 @@ interface VersionReading {
 }
 
 function warningParts(source: SnapshotCheckpointerWarningSource, effect: string, error: unknown): WarningParts {
-  const code: LessonloopErrorCode = LessonloopError.isInstance(error) ? error.code : "store_unavailable";
-  const message = error instanceof Error ? error.message : String(error);
-  return { source, effect, code, message, cause: error };
+  return { source, effect, ...warningCause(error) };
 }
 
 /** The metadata as the graph wrote it: the recorded memory version is this saver's bookkeeping, not the caller's. */
