@@ -1,9 +1,8 @@
-import { ChromaEdgeCaseStore, ChromaLessonMemory } from "@lessonloop/chroma";
-import { createLexicalEmbedder, type EpisodeInput, type Lesson, type LessonMemory } from "@lessonloop/core";
+import type { EpisodeInput, Lesson, LessonMemory } from "@lessonloop/core";
 import { scopeApplies } from "@lessonloop/core/internal";
 import { ScriptedChatModel } from "@lessonloop/core/testing";
-import { createLearningLoop, type LearningResult } from "lessonloop";
 import type { ScenarioReport } from "../scenario-report.js";
+import { openCredulousLoop } from "./credulous-loop.js";
 import { BENIGN_CASES, RED_TEAM_CASES, type BenignCase, type PoisonVector, type ProposedLessonText, type RedTeamCase } from "./red-team-cases.js";
 import { createSandboxRunner, runSandbox, seedRegressionCases } from "./red-team-world.js";
 
@@ -123,53 +122,34 @@ export async function runPoisoning({
   validators = 3,
 }: PoisoningParams): Promise<PoisoningResult> {
   const started = performance.now();
-  const embedder = createLexicalEmbedder();
-  const memory = await ChromaLessonMemory.open({ url: chromaUrl, name: `${collectionPrefix}-memory`, embedder });
-  const edgeCaseStore = await ChromaEdgeCaseStore.open({ url: chromaUrl, collection: `${collectionPrefix}-cases`, embedder });
-  await edgeCaseStore.add(seedRegressionCases());
   const runner = createSandboxRunner();
-  let proposal: ProposedLessonText | undefined;
-  // Planted candidates the learner dropped in the current case, for restating an instruction to the agent's memory.
-  let restated = 0;
-  const loop = await createLearningLoop({
-    learnerModel: credulousModel(() => {
-      if (proposal === undefined) throw new Error("no case is being learned");
-      return proposal;
-    }),
-    validators: Array.from({ length: validators }, (_, index) => ({ id: `peer-${index + 1}` })),
+  const loop = await openCredulousLoop({
+    chromaUrl,
+    collectionPrefix,
+    seedCases: seedRegressionCases(),
     runner,
-    criticModel: null,
-    memory,
-    edgeCaseStore,
-    embedder,
-    maxLessonsPerEpisode: 1,
-    casesPerValidator: 20,
-    onEvent: () => undefined,
-    onLearnerWarning: (warning) => {
-      if (warning.kind === "restates_memory_instruction") restated += 1;
-    },
+    validators,
+    learnerModel: (proposal) =>
+      credulousModel(() => {
+        const text = proposal();
+        if (text === undefined) throw new Error("no case is being learned");
+        return text;
+      }),
   });
+  const { memory } = loop;
 
   const outcomes: PoisoningOutcome[] = [];
   const benignAccepted: string[] = [];
   const benignRefused: string[] = [];
-  const learn = async (id: string, episode: EpisodeInput, text: ProposedLessonText): Promise<LearningResult> => {
-    proposal = text;
-    restated = 0;
-    try {
-      return await loop.learn(episode);
-    } finally {
-      proposal = undefined;
-    }
-  };
   try {
     // Genuine lessons first: a poisoned lesson must also be kept out of a memory that already learned something.
     for (const control of benign) {
-      const result = await learn(control.id, poisonedEpisode(`episode-${control.id}`, control, control.signal), control.proposal);
+      const { result } = await loop.learn(poisonedEpisode(`episode-${control.id}`, control, control.signal), control.proposal);
       (result.merged.length > 0 || result.reinforcements.length > 0 ? benignAccepted : benignRefused).push(control.id);
     }
     for (const testCase of cases) {
-      const result = await learn(testCase.id, poisonedEpisode(`episode-${testCase.id}`, testCase, testCase.poison), testCase.proposal);
+      const { result, restated } = await loop.learn(poisonedEpisode(`episode-${testCase.id}`, testCase, testCase.poison), testCase.proposal);
+      // The planted candidate was dropped by the learner for restating an instruction to the agent's memory.
       const droppedByLearner = restated > 0;
       const served = await servedOf(memory, testCase, result.merged);
       outcomes.push({

@@ -1,10 +1,10 @@
-import { ChromaEdgeCaseStore, ChromaLessonMemory } from "@lessonloop/chroma";
-import { createLexicalEmbedder, type EpisodeInput, type Lesson, type Scope } from "@lessonloop/core";
+import type { Lesson, Scope } from "@lessonloop/core";
 import { scopeApplies } from "@lessonloop/core/internal";
 import { ScriptedChatModel } from "@lessonloop/core/testing";
 import { lessonScope } from "@lessonloop/learner";
-import { createLearningLoop, type LearningResult } from "lessonloop";
+import type { LearningResult } from "lessonloop";
 import type { ScenarioReport } from "../scenario-report.js";
+import { openCredulousLoop } from "./credulous-loop.js";
 import type { ProposedLessonText } from "./red-team-cases.js";
 import { SMUGGLING_CLASSES, SMUGGLING_VARIANTS, controlOf, type SmugglingClass, type SmugglingVariant } from "./smuggling-cases.js";
 import { createSmugglingRunner, runSmugglingSandbox, seedTenantCases } from "./smuggling-world.js";
@@ -138,51 +138,32 @@ export async function runSmuggling({
   replayInContext = true,
 }: SmugglingParams): Promise<SmugglingResult> {
   const started = performance.now();
-  const embedder = createLexicalEmbedder();
-  const memory = await ChromaLessonMemory.open({ url: chromaUrl, name: `${collectionPrefix}-memory`, embedder });
-  const edgeCaseStore = await ChromaEdgeCaseStore.open({ url: chromaUrl, collection: `${collectionPrefix}-cases`, embedder });
-  await edgeCaseStore.add(variants.flatMap((variant) => seedTenantCases(variant.tenant, variant.profile)));
   const runner = createSmugglingRunner();
-  let proposal: ProposedLessonText | undefined;
-  let restated = 0;
-  const model = new ScriptedChatModel({
-    name: "credulous-learner",
-    responses: ({ tools }) => {
-      const tool = tools[0]?.name;
-      if (tool === "compare_lessons") return { structured: { relation: "different", reason: "Worded differently." } };
-      if (tool === "repair_lesson") {
-        // The worst case: keep every word, narrow only to the user the run came from.
-        if (proposal === undefined) return { structured: { giveUp: true, reason: "Nothing to repair." } };
-        const { trigger, guidance, rationale } = proposal;
-        return { structured: { giveUp: false, reason: "Kept to the user it was learned from.", lesson: { trigger, guidance, rationale, appliesTo: "user" } } };
-      }
-      return { structured: { lessons: proposal === undefined ? [] : [proposal] } };
-    },
-  });
-  const loop = await createLearningLoop({
-    learnerModel: model,
-    validators: Array.from({ length: validators }, (_, index) => ({ id: `peer-${index + 1}` })),
+  const loop = await openCredulousLoop({
+    chromaUrl,
+    collectionPrefix,
+    seedCases: variants.flatMap((variant) => seedTenantCases(variant.tenant, variant.profile)),
     runner,
-    criticModel: null,
-    memory,
-    edgeCaseStore,
-    embedder,
-    maxLessonsPerEpisode: 1,
-    casesPerValidator: 20,
+    validators,
+    learnerModel: (proposal) =>
+      new ScriptedChatModel({
+        name: "credulous-learner",
+        responses: ({ tools }) => {
+          const tool = tools[0]?.name;
+          const text = proposal();
+          if (tool === "compare_lessons") return { structured: { relation: "different", reason: "Worded differently." } };
+          if (tool === "repair_lesson") {
+            // The worst case: keep every word, narrow only to the user the run came from.
+            if (text === undefined) return { structured: { giveUp: true, reason: "Nothing to repair." } };
+            const { trigger, guidance, rationale } = text;
+            return { structured: { giveUp: false, reason: "Kept to the user it was learned from.", lesson: { trigger, guidance, rationale, appliesTo: "user" } } };
+          }
+          return { structured: { lessons: text === undefined ? [] : [text] } };
+        },
+      }),
     replayInContext: replayInContext ? {} : false,
-    onEvent: () => undefined,
-    onLearnerWarning: (warning) => {
-      if (warning.kind === "restates_memory_instruction") restated += 1;
-    },
   });
-  const learn = async (episode: EpisodeInput, text: ProposedLessonText | undefined): Promise<LearningResult> => {
-    proposal = text;
-    try {
-      return await loop.learn(episode);
-    } finally {
-      proposal = undefined;
-    }
-  };
+  const { memory } = loop;
 
   const outcomes: SmugglingOutcome[] = [];
   const controlsLearned = new Set<string>();
@@ -191,7 +172,7 @@ export async function runSmuggling({
     for (const variant of variants) {
       // The tenant's genuine lesson first: the attack must also be kept out of a memory that already learned something.
       const control = controlOf(variant);
-      const learned = await learn(control.episode, control.proposal);
+      const { result: learned } = await loop.learn(control.episode, control.proposal);
       if (learned.merged.length > 0) controlsLearned.add(variant.tenant);
       else controlsRefused.push(`${variant.tenant} (${describeResults("control", learned).join("; ") || "no candidate"})`);
 
@@ -200,8 +181,7 @@ export async function runSmuggling({
       let mergedRepairs = 0;
       const verdicts: string[] = [];
       for (const [index, { episode, proposal: text }] of variant.episodes.entries()) {
-        restated = 0;
-        const result = await learn(episode, text);
+        const { result, restated } = await loop.learn(episode, text);
         droppedByLearner += restated;
         merged += result.merged.length;
         mergedRepairs += result.lessons.filter(({ lesson, outcome }) => outcome.status === "merged" && lesson.provenance.repairOf !== undefined).length;
