@@ -18,6 +18,11 @@ export const MeanIntervalSchema = z
   .object({ n: count, mean: z.number(), sd: z.number().nonnegative(), df: count, ci95: interval })
   .strict();
 
+/** A paired difference over seeds (`pairedDifference` in `statistics.ts`): its mean interval and the seeds won, lost and tied. */
+export const PairedDifferenceSchema = z
+  .object({ ...MeanIntervalSchema.shape, differences: z.array(z.number()), seedsWon: count, seedsLost: count, ties: count })
+  .strict();
+
 /**
  * One strategy's episodes on one seed, as parallel lists in stream order
  * (position = episode index): enough to draw learning, cost and memory curves.
@@ -100,19 +105,7 @@ export type MultiSeedStrategy = z.infer<typeof MultiSeedStrategySchema>;
  * > 0), lost (< 0) and tied.
  */
 export const PairedComparisonSchema = z
-  .object({
-    strategy: StrategyNameSchema,
-    baseline: StrategyNameSchema,
-    n: count,
-    mean: z.number(),
-    sd: z.number().nonnegative(),
-    df: count,
-    ci95: interval,
-    differences: z.array(z.number()),
-    seedsWon: count,
-    seedsLost: count,
-    ties: count,
-  })
+  .object({ strategy: StrategyNameSchema, baseline: StrategyNameSchema, ...PairedDifferenceSchema.shape })
   .strict();
 export type PairedComparison = z.infer<typeof PairedComparisonSchema>;
 

@@ -1,7 +1,7 @@
 import { LessonloopError } from "@lessonloop/core";
 import { parseWith } from "@lessonloop/core/internal";
 import { z } from "zod";
-import { MeanIntervalSchema } from "../harness/multi-seed-results.js";
+import { MeanIntervalSchema, PairedDifferenceSchema } from "../harness/multi-seed-results.js";
 import type { BenchmarkResults, StrategyName, StrategySummary } from "../harness/results.js";
 import { meanWithCi95, pairedDifference } from "../harness/statistics.js";
 import type { SweepJob } from "./sweep-grid.js";
@@ -31,17 +31,7 @@ export type SweepArm = z.infer<typeof SweepArmSchema>;
 
 /** lessonloop − unvalidated success (0–1) per seed: mean, 95% interval, seeds won, lost and tied. */
 export const SweepPairSchema = z
-  .object({
-    n: count,
-    mean: z.number().min(-1).max(1),
-    sd: z.number().nonnegative(),
-    df: count,
-    ci95: z.tuple([z.number().min(-1).max(1), z.number().min(-1).max(1)]),
-    differences: z.array(z.number()),
-    seedsWon: count,
-    seedsLost: count,
-    ties: count,
-  })
+  .object({ ...PairedDifferenceSchema.shape, mean: z.number().min(-1).max(1), ci95: z.tuple([z.number().min(-1).max(1), z.number().min(-1).max(1)]) })
   .strict();
 
 export const SweepCellSchema = z.object({ lessonloop: SweepArmSchema, unvalidated: SweepArmSchema, paired: SweepPairSchema }).strict();
