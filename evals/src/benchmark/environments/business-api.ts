@@ -4,20 +4,7 @@ import { renderDirectives, type Directive } from "../sim/lesson-language.js";
 import { addDays, parseDate, type DateFormat } from "./date-format.js";
 import { BUSINESS_TOOLS, readBusinessRequest, writeBusinessRequest, type BusinessRequest } from "./business-docs.js";
 import { createTruthBook, type DriftPoint, type Environment, type TruthBook } from "./environment.js";
-import {
-  checkIndex,
-  checkStreamParams,
-  driftsAt,
-  eur,
-  expandOverTools,
-  fail,
-  gradeDirectives,
-  ok,
-  round,
-  unreadableRequest,
-  validateArgs,
-  type EndpointShape,
-} from "./world-kit.js";
+import { checkIndex, checkStreamParams, driftsAt, eur, expandOverTools, fail, gradeDirectives, ok, round, unreadableRequest, validateArgs, type EndpointShape } from "./world-kit.js";
 import { businessPlanner } from "./business-planner.js";
 import type { EnvironmentName, Session, Task, TaskSignals, ToolResult } from "./world.js";
 

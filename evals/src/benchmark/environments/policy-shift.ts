@@ -2,19 +2,7 @@ import { keyedDraw, keyedRandom } from "../keyed-draw.js";
 import { renderDirective } from "../sim/lesson-language.js";
 import { createTruthBook, type DriftPoint, type Environment, type TruthBook } from "./environment.js";
 import { DOCUMENTED_POLICY, POLICY_TOOLS, policyDirectives, readPolicyRequest, writePolicyRequest, type PolicyRequest, type RefundPolicy } from "./refund-docs.js";
-import {
-  checkIndex,
-  checkStreamParams,
-  driftsAt,
-  eur,
-  expandOverTools,
-  fail,
-  gradeDirectives,
-  ok,
-  unreadableRequest,
-  validateArgs,
-  type EndpointShape,
-} from "./world-kit.js";
+import { checkIndex, checkStreamParams, driftsAt, eur, expandOverTools, fail, gradeDirectives, ok, unreadableRequest, validateArgs, type EndpointShape } from "./world-kit.js";
 import { policyPlanner } from "./refund-planner.js";
 import type { Session, Task, TaskSignals, ToolResult } from "./world.js";
 
