@@ -4,13 +4,11 @@
 // node commits it, and the next run succeeds because the retriever put it into the prompt.
 // A plausible but wrong lesson that breaks two stored regression cases is rejected.
 import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
-import { ChromaEdgeCaseStore, ChromaLessonMemory } from "@lessonloop/chroma";
-import { InMemoryPendingLessonStore, InMemoryVerdictStore, createLexicalEmbedder } from "@lessonloop/core";
-import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
+import { InMemoryPendingLessonStore, InMemoryVerdictStore } from "@lessonloop/core";
 import { ScriptedChatModel, type ScriptedAnswer, type ScriptedCall } from "@lessonloop/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LearningEvent } from "./learning-events.js";
-import { createLearningLoop, type LearningLoop, type LearningLoopParams } from "./learning-loop.js";
+import type { LearningLoop, LearningLoopParams } from "./learning-loop.js";
 import type { LearningResult } from "./learning-result.js";
 import {
   CREATE_INVOICE_ERROR,
@@ -22,12 +20,11 @@ import {
   createAgentModel,
   ids,
   invoiceLoopParams,
-  regressionCases,
 } from "./tests/invoice-world.js";
+import { openInvoiceLoop } from "./tests/invoice-loop.js";
 import { withLearning } from "./with-learning.js";
 import type { ProposedLesson } from "@lessonloop/learner";
 
-const embedder = createLexicalEmbedder();
 const loops: LearningLoop[] = [];
 
 afterEach(async () => {
@@ -35,18 +32,7 @@ afterEach(async () => {
 });
 
 async function billingLoop(lesson: ProposedLesson, extra: Partial<LearningLoopParams> = {}) {
-  const url = testChromaUrl();
-  const memory = await ChromaLessonMemory.open({ url, name: uniqueCollectionName("loop-e2e"), embedder });
-  const edgeCaseStore = await ChromaEdgeCaseStore.open({ url, collection: uniqueCollectionName("loop-e2e-cases"), embedder });
-  await edgeCaseStore.add(regressionCases());
-  const events: LearningEvent[] = [];
-  const loop = await createLearningLoop({
-    ...invoiceLoopParams(lesson),
-    memory,
-    edgeCaseStore,
-    onEvent: (event) => events.push(event),
-    ...extra,
-  });
+  const { loop, events } = await openInvoiceLoop({ name: "loop-e2e", lesson, params: extra });
   loops.push(loop);
   const agentModel = createAgentModel();
   const agent = withLearning(createAgentBuilder(agentModel), {

@@ -7,15 +7,12 @@ import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { AIMessage, HumanMessage, RemoveMessage, type BaseMessage } from "@langchain/core/messages";
 import { Annotation, Command, END, MemorySaver, MessagesAnnotation, START, StateGraph, interrupt } from "@langchain/langgraph";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
-import { ChromaEdgeCaseStore, ChromaLessonMemory } from "@lessonloop/chroma";
-import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
-import { LessonloopError, createLexicalEmbedder, type Episode } from "@lessonloop/core";
+import { LessonloopError, type Episode } from "@lessonloop/core";
 import { MEMORY_VERSION_METADATA_KEY } from "@lessonloop/core/internal";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { patchMemory } from "@lessonloop/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import type { LearningEvent } from "./learning-events.js";
-import { createLearningLoop, type LearningLoop } from "./learning-loop.js";
+import type { LearningLoop } from "./learning-loop.js";
 import {
   INVOICE_TASK,
   RIGHT_LESSON,
@@ -23,31 +20,27 @@ import {
   TOOLS,
   createAgentBuilder,
   createAgentModel,
-  invoiceLoopParams,
-  regressionCases,
 } from "./tests/invoice-world.js";
+import { openInvoiceLoop } from "./tests/invoice-loop.js";
 import { withLearning, type LearningTiming } from "./with-learning.js";
 
-const embedder = createLexicalEmbedder();
 const loops: LearningLoop[] = [];
 afterEach(async () => {
   await Promise.all(loops.splice(0).map((loop) => loop.close({ timeoutMs: 1_000 })));
 });
 
 async function billingLoop() {
-  const url = testChromaUrl();
-  const memory = await ChromaLessonMemory.open({ url, name: uniqueCollectionName("with-learning"), embedder });
-  const edgeCaseStore = await ChromaEdgeCaseStore.open({ url, collection: uniqueCollectionName("with-learning-cases"), embedder });
-  await edgeCaseStore.add(regressionCases());
-  const events: LearningEvent[] = [];
-  const loop = await createLearningLoop({
-    ...invoiceLoopParams(),
-    memory,
-    edgeCaseStore,
-    onEvent: (event) => events.push(event),
-  });
+  const { loop, events } = await openInvoiceLoop({ name: "with-learning" });
   loops.push(loop);
   return { loop, events };
+}
+
+/** A loop whose memory is unreachable: every read of it fails with `store_unavailable`. */
+async function unreachableMemoryLoop() {
+  const down = (): Promise<never> => Promise.reject(new LessonloopError("store_unavailable", "Chroma is down"));
+  const { loop } = await openInvoiceLoop({ name: "with-learning-down", cases: [], wrapMemory: (memory) => patchMemory(memory, { headVersion: down, search: down }) });
+  loops.push(loop);
+  return loop;
 }
 
 /** A message without its generated id: what a user sees of it. */
@@ -381,12 +374,7 @@ describe("withLearning", () => {
   });
 
   it("still answers and keeps the episode when memory is unreachable: served no lessons, recorded against version 0", async () => {
-    const url = testChromaUrl();
-    const down = (): Promise<never> => Promise.reject(new LessonloopError("store_unavailable", "Chroma is down"));
-    const memory = patchMemory(await ChromaLessonMemory.open({ url, name: uniqueCollectionName("with-learning-down"), embedder }), { headVersion: down, search: down });
-    const edgeCaseStore = await ChromaEdgeCaseStore.open({ url, collection: uniqueCollectionName("with-learning-down-cases"), embedder });
-    const loop = await createLearningLoop({ ...invoiceLoopParams(), memory, edgeCaseStore, onEvent: () => undefined });
-    loops.push(loop);
+    const loop = await unreachableMemoryLoop();
     const episodes: Episode[] = [];
     const warnings: string[] = [];
     const agent = withLearning(createAgentBuilder(createAgentModel()), {
@@ -404,12 +392,7 @@ describe("withLearning", () => {
   });
 
   it("with a checkpointer and memory unreachable, still answers; checkpoints without a version are reported once, not once each", async () => {
-    const url = testChromaUrl();
-    const down = (): Promise<never> => Promise.reject(new LessonloopError("store_unavailable", "Chroma is down"));
-    const memory = patchMemory(await ChromaLessonMemory.open({ url, name: uniqueCollectionName("with-learning-down"), embedder }), { headVersion: down, search: down });
-    const edgeCaseStore = await ChromaEdgeCaseStore.open({ url, collection: uniqueCollectionName("with-learning-down-cases"), embedder });
-    const loop = await createLearningLoop({ ...invoiceLoopParams(), memory, edgeCaseStore, onEvent: () => undefined });
-    loops.push(loop);
+    const loop = await unreachableMemoryLoop();
     const saver = new MemorySaver();
     const agent = withLearning(createAgentBuilder(createAgentModel()), {
       loop,
