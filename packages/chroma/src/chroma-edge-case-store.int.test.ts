@@ -3,20 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChromaEdgeCaseStore } from "./chroma-edge-case-store.js";
 import { connectChroma, startChroma, type ChromaServer } from "./chroma-server.js";
 import { testChromaUrl, uniqueCollectionName } from "./testing/index.js";
+import { edgeCaseFixture } from "@lessonloop/core/conformance";
 import { rejectionOf } from "@lessonloop/core/testing";
 
 const embedder = createLexicalEmbedder();
 
+/** A stored regression case asking `input`. */
 function edgeCase(id: string, input: string, scope: Scope = { tenant: "acme" }, tags: string[] = []): EdgeCaseInput {
-  return {
-    id,
-    input,
-    check: { type: "answer", mustContain: ["ok"] },
-    kind: "regression",
-    scope,
-    tags,
-    createdAt: "2026-01-02T03:04:05.000Z",
-  };
+  return edgeCaseFixture(id, { input, scope, tags, kind: "regression" });
 }
 
 // What every EdgeCaseStore does is in edge-case-store.conformance.int.test.ts; here, what only Chroma's does.
