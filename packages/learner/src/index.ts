@@ -12,4 +12,4 @@ export { LessonComparisonSchema, DEFAULT_LEARNER_PROMPT } from "./learner-prompt
 export type { LearnerAnswer, ProposedLesson, AppliesTo, LessonRelation } from "./learner-prompt.js";
 export { lessonScope } from "./lesson-scope.js";
 export { createLessonRepairer } from "./lesson-repair.js";
-export type { LessonRepairerParams, LessonRepairer, RepairCase } from "./lesson-repair.js";
+export type { LessonRepairerParams, LessonRepairer, RepairCase, RepairWarning } from "./lesson-repair.js";

@@ -20,5 +20,5 @@ export type { EpisodeRecorder, EpisodeRecorderParams } from "./episode-recorder.
 export type { QueueFullPolicy } from "./learning-queue.js";
 export { createFileEpisodeJournal } from "./episode-journal.js";
 export type { EpisodeJournal, FileEpisodeJournalParams } from "./episode-journal.js";
-export type { LearningEvent, ShutdownReport } from "./learning-events.js";
+export type { LearningEvent, LearningWarning, ShutdownReport } from "./learning-events.js";
 

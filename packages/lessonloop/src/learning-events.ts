@@ -1,11 +1,36 @@
 import type { Episode } from "@lessonloop/core";
+import { printWarning } from "@lessonloop/core/internal";
+import type { LearnerWarning, RepairWarning } from "@lessonloop/learner";
+import type { RetrieverWarning } from "@lessonloop/replay-retriever";
+import type { SnapshotCheckpointerWarning } from "@lessonloop/snapshot-checkpointer";
 import type { LearningResult } from "./learning-result.js";
 
 /** How an episode reached the learning path. */
 export type EpisodeSource = "sync" | "background" | "replay";
 
 /**
- * What the learning loop reports to `onEvent`. Every episode handed to the
+ * A degradation that a part the loop assembled survived, reported to `onEvent`
+ * as a `warning` event: `source` names the part and types `warning`.
+ */
+export type LearningWarning =
+  /** The learner proposed or compared less (model trouble), or dropped a candidate that restates a memory instruction. */
+  | { source: "learner"; warning: LearnerWarning }
+  /** The repair of a rejected lesson failed on model trouble. */
+  | { source: "repair"; warning: RepairWarning }
+  /** A retriever node of `loop.createRetriever` (withLearning's `retrieve_lessons` too) served less: memory, ledger or examples failed. */
+  | { source: "retriever"; warning: RetrieverWarning }
+  /** lessonloopMiddleware's lesson selection served less: memory, ledger or examples failed. */
+  | { source: "middleware"; warning: RetrieverWarning }
+  /**
+   * withLearning's checkpointer stored a checkpoint without its memory version.
+   * An outage would warn on every checkpoint, so it is reported at most once a
+   * minute; `omitted` counts the warnings left out since the last report.
+   */
+  | { source: "checkpointer"; warning: SnapshotCheckpointerWarning; omitted: number };
+
+/**
+ * What the learning loop reports to `onEvent`: the one channel for what
+ * happens to episodes and for the warnings of every part it assembled. Every episode handed to the
  * loop ends in exactly one of `episode_learned`, `learning_failed`,
  * `episode_dropped` or `episode_persisted` (or is returned by `shutdown` when
  * there is no journal to persist it to).
@@ -24,9 +49,45 @@ export type LearningEvent =
   /** Episodes written to the journal, to be learned after the next start. */
   | { type: "episode_persisted"; episodeIds: string[]; reason: "queue_full" | "shutdown" }
   /** Episodes a new loop took from the journal and queued. */
-  | { type: "journal_replayed"; episodeIds: string[] };
+  | { type: "journal_replayed"; episodeIds: string[] }
+  /** A part of the loop survived a degradation: see {@link LearningWarning}. */
+  | ({ type: "warning" } & LearningWarning);
 
-/** The default `onEvent`: failures and drops on the console, the rest silent. */
+/** Prints a warning event as one console line, as the part would print it on its own. */
+function printLearningWarning(event: LearningWarning): void {
+  switch (event.source) {
+    case "learner": {
+      const { kind, episodeId, message } = event.warning;
+      printWarning({ source: "learner", detail: `${kind}, episode ${episodeId}`, message });
+      return;
+    }
+    case "repair": {
+      const { kind, lessonId, message } = event.warning;
+      printWarning({ source: "lesson repair", detail: `${kind}, lesson ${lessonId}`, message });
+      return;
+    }
+    case "retriever":
+    case "middleware": {
+      const { source, code, effect, message, cause } = event.warning;
+      const who = event.source === "retriever" ? "replay-retriever" : "lessonloopMiddleware";
+      printWarning({ source: `${who} degraded`, detail: `${source}: ${code}`, effect, message }, cause);
+      return;
+    }
+    case "checkpointer": {
+      const { source, code, effect, checkpointId, threadId, message } = event.warning;
+      const more = event.omitted === 0 ? "" : ` (${event.omitted} more since the last report)`;
+      printWarning({
+        source: "withLearning's checkpointer",
+        detail: `${source}: ${code}`,
+        effect: `${effect} for checkpoint ${checkpointId} of thread ${threadId ?? "?"}`,
+        message: `${message}${more}`,
+      });
+      return;
+    }
+  }
+}
+
+/** The default `onEvent`: failures, drops and warnings on the console (one line each), the rest silent. */
 export function logLearningEvent(event: LearningEvent): void {
   switch (event.type) {
     case "learning_failed":
@@ -36,6 +97,9 @@ export function logLearningEvent(event: LearningEvent): void {
       return;
     case "episode_dropped":
       console.warn(`[lessonloop] the background learning queue was full: dropped episode ${event.episodeId} (onFull: "drop-oldest").`);
+      return;
+    case "warning":
+      printLearningWarning(event);
       return;
     default:
       return;

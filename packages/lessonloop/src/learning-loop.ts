@@ -20,7 +20,7 @@ import {
   type VerdictStore,
 } from "@lessonloop/core";
 import { createModelUsageMeter, parseWith, randomId, systemClock, type ModelUsage } from "@lessonloop/core/internal";
-import { createLearner, createLessonRepairer, type LearnerNode, type LearnerWarning } from "@lessonloop/learner";
+import { createLearner, createLessonRepairer, type LearnerNode } from "@lessonloop/learner";
 import {
   createLessonSelector,
   createReplayRetriever,
@@ -44,7 +44,7 @@ import {
 } from "@lessonloop/validator-ensemble";
 import { defaultStores } from "./default-stores.js";
 import type { EpisodeJournal } from "./episode-journal.js";
-import { logLearningEvent, type LearningEvent, type ShutdownReport } from "./learning-events.js";
+import { logLearningEvent, type LearningEvent, type LearningWarning, type ShutdownReport } from "./learning-events.js";
 import { createLearningGraph, type ApprovalParams, type LearningGraph, type LearningGraphState } from "./learning-graph.js";
 import { LearningQueue, type EnqueueOutcome, type LearningQueueStats, type QueueFullPolicy } from "./learning-queue.js";
 import type { LearningResult } from "./learning-result.js";
@@ -220,17 +220,21 @@ export interface LearningLoopParams {
   clock?: Clock;
   /** Ids of lessons and edge cases. Default random UUIDs. */
   ids?: IdGenerator;
-  /** Told about every episode's fate (learned, failed, dropped, persisted). Default: failures and drops on the console. */
+  /**
+   * Told about every episode's fate (learned, failed, dropped, persisted) and
+   * every warning of the parts this loop assembles (learner, repairer, the
+   * retrievers of `createRetriever`, withLearning's checkpointer,
+   * lessonloopMiddleware): the one channel to listen to. Default: failures,
+   * drops and warnings on the console.
+   */
   onEvent?: (event: LearningEvent) => void;
-  /** Told about the learner's warnings (malformed model answers). Default: one console line each. */
-  onLearnerWarning?: (warning: LearnerWarning) => void;
 }
 
 /** How the lessons served in validation replays are chosen: the selection's params without the loop's own memory (ledger and clock default to the loop's). */
 export type LoopSelectionParams = Omit<LessonSelectionParams, "memory">;
 
 /** What `createRetriever` takes: the retriever's params without the loop's own memory and ledger. */
-export type LoopRetrieverParams<S extends ReplayRetrieverState = ReplayRetrieverState> = Omit<ReplayRetrieverParams<S>, "memory" | "ledger"> &
+export type LoopRetrieverParams<S extends ReplayRetrieverState = ReplayRetrieverState> = Omit<ReplayRetrieverParams<S>, "memory" | "ledger" | "onWarning"> &
   Partial<Pick<ReplayRetrieverParams<S>, "ledger">>;
 
 /** The assembled learning loop: its parts, its learning graph, and its queue. */
@@ -264,6 +268,8 @@ export interface LearningLoop {
   readonly stats: LearningQueueStats;
   /** Listens to the loop's events; returns the unsubscribe function. */
   subscribe(listener: (event: LearningEvent) => void): () => void;
+  /** Reports a warning on the loop's channel, as a `warning` event: how withLearning and lessonloopMiddleware report theirs. */
+  warn(warning: LearningWarning): void;
   /**
    * Stops taking episodes, waits up to `timeoutMs` (default
    * `background.drainTimeoutMs`) for the queue to drain, then persists what is
@@ -363,7 +369,6 @@ export async function createLearningLoop({
   clock = systemClock,
   ids = randomId,
   onEvent = logLearningEvent,
-  onLearnerWarning,
 }: LearningLoopParams): Promise<LearningLoop> {
   const peers = buildValidators(learnerModel, agentName, validators, validatorModels);
   const { maxQueued, onFull, journal, replayJournal = true, concurrency, learnTimeoutMs, retryDelayMs, maxRetryDelayMs, drainTimeoutMs = 30_000 } = background;
@@ -374,6 +379,20 @@ export async function createLearningLoop({
     verdictStore: verdicts,
     chroma,
   } = await defaultStores({ memory, edgeCaseStore, verdictStore, embedder, chromaUrl, chromaPath, memoryName, edgeCaseCollection, clock });
+
+  const listeners = new Set<(event: LearningEvent) => void>([onEvent]);
+  const emit = (event: LearningEvent): void => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        console.warn(`[lessonloop] an onEvent listener threw on ${event.type}: ${String(error)}`);
+      }
+    }
+  };
+
+  // Every part's warnings go to the one channel, `onEvent`.
+  const warn = (warning: LearningWarning): void => emit({ type: "warning", ...warning });
 
   const critic = createCritic({
     ...(criticModel === null ? {} : { model: criticModel ?? learnerModel }),
@@ -388,7 +407,7 @@ export async function createLearningLoop({
     embedder,
     ids,
     clock,
-    ...(onLearnerWarning === undefined ? {} : { onWarning: onLearnerWarning }),
+    onWarning: (warning) => warn({ source: "learner", warning }),
   });
   const ensemble = createValidatorEnsemble({
     validators: peers,
@@ -427,21 +446,10 @@ export async function createLearningLoop({
       ...(validationBudget.tokensPerEpisode === undefined ? {} : { tokens: validationBudget.tokensPerEpisode }),
     },
     ...(validationBudget.whenSpent === undefined ? {} : { whenBudgetSpent: validationBudget.whenSpent }),
-    ...(repairRounds > 0 ? { repairer: createLessonRepairer({ model: learnerModel, agentName, ids, clock }), repairRounds } : {}),
+    ...(repairRounds > 0 ? { repairer: createLessonRepairer({ model: learnerModel, agentName, ids, clock, onWarning: (warning) => warn({ source: "repair", warning }) }), repairRounds } : {}),
   });
   // critic, record_outcome, learner, queue/store, then four steps per candidate, with room to spare.
   const recursionLimit = 10 + 5 * (1 + repairRounds) * maxLessonsPerEpisode;
-
-  const listeners = new Set<(event: LearningEvent) => void>([onEvent]);
-  const emit = (event: LearningEvent): void => {
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        console.warn(`[lessonloop] an onEvent listener threw on ${event.type}: ${String(error)}`);
-      }
-    }
-  };
 
   const queue = new LearningQueue({
     // Outside any caller's run context: LangChain passes a run's config (callbacks,
@@ -494,7 +502,7 @@ export async function createLearningLoop({
     monitor,
     learningGraph,
     chroma,
-    createRetriever: (params) => createReplayRetriever({ ledger, clock, ...params, memory: resolvedMemory }),
+    createRetriever: (params) => createReplayRetriever({ ledger, clock, ...params, memory: resolvedMemory, onWarning: (warning) => warn({ source: "retriever", warning }) }),
     createSelector: (params = {}) => createLessonSelector({ ledger, clock, ...params, memory: resolvedMemory }),
     learn: (episode) => queue.learnNow(episode),
     enqueue: (episode) => queue.enqueue(episode),
@@ -506,6 +514,7 @@ export async function createLearningLoop({
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    warn,
     shutdown,
     async close(options) {
       const report = await shutdown(options);

@@ -329,13 +329,20 @@ describe("lessonloopMiddleware with ScriptedChatModel", () => {
     });
     const episodes: Episode[] = [];
     const warnings: string[] = [];
-    const offlineLoop = await createLearningLoop({ ...invoiceLoopParams(), memory: down, edgeCaseStore: loop.edgeCaseStore });
+    const offlineLoop = await createLearningLoop({
+      ...invoiceLoopParams(),
+      memory: down,
+      edgeCaseStore: loop.edgeCaseStore,
+      onEvent: (event) => {
+        if (event.type === "warning" && event.source === "middleware") warnings.push(event.warning.effect);
+      },
+    });
     loops.push(offlineLoop);
     const offline = createAgent({
       model: createAgentModel(),
       tools: TOOLS,
       middleware: [
-        lessonloopMiddleware(offlineLoop, { scope: SCOPE, learning: "off", onEpisode: (episode) => episodes.push(episode), onWarning: (warning) => warnings.push(warning.effect) }),
+        lessonloopMiddleware(offlineLoop, { scope: SCOPE, learning: "off", onEpisode: (episode) => episodes.push(episode) }),
       ],
     });
     const offlineResult = await offline.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });

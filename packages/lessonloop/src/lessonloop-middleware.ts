@@ -7,12 +7,11 @@ import {
   type Clock,
   type Episode,
   type IdGenerator,
-  type LessonloopErrorCode,
   type Outcome,
   type Scope,
   type TrajectoryStep,
 } from "@lessonloop/core";
-import { parseWith, randomId, systemClock } from "@lessonloop/core/internal";
+import { parseWith, randomId, systemClock, warningCause } from "@lessonloop/core/internal";
 import { DEGRADED_EVENT, renderLessonContext, type RetrieverWarning, type SelectionDegradation } from "@lessonloop/replay-retriever";
 import type { AgentMiddleware } from "langchain";
 import { z } from "zod";
@@ -102,11 +101,11 @@ export interface LessonloopMiddlewareOptions<TContext = Record<string, unknown>>
   /**
    * How lessons are chosen (`maxLessons`, `budget`, `minRelevance`,
    * `timeoutMs`, `render` …), as for the replay-retriever: the loop's
-   * selector (`loop.createSelector`) on its memory and ledger.
+   * selector (`loop.createSelector`) on its memory and ledger. A degradation
+   * (memory down, timeout …) is the loop's `warning` event (source
+   * `middleware`) and the run's custom event "lessonloop.degraded".
    */
   retriever?: LoopSelectionParams;
-  /** Told about every degradation of retrieval (memory down, timeout …). Default: one console line. Also dispatched as the custom event "lessonloop.degraded". */
-  onWarning?: (warning: RetrieverWarning) => void;
   /** Told about every recorded episode, before it is learned or queued. */
   onEpisode?: (episode: Episode) => void;
   /** Name of the middleware (its hook nodes are `<name>.before_agent` …). Default `"lessonloop"`. */
@@ -125,21 +124,14 @@ const EFFECTS: Record<SelectionDegradation["source"], string> = {
 };
 
 function warningOf({ source, error }: SelectionDegradation, scope: Scope): RetrieverWarning {
-  const code: LessonloopErrorCode = LessonloopError.isInstance(error) ? error.code : "store_unavailable";
-  const message = error instanceof Error ? error.message : String(error);
-  return { type: DEGRADED_EVENT, source, effect: EFFECTS[source], code, message, scope, cause: error };
+  const { code, message, cause } = warningCause(error);
+  return { type: DEGRADED_EVENT, source, effect: EFFECTS[source], code, message, scope, cause };
 }
 
-function logWarning(warning: RetrieverWarning): void {
-  console.warn(`[lessonloop] lessonloopMiddleware degraded (${warning.source}: ${warning.code}) — ${warning.effect}: ${warning.message}`, warning.cause);
-}
-
-async function report(warning: RetrieverWarning, onWarning: (warning: RetrieverWarning) => void): Promise<void> {
-  try {
-    onWarning(warning);
-  } catch {
-    // A throwing warning handler must not fail the run it is reporting on.
-  }
+/** On the loop's channel (`warning` events, source `middleware`), and as the run's custom event {@link DEGRADED_EVENT}. */
+async function report(warning: RetrieverWarning, loop: LearningLoop): Promise<void> {
+  // The loop shields the run from a throwing listener.
+  loop.warn({ source: "middleware", warning });
   const { cause: _cause, ...payload } = warning;
   try {
     await dispatchCustomEvent(DEGRADED_EVENT, payload);
@@ -226,7 +218,6 @@ export function lessonloopMiddleware<TContext = Record<string, unknown>>(loop: L
     trajectory,
     outcome,
     retriever = {},
-    onWarning = logWarning,
     onEpisode,
     name = "lessonloop",
     ids = randomId,
@@ -269,7 +260,7 @@ export function lessonloopMiddleware<TContext = Record<string, unknown>>(loop: L
       const runScope = resolveScope(runContext(runtime.context), agentState);
       const { text, messageId } = inputOf(agentState);
       const { version, lessons, examples, degraded } = await select({ text, scope: runScope });
-      for (const degradation of degraded) await report(warningOf(degradation, runScope), onWarning);
+      for (const degradation of degraded) await report(warningOf(degradation, runScope), loop);
       const run: LessonloopRun = {
         input: text,
         inputMessageId: messageId,

@@ -377,12 +377,15 @@ describe("withLearning", () => {
     const loop = await unreachableMemoryLoop();
     const episodes: Episode[] = [];
     const warnings: string[] = [];
+    loop.subscribe((event) => {
+      if (event.type === "warning" && event.source === "retriever") warnings.push(event.warning.code);
+    });
     const agent = withLearning(createAgentBuilder(createAgentModel()), {
       loop,
       scope: { ...SCOPE },
       learning: "off",
       onEpisode: (episode) => episodes.push(episode),
-      retriever: { timeoutMs: RETRIEVER_TIMEOUT_MS, onWarning: (warning) => warnings.push(warning.code) },
+      retriever: { timeoutMs: RETRIEVER_TIMEOUT_MS },
     });
     const result = await agent.invoke({ messages: [new HumanMessage(REFUND_TASK)] });
     expect(String(result.messages.at(-1)?.content)).toContain("Done: Refunded");
@@ -399,21 +402,18 @@ describe("withLearning", () => {
       scope: { ...SCOPE },
       learning: "off",
       checkpointer: saver,
-      retriever: { timeoutMs: RETRIEVER_TIMEOUT_MS, onWarning: () => undefined },
+      retriever: { timeoutMs: RETRIEVER_TIMEOUT_MS },
     });
-    const lines: string[] = [];
-    const warn = console.warn;
-    console.warn = (...args: unknown[]) => lines.push(args.map(String).join(" "));
-    try {
-      for (const id of ["h-1", "h-2"]) {
-        const result = await agent.invoke({ messages: [new HumanMessage({ id, content: REFUND_TASK })] }, { configurable: { thread_id: "down" } });
-        expect(String(result.messages.at(-1)?.content)).toContain("Done: Refunded");
-      }
-    } finally {
-      console.warn = warn;
+    const reported: string[] = [];
+    loop.subscribe((event) => {
+      if (event.type === "warning" && event.source === "checkpointer") reported.push(event.warning.effect);
+    });
+    for (const id of ["h-1", "h-2"]) {
+      const result = await agent.invoke({ messages: [new HumanMessage({ id, content: REFUND_TASK })] }, { configurable: { thread_id: "down" } });
+      expect(String(result.messages.at(-1)?.content)).toContain("Done: Refunded");
     }
-    // Two runs, about a dozen checkpoints stored without a memory version: one line says so.
-    expect(lines.filter((line) => line.includes("withLearning's checkpointer"))).toEqual([expect.stringContaining("recorded no memory version")]);
+    // Two runs, about a dozen checkpoints stored without a memory version: one warning says so.
+    expect(reported).toEqual(["recorded no memory version"]);
     expect((await saver.getTuple({ configurable: { thread_id: "down" } }))?.metadata).not.toHaveProperty(MEMORY_VERSION_METADATA_KEY);
   });
 

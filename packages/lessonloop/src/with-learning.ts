@@ -20,7 +20,6 @@ import {
   type Clock,
   type Episode,
   type IdGenerator,
-  type LessonMemory,
   type Outcome,
   type Scope,
   type TrajectoryStep,
@@ -66,7 +65,7 @@ export interface WithLearningOptions {
   trajectory?: (state: WrappedState, run: RunMarker | undefined) => TrajectoryStep[];
   /** An outcome the state already knows (e.g. a task status key). Default none: the critic decides. */
   outcome?: (state: WrappedState) => Outcome | undefined;
-  /** Retriever settings (`maxLessons`, `budget`, `minRelevance`, `addMessage` …); `memory`, `ledger`, `scope` and `input` come from here. */
+  /** Retriever settings (`maxLessons`, `budget`, `minRelevance`, `addMessage` …); `memory`, `ledger`, `scope` and `input` come from here. Its warnings are the loop's `warning` events. */
   retriever?: Omit<LoopRetrieverParams, "scope" | "input">;
   /**
    * Checkpointer of the wrapped graph. Default: the one the given compiled
@@ -74,6 +73,8 @@ export interface WithLearningOptions {
    * none for a builder. It is wrapped in a `SnapshotCheckpointer` on the
    * loop's memory, so every checkpoint records the memory version its run was
    * served from (pass a `SnapshotCheckpointer` yourself to choose its settings).
+   * Checkpoints stored without a version (memory unreachable) are reported as
+   * the loop's `warning` events (`source: "checkpointer"`).
    */
   checkpointer?: BaseCheckpointSaver;
   /** Store of the wrapped graph. Default: the compiled graph's own. */
@@ -293,11 +294,11 @@ function writeBack(channel: BaseChannel, before: unknown, after: unknown): unkno
   return candidates.find((update) => writes(channel, before, update, after)) ?? after;
 }
 
-/** How often an outage of the memory is reported by the checkpointer: every checkpoint of every run would flood the log. */
+/** How often an outage of the memory is reported by the checkpointer: every checkpoint of every run would flood the loop's channel. */
 const CHECKPOINT_WARNING_INTERVAL_MS = 60_000;
 
-/** One console line per interval for checkpoints stored without their memory version, with a count of those left out. */
-function checkpointWarnings(clock: Clock): (warning: SnapshotCheckpointerWarning) => void {
+/** One warning on the loop's channel per interval for checkpoints stored without their memory version, with a count of those left out. */
+function checkpointWarnings(loop: LearningLoop, clock: Clock): (warning: SnapshotCheckpointerWarning) => void {
   let last = Number.NEGATIVE_INFINITY;
   let skipped = 0;
   return (warning) => {
@@ -307,17 +308,17 @@ function checkpointWarnings(clock: Clock): (warning: SnapshotCheckpointerWarning
       return;
     }
     last = now;
-    const more = skipped === 0 ? "" : ` (${skipped} more since the last report)`;
+    const omitted = skipped;
     skipped = 0;
-    console.warn(`[lessonloop] withLearning's checkpointer ${warning.effect} for checkpoint ${warning.checkpointId} of thread ${warning.threadId ?? "?"} (${warning.source}: ${warning.code}): ${warning.message}${more}`);
+    loop.warn({ source: "checkpointer", warning, omitted });
   };
 }
 
 /** The checkpointer, wrapped so each checkpoint records the memory version its run was served from. */
-function pinnedCheckpointer(checkpointer: BaseCheckpointSaver, memory: LessonMemory, clock: Clock): BaseCheckpointSaver {
+function pinnedCheckpointer(checkpointer: BaseCheckpointSaver, loop: LearningLoop, clock: Clock): BaseCheckpointSaver {
   // Already a SnapshotCheckpointer (the user's own settings): keep it. Recognised by its method, not instanceof.
   if (typeof (checkpointer as Partial<SnapshotCheckpointer>).memoryVersionOf === "function") return checkpointer;
-  return new SnapshotCheckpointer({ saver: checkpointer, memory, onWarning: checkpointWarnings(clock) });
+  return new SnapshotCheckpointer({ saver: checkpointer, memory: loop.memory, onWarning: checkpointWarnings(loop, clock) });
 }
 
 /**
@@ -508,7 +509,7 @@ export function withLearning(graph: unknown, options: WithLearningOptions): unkn
   const inlined = notInlinable === undefined;
   const transformers = inlined && Array.isArray(inner.streamTransformers) && inner.streamTransformers.length > 0 ? inner.streamTransformers : undefined;
   const compiled = wrapper.compile({
-    ...(checkpointer === undefined ? {} : { checkpointer: pinnedCheckpointer(checkpointer, loop.memory, clock) }),
+    ...(checkpointer === undefined ? {} : { checkpointer: pinnedCheckpointer(checkpointer, loop, clock) }),
     ...(store === undefined ? {} : { store }),
     ...(inlined && inner.cache !== undefined ? { cache: inner.cache } : {}),
     ...(transformers === undefined ? {} : { transformers }),

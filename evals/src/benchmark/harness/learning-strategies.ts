@@ -87,8 +87,8 @@ async function openLoop(params: LearningStrategyParams, runner: Parameters<typeo
     ...loopValidationParams(loop, budget),
     onEvent: (event) => {
       if (event.type === "learning_failed") onWarning(`learning failed on ${event.episodeId}: ${String(event.error)}`);
+      if (event.type === "warning" && event.source === "learner") onWarning(`learner: ${event.warning.message}`);
     },
-    onLearnerWarning: (warning) => onWarning(`learner: ${warning.message}`),
   });
 }
 

@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   const memory = await ChromaLessonMemory.open({ url: input.chromaUrl, name: input.memoryName, embedder, freshnessMs: 0 });
   const edgeCaseStore = await ChromaEdgeCaseStore.open({ url: input.chromaUrl, collection: `${input.memoryName}-cases`, embedder });
   let replayed = 0;
+  let warned = false;
   const loop = await createLearningLoop({
     learnerModel: createRestartLearnerModel(),
     validators: restartValidators,
@@ -34,17 +35,17 @@ async function main(): Promise<void> {
       if (event.type === "journal_replayed") replayed = event.episodeIds.length;
       if (event.type === "episode_learned") send({ type: "learned", episodeId: event.episodeId, merged: event.result.merged.length });
       if (event.type === "learning_failed") send({ type: "learning_failed", episodeId: event.episodeId, retrying: event.retryInMs !== undefined, error: String(event.error).slice(0, 300) });
+      if (event.type === "warning" && event.source === "retriever") warned = true;
     },
   });
   send({ type: "ready", replayed });
 
   let episodeId: string | undefined;
-  let warned = false;
   const agent = withLearning(createRestartAgent(), {
     loop,
     scope: { tenant: "acme" },
     learning: "background",
-    retriever: { timeoutMs: 500, onWarning: () => (warned = true) },
+    retriever: { timeoutMs: 500 },
     onEpisode: (episode) => (episodeId = episode.id),
   });
   for (let task = input.from; task < input.to; task++) {

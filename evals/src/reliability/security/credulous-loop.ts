@@ -71,9 +71,8 @@ export async function openCredulousLoop({
     maxLessonsPerEpisode: 1,
     casesPerValidator: 20,
     replayInContext,
-    onEvent: () => undefined,
-    onLearnerWarning: (warning) => {
-      if (warning.kind === "restates_memory_instruction") restated += 1;
+    onEvent: (event) => {
+      if (event.type === "warning" && event.source === "learner" && event.warning.kind === "restates_memory_instruction") restated += 1;
     },
   });
   return {

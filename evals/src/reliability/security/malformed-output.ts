@@ -291,7 +291,6 @@ export async function runMalformedOutput({ chromaUrl, collectionPrefix, casesPer
     edgeCaseStore,
     embedder,
     onEvent: () => undefined,
-    onLearnerWarning: () => undefined,
     validationTimeoutMs: 5_000,
   });
   const loopBefore = await fingerprint(memory);
