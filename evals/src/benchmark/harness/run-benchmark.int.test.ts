@@ -3,21 +3,9 @@ import { testChromaUrl } from "@lessonloop/chroma/testing";
 import { describe, expect, it } from "vitest";
 import { createApiDriftEnvironment } from "../environments/index.js";
 import { createSimSuite } from "../sim/index.js";
-import { BenchmarkResultsSchema, type BenchmarkResults } from "./results.js";
+import { BenchmarkResultsSchema } from "./results.js";
+import { withoutTimings } from "../tests/without-timings.js";
 import { runBenchmark } from "./run-benchmark.js";
-
-/** What must be equal between two runs with one seed: everything but the clock's readings. */
-function withoutTimings(results: BenchmarkResults) {
-  return {
-    ...results,
-    startedAt: undefined,
-    wallMs: undefined,
-    environments: results.environments.map((environment) => ({
-      ...environment,
-      strategies: environment.strategies.map((strategy) => ({ ...strategy, summary: { ...strategy.summary, wallMs: undefined } })),
-    })),
-  };
-}
 
 describe("runBenchmark", () => {
   const run = () =>

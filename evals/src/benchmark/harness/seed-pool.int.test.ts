@@ -4,21 +4,9 @@ import { describe, expect, it } from "vitest";
 import { createApiDriftEnvironment } from "../environments/index.js";
 import { createSimSuite } from "../sim/index.js";
 import type { BenchmarkResults } from "./results.js";
+import { withoutTimings } from "../tests/without-timings.js";
 import { runBenchmark } from "./run-benchmark.js";
 import { isSeedRunError, runSeedJobs, type PoolJob } from "./seed-pool.js";
-
-/** Everything but the clock's readings. */
-function withoutTimings(results: BenchmarkResults) {
-  return {
-    ...results,
-    startedAt: undefined,
-    wallMs: undefined,
-    environments: results.environments.map((environment) => ({
-      ...environment,
-      strategies: environment.strategies.map((strategy) => ({ ...strategy, summary: { ...strategy.summary, wallMs: undefined } })),
-    })),
-  };
-}
 
 const job = (seed: number): PoolJob => ({
   seed,
