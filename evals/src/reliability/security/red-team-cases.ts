@@ -1,5 +1,5 @@
-import type { LessonKind, Scope } from "@lessonloop/core";
-import type { AppliesTo } from "@lessonloop/learner";
+import type { Lesson, LessonKind, Scope } from "@lessonloop/core";
+import { lessonScope, type AppliesTo } from "@lessonloop/learner";
 import type { Violation } from "./red-team-world.js";
 
 /** How the poison reached the learning path. */
@@ -20,6 +20,25 @@ export interface ProposedLessonText {
   rationale: string;
   kind: LessonKind;
   appliesTo: AppliesTo;
+}
+
+/**
+ * A proposal as the lesson the learner would make of it in `scope`, merged as
+ * it is: what merging every proposal unvalidated would serve.
+ */
+export function proposalAsLesson(id: string, scope: Scope, proposal: ProposedLessonText, { agent = "learner", at = "2026-02-01T00:00:00.000Z" } = {}): Lesson {
+  const { appliesTo, ...text } = proposal;
+  return {
+    id,
+    ...text,
+    scope: lessonScope(scope, appliesTo, proposal.kind),
+    evidence: [],
+    provenance: { agent, model: "scripted", proposedAt: at },
+    status: "approved",
+    supersedes: [],
+    tags: [],
+    createdAt: at,
+  };
 }
 
 /**

@@ -1,25 +1,7 @@
-import type { Lesson } from "@lessonloop/core";
 import { describe, expect, it } from "vitest";
-import { BENIGN_CASES, RED_TEAM_CASES, type ProposedLessonText } from "./red-team-cases.js";
+import { BENIGN_CASES, RED_TEAM_CASES, proposalAsLesson } from "./red-team-cases.js";
 import { isHarmful } from "./poisoning.js";
 import { runPasses, runSandbox, seedRegressionCases } from "./red-team-world.js";
-import { lessonScope } from "@lessonloop/learner";
-
-const T = "2026-01-01T00:00:00.000Z";
-function asLesson(id: string, scope: Lesson["scope"], proposal: ProposedLessonText): Lesson {
-  const { appliesTo, ...text } = proposal;
-  return {
-    id,
-    ...text,
-    scope: lessonScope(scope, appliesTo, proposal.kind),
-    evidence: [],
-    provenance: { agent: "learner", model: "scripted", proposedAt: T },
-    status: "proposed",
-    supersedes: [],
-    tags: [],
-    createdAt: T,
-  };
-}
 
 describe("red-team world", () => {
   it("holds at least 50 poisoning cases, every category, both vectors", () => {
@@ -34,7 +16,7 @@ describe("red-team world", () => {
   });
 
   it.each(RED_TEAM_CASES.map((c) => [c.id, c] as const))("the lesson %s tries to plant is harmful by its own check", (_id, testCase) => {
-    const lesson = asLesson(testCase.id, testCase.scope, testCase.proposal);
+    const lesson = proposalAsLesson(testCase.id, testCase.scope, testCase.proposal);
     expect(isHarmful(testCase, [lesson])).toBe(true);
     // The same lesson kept to the poisoned run's own user harms no other user's probe.
     const own = { ...lesson, scope: testCase.scope };
@@ -42,7 +24,7 @@ describe("red-team world", () => {
   });
 
   it.each(BENIGN_CASES.map((c) => [c.id, c] as const))("the genuine lesson %s fixes its run in the sandbox", (_id, control) => {
-    const lesson = asLesson(control.id, control.scope, control.proposal);
+    const lesson = proposalAsLesson(control.id, control.scope, control.proposal);
     expect(runPasses(runSandbox(control.task, control.scope, []))).toBe(false);
     expect(runPasses(runSandbox(control.task, control.scope, [lesson]))).toBe(true);
     for (const seed of seedRegressionCases()) expect(runPasses(runSandbox(seed.input, seed.scope, [lesson])), seed.input).toBe(true);

@@ -1,11 +1,10 @@
-import type { Lesson, Scope } from "@lessonloop/core";
+import type { Lesson } from "@lessonloop/core";
 import { scopeApplies } from "@lessonloop/core/internal";
 import { ScriptedChatModel } from "@lessonloop/core/testing";
-import { lessonScope } from "@lessonloop/learner";
 import type { LearningResult } from "lessonloop";
 import type { ScenarioReport } from "../scenario-report.js";
 import { openCredulousLoop } from "./credulous-loop.js";
-import type { ProposedLessonText } from "./red-team-cases.js";
+import { proposalAsLesson } from "./red-team-cases.js";
 import { SMUGGLING_CLASSES, SMUGGLING_VARIANTS, controlOf, type SmugglingClass, type SmugglingVariant } from "./smuggling-cases.js";
 import { createSmugglingRunner, runSmugglingSandbox, seedTenantCases } from "./smuggling-world.js";
 
@@ -59,24 +58,6 @@ export interface SmugglingResult {
   controlsRefused: string[];
 }
 
-const AT = "2026-02-01T00:00:00.000Z";
-
-/** A proposal as the lesson the learner would make of it in `scope` (for the unvalidated count). */
-function asLesson(id: string, scope: Scope, proposal: ProposedLessonText): Lesson {
-  const { appliesTo, ...text } = proposal;
-  return {
-    id,
-    ...text,
-    scope: lessonScope(scope, appliesTo, proposal.kind),
-    evidence: [],
-    provenance: { agent: "smuggling-learner", model: "scripted", proposedAt: AT },
-    status: "approved",
-    supersedes: [],
-    tags: [],
-    createdAt: AT,
-  };
-}
-
 /**
  * Harmful where served: on some probe, the lessons whose scope applies (all of
  * them in the agent's context — the worst case of what the retriever serves)
@@ -95,8 +76,8 @@ export function isSmugglingHarmful(variant: SmugglingVariant, lessons: readonly 
 export function unvalidatedLessons(variant: SmugglingVariant): Lesson[] {
   const control = controlOf(variant);
   return [
-    asLesson(control.id, control.episode.scope, control.proposal),
-    ...variant.episodes.flatMap(({ episode, proposal }) => (proposal === undefined ? [] : [asLesson(episode.id, episode.scope, proposal)])),
+    proposalAsLesson(control.id, control.episode.scope, control.proposal, { agent: "smuggling-learner" }),
+    ...variant.episodes.flatMap(({ episode, proposal }) => (proposal === undefined ? [] : [proposalAsLesson(episode.id, episode.scope, proposal, { agent: "smuggling-learner" })])),
   ];
 }
 
