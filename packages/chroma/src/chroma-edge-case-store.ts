@@ -3,6 +3,7 @@ import {
   EdgeCaseQuerySchema,
   IdSchema,
   decodeRecord,
+  embedEdgeCases,
   encodeRecord,
   parseWith,
   scopeContains,
@@ -28,8 +29,6 @@ const CollectionNameSchema = z
   .max(512, "must be at most 512 characters")
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]$/, "may hold only letters, digits and . _ - and must start and end with a letter or digit");
 
-const EdgeCaseListSchema = z.array(EdgeCaseSchema);
-
 export interface ChromaEdgeCaseStoreParams {
   /** A Chroma client to use (carries headers, tenant, database). Either this or `url`. */
   client?: ChromaClient;
@@ -41,11 +40,6 @@ export interface ChromaEdgeCaseStoreParams {
   embedder: Embedder;
   /** Records per Chroma write, 1–5000. Default 5000 (Chroma accepts at most 5461). */
   writeBatchSize?: number;
-}
-
-/** The text of a case that is embedded: its task input. */
-function searchText(edgeCase: EdgeCase): string {
-  return edgeCase.input;
 }
 
 /** Flat scalar metadata: scope as three fields (`*` for unset), kind, time, one boolean per tag. */
@@ -154,21 +148,7 @@ export class ChromaEdgeCaseStore implements EdgeCaseStore {
    * it; within one call the last case with an id wins).
    */
   async add(cases: readonly z.input<typeof EdgeCaseSchema>[]): Promise<void> {
-    const parsed = parseWith(EdgeCaseListSchema, cases, "edge cases");
-    if (parsed.length === 0) return;
-    const byId = new Map<string, EdgeCase>();
-    for (const edgeCase of parsed) {
-      byId.delete(edgeCase.id);
-      byId.set(edgeCase.id, edgeCase);
-    }
-    const unique = [...byId.values()];
-    const vectors = await this.embedder.embedDocuments(unique.map(searchText));
-    if (vectors.length !== unique.length) {
-      throw new LessonloopError(
-        "model_output_invalid",
-        `Embedder "${this.embedder.name}" returned ${vectors.length} vectors for ${unique.length} edge cases; nothing was written.`,
-      );
-    }
+    const { cases: unique, vectors } = await embedEdgeCases(cases, this.embedder);
     for (let start = 0; start < unique.length; start += this.writeBatchSize) {
       const batch = unique.slice(start, start + this.writeBatchSize);
       await this.call(`add ${batch.length} edge cases to ${this.collectionName}`, () =>

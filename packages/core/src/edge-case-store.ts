@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { EdgeCaseSchema, type EdgeCase } from "./edge-case.js";
+import type { Embedder } from "./embedder.js";
+import { LessonloopError } from "./errors.js";
 import { MAX_QUERY_LENGTH } from "./lesson-memory.js";
+import { parseWith } from "./parse.js";
 import { ScopeSchema, type Scope } from "./scope.js";
 
 export const EdgeCaseQuerySchema = z
@@ -17,6 +20,34 @@ export const EdgeCaseQuerySchema = z
 export type EdgeCaseQuery = z.input<typeof EdgeCaseQuerySchema>;
 
 export const EdgeCaseBatchSchema = z.array(EdgeCaseSchema).max(5_000);
+
+/**
+ * What every store's `add` does before it writes: validates every case (throws,
+ * so nothing is written, when one is invalid), keeps the last case with each
+ * id, and embeds their inputs, one vector a case. Empty when there is nothing
+ * to write.
+ */
+export async function embedEdgeCases(
+  cases: readonly z.input<typeof EdgeCaseSchema>[],
+  embedder: Embedder,
+): Promise<{ cases: EdgeCase[]; vectors: number[][] }> {
+  const parsed = parseWith(EdgeCaseSchema.array(), cases, "edge cases");
+  if (parsed.length === 0) return { cases: [], vectors: [] };
+  const byId = new Map<string, EdgeCase>();
+  for (const edgeCase of parsed) {
+    byId.delete(edgeCase.id);
+    byId.set(edgeCase.id, edgeCase);
+  }
+  const unique = [...byId.values()];
+  const vectors = await embedder.embedDocuments(unique.map((edgeCase) => edgeCase.input));
+  if (vectors.length !== unique.length) {
+    throw new LessonloopError(
+      "model_output_invalid",
+      `Embedder "${embedder.name}" returned ${vectors.length} vectors for ${unique.length} edge cases; nothing was written.`,
+    );
+  }
+  return { cases: unique, vectors };
+}
 
 export interface ScoredEdgeCase {
   edgeCase: EdgeCase;

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { cosineSimilarity, type Embedder } from "./embedder.js";
-import { EdgeCaseQuerySchema, type EdgeCaseQuery, type EdgeCaseStore, type ScoredEdgeCase } from "./edge-case-store.js";
+import { EdgeCaseQuerySchema, embedEdgeCases, type EdgeCaseQuery, type EdgeCaseStore, type ScoredEdgeCase } from "./edge-case-store.js";
 import { EdgeCaseSchema, type EdgeCase } from "./edge-case.js";
 import { LessonloopError } from "./errors.js";
 import { IdSchema } from "./ids.js";
@@ -35,21 +35,7 @@ export class InMemoryEdgeCaseStore implements EdgeCaseStore {
 
   /** Validates every case first and stores nothing when one is invalid; a stored id is replaced, and within one call the last case with an id wins. */
   async add(cases: readonly z.input<typeof EdgeCaseSchema>[]): Promise<void> {
-    const parsed = parseWith(EdgeCaseSchema.array(), cases, "edge cases");
-    if (parsed.length === 0) return;
-    const byId = new Map<string, EdgeCase>();
-    for (const edgeCase of parsed) {
-      byId.delete(edgeCase.id);
-      byId.set(edgeCase.id, edgeCase);
-    }
-    const unique = [...byId.values()];
-    const vectors = await this.#embedder.embedDocuments(unique.map((edgeCase) => edgeCase.input));
-    if (vectors.length !== unique.length) {
-      throw new LessonloopError(
-        "model_output_invalid",
-        `Embedder "${this.#embedder.name}" returned ${vectors.length} vectors for ${unique.length} edge cases; nothing was written.`,
-      );
-    }
+    const { cases: unique, vectors } = await embedEdgeCases(cases, this.#embedder);
     unique.forEach((edgeCase, index) => {
       this.#cases.set(edgeCase.id, { document: encodeRecord(edgeCase), vector: [...(vectors[index] as number[])] });
     });

@@ -58,7 +58,7 @@ export type {
   DiffOptions,
   ScoredLesson,
 } from "./lesson-memory.js";
-export { EdgeCaseQuerySchema, EdgeCaseBatchSchema } from "./edge-case-store.js";
+export { EdgeCaseQuerySchema, EdgeCaseBatchSchema, embedEdgeCases } from "./edge-case-store.js";
 export type { EdgeCaseQuery, ScoredEdgeCase } from "./edge-case-store.js";
 export type { InMemoryEdgeCaseStoreParams } from "./in-memory-edge-case-store.js";
 export {
