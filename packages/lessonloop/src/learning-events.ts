@@ -30,10 +30,10 @@ export type LearningWarning =
 
 /**
  * What the learning loop reports to `onEvent`: the one channel for what
- * happens to episodes and for the warnings of every part it assembled. Every episode handed to the
- * loop ends in exactly one of `episode_learned`, `learning_failed`,
- * `episode_dropped` or `episode_persisted` (or is returned by `shutdown` when
- * there is no journal to persist it to).
+ * happens to episodes and for the warnings of every part it assembled. Every
+ * episode handed to the loop ends in exactly one of `episode_learned`,
+ * `learning_failed`, `episode_dropped` or `episode_persisted` (or is returned
+ * by `shutdown` when there is no journal to persist it to).
  */
 export type LearningEvent =
   /** The learning graph ran to the end on the episode. */
