@@ -7,17 +7,8 @@ import { join } from "node:path";
 import { LessonloopError } from "@lessonloop/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectChroma, describeStartFailure, findFreePort, startChroma } from "./chroma-server.js";
-import { testChromaUrl, uniqueCollectionName } from "./testing/index.js";
+import { isProcessRunning, testChromaUrl, uniqueCollectionName } from "./testing/index.js";
 import { rejectionOf } from "@lessonloop/core/testing";
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const heartbeat = async (url: string): Promise<boolean> => {
   try {
@@ -72,7 +63,7 @@ describe("startChroma", () => {
     } finally {
       await server.stop();
     }
-    expect(isAlive(server.pid ?? -1)).toBe(false);
+    expect(isProcessRunning(server.pid ?? -1)).toBe(false);
     expect(await heartbeat(server.url)).toBe(false);
     // The temporary data folder goes with it; a second stop is a no-op.
     expect(existsSync(server.path ?? "")).toBe(false);
@@ -160,7 +151,7 @@ describe("startChroma", () => {
       `);
       const { pid, path } = JSON.parse(out) as { pid: number; path: string };
       expect(existsSync(path)).toBe(false);
-      expect(await waitUntil(() => !isAlive(pid), 10_000)).toBe(true);
+      expect(await waitUntil(() => !isProcessRunning(pid), 10_000)).toBe(true);
     });
 
     it("lets the caller's process exit promptly after stop()", async ({ expect }) => {
@@ -182,7 +173,7 @@ describe("startChroma", () => {
       `);
       const { pid, path } = JSON.parse(out) as { pid: number; path: string };
       // SIGKILL runs no exit handler: the server's own watchdog notices and ends it…
-      expect(await waitUntil(() => !isAlive(pid), 10_000)).toBe(true);
+      expect(await waitUntil(() => !isProcessRunning(pid), 10_000)).toBe(true);
       // …and removes its temporary data folder.
       expect(existsSync(path)).toBe(false);
     });

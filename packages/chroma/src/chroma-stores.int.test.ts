@@ -3,18 +3,9 @@ import { edgeCaseFixture, lessonFixture, verdictFixture } from "@lessonloop/core
 import { rejectionOf } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
 import { openChromaStores } from "./chroma-stores.js";
-import { testChromaUrl, uniqueCollectionName } from "./testing/index.js";
+import { isProcessRunning, testChromaUrl, uniqueCollectionName } from "./testing/index.js";
 
 const embedder = createLexicalEmbedder();
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("openChromaStores", () => {
   it("opens one memory's four stores on the server at url, and close() leaves that server running", async () => {
@@ -46,7 +37,7 @@ describe("openChromaStores", () => {
     } finally {
       await stores.close();
     }
-    expect(isRunning(pid)).toBe(false);
+    expect(isProcessRunning(pid)).toBe(false);
   });
 
   it("refuses a bad memory name before starting anything", async () => {

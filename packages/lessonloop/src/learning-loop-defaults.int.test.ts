@@ -3,19 +3,10 @@
 // lesson's validation, and a clear error without validators.
 import { LessonloopError } from "@lessonloop/core";
 import { rejectionOf } from "@lessonloop/core/testing";
-import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
+import { isProcessRunning, testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
 import { describe, expect, it } from "vitest";
 import { createLearningLoop } from "./learning-loop.js";
 import { RIGHT_LESSON, ROLE_PLAY_TOOLS, createLearnerModel, createPeerModel, failedInvoiceEpisode } from "./tests/invoice-world.js";
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function heartbeat(url: string): Promise<boolean> {
   const response = await fetch(`${url}/api/v2/heartbeat`);
@@ -44,7 +35,7 @@ describe("createLearningLoop defaults", () => {
     } finally {
       await loop.close();
     }
-    expect(isRunning(server?.pid as number)).toBe(false);
+    expect(isProcessRunning(server?.pid as number)).toBe(false);
   });
 
   it("uses the Chroma server at chromaUrl and leaves it running on close()", async () => {

@@ -22,3 +22,13 @@ export function uniqueCollectionName(prefix = "test"): string {
 export function testChromaUrl(): string {
   return inject("chromaUrl");
 }
+
+/** Whether a process with this pid is running (e.g. a Chroma server a test expects stopped). */
+export function isProcessRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
