@@ -94,6 +94,24 @@ td.down { color: #a33a12; font-weight: 600; }
 footer { margin-top: 48px; color: var(--muted); font-size: 13px; }
 `;
 
+/**
+ * The start of every report page up to its body: the generated mark, a
+ * Content-Security-Policy that allows no script and nothing from outside, the
+ * title and the report style.
+ */
+export function reportHead(generatedBy: string, title: string): SafeHtml {
+  return html`<!doctype html>
+<!-- Generated ${generatedBy}. -->
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>${title}</title>
+<style>${new SafeHtml(REPORT_STYLE)}</style>
+</head>`;
+}
+
 /** Longer lists start folded, so the page stays scannable. */
 const OPEN_LESSON_ROWS = 30;
 /** Rows a list shows at most; results.json keeps every one. */
@@ -356,16 +374,7 @@ export function renderHtmlReport({
     ["wall time", `${formatDuration(results.wallMs)}, ${results.jobs} seed${results.jobs === 1 ? "" : "s"} at a time`],
     ["machine", `${results.machine.cpus} CPUs · node ${results.machine.node} · ${results.machine.platform}`],
   ];
-  const page = html`<!doctype html>
-<!-- Generated ${GENERATED_BY_BENCH}. -->
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>lessonloop benchmark · ${results.mode} · ${seeds} seed${seeds === 1 ? "" : "s"}</title>
-<style>${new SafeHtml(REPORT_STYLE)}</style>
-</head>
+  const page = html`${reportHead(GENERATED_BY_BENCH, `lessonloop benchmark · ${results.mode} · ${seeds} seed${seeds === 1 ? "" : "s"}`)}
 <body><main>
 <h1>lessonloop benchmark</h1>
 <p class="sub">${results.environments.length} environments · ${results.environments[0]?.strategies.length ?? 0} strategies on the same task streams · ${results.mode} mode · ${seeds} seed${seeds === 1 ? "" : "s"} (${formatSeeds(results.seeds)})</p>

@@ -1,4 +1,4 @@
-import { REPORT_STYLE } from "../report/html-report.js";
+import { reportHead } from "../report/html-report.js";
 import { SafeHtml, html } from "../report/html-template.js";
 import {
   formatDuration,
@@ -101,16 +101,7 @@ export function renderSweepReport(results: SweepResults): string {
   const seeds = results.seeds.length;
   const caption = `How to read: each cell is one setting of the simulated learner's error rates (rows, as multiples of its defaults) and of the validators' misread rate (columns); its figure is lessonloop's success minus unvalidated learning's in percentage points, mean over ${seeds} seed${seeds === 1 ? "" : "s"} [95% CI] — blue where lessonloop is ahead beyond doubt (the whole interval above 0), orange where it is behind, grey where the interval holds 0 — and "calls ×k" is lessonloop's model calls per episode over unvalidated's.`;
   const rates = results.defaultLearnerRates;
-  const page = html`<!doctype html>
-<!-- Generated ${GENERATED_BY_SWEEP}. -->
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>lessonloop sweep · learner and validator error rates</title>
-<style>${new SafeHtml(REPORT_STYLE)}</style>
-</head>
+  const page = html`${reportHead(GENERATED_BY_SWEEP, "lessonloop sweep · learner and validator error rates")}
 <body><main>
 <h1>lessonloop against unvalidated learning, across error rates</h1>
 <p class="sub">${results.environments.length} environments · ${seeds} seed${seeds === 1 ? "" : "s"} (${formatSeeds(results.seeds)}) per grid point · ${results.episodes} episodes each · ${results.mode} mode · ${formatDuration(results.wallMs)} with ${results.jobs} processes · ${results.machine.cpus} CPUs, node ${results.machine.node}</p>
