@@ -1,7 +1,8 @@
 // The README's quickstart, run as written (with a scripted model in place of a real one).
 import { END, START, StateGraph } from "@langchain/langgraph";
 import { createCritic } from "@lessonloop/critic";
-import { InMemoryLessonMemory, createLexicalEmbedder, type EpisodeInput } from "@lessonloop/core";
+import { InMemoryLessonMemory, createLexicalEmbedder } from "@lessonloop/core";
+import { refundEpisodeFixture } from "@lessonloop/core/conformance";
 import { ScriptedChatModel } from "@lessonloop/core/testing";
 import { expect, it } from "vitest";
 import { LearnerStateAnnotation, createLearner } from "./index.js";
@@ -22,20 +23,8 @@ it("runs the README quickstart", async () => {
       },
     },
   });
-  const episode: EpisodeInput = {
-    id: "ep-17",
-    input: "Refund 12.50 EUR on order A-17.",
-    trajectory: [
-      { type: "tool_call", id: "c1", name: "refund", args: { order: "A-17", amount: 12.5 } },
-      { type: "tool_result", callId: "c1", name: "refund", content: "400: amount must be an integer number of cents", isError: true },
-      { type: "tool_call", id: "c2", name: "refund", args: { order: "A-17", amount: 1250 } },
-      { type: "tool_result", callId: "c2", name: "refund", content: "Refunded 1250 cents.", isError: false },
-    ],
-    outcome: { status: "unknown", signal: { source: "none", detail: "" } },
-    scope: { tenant: "acme", user: "ana", agent: "billing" },
-    memoryVersion: 0,
-    startedAt: new Date().toISOString(),
-  };
+  // The refund the critic README judges: rejected in EUR, retried in cents.
+  const episode = refundEpisodeFixture({ id: "ep-17", memoryVersion: 0 });
 
   // --- README quickstart ---
   // Or: await ChromaLessonMemory.open({ url, embedder }) from @lessonloop/chroma.
