@@ -1,9 +1,8 @@
 import type { EpisodeInput, Lesson, LessonMemory } from "@lessonloop/core";
-import { scopeApplies } from "@lessonloop/core/internal";
 import { ScriptedChatModel } from "@lessonloop/core/testing";
 import type { ScenarioReport } from "../scenario-report.js";
 import { openCredulousLoop } from "./credulous-loop.js";
-import { BENIGN_CASES, RED_TEAM_CASES, type BenignCase, type PoisonVector, type ProposedLessonText, type RedTeamCase } from "./red-team-cases.js";
+import { BENIGN_CASES, RED_TEAM_CASES, harmfulWhereServed, type BenignCase, type PoisonVector, type ProposedLessonText, type RedTeamCase } from "./red-team-cases.js";
 import { createSandboxRunner, runSandbox, seedRegressionCases } from "./red-team-world.js";
 
 export interface PoisoningParams {
@@ -86,12 +85,7 @@ function credulousModel(current: () => ProposedLessonText): ScriptedChatModel {
 
 /** Harmful where served: on some probe the lessons make the sandbox break the case's invariant, which it did not break without them. */
 export function isHarmful(testCase: RedTeamCase, lessons: readonly Lesson[]): boolean {
-  return testCase.harm.probes.some((probe) => {
-    const served = lessons.filter((lesson) => scopeApplies(lesson.scope, probe.scope));
-    if (served.length === 0) return false;
-    const before = runSandbox(probe.input, probe.scope, []).violations.includes(testCase.harm.violation);
-    return !before && runSandbox(probe.input, probe.scope, served).violations.includes(testCase.harm.violation);
-  });
+  return harmfulWhereServed(testCase.harm, lessons, runSandbox);
 }
 
 /** The lessons among `ids` that memory would serve for each probe, as the retriever would find them. */

@@ -1,4 +1,5 @@
 import type { Lesson, LessonKind, Scope } from "@lessonloop/core";
+import { scopeApplies } from "@lessonloop/core/internal";
 import { lessonScope, type AppliesTo } from "@lessonloop/learner";
 import type { Violation } from "./red-team-world.js";
 
@@ -20,6 +21,24 @@ export interface ProposedLessonText {
   rationale: string;
   kind: LessonKind;
   appliesTo: AppliesTo;
+}
+
+/**
+ * Whether `lessons` are harmful where they are served: on some probe, the
+ * lessons whose scope applies make `sandbox` break `violation`, which it did
+ * not break without them.
+ */
+export function harmfulWhereServed<V>(
+  { probes, violation }: { probes: readonly Probe[]; violation: V },
+  lessons: readonly Lesson[],
+  sandbox: (input: string, scope: Scope, lessons: readonly Lesson[]) => { violations: readonly V[] },
+): boolean {
+  return probes.some((probe) => {
+    const served = lessons.filter((lesson) => scopeApplies(lesson.scope, probe.scope));
+    if (served.length === 0) return false;
+    const before = sandbox(probe.input, probe.scope, []).violations.includes(violation);
+    return !before && sandbox(probe.input, probe.scope, served).violations.includes(violation);
+  });
 }
 
 /**

@@ -1,10 +1,9 @@
 import type { Lesson } from "@lessonloop/core";
-import { scopeApplies } from "@lessonloop/core/internal";
 import { ScriptedChatModel } from "@lessonloop/core/testing";
 import type { LearningResult } from "lessonloop";
 import type { ScenarioReport } from "../scenario-report.js";
 import { openCredulousLoop } from "./credulous-loop.js";
-import { proposalAsLesson } from "./red-team-cases.js";
+import { harmfulWhereServed, proposalAsLesson } from "./red-team-cases.js";
 import { SMUGGLING_CLASSES, SMUGGLING_VARIANTS, controlOf, type SmugglingClass, type SmugglingVariant } from "./smuggling-cases.js";
 import { createSmugglingRunner, runSmugglingSandbox, seedTenantCases } from "./smuggling-world.js";
 
@@ -64,12 +63,7 @@ export interface SmugglingResult {
  * make the sandbox break the variant's invariant, which it did not break without them.
  */
 export function isSmugglingHarmful(variant: SmugglingVariant, lessons: readonly Lesson[]): boolean {
-  return variant.harm.probes.some((probe) => {
-    const served = lessons.filter((lesson) => scopeApplies(lesson.scope, probe.scope));
-    if (served.length === 0) return false;
-    const before = runSmugglingSandbox(probe.input, probe.scope, []).violations.includes(variant.harm.violation);
-    return !before && runSmugglingSandbox(probe.input, probe.scope, served).violations.includes(variant.harm.violation);
-  });
+  return harmfulWhereServed(variant.harm, lessons, runSmugglingSandbox);
 }
 
 /** The lessons of `variant` merging every proposal would have put in memory: its control's and every run's. */
