@@ -4,7 +4,7 @@ import {
   VersionedLessonMemory,
   decodeRecord,
   encodeRecord,
-  inRanges,
+  isVisible,
   parseWith,
   scopeApplies,
   type LessonMemoryBackend,
@@ -80,15 +80,24 @@ function and(clauses: readonly (Where | undefined)[]): Where | undefined {
   return { $and: present };
 }
 
-/** Records added by a commit in the lineage and not retired in it. */
-function visibleWhere({ lineage, retired }: Visibility): Where | undefined {
+/** Records added by a commit in the lineage and not retired in it, and the restored ones. */
+function visibleWhere({ lineage, retired, restored }: Visibility): Where | undefined {
   const ranges = lineage.map(([from, to]): Where =>
     from === to ? { addedIn: { $eq: from } } : { $and: [{ addedIn: { $gte: from } }, { addedIn: { $lte: to } }] },
   );
-  const inLineage: Where | undefined = ranges.length === 1 ? ranges[0] : { $or: ranges };
-  const notRetired: Where | undefined = retired.size === 0 ? undefined : { lessonId: { $nin: [...retired] } };
-  return and([inLineage, notRetired]);
+  const restoredIds = [...restored.keys()];
+  const hidden = [...new Set([...retired, ...restoredIds])];
+  const notRetired: Where | undefined = hidden.length === 0 ? undefined : { lessonId: { $nin: hidden } };
+  const inLineage = and([ranges.length === 0 ? undefined : ranges.length === 1 ? ranges[0] : { $or: ranges }, notRetired]);
+  // A restored record is let through by id here; `isVisible` then keeps only the restored version of it.
+  const alternatives = [...(ranges.length === 0 ? [] : [inLineage]), ...(restoredIds.length === 0 ? [] : [{ lessonId: { $in: restoredIds } }])].filter(
+    (clause): clause is Where => clause !== undefined,
+  );
+  return alternatives.length <= 1 ? alternatives[0] : { $or: alternatives };
 }
+
+/** Whether a visibility lets no record through. */
+const showsNothing = (visibility: Visibility) => visibility.lineage.length === 0 && visibility.restored.size === 0;
 
 /** A record's scope and kind, as in its metadata: `*` for an unset user or agent. */
 interface RecordScope {
@@ -185,10 +194,10 @@ class ChromaBackend implements LessonMemoryBackend {
   }
 
   /** Whether a record is live: written by the attempt that won its version, in the lineage, not retired. */
-  private isLive(id: string, { lineage, retired }: Visibility): boolean {
+  private isLive(id: string, visibility: Visibility): boolean {
     const parsed = parseRecordId(id);
     if (parsed === undefined) return false;
-    return this.winners.get(parsed.addedIn) === parsed.commitId && inRanges(lineage, parsed.addedIn) && !retired.has(parsed.lessonId);
+    return this.winners.get(parsed.addedIn) === parsed.commitId && isVisible(visibility, parsed.lessonId, parsed.addedIn);
   }
 
   async putLessons(records: readonly LessonRecord[]): Promise<void> {
@@ -237,7 +246,7 @@ class ChromaBackend implements LessonMemoryBackend {
    * and past a bound the search falls back to Chroma's filtered query.
    */
   async searchLessons({ vector, scope, visibility, k, kinds }: Parameters<LessonMemoryBackend["searchLessons"]>[0]): Promise<ScoredLesson[]> {
-    if (visibility.lineage.length === 0) return [];
+    if (showsNothing(visibility)) return [];
     const applies = (lesson: Lesson) => scopeApplies(lesson.scope, scope) && (kinds === undefined || kinds.includes(lesson.kind));
     // Sized from the share of candidates that matched this scope last time, so one query usually suffices.
     const scopeKey = JSON.stringify([scope.tenant, scope.user, scope.agent, kinds]);
@@ -336,7 +345,7 @@ class ChromaBackend implements LessonMemoryBackend {
   }
 
   async listLessons({ scope, visibility }: { scope?: Scope; visibility: Visibility }): Promise<Lesson[]> {
-    if (visibility.lineage.length === 0) return [];
+    if (showsNothing(visibility)) return [];
     const where = and([scope === undefined ? undefined : scopeWithinWhere(scope), visibleWhere(visibility)]);
     const lessons: Lesson[] = [];
     for (let offset = 0; ; offset += READ_PAGE) {

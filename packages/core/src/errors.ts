@@ -11,6 +11,8 @@ export type LessonloopErrorCode =
   | "unknown_version"
   /** A rollback that cannot be made (to the live version or to the future). */
   | "invalid_rollback"
+  /** An operation restricted to a scope names something outside it. */
+  | "out_of_scope"
   /** A write lost a race with another writer or reuses an id. */
   | "conflict"
   /** The backing store (Chroma, a saver) could not be reached. */

@@ -1,11 +1,10 @@
 import type { Clock } from "./clock.js";
 import { cosineSimilarity, type Embedder } from "./embedder.js";
 import type { Lesson } from "./lesson.js";
-import type { LessonMemoryBackend, LessonRecord, Visibility } from "./lesson-memory-backend.js";
+import { isVisible, type LessonMemoryBackend, type LessonRecord, type Visibility } from "./lesson-memory-backend.js";
 import type { ScoredLesson } from "./lesson-memory.js";
 import { scopeApplies, scopeContains } from "./scope.js";
 import type { Snapshot } from "./snapshot.js";
-import { inRanges } from "./snapshot-log.js";
 import { VersionedLessonMemory } from "./versioned-lesson-memory.js";
 
 const recordKey = (id: string, addedIn: number, commitId: string) => `${id}@${addedIn}@${commitId}`;
@@ -18,7 +17,7 @@ class InMemoryBackend implements LessonMemoryBackend {
   readonly #records = new Map<string, LessonRecord>();
 
   #isVisible(record: LessonRecord, visibility: Visibility): boolean {
-    return this.#winners[record.addedIn] === record.commitId && inRanges(visibility.lineage, record.addedIn) && !visibility.retired.has(record.lesson.id);
+    return this.#winners[record.addedIn] === record.commitId && isVisible(visibility, record.lesson.id, record.addedIn);
   }
 
   async loadSnapshots(afterVersion: number): Promise<Snapshot[]> {

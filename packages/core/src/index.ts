@@ -10,14 +10,14 @@ export type { Lesson, LessonInput, LessonKind } from "./lesson.js";
 export { EdgeCaseSchema } from "./edge-case.js";
 export type { EdgeCase, EdgeCaseCheck, EdgeCaseInput } from "./edge-case.js";
 export type { Vote, Verdict } from "./verdict.js";
-export type { Snapshot } from "./snapshot.js";
+export type { Snapshot, SnapshotEvidence } from "./snapshot.js";
 
 export type { Clock } from "./clock.js";
 export type { IdGenerator } from "./id-generator.js";
 
 export type { Embedder } from "./embedder.js";
 export { createLexicalEmbedder } from "./text/lexical-embedder.js";
-export type { LessonMemory, SnapshotDiff } from "./lesson-memory.js";
+export type { LessonMemory, RevertRequest, SnapshotDiff } from "./lesson-memory.js";
 export type { EdgeCaseStore } from "./edge-case-store.js";
 export { InMemoryEdgeCaseStore } from "./in-memory-edge-case-store.js";
 export { InMemoryVerdictStore } from "./verdict-store.js";

@@ -24,7 +24,7 @@ export { EdgeCaseCheckSchema, CaseTruthSchema } from "./edge-case.js";
 export type { CaseTruth } from "./edge-case.js";
 export { VoteSchema, VerdictSchema, CaseEvidenceSchema, ConsensusPolicyNameSchema } from "./verdict.js";
 export type { CaseEvidence, ConsensusPolicyName } from "./verdict.js";
-export { SnapshotSchema } from "./snapshot.js";
+export { SnapshotSchema, SnapshotEvidenceSchema } from "./snapshot.js";
 export { systemClock } from "./clock.js";
 export { randomId } from "./id-generator.js";
 export { cosineSimilarity } from "./embedder.js";
@@ -42,6 +42,7 @@ export type { ModelUsage, ModelUsageMeter } from "./model-usage.js";
 export {
   CommitRequestSchema,
   RollbackRequestSchema,
+  RevertRequestSchema,
   LessonSearchRequestSchema,
   LessonListRequestSchema,
   HistoryRequestSchema,
@@ -80,7 +81,8 @@ export type {
 } from "./pending-lesson-store.js";
 export { RECORD_FORMAT, encodeRecord, decodeRecord } from "./stored-record.js";
 export { SnapshotLog, inRanges, subtractRanges } from "./snapshot-log.js";
-export type { VersionRange } from "./snapshot-log.js";
+export type { VersionRange, LessonKey } from "./snapshot-log.js";
+export { isVisible } from "./lesson-memory-backend.js";
 export type { LessonMemoryBackend, LessonRecord, Visibility } from "./lesson-memory-backend.js";
 export { VersionedLessonMemory } from "./versioned-lesson-memory.js";
 export type { VersionedLessonMemoryParams } from "./versioned-lesson-memory.js";

@@ -2,7 +2,7 @@ import type { Lesson, LessonKind } from "./lesson.js";
 import type { ScoredLesson } from "./lesson-memory.js";
 import type { Scope } from "./scope.js";
 import type { Snapshot } from "./snapshot.js";
-import type { VersionRange } from "./snapshot-log.js";
+import { inRanges, type VersionRange } from "./snapshot-log.js";
 
 /** A lesson as stored: written once by the commit that added it, never rewritten. */
 export interface LessonRecord {
@@ -20,12 +20,25 @@ export interface LessonRecord {
 
 /**
  * Which records are live at one version: added by a commit in `lineage` and
- * not retired in it. Computed from the snapshot log, so a backend never needs
- * to rewrite a record when history moves.
+ * whose id is not in `retired`, plus the `restored` ones. Computed from the
+ * snapshot log, so a backend never needs to rewrite a record when history moves.
  */
 export interface Visibility {
   lineage: readonly VersionRange[];
   retired: ReadonlySet<string>;
+  /**
+   * Records live again from outside the lineage (a scoped rollback to a version
+   * a global rollback had left): lesson id → the version that added the record.
+   * Usually empty.
+   */
+  restored: ReadonlyMap<string, number>;
+}
+
+/** Whether the record of `id` added at `addedIn` is live under `visibility` (its commit attempt having won). */
+export function isVisible(visibility: Visibility, id: string, addedIn: number): boolean {
+  const restored = visibility.restored.get(id);
+  if (restored !== undefined) return restored === addedIn;
+  return inRanges(visibility.lineage, addedIn) && !visibility.retired.has(id);
 }
 
 /**

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { IdSchema, VersionSchema } from "./ids.js";
 import { LessonKindSchema, LessonSchema, type Lesson } from "./lesson.js";
 import { ScopeSchema } from "./scope.js";
-import type { Snapshot } from "./snapshot.js";
+import { SnapshotEvidenceSchema, type Snapshot } from "./snapshot.js";
 
 /** Longest query text a search accepts; longer input is a caller bug, not a search. */
 export const MAX_QUERY_LENGTH = 20_000;
@@ -37,10 +37,31 @@ export const RollbackRequestSchema = z
   .object({
     /** The earlier version whose lessons become live again. */
     to: VersionSchema,
+    /**
+     * Roll back only the lessons within this scope (its tenant, and its
+     * user/agent when given): their live set becomes what it was at `to`; every
+     * other lesson stays as it is. Without it, all of memory rolls back.
+     */
+    scope: ScopeSchema.optional(),
+    /** For an automatic rollback: the comparison that triggered it. */
+    evidence: SnapshotEvidenceSchema.optional(),
     ...authorship,
   })
   .strict();
 export type RollbackRequest = z.input<typeof RollbackRequestSchema>;
+
+export const RevertRequestSchema = z
+  .object({
+    /** Live lessons to take out; what each superseded when it was merged becomes live again. */
+    lessons: z.array(IdSchema).min(1, "must name at least one lesson").max(MAX_LESSONS_PER_COMMIT),
+    /** Refuse (`out_of_scope`) unless every lesson changed lies within this scope. */
+    scope: ScopeSchema.optional(),
+    /** For an automatic revert: the comparison that triggered it. */
+    evidence: SnapshotEvidenceSchema.optional(),
+    ...authorship,
+  })
+  .strict();
+export type RevertRequest = z.input<typeof RevertRequestSchema>;
 
 export const LessonSearchRequestSchema = z
   .object({
@@ -107,8 +128,18 @@ export interface LessonMemory {
   /** The live version. */
   headVersion(): Promise<number>;
   commit(request: CommitRequest): Promise<Snapshot>;
-  /** Makes an earlier version's lessons live again, as a new version. Nothing is deleted. */
+  /**
+   * Makes an earlier version's lessons live again, as a new version — all of
+   * them, or with `scope` only those within it. Nothing is deleted.
+   */
   rollback(request: RollbackRequest): Promise<Snapshot>;
+  /**
+   * Takes the named live lessons out, as a new version, and makes live again
+   * what they superseded; later changes stay (as `git revert` undoes one
+   * commit). A lesson that is not live is `not_found`, one outside `scope`
+   * is `out_of_scope`; either way nothing changes.
+   */
+  revert(request: RevertRequest): Promise<Snapshot>;
   /** The lessons live at the version that apply to the scope, most relevant first. */
   search(request: LessonSearchRequest): Promise<ScoredLesson[]>;
   /** Every lesson live at the version, optionally within a scope. */

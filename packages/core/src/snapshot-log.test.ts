@@ -53,7 +53,7 @@ describe("SnapshotLog", () => {
       for (let version = 0; version <= log.head; version++) {
         const expected = live[version] as Set<string>;
         expect(every.filter((id) => log.isLive(id, version)), `seed ${seed} version ${version}`).toEqual(every.filter((id) => expected.has(id)));
-        const retired = log.retiredBy(version);
+        const { retired } = log.visibility(version);
         for (const id of expected) expect(retired.has(id)).toBe(false);
       }
       for (let check = 0; check < 30; check++) {

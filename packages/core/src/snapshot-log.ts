@@ -1,4 +1,5 @@
 import { LessonloopError } from "./errors.js";
+import type { Visibility } from "./lesson-memory-backend.js";
 import type { Snapshot } from "./snapshot.js";
 
 /** An inclusive range of commit versions, `[from, to]`. */
@@ -7,28 +8,51 @@ export type VersionRange = readonly [from: number, to: number];
 interface LogEntry {
   snapshot: Snapshot;
   /**
-   * The commit versions whose changes make up this version's lessons, as sorted
-   * disjoint ranges. A rollback reuses its target's lineage, so it costs nothing
-   * in the number of lessons; each rollback in a lineage adds at most one range.
+   * The versions whose changes make up this version's lessons, as sorted
+   * disjoint ranges: every commit, revert and scoped rollback on the way here.
+   * A global rollback reuses its target's lineage, so it costs nothing in the
+   * number of lessons; each rollback in a lineage adds at most one range.
    */
   lineage: readonly VersionRange[];
 }
 
-const RETIRED_CACHE_SIZE = 8;
+/**
+ * One change to a lesson id: from `version` on (in lineages holding it), the
+ * live record of the id is the one added at `record`, or none when undefined.
+ */
+interface LessonEvent {
+  version: number;
+  record: number | undefined;
+}
+
+/** What a reverted or rolled-back lesson needs to be read: its live record (id and the commit that added it). */
+export interface LessonKey {
+  id: string;
+  addedIn: number;
+}
+
+const VISIBILITY_CACHE_SIZE = 8;
 
 /**
- * The history of a lesson memory and the index that answers "is lesson X live
- * at version V?" without touching any lesson record. Both memory implementations
- * keep one; the Chroma one rebuilds it from the stored snapshots.
+ * The history of a lesson memory and the index that answers "which record of
+ * lesson X is live at version V?" without touching any lesson record. Both
+ * memory implementations keep one; the Chroma one rebuilds it from the stored
+ * snapshots.
  *
- * Invariant kept by `planCommit`: within one lineage a lesson id is added at
- * most once and retired at most once, after its addition.
+ * Each commit, revert and scoped rollback is a set of events, one per lesson id
+ * it touches; a lesson's state at a version is its last event within that
+ * version's lineage. So every write appends events for the lessons it changes
+ * and nothing else, whatever the memory's size.
+ *
+ * Invariant kept by `planCommit`: within one lineage a lesson id is merged by
+ * at most one commit (a revert or rollback makes that same record live again).
  */
 export class SnapshotLog {
   readonly #entries: LogEntry[] = [];
+  /** Commit versions that merged each id. */
   readonly #addedIn = new Map<string, number[]>();
-  readonly #retiredIn = new Map<string, number[]>();
-  readonly #retiredCache = new Map<number, ReadonlySet<string>>();
+  readonly #events = new Map<string, LessonEvent[]>();
+  readonly #visibilityCache = new Map<number, Visibility>();
 
   /** The snapshot every memory starts from: version 0, no lessons. */
   static genesis(createdAt: string): Snapshot {
@@ -86,61 +110,108 @@ export class SnapshotLog {
     if (snapshot.parent !== expected - 1) {
       throw new LessonloopError("corrupt_store", `Snapshot ${snapshot.version} names parent ${String(snapshot.parent)}; history is linear, so it must be ${expected - 1}.`);
     }
-    if (snapshot.kind === "rollback") {
-      if (snapshot.restores === undefined || !this.has(snapshot.restores)) {
-        throw new LessonloopError("corrupt_store", `Rollback snapshot ${snapshot.version} restores unknown version ${String(snapshot.restores)}.`);
-      }
-      this.#entries.push({ snapshot, lineage: this.#entry(snapshot.restores).lineage });
+    if (snapshot.kind === "genesis") throw new LessonloopError("corrupt_store", `Snapshot ${snapshot.version} is a second genesis.`);
+    if (snapshot.kind === "rollback" && (snapshot.restores === undefined || !this.has(snapshot.restores))) {
+      throw new LessonloopError("corrupt_store", `Rollback snapshot ${snapshot.version} restores unknown version ${String(snapshot.restores)}.`);
+    }
+    if (snapshot.kind === "rollback" && snapshot.scope === undefined) {
+      this.#entries.push({ snapshot, lineage: this.#entry(snapshot.restores as number).lineage });
       return;
     }
-    if (snapshot.kind !== "commit") {
-      throw new LessonloopError("corrupt_store", `Snapshot ${snapshot.version} is a second genesis.`);
-    }
-    this.#entries.push({ snapshot, lineage: extendLineage(this.#entry(expected - 1).lineage, snapshot.version) });
-    for (const id of snapshot.change.added) pushTo(this.#addedIn, id, snapshot.version);
-    for (const id of snapshot.change.retired) pushTo(this.#retiredIn, id, snapshot.version);
+    const parent = expected - 1;
+    // Records made live again: a scoped rollback's come from its target, a revert's are the ones last live before.
+    const records = snapshot.change.added.map((id) => {
+      if (snapshot.kind === "commit") return snapshot.version;
+      const record = snapshot.kind === "rollback" ? this.liveRecord(id, snapshot.restores as number) : this.#lastRecord(id, parent);
+      if (record === undefined) {
+        throw new LessonloopError("corrupt_store", `Snapshot ${snapshot.version} makes lesson "${id}" live again, but no earlier record of it exists.`);
+      }
+      return record;
+    });
+    this.#entries.push({ snapshot, lineage: extendLineage(this.#entry(parent).lineage, snapshot.version) });
+    for (const id of snapshot.change.retired) pushTo(this.#events, id, { version: snapshot.version, record: undefined });
+    snapshot.change.added.forEach((id, index) => {
+      if (snapshot.kind === "commit") pushTo(this.#addedIn, id, snapshot.version);
+      pushTo(this.#events, id, { version: snapshot.version, record: records[index] });
+    });
   }
 
-  /** The commit version at which `id` was added in `version`'s lineage, even if retired since. */
+  /** The commit version that merged `id` within `version`'s lineage, even if it is not live there. */
   addedAt(id: string, version: number): number | undefined {
     const lineage = this.lineage(version);
     return this.#addedIn.get(id)?.find((added) => inRanges(lineage, added));
   }
 
-  isLive(id: string, version: number): boolean {
-    const lineage = this.lineage(version);
-    if (this.addedAt(id, version) === undefined) return false;
-    return !(this.#retiredIn.get(id) ?? []).some((retired) => inRanges(lineage, retired));
+  /** The commit version whose record of `id` is live at `version`; undefined when the lesson is not live. */
+  liveRecord(id: string, version: number): number | undefined {
+    return this.#lastEvent(id, version, () => true)?.record;
   }
 
-  /** Every lesson id retired within `version`'s lineage. */
-  retiredBy(version: number): ReadonlySet<string> {
-    const cached = this.#retiredCache.get(version);
-    if (cached !== undefined) return cached;
-    const retired = new Set<string>();
-    for (const commit of versionsIn(this.lineage(version))) {
-      for (const id of this.#entry(commit).snapshot.change.retired) retired.add(id);
+  isLive(id: string, version: number): boolean {
+    return this.liveRecord(id, version) !== undefined;
+  }
+
+  /** The last record of `id` that was live within `version`'s lineage, live now or not. */
+  #lastRecord(id: string, version: number): number | undefined {
+    return this.#lastEvent(id, version, (event) => event.record !== undefined)?.record;
+  }
+
+  /** The last event of `id` within `version`'s lineage that passes `accept`. */
+  #lastEvent(id: string, version: number, accept: (event: LessonEvent) => boolean): LessonEvent | undefined {
+    const events = this.#events.get(id);
+    if (events === undefined) return undefined;
+    const lineage = this.lineage(version);
+    for (let index = events.length - 1; index >= 0; index--) {
+      const event = events[index] as LessonEvent;
+      if (inRanges(lineage, event.version) && accept(event)) return event;
     }
-    if (this.#retiredCache.size >= RETIRED_CACHE_SIZE) {
-      const oldest = this.#retiredCache.keys().next().value;
-      if (oldest !== undefined) this.#retiredCache.delete(oldest);
-    }
-    this.#retiredCache.set(version, retired);
-    return retired;
+    return undefined;
   }
 
   /**
-   * Lesson ids live at `to` but not at `from` (`added`) and the reverse
-   * (`removed`). Only the commits on one side and not the other are read, so the
-   * cost follows the size of the change, not the size of memory.
+   * Which records are live at `version`, in the terms a backend filters by:
+   * records merged in the lineage, except `retired` ids, plus `restored` ones.
+   */
+  visibility(version: number): Visibility {
+    const cached = this.#visibilityCache.get(version);
+    if (cached !== undefined) return cached;
+    const lineage = this.lineage(version);
+    const retired = new Set<string>();
+    const restored = new Map<string, number>();
+    const seen = new Set<string>();
+    for (const changed of versionsIn(lineage)) {
+      const { change, kind } = this.#entry(changed).snapshot;
+      for (const id of kind === "commit" ? change.retired : [...change.retired, ...change.added]) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const live = this.liveRecord(id, version);
+        const merged = this.addedAt(id, version);
+        if (merged !== undefined && live !== merged) retired.add(id);
+        if (live !== undefined && live !== merged) restored.set(id, live);
+      }
+    }
+    const visibility: Visibility = { lineage, retired, restored };
+    if (this.#visibilityCache.size >= VISIBILITY_CACHE_SIZE) {
+      const oldest = this.#visibilityCache.keys().next().value;
+      if (oldest !== undefined) this.#visibilityCache.delete(oldest);
+    }
+    this.#visibilityCache.set(version, visibility);
+    return visibility;
+  }
+
+  /**
+   * Lessons whose live record differs between `from` and `to`: live at `to`
+   * (`added`), live at `from` (`removed`); a lesson live at both with another
+   * record is in both. Only the versions in one lineage and not the other are
+   * read, so the cost follows the size of the change, not the size of memory.
    */
   changeBetween(from: number, to: number): { added: string[]; removed: string[] } {
     const fromLineage = this.lineage(from);
     const toLineage = this.lineage(to);
     const touched = new Set<string>();
     for (const ranges of [subtractRanges(fromLineage, toLineage), subtractRanges(toLineage, fromLineage)]) {
-      for (const commit of versionsIn(ranges)) {
-        const { change } = this.#entry(commit).snapshot;
+      for (const changed of versionsIn(ranges)) {
+        const { change } = this.#entry(changed).snapshot;
         for (const id of change.added) touched.add(id);
         for (const id of change.retired) touched.add(id);
       }
@@ -148,10 +219,11 @@ export class SnapshotLog {
     const added: string[] = [];
     const removed: string[] = [];
     for (const id of [...touched].sort()) {
-      const liveAtFrom = this.isLive(id, from);
-      const liveAtTo = this.isLive(id, to);
-      if (liveAtTo && !liveAtFrom) added.push(id);
-      if (liveAtFrom && !liveAtTo) removed.push(id);
+      const atFrom = this.liveRecord(id, from);
+      const atTo = this.liveRecord(id, to);
+      if (atFrom === atTo) continue;
+      if (atTo !== undefined) added.push(id);
+      if (atFrom !== undefined) removed.push(id);
     }
     return { added, removed };
   }
@@ -181,6 +253,44 @@ export class SnapshotLog {
     }
   }
 
+  /**
+   * Checks that the lessons can be reverted on the head (each is live) and
+   * returns their live records. Throws `not_found` otherwise.
+   */
+  planRevert(ids: readonly string[]): LessonKey[] {
+    const head = this.head;
+    return ids.map((id) => {
+      const addedIn = this.liveRecord(id, head);
+      if (addedIn === undefined) {
+        const merged = this.addedAt(id, head);
+        throw new LessonloopError(
+          "not_found",
+          merged === undefined
+            ? `Lesson "${id}" was never merged, so it cannot be reverted. Check the id with \`lessonloop history\` or \`list\`.`
+            : `Lesson "${id}" (merged at version ${merged}) is not live at version ${head}, so there is nothing to revert.`,
+          { details: { lessonId: id, version: head, ...(merged === undefined ? {} : { mergedAt: merged }) } },
+        );
+      }
+      return { id, addedIn };
+    });
+  }
+
+  /**
+   * The lessons a reverted record took out of memory that come back with the
+   * revert: those it retired when it was merged (its `supersedes`) that are not
+   * live now and were last retired by that very merge, with their records.
+   */
+  supersededBy(record: LessonKey, supersedes: readonly string[]): LessonKey[] {
+    const head = this.head;
+    return supersedes.flatMap((id) => {
+      if (this.isLive(id, head)) return [];
+      const last = this.#lastEvent(id, head, () => true);
+      if (last === undefined || last.version !== record.addedIn) return [];
+      const addedIn = this.#lastRecord(id, head);
+      return addedIn === undefined ? [] : [{ id, addedIn }];
+    });
+  }
+
   /** Checks that `to` is an earlier version the head can roll back to. */
   planRollback(to: number): void {
     if (!this.has(to)) {
@@ -205,10 +315,10 @@ export class SnapshotLog {
   }
 }
 
-function pushTo(index: Map<string, number[]>, id: string, version: number): void {
-  const versions = index.get(id);
-  if (versions === undefined) index.set(id, [version]);
-  else versions.push(version);
+function pushTo<T>(index: Map<string, T[]>, id: string, item: T): void {
+  const items = index.get(id);
+  if (items === undefined) index.set(id, [item]);
+  else items.push(item);
 }
 
 function extendLineage(lineage: readonly VersionRange[], version: number): VersionRange[] {

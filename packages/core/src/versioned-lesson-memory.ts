@@ -10,6 +10,7 @@ import {
   HistoryRequestSchema,
   LessonListRequestSchema,
   LessonSearchRequestSchema,
+  RevertRequestSchema,
   RollbackRequestSchema,
   type CommitRequest,
   type DiffOptions,
@@ -17,14 +18,15 @@ import {
   type LessonListRequest,
   type LessonMemory,
   type LessonSearchRequest,
+  type RevertRequest,
   type RollbackRequest,
   type ScoredLesson,
   type SnapshotDiff,
 } from "./lesson-memory.js";
 import { parseWith } from "./parse.js";
-import { scopeContains } from "./scope.js";
+import { formatScope, scopeContains, type Scope } from "./scope.js";
 import type { Snapshot } from "./snapshot.js";
-import { SnapshotLog } from "./snapshot-log.js";
+import { SnapshotLog, type LessonKey } from "./snapshot-log.js";
 import { IdSchema, VersionSchema } from "./ids.js";
 import { randomId, type IdGenerator } from "./id-generator.js";
 
@@ -150,25 +152,109 @@ export class VersionedLessonMemory implements LessonMemory {
   }
 
   async rollback(request: RollbackRequest): Promise<Snapshot> {
-    const { to, reason, author, expectedHead } = parseWith(RollbackRequestSchema, request, "rollback request");
+    const { to, scope, evidence, reason, author, expectedHead } = parseWith(RollbackRequestSchema, request, "rollback request");
     return this.#write(async (log) => {
       // A retry of this very rollback that landed returns it rather than stacking an empty one on top.
       const head = log.snapshot(log.head);
-      if (head.kind === "rollback" && head.restores === to && head.reason === reason && head.author === author) return structuredClone(head);
+      if (head.kind === "rollback" && head.restores === to && sameScope(head.scope, scope) && head.reason === reason && head.author === author) return structuredClone(head);
       assertHead(log, expectedHead);
       log.planRollback(to);
-      const { added, removed } = log.changeBetween(log.head, to);
+      const between = log.changeBetween(log.head, to);
+      const change = scope === undefined ? { added: between.added, retired: between.removed } : await this.#withinScope(log, to, between, scope);
       return this.#append(log, this.#commitIds(), {
         version: log.head + 1,
         parent: log.head,
         kind: "rollback",
         restores: to,
-        change: { added, retired: removed },
+        ...(scope === undefined ? {} : { scope }),
+        change,
         reason,
         author,
+        ...(evidence === undefined ? {} : { evidence }),
         createdAt: this.#clock.now().toISOString(),
       });
     });
+  }
+
+  /**
+   * The part of a rollback's change within `scope`. Reads only the records of
+   * the lessons that differ between the head and `to`: the size of the change.
+   */
+  async #withinScope(log: SnapshotLog, to: number, between: { added: string[]; removed: string[] }, scope: Scope): Promise<Snapshot["change"]> {
+    const [added, removed] = await Promise.all([
+      this.#records(between.added.map((id) => ({ id, addedIn: log.liveRecord(id, to) as number }))),
+      this.#records(between.removed.map((id) => ({ id, addedIn: log.liveRecord(id, log.head) as number }))),
+    ]);
+    const within = (lesson: Lesson | undefined) => lesson !== undefined && scopeContains(scope, lesson.scope);
+    for (const id of between.added) {
+      // One id, two records (re-merged after a global rollback) in different scopes: rolling one back would change the other scope.
+      if (removed.has(id) && within(added.get(id)) !== within(removed.get(id))) {
+        throw new LessonloopError(
+          "out_of_scope",
+          `Lesson id "${id}" names lessons of two scopes at versions ${to} and ${log.head}; a rollback within ${formatScope(scope)} would change the other. Roll back all scopes, or revert lessons one by one.`,
+          { details: { lessonId: id } },
+        );
+      }
+    }
+    return {
+      added: between.added.filter((id) => within(added.get(id))),
+      retired: between.removed.filter((id) => within(removed.get(id))),
+    };
+  }
+
+  async revert(request: RevertRequest): Promise<Snapshot> {
+    const { lessons: ids, scope, evidence, reason, author, expectedHead } = parseWith(RevertRequestSchema, request, "revert request");
+    assertUnique(ids, "lessons", "revert request");
+    return this.#write(async (log) => {
+      // A retry of this very revert that landed returns it: its lessons are no longer live to revert.
+      const head = log.snapshot(log.head);
+      if (head.kind === "revert" && sameIds(head.change.retired, ids) && sameScope(head.scope, scope) && head.reason === reason && head.author === author) {
+        return structuredClone(head);
+      }
+      assertHead(log, expectedHead);
+      const keys = log.planRevert(ids);
+      const reverted = await this.#records(keys);
+      const restoredKeys: LessonKey[] = [];
+      for (const key of keys) {
+        const lesson = reverted.get(key.id) as Lesson;
+        for (const restored of log.supersededBy(key, lesson.supersedes)) {
+          if (!restoredKeys.some((other) => other.id === restored.id)) restoredKeys.push(restored);
+        }
+      }
+      if (scope !== undefined) {
+        const restored = await this.#records(restoredKeys);
+        for (const lesson of [...reverted.values(), ...restored.values()]) {
+          if (!scopeContains(scope, lesson.scope)) {
+            const role = reverted.has(lesson.id) ? "is" : `was superseded by a reverted lesson and lies`;
+            throw new LessonloopError(
+              "out_of_scope",
+              `Lesson "${lesson.id}" ${role} in scope ${formatScope(lesson.scope)}, outside ${formatScope(scope)}; nothing was reverted. Revert it from its own scope.`,
+              { details: { lessonId: lesson.id, scope: lesson.scope } },
+            );
+          }
+        }
+      }
+      return this.#append(log, this.#commitIds(), {
+        version: log.head + 1,
+        parent: log.head,
+        kind: "revert",
+        ...(scope === undefined ? {} : { scope }),
+        change: { added: restoredKeys.map((key) => key.id), retired: [...ids] },
+        reason,
+        author,
+        ...(evidence === undefined ? {} : { evidence }),
+        createdAt: this.#clock.now().toISOString(),
+      });
+    });
+  }
+
+  /** Lesson records by id; a key the log names but the store lacks is a `corrupt_store`. */
+  async #records(keys: readonly LessonKey[]): Promise<Map<string, Lesson>> {
+    const found = new Map((await this.#backend.getLessons(keys)).map((lesson) => [lesson.id, lesson]));
+    for (const key of keys) {
+      if (!found.has(key.id)) throw new LessonloopError("corrupt_store", `Snapshot ${key.addedIn} added lesson "${key.id}" but its record is missing from the store.`);
+    }
+    return found;
   }
 
   async search(request: LessonSearchRequest): Promise<ScoredLesson[]> {
@@ -191,8 +277,8 @@ export class VersionedLessonMemory implements LessonMemory {
     const version = options.version === undefined ? undefined : parseWith(VersionSchema, options.version, "version");
     const log = await this.#read(version);
     const at = version ?? log.head;
-    const addedIn = log.addedAt(lessonId, at);
-    if (addedIn === undefined || !log.isLive(lessonId, at)) {
+    const addedIn = log.liveRecord(lessonId, at);
+    if (addedIn === undefined) {
       throw new LessonloopError("not_found", `No lesson "${lessonId}" is live at version ${at}. List lessons or check the history for its id.`, {
         details: { lessonId, version: at },
       });
@@ -222,7 +308,7 @@ export class VersionedLessonMemory implements LessonMemory {
     log.snapshot(fromVersion);
     log.snapshot(toVersion);
     const { added, removed } = log.changeBetween(fromVersion, toVersion);
-    const keysAt = (ids: string[], version: number) => ids.map((id) => ({ id, addedIn: log.addedAt(id, version) as number }));
+    const keysAt = (ids: string[], version: number) => ids.map((id) => ({ id, addedIn: log.liveRecord(id, version) as number }));
     const [addedLessons, removedLessons] = await Promise.all([
       this.#backend.getLessons(keysAt(added, toVersion)),
       this.#backend.getLessons(keysAt(removed, fromVersion)),
@@ -329,7 +415,15 @@ function adopt(log: SnapshotLog, snapshots: readonly Snapshot[]): void {
 }
 
 function visibilityAt(log: SnapshotLog, version: number): Visibility {
-  return { lineage: log.lineage(version), retired: log.retiredBy(version) };
+  return log.visibility(version);
+}
+
+function sameScope(a: Scope | undefined, b: Scope | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.tenant === b.tenant && a.user === b.user && a.agent === b.agent);
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().join("\n") === [...b].sort().join("\n");
 }
 
 function assertHead(log: SnapshotLog, expectedHead: number | undefined): void {
@@ -340,10 +434,10 @@ function assertHead(log: SnapshotLog, expectedHead: number | undefined): void {
   }
 }
 
-function assertUnique(ids: readonly string[], field: string): void {
+function assertUnique(ids: readonly string[], field: string, what = "commit request"): void {
   const seen = new Set<string>();
   for (const id of ids) {
-    if (seen.has(id)) throw new LessonloopError("invalid_input", `Invalid commit request — ${field}: lesson id "${id}" appears twice.`);
+    if (seen.has(id)) throw new LessonloopError("invalid_input", `Invalid ${what} — ${field}: lesson id "${id}" appears twice.`);
     seen.add(id);
   }
 }

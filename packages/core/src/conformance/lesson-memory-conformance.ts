@@ -276,6 +276,100 @@ export function describeLessonMemoryConformance({ name, createMemory, openAnothe
       });
     });
 
+    describe("revert", () => {
+      const acme = { tenant: "acme" };
+      const globex = { tenant: "globex" };
+      beforeEach(async () => {
+        await memory.commit({ add: [lessonFixture("old")], reason: "v1", ...author });
+        await memory.commit({ add: [lessonFixture("new", { supersedes: ["old"] })], reason: "v2", ...author });
+        await memory.commit({ add: [lessonFixture("g1", { scope: globex })], reason: "v3", ...author });
+        await memory.commit({ add: [lessonFixture("later")], reason: "v4", ...author });
+      });
+
+      it("retires exactly the named lesson and makes live again what it superseded; later merges stay", async () => {
+        const snapshot = await memory.revert({ lessons: ["new"], reason: "new hurt acme", author: "operator" });
+        expect(snapshot).toMatchObject({ version: 5, parent: 4, kind: "revert", change: { added: ["old"], retired: ["new"] }, reason: "new hurt acme" });
+        expect(ids(await memory.list())).toEqual(["g1", "later", "old"]);
+        expect(ids(await memory.list({ version: 4 }))).toEqual(["g1", "later", "new"]);
+        expect((await memory.get("old")).id).toBe("old");
+        const found = await memory.search({ query: "when old happens", scope: acme, k: 10 });
+        expect(ids(found.map((hit) => hit.lesson))).toEqual(["later", "old"]);
+        expect(ids((await memory.diff(4, 5)).added)).toEqual(["old"]);
+      });
+
+      it("refuses an unknown lesson, one not live and one outside the scope, and changes nothing", async () => {
+        await memory.revert({ lessons: ["later"], reason: "drop", ...author });
+        const before = await observe(memory);
+        await expectError(memory.revert({ lessons: ["missing"], reason: "x", ...author }), "not_found", /missing/);
+        await expectError(memory.revert({ lessons: ["old"], reason: "x", ...author }), "not_found", /not live/);
+        await expectError(memory.revert({ lessons: ["later"], reason: "x", ...author }), "not_found", /later/);
+        await expectError(memory.revert({ lessons: ["new", "g1"], scope: acme, reason: "x", ...author }), "out_of_scope", /g1.*globex/);
+        await expectError(memory.revert({ lessons: [], reason: "x", ...author }), "invalid_input", /lessons/);
+        await expectError(memory.revert({ lessons: ["new"], reason: "x", expectedHead: 1, ...author }), "conflict");
+        expect(await observe(memory)).toEqual(before);
+        expect((await memory.revert({ lessons: ["g1"], scope: globex, reason: "globex only", ...author })).scope).toEqual(globex);
+      });
+
+      it("keeps a reverted id merged: it cannot be merged again, only revised under a new id", async () => {
+        await memory.revert({ lessons: ["later"], reason: "drop", ...author });
+        await expectError(memory.commit({ add: [lessonFixture("later")], reason: "again", ...author }), "conflict", /already merged/);
+      });
+
+      it("carries typed evidence", async () => {
+        const evidence = {
+          test: "fisher-exact-one-sided" as const,
+          before: { version: 1, successes: 18, failures: 2, unknown: 0, episodes: 20, rate: 0.9 },
+          after: { version: 2, successes: 8, failures: 12, unknown: 0, episodes: 20, rate: 0.4 },
+          drop: 0.5,
+          pValue: 0.001,
+          look: 0,
+          lookAlpha: 0.025,
+          thresholds: { alpha: 0.05, minEpisodes: 20, minDrop: 0.1 },
+          decision: "regressed" as const,
+          lessons: ["new"],
+        };
+        await memory.revert({ lessons: ["new"], reason: "hurt", evidence, author: "regression-monitor" });
+        expect((await memory.snapshot(5)).evidence).toEqual(evidence);
+      });
+    });
+
+    describe("rollback within a scope", () => {
+      const acme = { tenant: "acme" };
+      const globex = { tenant: "globex" };
+      beforeEach(async () => {
+        await memory.commit({ add: [lessonFixture("a1"), lessonFixture("g1", { scope: globex })], reason: "v1", ...author });
+        await memory.commit({ add: [lessonFixture("a2", { supersedes: ["a1"] })], reason: "v2", ...author });
+        await memory.commit({ add: [lessonFixture("g2", { scope: globex, supersedes: ["g1"] })], reason: "v3", ...author });
+      });
+
+      it("rolls the scope's lessons back to the version and leaves every other scope as it is", async () => {
+        const snapshot = await memory.rollback({ to: 1, scope: acme, reason: "undo acme", ...author });
+        expect(snapshot).toMatchObject({ kind: "rollback", restores: 1, scope: acme, change: { added: ["a1"], retired: ["a2"] } });
+        expect(ids(await memory.list({ scope: acme }))).toEqual(["a1"]);
+        expect(ids(await memory.list({ scope: globex }))).toEqual(["g2"]);
+        const found = await memory.search({ query: "happens", scope: globex, k: 10 });
+        expect(ids(found.map((hit) => hit.lesson))).toEqual(["g2"]);
+      });
+
+      it("restores a scope across an earlier global rollback", async () => {
+        await memory.rollback({ to: 0, reason: "clear all", ...author });
+        await memory.commit({ add: [lessonFixture("g3", { scope: globex })], reason: "v5", ...author });
+        await memory.rollback({ to: 2, scope: acme, reason: "acme back", ...author });
+        expect(ids(await memory.list())).toEqual(["a2", "g3"]);
+        expect((await memory.get("a2")).id).toBe("a2");
+        const found = await memory.search({ query: "happens", scope: acme, k: 10 });
+        expect(ids(found.map((hit) => hit.lesson))).toEqual(["a2"]);
+        await memory.rollback({ to: 3, scope: globex, reason: "globex back", ...author });
+        expect(ids(await memory.list())).toEqual(["a2", "g2"]);
+      });
+
+      it("rolls back a user's lessons without the tenant-wide ones", async () => {
+        await memory.commit({ add: [lessonFixture("ana", { scope: { tenant: "acme", user: "ana" } }), lessonFixture("a3")], reason: "v4", ...author });
+        await memory.rollback({ to: 3, scope: { tenant: "acme", user: "ana" }, reason: "ana only", ...author });
+        expect(ids(await memory.list())).toEqual(["a2", "a3", "g2"]);
+      });
+    });
+
     describe("bad input", () => {
       it("rejects a malformed lesson naming the field, and writes nothing", async () => {
         await memory.commit({ add: [lessonFixture("kept")], reason: "seed", ...author });

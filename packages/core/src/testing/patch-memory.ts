@@ -9,6 +9,7 @@ export function patchMemory(memory: LessonMemory, overrides: Partial<LessonMemor
     headVersion: () => memory.headVersion(),
     commit: (request) => memory.commit(request),
     rollback: (request) => memory.rollback(request),
+    revert: (request) => memory.revert(request),
     search: (request) => memory.search(request),
     list: (request) => memory.list(request),
     get: (id, options) => memory.get(id, options),
