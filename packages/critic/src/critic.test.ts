@@ -9,22 +9,17 @@ import { JudgementSchema, judgementOutcome } from "./judgement.js";
 
 const clock = createManualClock("2026-03-01T10:00:00.000Z");
 
+/** The fixture's refund, done at the first try. */
 function episode(overrides: Partial<EpisodeInput> = {}): EpisodeInput {
-  return {
-    id: "ep-1",
-    input: "Refund 12.50 EUR on order A-17.",
+  return refundEpisodeFixture({
     trajectory: [
       { type: "message", role: "user", content: "Refund 12.50 EUR on order A-17." },
       { type: "tool_call", id: "c1", name: "refund", args: { order: "A-17", amount: 12.5 } },
       { type: "tool_result", callId: "c1", name: "refund", content: "Refunded 12.50 EUR.", isError: false },
       { type: "message", role: "assistant", content: "Done: 12.50 EUR refunded on A-17." },
     ],
-    outcome: { status: "unknown", signal: { source: "none", detail: "" } },
-    scope: { tenant: "acme", user: "ana", agent: "billing" },
-    memoryVersion: 3,
-    startedAt: "2026-03-01T09:59:00.000Z",
     ...overrides,
-  };
+  });
 }
 
 
