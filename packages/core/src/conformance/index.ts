@@ -9,3 +9,5 @@ export type { PendingLessonStoreConformanceParams } from "./pending-lesson-store
 export { lessonFixture } from "./lesson-fixtures.js";
 export { edgeCaseFixture, verdictFixture } from "./store-fixtures.js";
 export { refundEpisodeFixture } from "./episode-fixtures.js";
+export { describeScopedUndoProperty } from "./scoped-undo-property.js";
+export type { ScopedUndoPropertyParams } from "./scoped-undo-property.js";
