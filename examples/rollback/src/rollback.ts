@@ -249,7 +249,7 @@ export async function runRollback({
     if (rollback !== undefined) {
       print("");
       print(`The rollback, v${rollback.snapshot.version}:`);
-      print(`  reason: ${rollback.snapshot.reason.split("\n")[0] ?? ""}`);
+      print(`  reason: ${rollback.snapshot.reason}`);
       const evidence = rollback.evidence;
       if (evidence !== undefined) {
         print(

@@ -1,5 +1,6 @@
 import { InMemoryLessonMemory, InMemoryOutcomeLedger, LessonloopError, createLexicalEmbedder, type Scope } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
+import { SnapshotSchema, decodeRecord } from "@lessonloop/core/internal";
 import { createManualClock, createSeededRandom, patchMemory, type SeededRandom } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
 import {
@@ -149,6 +150,9 @@ describe("createRegressionMonitor", () => {
     expect(head).toMatchObject({ version: 3, kind: "rollback", restores: 1, author: "regression-monitor", change: { added: [], retired: ["suspect"] } });
     expect(head?.reason).toMatch(/^Regression after merge v2: success \d+\.\d% \(\d+\/\d+\) vs \d+\.\d% \(\d+\/50\) at v1/);
     expect(head?.reason).toContain("retiring suspect");
+    // The reason is prose; the comparison is typed evidence on the snapshot.
+    expect(head?.reason).not.toContain("\n");
+    expect(head?.evidence).toEqual({ ...event.comparison, lessons: ["suspect"] });
     expect(head === undefined ? undefined : regressionEvidenceOf(head)).toEqual(event.comparison);
 
     // The lesson is gone from live memory but not deleted: v2 still has it.
@@ -271,5 +275,39 @@ describe("createRegressionMonitor", () => {
     await expect(stream(run, random, 2, 0.2, 40)).rejects.toThrow("listener broke");
     expect((await run.memory.snapshot(3)).kind).toBe("rollback");
     expect(await run.monitor.check()).toMatchObject({ action: "none", reason: "head_not_a_merge" });
+  });
+});
+
+/**
+ * A rollback snapshot as the regression monitor stored it before snapshots had
+ * `evidence`: the comparison as JSON on the reason's second line. Memories
+ * written then must still read.
+ */
+const LEGACY_ROLLBACK_DOCUMENT = JSON.stringify({
+  format: 1,
+  record: {
+    version: 3,
+    parent: 2,
+    kind: "rollback",
+    restores: 1,
+    change: { added: [], retired: ["suspect"] },
+    reason:
+      "Regression after merge v2: success 40.0% (8/20) vs 80.0% (40/50) at v1, drop 40.0 points, one-sided Fisher exact p=0.00123 ≤ 0.0250 (look 0, runs in acme). Rolled back to v1, retiring suspect.\n" +
+      'evidence: {"test":"fisher-exact-one-sided","before":{"version":1,"successes":40,"failures":10,"unknown":0,"episodes":50,"rate":0.8},"after":{"version":2,"successes":8,"failures":12,"unknown":0,"episodes":20,"rate":0.4},"drop":0.4,"pValue":0.00123,"look":0,"lookAlpha":0.025,"scope":{"tenant":"acme"},"thresholds":{"alpha":0.05,"minEpisodes":20,"minDrop":0.1},"decision":"regressed"}',
+    author: "regression-monitor",
+    createdAt: "2026-01-01T00:00:00.000Z",
+  },
+});
+
+describe("regressionEvidenceOf on memories written before typed evidence", () => {
+  it("reads a stored rollback of the earlier format and its evidence from the reason", () => {
+    const snapshot = decodeRecord(SnapshotSchema, LEGACY_ROLLBACK_DOCUMENT, "snapshot");
+    expect(snapshot.evidence).toBeUndefined();
+    expect(regressionEvidenceOf(snapshot)).toMatchObject({ decision: "regressed", pValue: 0.00123, look: 0, after: { version: 2, successes: 8 }, scope: ACME });
+  });
+
+  it("finds no evidence on a snapshot that has none", () => {
+    const snapshot = decodeRecord(SnapshotSchema, LEGACY_ROLLBACK_DOCUMENT, "snapshot");
+    expect(regressionEvidenceOf({ ...snapshot, reason: "an operator's rollback" })).toBeUndefined();
   });
 });

@@ -60,7 +60,7 @@ export interface RegressionRollback {
   merged: number;
   /** The version it was merged onto, now live again. */
   restored: number;
-  /** The rollback's history entry; its reason carries the figures and the evidence. */
+  /** The rollback's history entry: its reason says what happened, its `evidence` carries the comparison. */
   snapshot: Snapshot;
   /** What the rollback changed: `removed` are the retired lessons (full records), `added` any the merge had superseded. */
   diff: SnapshotDiff;
@@ -223,20 +223,21 @@ function coveringScope(scopes: readonly Scope[]): Scope | undefined {
 
 const percent = (rate: number | null) => (rate === null ? "n/a" : `${(rate * 100).toFixed(1)}%`);
 
-const EVIDENCE_PREFIX = "evidence: ";
-
-/** The rollback's reason: one readable line, then the evidence as JSON on a line of its own. */
+/** The rollback's reason: one readable line. The figures also go, typed, in the snapshot's `evidence`. */
 function rollbackReason(comparison: RegressionComparison, lessonIds: readonly string[]): string {
   const { before, after, drop, pValue, lookAlpha } = comparison;
   const shown = lessonIds.slice(0, 10).join(", ") + (lessonIds.length > 10 ? ` and ${lessonIds.length - 10} more` : "");
   const scope = comparison.scope === undefined ? "all runs" : `runs in ${formatScope(comparison.scope)}`;
-  const line =
+  return (
     `Regression after merge v${after.version}: success ${percent(after.rate)} (${after.successes}/${after.episodes}) ` +
     `vs ${percent(before.rate)} (${before.successes}/${before.episodes}) at v${before.version}, ` +
     `drop ${((drop ?? 0) * 100).toFixed(1)} points, one-sided Fisher exact p=${(pValue ?? 1).toPrecision(3)} ≤ ${lookAlpha.toPrecision(3)} ` +
-    `(look ${comparison.look}, ${scope}). Rolled back to v${before.version}, retiring ${shown || "no lessons"}.`;
-  return `${line}\n${EVIDENCE_PREFIX}${JSON.stringify(comparison)}`;
+    `(look ${comparison.look}, ${scope}). Rolled back to v${before.version}, retiring ${shown || "no lessons"}.`
+  );
 }
+
+/** Memories written before snapshots carried `evidence` kept it as JSON on a reason line starting with this. */
+const LEGACY_EVIDENCE_PREFIX = "evidence: ";
 
 const TallySchema = z.object({
   version: VersionSchema,
@@ -260,15 +261,21 @@ const ComparisonSchema = z.object({
 });
 
 /**
- * The evidence the regression monitor wrote into a rollback snapshot's reason,
- * for `history` readers (the CLI); `undefined` for any other snapshot.
+ * The comparison that made the regression monitor undo a version, for
+ * `history` readers (the CLI): the snapshot's typed `evidence`, or, for
+ * snapshots written before it existed, the JSON line of their reason;
+ * `undefined` for any other snapshot.
  */
 export function regressionEvidenceOf(snapshot: Snapshot): RegressionComparison | undefined {
+  if (snapshot.evidence !== undefined) {
+    const { lessons: _lessons, ...comparison } = snapshot.evidence;
+    return comparison;
+  }
   if (snapshot.kind !== "rollback") return undefined;
-  const line = snapshot.reason.split("\n").find((candidate) => candidate.startsWith(EVIDENCE_PREFIX));
+  const line = snapshot.reason.split("\n").find((candidate) => candidate.startsWith(LEGACY_EVIDENCE_PREFIX));
   if (line === undefined) return undefined;
   try {
-    const parsed = ComparisonSchema.safeParse(JSON.parse(line.slice(EVIDENCE_PREFIX.length)));
+    const parsed = ComparisonSchema.safeParse(JSON.parse(line.slice(LEGACY_EVIDENCE_PREFIX.length)));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
@@ -350,6 +357,7 @@ export function createRegressionMonitor({
       // A commit that landed after this look is not this merge's to undo.
       expectedHead: head,
       reason: rollbackReason(comparison, merged.change.added),
+      evidence: { ...comparison, lessons: merged.change.added },
       author,
     });
     // `expectedHead` made the rollback's parent the merge it undid.
