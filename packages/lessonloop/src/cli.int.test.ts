@@ -208,11 +208,12 @@ describe("lessonloop CLI: reading", () => {
 });
 
 describe("lessonloop CLI: writing", () => {
-  it("rollback makes an earlier version live as a new snapshot and prints what changed", async () => {
+  it("a global rollback needs --all-scopes, makes an earlier version live as a new snapshot and says whose lessons it changed", async () => {
     const memory = await seedMemory();
-    const { code, out } = await cli(["rollback", "1", "--reason", "v2 broke refunds", "--memory", memory]);
+    expect(await cliError(["rollback", "1", "--reason", "v2 broke refunds", "--memory", memory])).toMatchObject({ code: 2, error: { message: expect.stringMatching(/--all-scopes/) } });
+    const { code, out } = await cli(["rollback", "1", "--all-scopes", "--reason", "v2 broke refunds", "--memory", memory]);
     expect(code).toBe(0);
-    expect(out).toMatch(/^Rolled back memory ".*" to v1: v3 is live now\.\nv2 → v3: 0 added, 2 removed\n− ask-order-id/);
+    expect(out).toMatch(/^Rolled back all scopes of memory ".*" to v1: v3 is live now; it changed 2 lessons of 2 tenants: acme −1, globex −1\.\nv2 → v3: 0 added, 2 removed\n− ask-order-id/);
     const listed = await cliJson<{ head: number; lessons: { lesson: Lesson }[] }>(["list", "--memory", memory]);
     expect(listed.head).toBe(3);
     expect(listed.lessons.map((entry) => entry.lesson.id)).toEqual(["refund-retry"]);
@@ -222,20 +223,53 @@ describe("lessonloop CLI: writing", () => {
     expect(shown.out).toContain("Lesson ask-order-id — retired, not live at v3");
     expect(shown.out).toMatch(/retired\s+v3 by tester at .* — v2 broke refunds/);
 
-    const json = await cliJson<{ snapshot: Snapshot; diff: { removed: Lesson[] } }>(["rollback", "2", "--reason", "undo", "--author", "ops", "--memory", memory]);
+    const json = await cliJson<{ snapshot: Snapshot; diff: { removed: Lesson[] } }>(["rollback", "2", "--all-scopes", "--reason", "undo", "--author", "ops", "--memory", memory]);
     expect(json.snapshot).toMatchObject({ version: 4, kind: "rollback", restores: 2, author: "ops", reason: "undo" });
     expect((await cliJson<{ snapshots: Snapshot[] }>(["history", "--limit", "1", "--memory", memory])).snapshots[0]?.version).toBe(4);
   });
 
   it("rollback refuses a bad version, the live version, and a stale --expect-head", async () => {
     const memory = await seedMemory();
-    expect(await cliError(["rollback", "9", "--reason", "x", "--memory", memory])).toMatchObject({ code: 1, error: { code: "invalid_rollback" } });
-    expect(await cliError(["rollback", "2", "--reason", "x", "--memory", memory])).toMatchObject({ code: 1, error: { code: "invalid_rollback" } });
-    expect(await cliError(["rollback", "1", "--reason", "x", "--expect-head", "1", "--memory", memory])).toMatchObject({
+    expect(await cliError(["rollback", "9", "--all-scopes", "--reason", "x", "--memory", memory])).toMatchObject({ code: 1, error: { code: "invalid_rollback" } });
+    expect(await cliError(["rollback", "2", "--tenant", "acme", "--reason", "x", "--memory", memory])).toMatchObject({ code: 1, error: { code: "invalid_rollback" } });
+    expect(await cliError(["rollback", "1", "--all-scopes", "--reason", "x", "--expect-head", "1", "--memory", memory])).toMatchObject({
       code: 1,
       error: { code: "conflict" },
     });
     expect((await cliJson<{ head: number }>(["list", "--memory", memory])).head).toBe(2);
+  });
+
+  it("rollback --tenant rolls back that tenant's lessons only", async () => {
+    const memory = await seedMemory();
+    const { code, out } = await cli(["rollback", "1", "--tenant", "acme", "--reason", "ask-order-id hurt acme", "--memory", memory]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Rolled back the lessons of acme in memory ".*" to v1: v3 is live now; no other scope changed\.\nv2 → v3: 0 added, 1 removed\n− ask-order-id/);
+    const listed = await cliJson<{ lessons: { lesson: Lesson }[] }>(["list", "--memory", memory]);
+    expect(listed.lessons.map((entry) => entry.lesson.id)).toEqual(["globex-tone", "refund-retry"]);
+    expect((await cli(["history", "--limit", "1", "--memory", memory])).out).toMatch(/v3\s+rollback→v1 \(acme\)/);
+  });
+
+  it("revert takes one lesson out, later merges stay, and refuses a lesson outside --tenant", async () => {
+    const memory = await seedMemory();
+    const outside = await cliError(["revert", "globex-tone", "--tenant", "acme", "--reason", "x", "--memory", memory]);
+    expect(outside).toMatchObject({ code: 1, error: { code: "out_of_scope", message: expect.stringMatching(/globex-tone.*globex, outside acme/) } });
+    expect((await cliJson<{ head: number }>(["list", "--memory", memory])).head).toBe(2);
+    const { code, out } = await cli(["revert", "refund-retry", "--tenant", "acme", "--reason", "retries double refunds", "--memory", memory]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Reverted lesson "refund-retry" in memory ".*": v3 is live now; later merges stay\.\nv2 → v3: 0 added, 1 removed\n− refund-retry/);
+    const listed = await cliJson<{ lessons: { lesson: Lesson }[] }>(["list", "--memory", memory]);
+    expect(listed.lessons.map((entry) => entry.lesson.id)).toEqual(["ask-order-id", "globex-tone"]);
+    expect(await cliError(["revert", "refund-retry", "--reason", "again", "--memory", memory])).toMatchObject({ code: 1, error: { code: "not_found" } });
+  });
+
+  it("approve and reject refuse a pending lesson outside --tenant and leave it pending", async () => {
+    const memory = await seedMemory();
+    expect(await cliError(["approve", "escalate-angry", "--tenant", "globex", "--memory", memory])).toMatchObject({ code: 1, error: { code: "out_of_scope" } });
+    expect(await cliError(["reject", "escalate-angry", "--tenant", "globex", "--memory", memory])).toMatchObject({ code: 1, error: { code: "out_of_scope" } });
+    const pending = await cliJson<{ lessons: { lesson: Lesson; status: string }[] }>(["pending", "--memory", memory]);
+    expect(pending.lessons.map((record) => `${record.lesson.id}:${record.status}`)).toContain("escalate-angry:pending");
+    expect((await cliJson<{ head: number }>(["list", "--memory", memory])).head).toBe(2);
+    expect((await cli(["reject", "escalate-angry", "--tenant", "acme", "--memory", memory])).code).toBe(0);
   });
 
   it("approve commits the pending lesson and its edge cases as one snapshot, keeps the verdict, and leaves the pending list", async () => {
@@ -358,7 +392,7 @@ describe("lessonloop CLI: errors", () => {
       out: "",
       err: 'lessonloop: Invalid --version "latest": must be a version number (a whole number, 0 or more), e.g. 3.\nRun "lessonloop list --help" for usage.\n',
     });
-    expect(await cliError(["rollback", "1"], nowhere)).toEqual({ code: 2, error: { code: "invalid_input", message: "Missing --reason (--reason <text>)." } });
+    expect(await cliError(["rollback", "1", "--all-scopes"], nowhere)).toEqual({ code: 2, error: { code: "invalid_input", message: "Missing --reason (--reason <text>)." } });
     expect((await cliError(["show"], nowhere)).code).toBe(2);
     expect((await cliError(["nope"], nowhere)).code).toBe(2);
     expect((await cli(["list"], {})).err).toMatch(/No Chroma server given/);

@@ -1,4 +1,4 @@
-import type { Lesson, LessonMemory, Snapshot, SnapshotDiff } from "@lessonloop/core";
+import { formatScope, type Lesson, type LessonMemory, type Snapshot, type SnapshotDiff } from "@lessonloop/core";
 import type { RollbackRequest } from "@lessonloop/core/internal";
 
 /**
@@ -46,7 +46,8 @@ function headline(reason: string, max: number): string {
  * @param reasonChars How much of the reason's first line to show (default 100).
  */
 export function describeSnapshot(snapshot: Snapshot, { reasonChars = 100 }: { reasonChars?: number } = {}): string {
-  const kind = snapshot.kind === "rollback" ? `rollback→v${String(snapshot.restores)}` : snapshot.kind;
+  const undone = snapshot.kind === "rollback" ? `rollback→v${String(snapshot.restores)}` : snapshot.kind;
+  const kind = snapshot.scope === undefined ? undone : `${undone} (${formatScope(snapshot.scope)})`;
   const change = `+${snapshot.change.added.length} −${snapshot.change.retired.length}`;
   return [`v${snapshot.version}`, kind, snapshot.createdAt, snapshot.author, change, headline(snapshot.reason, reasonChars)].join("  ");
 }

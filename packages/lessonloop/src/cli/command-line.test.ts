@@ -44,13 +44,28 @@ describe("parseCommandLine", () => {
     expect(run(["history"]).command).toEqual({ name: "history", limit: 20 });
     expect(run(["history", "--limit", "5", "--before", "9"]).command).toEqual({ name: "history", limit: 5, before: 9 });
     expect(run(["diff", "1", "4"]).command).toEqual({ name: "diff", from: 1, to: 4 });
-    expect(run(["rollback", "2", "--reason", "broke refunds", "--expect-head", "5"]).command).toEqual({
+    expect(run(["rollback", "2", "--all-scopes", "--reason", "broke refunds", "--expect-head", "5"]).command).toEqual({
       name: "rollback",
       version: 2,
       reason: "broke refunds",
       author: "ana",
       expectHead: 5,
     });
+    expect(run(["rollback", "2", "--tenant", "acme", "--user", "bo", "--reason", "broke refunds"]).command).toEqual({
+      name: "rollback",
+      version: 2,
+      scope: { tenant: "acme", user: "bo" },
+      reason: "broke refunds",
+      author: "ana",
+    });
+    expect(run(["revert", "l-1", "--tenant", "acme", "--reason", "hurts"]).command).toEqual({
+      name: "revert",
+      lessonId: "l-1",
+      scope: { tenant: "acme" },
+      reason: "hurts",
+      author: "ana",
+    });
+    expect(run(["reject", "l-1", "--tenant", "globex"]).command).toEqual({ name: "reject", lessonId: "l-1", scope: { tenant: "globex" }, author: "ana" });
     expect(run(["pending", "--tenant", "acme"]).command).toEqual({ name: "pending", scope: { tenant: "acme" } });
     expect(run(["approve", "l-1", "--author", "bo", "--edge-cases", "my-cases"]).command).toEqual({
       name: "approve",
@@ -93,8 +108,12 @@ describe("parseCommandLine", () => {
     expect(usageError(["diff", "1"]).message).toMatch(/Missing <to>/);
     expect(usageError(["diff", "1", "x"]).message).toMatch(/Invalid <to> "x"/);
     expect(usageError(["history", "--limit", "0"]).message).toMatch(/--limit "0": must be a whole number from 1 to 10000/);
-    expect(usageError(["rollback", "2"]).message).toBe("Missing --reason (--reason <text>).");
-    expect(usageError(["rollback", "2", "--reason", "  "]).message).toMatch(/--reason "  ": must not be empty/);
+    expect(usageError(["rollback", "2", "--all-scopes"]).message).toBe("Missing --reason (--reason <text>).");
+    expect(usageError(["rollback", "2", "--all-scopes", "--reason", "  "]).message).toMatch(/--reason "  ": must not be empty/);
+    expect(usageError(["rollback", "2", "--reason", "x"]).message).toMatch(/^Invalid --tenant: say which lessons to roll back: --tenant <tenant> for one tenant's, or --all-scopes/);
+    expect(usageError(["rollback", "2", "--reason", "x", "--tenant", "acme", "--all-scopes"]).message).toMatch(/--all-scopes.*cannot go with --tenant/);
+    expect(usageError(["revert", "l-1"]).message).toBe("Missing --reason (--reason <text>).");
+    expect(usageError(["approve", "l-1", "--user", "bo"]).message).toMatch(/--user "bo": needs --tenant too/);
     expect(usageError(["list", "extra"]).message).toMatch(/Unexpected argument "extra" for "list"/);
     expect(usageError(["list", "--bogus"]).message).toMatch(/^Unknown option --bogus for "list"\. It takes: --tenant/);
     expect(usageError(["list", "--json=yes"]).message).toMatch(/--json takes no value/);

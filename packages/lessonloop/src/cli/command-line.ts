@@ -22,7 +22,7 @@ export class UsageError extends Error {
   }
 }
 
-export const COMMAND_NAMES = ["list", "show", "history", "diff", "rollback", "pending", "approve", "reject"] as const;
+export const COMMAND_NAMES = ["list", "show", "history", "diff", "rollback", "revert", "pending", "approve", "reject"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export const LIST_STATUSES = ["approved", "pending", "rejected", "retired", "all"] as const;
@@ -40,10 +40,12 @@ export type Command =
   | { name: "show"; lessonId: string; version?: number; scope?: Scope }
   | { name: "history"; limit: number; before?: number; scope?: Scope }
   | { name: "diff"; from: number; to: number; scope?: Scope }
-  | { name: "rollback"; version: number; reason: string; author: string; expectHead?: number }
+  /** `scope` absent only with `--all-scopes`: a global rollback must be asked for. */
+  | { name: "rollback"; version: number; scope?: Scope; reason: string; author: string; expectHead?: number }
+  | { name: "revert"; lessonId: string; scope?: Scope; reason: string; author: string; expectHead?: number }
   | { name: "pending"; scope?: Scope }
-  | { name: "approve"; lessonId: string; reason?: string; author: string; edgeCases?: string }
-  | { name: "reject"; lessonId: string; reason?: string; author: string };
+  | { name: "approve"; lessonId: string; scope?: Scope; reason?: string; author: string; edgeCases?: string }
+  | { name: "reject"; lessonId: string; scope?: Scope; reason?: string; author: string };
 
 export type CommandLine = { kind: "help"; text: string } | { kind: "run"; global: GlobalOptions; command: Command };
 
@@ -60,6 +62,13 @@ const SCOPE_OPTIONS: Record<string, OptionSpec> = {
   tenant: { type: "string", value: "<tenant>", help: "Only lessons of this tenant" },
   user: { type: "string", value: "<user>", help: "…and scoped to exactly this user (needs --tenant)" },
   agent: { type: "string", value: "<agent>", help: "…and scoped to exactly this agent (needs --tenant)" },
+};
+
+/** For commands that change memory or reviews: the scope they may act in, refusing anything outside it. */
+const ACTING_SCOPE_OPTIONS: Record<string, OptionSpec> = {
+  tenant: { type: "string", value: "<tenant>", help: "Act only within this tenant; refuse a lesson outside it" },
+  user: { type: "string", value: "<user>", help: "…and only on lessons scoped to this user (needs --tenant)" },
+  agent: { type: "string", value: "<agent>", help: "…and only on lessons scoped to this agent (needs --tenant)" },
 };
 
 const AUTHOR_OPTION: OptionSpec = { type: "string", value: "<name>", help: "Who does it, recorded in history (default: $USER)" };
@@ -108,12 +117,25 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
   rollback: {
     positionals: ["version"],
     options: {
+      ...ACTING_SCOPE_OPTIONS,
+      "all-scopes": { type: "boolean", help: "Roll back every tenant's lessons (instead of --tenant)" },
       reason: { type: "string", value: "<text>", help: "Why (required), recorded in history" },
       author: AUTHOR_OPTION,
       "expect-head": { type: "string", value: "<version>", help: "Refuse unless this is still the live version" },
     },
-    summary: "Make an earlier version's lessons live again, as a new version.",
-    examples: ['lessonloop rollback 3 --reason "v4 broke refunds"'],
+    summary: "Make a scope's lessons (--tenant) or all lessons (--all-scopes) what they were at an earlier version, as a new version.",
+    examples: ['lessonloop rollback 3 --tenant acme --reason "v4 broke refunds"', 'lessonloop rollback 3 --all-scopes --reason "bad batch import"'],
+  },
+  revert: {
+    positionals: ["lesson-id"],
+    options: {
+      ...ACTING_SCOPE_OPTIONS,
+      reason: { type: "string", value: "<text>", help: "Why (required), recorded in history" },
+      author: AUTHOR_OPTION,
+      "expect-head": { type: "string", value: "<version>", help: "Refuse unless this is still the live version" },
+    },
+    summary: "Take one live lesson out, as a new version; what it superseded is live again, later merges stay.",
+    examples: ['lessonloop revert refund-timeout-retry --tenant acme --reason "hurts refunds"'],
   },
   pending: {
     positionals: [],
@@ -124,6 +146,7 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
   approve: {
     positionals: ["lesson-id"],
     options: {
+      ...ACTING_SCOPE_OPTIONS,
       reason: { type: "string", value: "<text>", help: "Why, recorded in the merge snapshot" },
       author: AUTHOR_OPTION,
       "edge-cases": { type: "string", value: "<collection>", help: 'Edge-case collection for its cases (default: "<memory>-edge-cases")' },
@@ -133,7 +156,7 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
   },
   reject: {
     positionals: ["lesson-id"],
-    options: { reason: { type: "string", value: "<text>", help: "Why, kept with the lesson" }, author: AUTHOR_OPTION },
+    options: { ...ACTING_SCOPE_OPTIONS, reason: { type: "string", value: "<text>", help: "Why, kept with the lesson" }, author: AUTHOR_OPTION },
     summary: "Reject a pending lesson: memory is unchanged, the lesson is kept as rejected.",
     examples: ['lessonloop reject refund-timeout-retry --reason "too broad"'],
   },
@@ -273,17 +296,42 @@ const SCHEMAS = {
   rollback: z
     .object({
       version: versionArg,
+      ...scopeFields,
+      allScopes: z.boolean().optional(),
       reason: text('say why, e.g. --reason "v5 broke refunds"'),
       author: authorArg,
       expectHead: versionArg.optional(),
     })
-    .transform(({ version, reason, author, expectHead }): Command => ({
-      name: "rollback",
-      version,
-      reason,
-      author,
-      expectHead,
-    })),
+    .superRefine((values, context) => {
+      scopeNeedsTenant(values, context);
+      if (values.tenant === undefined && values.allScopes !== true) {
+        context.addIssue({
+          code: "custom",
+          path: ["tenant"],
+          message: "say which lessons to roll back: --tenant <tenant> for one tenant's, or --all-scopes for every tenant's (a global rollback)",
+        });
+      }
+      if (values.tenant !== undefined && values.allScopes === true) {
+        context.addIssue({ code: "custom", path: ["allScopes"], message: "cannot go with --tenant: roll back one tenant or all of them" });
+      }
+    })
+    .transform(({ version, reason, author, expectHead, allScopes: _allScopes, ...values }): Command => {
+      const scope = scopeOf(values);
+      return { name: "rollback", version, scope, reason, author, expectHead };
+    }),
+  revert: z
+    .object({
+      lessonId: lessonIdArg,
+      ...scopeFields,
+      reason: text('say why, e.g. --reason "hurts refunds"'),
+      author: authorArg,
+      expectHead: versionArg.optional(),
+    })
+    .superRefine(scopeNeedsTenant)
+    .transform(({ lessonId, reason, author, expectHead, ...values }): Command => {
+      const scope = scopeOf(values);
+      return { name: "revert", lessonId, scope, reason, author, expectHead };
+    }),
   pending: z
     .object(scopeFields)
     .superRefine(scopeNeedsTenant)
@@ -292,17 +340,19 @@ const SCHEMAS = {
       return { name: "pending", scope };
     }),
   approve: z
-    .object({ lessonId: lessonIdArg, reason: text("say why").optional(), author: authorArg, edgeCases: MemoryNameSchema.optional() })
-    .transform(({ lessonId, reason, author, edgeCases }): Command => ({
-      name: "approve",
-      lessonId,
-      author,
-      reason,
-      edgeCases,
-    })),
+    .object({ lessonId: lessonIdArg, ...scopeFields, reason: text("say why").optional(), author: authorArg, edgeCases: MemoryNameSchema.optional() })
+    .superRefine(scopeNeedsTenant)
+    .transform(({ lessonId, reason, author, edgeCases, ...values }): Command => {
+      const scope = scopeOf(values);
+      return { name: "approve", lessonId, scope, author, reason, edgeCases };
+    }),
   reject: z
-    .object({ lessonId: lessonIdArg, reason: text("say why").optional(), author: authorArg })
-    .transform(({ lessonId, reason, author }): Command => ({ name: "reject", lessonId, author, reason })),
+    .object({ lessonId: lessonIdArg, ...scopeFields, reason: text("say why").optional(), author: authorArg })
+    .superRefine(scopeNeedsTenant)
+    .transform(({ lessonId, reason, author, ...values }): Command => {
+      const scope = scopeOf(values);
+      return { name: "reject", lessonId, scope, author, reason };
+    }),
 } satisfies Record<CommandName, z.ZodType<Command>>;
 
 const GlobalSchema = z.object({

@@ -6,13 +6,14 @@ import {
   type PendingLesson,
   type Scope,
   type Snapshot,
+  type SnapshotDiff,
   type Verdict,
 } from "@lessonloop/core";
 import { scopeContains } from "@lessonloop/core/internal";
 import { describeDiff, describeSnapshot, mergeLesson, rollbackTo } from "@lessonloop/snapshot-checkpointer";
 import type { Command, ListStatus } from "./command-line.js";
 import type { MemoryConnection } from "./memory-connection.js";
-import { count, lessonDetail, oneLine, table, verdictCell, verdictSummary, type LessonStanding } from "./render.js";
+import { count, evidenceLine, lessonDetail, oneLine, table, verdictCell, verdictSummary, type LessonStanding } from "./render.js";
 
 /** What a command prints: `text` for people, `json` (with `--json`) for scripts. */
 export interface CommandOutput {
@@ -191,8 +192,8 @@ async function show(connection: MemoryConnection, command: CommandOf<"show">): P
 
 /**
  * A tenant's history: the versions that changed lessons within `scope`, newest
- * first, each with only those lessons' ids. Reasons are left out: a commit's or
- * rollback's reason may name lessons of other tenants.
+ * first, each with only those lessons' ids. Reasons and evidence are left out:
+ * a commit's or rollback's reason may name lessons of other tenants.
  */
 async function scopedHistory(connection: MemoryConnection, command: CommandOf<"history"> & { scope: Scope }): Promise<CommandOutput> {
   const { memory } = connection;
@@ -209,8 +210,10 @@ async function scopedHistory(connection: MemoryConnection, command: CommandOf<"h
     }
     const change = await memory.diff(snapshot.parent, snapshot.version, { scope });
     if (change.added.length === 0 && change.removed.length === 0) continue;
+    // The evidence goes with the reason: it may name other tenants' lessons.
+    const { evidence: _evidence, ...shown } = snapshot;
     snapshots.push({
-      ...snapshot,
+      ...shown,
       change: { added: change.added.map((lesson) => lesson.id), retired: change.removed.map((lesson) => lesson.id) },
       reason: "",
     });
@@ -237,7 +240,10 @@ async function history(connection: MemoryConnection, command: CommandOf<"history
     memory.headVersion(),
     memory.history({ limit: command.limit, before: command.before }),
   ]);
-  const lines = snapshots.map((snapshot) => `${snapshot.version === head ? "*" : " "} ${describeSnapshot(snapshot)}`);
+  const lines = snapshots.map((snapshot) => {
+    const line = `${snapshot.version === head ? "*" : " "} ${describeSnapshot(snapshot)}`;
+    return snapshot.evidence === undefined ? line : `${line}\n      evidence: ${evidenceLine(snapshot.evidence)}`;
+  });
   const more = snapshots.at(-1);
   const paging = more !== undefined && more.version > 0 ? `\nOlder: lessonloop history --before ${more.version}` : "";
   const text =
@@ -252,18 +258,71 @@ async function diff(connection: MemoryConnection, command: CommandOf<"diff">): P
   return { text: describeDiff(result), json: result };
 }
 
+/** Lessons a change touched, counted per tenant: `acme +1 −2, globex −1`. */
+function changedByTenant(diff: SnapshotDiff): { tenants: Record<string, { added: number; removed: number }>; text: string } {
+  const tenants: Record<string, { added: number; removed: number }> = {};
+  const entry = (lesson: Lesson) => (tenants[lesson.scope.tenant] ??= { added: 0, removed: 0 });
+  for (const lesson of diff.added) entry(lesson).added += 1;
+  for (const lesson of diff.removed) entry(lesson).removed += 1;
+  const text = Object.entries(tenants)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([tenant, { added, removed }]) => `${tenant} ${[added > 0 ? `+${added}` : "", removed > 0 ? `−${removed}` : ""].filter(Boolean).join(" ")}`)
+    .join(", ");
+  return { tenants, text };
+}
+
 async function rollback(connection: MemoryConnection, command: CommandOf<"rollback">): Promise<CommandOutput> {
+  const { scope } = command;
   const result = await rollbackTo(connection.memory, {
     to: command.version,
+    scope,
     reason: command.reason,
     author: command.author,
     expectedHead: command.expectHead,
   });
-  const { snapshot } = result;
+  const { snapshot, diff } = result;
+  const changed = diff.added.length + diff.removed.length;
+  if (scope !== undefined) {
+    return {
+      text: `Rolled back the lessons of ${formatScope(scope)} in memory "${connection.name}" to v${command.version}: v${snapshot.version} is live now; no other scope changed.\n${describeDiff(diff)}`,
+      json: result,
+    };
+  }
+  // A global rollback says whose lessons it changed: it is the one undo that crosses tenants.
+  const byTenant = changedByTenant(diff);
+  const tenantCount = Object.keys(byTenant.tenants).length;
+  const across = changed === 0 ? "it changed no lessons" : `it changed ${count(changed, "lesson")} of ${count(tenantCount, "tenant")}: ${byTenant.text}`;
   return {
-    text: `Rolled back memory "${connection.name}" to v${command.version}: v${snapshot.version} is live now.\n${describeDiff(result.diff)}`,
-    json: result,
+    text: `Rolled back all scopes of memory "${connection.name}" to v${command.version}: v${snapshot.version} is live now; ${across}.\n${describeDiff(diff)}`,
+    json: { ...result, changedByTenant: byTenant.tenants },
   };
+}
+
+async function revert(connection: MemoryConnection, command: CommandOf<"revert">): Promise<CommandOutput> {
+  const { memory } = connection;
+  const snapshot = await memory.revert({
+    lessons: [command.lessonId],
+    scope: command.scope,
+    reason: command.reason,
+    author: command.author,
+    expectedHead: command.expectHead,
+  });
+  const diff = await memory.diff(snapshot.parent ?? 0, snapshot.version);
+  const restored = snapshot.change.added.length === 0 ? "" : `; live again: ${snapshot.change.added.join(", ")}`;
+  return {
+    text: `Reverted lesson "${command.lessonId}" in memory "${connection.name}": v${snapshot.version} is live now${restored}; later merges stay.\n${describeDiff(diff)}`,
+    json: { snapshot, diff },
+  };
+}
+
+/** Refuses, changing nothing, a review decision on a lesson outside the scope the operator acts in. */
+function assertWithin(scope: Scope | undefined, lesson: Lesson, action: string): void {
+  if (scope === undefined || scopeContains(scope, lesson.scope)) return;
+  throw new LessonloopError(
+    "out_of_scope",
+    `Lesson "${lesson.id}" belongs to ${formatScope(lesson.scope)}, outside ${formatScope(scope)}; it was not ${action}. Decide it from its own scope.`,
+    { details: { lessonId: lesson.id, scope: lesson.scope } },
+  );
 }
 
 async function pending(connection: MemoryConnection, command: CommandOf<"pending">): Promise<CommandOutput> {
@@ -305,6 +364,7 @@ async function approve(connection: MemoryConnection, command: CommandOf<"approve
   const { memory } = connection;
   const store = await connection.pendingLessons();
   const record = await store.get(command.lessonId);
+  assertWithin(command.scope, record.lesson, "approved");
   assertPending(record, "approved");
   const reason = command.reason ?? "approved from the command line";
   const { lesson, verdict, edgeCases } = record;
@@ -333,7 +393,9 @@ async function approve(connection: MemoryConnection, command: CommandOf<"approve
 
 async function reject(connection: MemoryConnection, command: CommandOf<"reject">): Promise<CommandOutput> {
   const store = await connection.pendingLessons();
-  assertPending(await store.get(command.lessonId), "rejected");
+  const record = await store.get(command.lessonId);
+  assertWithin(command.scope, record.lesson, "rejected");
+  assertPending(record, "rejected");
   const decided = await store.decide(command.lessonId, {
     status: "rejected",
     by: command.author,
@@ -359,6 +421,8 @@ export function runCommand(connection: MemoryConnection, command: Command): Prom
       return diff(connection, command);
     case "rollback":
       return rollback(connection, command);
+    case "revert":
+      return revert(connection, command);
     case "pending":
       return pending(connection, command);
     case "approve":

@@ -1,4 +1,4 @@
-import { formatScope, type Lesson, type PendingLesson, type Snapshot, type Verdict, type Vote } from "@lessonloop/core";
+import { formatScope, type Lesson, type PendingLesson, type Snapshot, type SnapshotEvidence, type Verdict, type Vote } from "@lessonloop/core";
 
 /** The first line of `text`, cut to `max` characters with an ellipsis. */
 export function oneLine(text: string, max: number): string {
@@ -15,6 +15,22 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
       .join("  ")
       .trimEnd();
   return [line(headers.map((header) => header.toUpperCase())), ...rows.map(line)].join("\n");
+}
+
+const rate = (value: number | null) => (value === null ? "n/a" : `${(value * 100).toFixed(1)}%`);
+
+/**
+ * An automatic undo's evidence on one line, e.g.
+ * `v1 40/50 (80.0%) → v2 8/20 (40.0%), one-sided Fisher exact p=0.00123 ≤ 0.0250 at look 0, runs in acme; took out suspect`.
+ */
+export function evidenceLine(evidence: SnapshotEvidence): string {
+  const { before, after, pValue, lookAlpha, look, scope, lessons } = evidence;
+  const runs = scope === undefined ? "all runs" : `runs in ${formatScope(scope)}`;
+  const shown = lessons.slice(0, 10).join(", ") + (lessons.length > 10 ? ` and ${lessons.length - 10} more` : "");
+  return (
+    `v${before.version} ${before.successes}/${before.episodes} (${rate(before.rate)}) → v${after.version} ${after.successes}/${after.episodes} (${rate(after.rate)}), ` +
+    `one-sided Fisher exact p=${pValue === null ? "n/a" : pValue.toPrecision(3)} ≤ ${lookAlpha.toPrecision(3)} at look ${look}, ${runs}; took out ${shown || "no lessons"}`
+  );
 }
 
 /** `2 approve / 0 reject / 1 abstain` */
@@ -101,6 +117,7 @@ export function lessonDetail(lesson: Lesson, standing: LessonStanding): string {
     lines.push("", "Memory");
     if (standing.merged !== undefined) lines.push(field("merged", snapshotLine(standing.merged)));
     if (standing.retiredBy !== undefined) lines.push(field("retired", snapshotLine(standing.retiredBy)));
+    if (standing.retiredBy?.evidence !== undefined) lines.push(field("regression", evidenceLine(standing.retiredBy.evidence)));
   }
   const { review } = standing;
   if (review !== undefined) {
