@@ -396,7 +396,7 @@ export async function createLearningLoop({
 
   const critic = createCritic({
     ...(criticModel === null ? {} : { model: criticModel ?? learnerModel }),
-    ...(evaluator === undefined ? {} : { evaluator }),
+    evaluator,
     clock,
   });
   const learner = createLearner({
@@ -411,18 +411,18 @@ export async function createLearningLoop({
   });
   const ensemble = createValidatorEnsemble({
     validators: peers,
-    runner: runner ?? createRolePlayRunner({ ...(agentDescription === undefined ? {} : { agentDescription }), tools }),
+    runner: runner ?? createRolePlayRunner({ agentDescription, tools }),
     edgeCaseStore: resolvedStore,
-    ...(policy === undefined ? {} : { policy }),
-    ...(casesPerValidator === undefined ? {} : { casesPerValidator }),
-    ...(validationTimeoutMs === undefined ? {} : { timeoutMs: validationTimeoutMs }),
-    ...(earlyStop === undefined ? {} : { earlyStop }),
-    ...(confirmBreaks === undefined ? {} : { confirmBreaks }),
-    ...(coverage === undefined ? {} : { coverage }),
+    policy,
+    casesPerValidator,
+    timeoutMs: validationTimeoutMs,
+    earlyStop,
+    confirmBreaks,
+    coverage,
     ...(replayInContext === false ? {} : { servedLessons: servedOnCases(createLessonSelector({ ledger, clock, ...replayInContext, memory: resolvedMemory })) }),
     budget: {
-      ...(validationBudget.modelCallsPerLesson === undefined ? {} : { modelCalls: validationBudget.modelCallsPerLesson }),
-      ...(validationBudget.tokensPerLesson === undefined ? {} : { tokens: validationBudget.tokensPerLesson }),
+      modelCalls: validationBudget.modelCallsPerLesson,
+      tokens: validationBudget.tokensPerLesson,
     },
     clock,
   });
@@ -438,14 +438,14 @@ export async function createLearningLoop({
     proposer: agentName,
     keepRegressionCases,
     clock,
-    ...(checkpointer === undefined ? {} : { checkpointer }),
-    ...(verdicts === undefined ? {} : { verdictStore: verdicts }),
-    ...(approval === undefined ? {} : { approval }),
+    checkpointer,
+    verdictStore: verdicts,
+    approval,
     episodeBudget: {
       ...(validationBudget.modelCallsPerEpisode === undefined ? {} : { modelCalls: validationBudget.modelCallsPerEpisode }),
       ...(validationBudget.tokensPerEpisode === undefined ? {} : { tokens: validationBudget.tokensPerEpisode }),
     },
-    ...(validationBudget.whenSpent === undefined ? {} : { whenBudgetSpent: validationBudget.whenSpent }),
+    whenBudgetSpent: validationBudget.whenSpent,
     ...(repairRounds > 0 ? { repairer: createLessonRepairer({ model: learnerModel, agentName, ids, clock, onWarning: (warning) => warn({ source: "repair", warning }) }), repairRounds } : {}),
   });
   // critic, record_outcome, learner, queue/store, then four steps per candidate, with room to spare.
@@ -464,13 +464,13 @@ export async function createLearningLoop({
         );
         return toResult(state, meter.usage());
       }),
-    ...(concurrency === undefined ? {} : { concurrency }),
-    ...(maxQueued === undefined ? {} : { maxQueued }),
-    ...(onFull === undefined ? {} : { onFull }),
-    ...(journal === undefined ? {} : { journal }),
-    ...(learnTimeoutMs === undefined ? {} : { learnTimeoutMs }),
-    ...(retryDelayMs === undefined ? {} : { retryDelayMs }),
-    ...(maxRetryDelayMs === undefined ? {} : { maxRetryDelayMs }),
+    concurrency,
+    maxQueued,
+    onFull,
+    journal,
+    learnTimeoutMs,
+    retryDelayMs,
+    maxRetryDelayMs,
     onEvent: emit,
   });
 
