@@ -8,7 +8,7 @@ import { isProcessRunning, testChromaUrl, uniqueCollectionName } from "./testing
 const embedder = createLexicalEmbedder();
 
 describe("openChromaStores", () => {
-  it("opens one memory's four stores on the server at url, and close() leaves that server running", async () => {
+  it("opens one memory's five stores on the server at url, and close() leaves that server running", async () => {
     const name = uniqueCollectionName("stores");
     const stores = await openChromaStores({ url: testChromaUrl(), name, embedder });
     expect(stores.server).toMatchObject({ url: testChromaUrl(), external: true });
@@ -16,15 +16,18 @@ describe("openChromaStores", () => {
     expect(stores.edgeCases.collectionName).toBe(`${name}-edge-cases`);
     expect(stores.verdicts.collectionName).toBe(`${name}-verdicts`);
     expect(stores.pendingLessons.collectionName).toBe(`${name}-pending`);
+    expect(stores.outcomes.collectionName).toBe(`${name}-outcomes`);
     await stores.memory.commit({ add: [lessonFixture("l-1")], reason: "seed", author: "tester" });
     await stores.edgeCases.add([edgeCaseFixture("case-1")]);
     await stores.verdicts.put(verdictFixture("l-1"));
+    await stores.outcomes.record({ episodeId: "e1", scope: { tenant: "acme" }, memoryVersion: 1, servedLessons: ["l-1"], status: "success", recordedAt: "2026-01-01T00:00:00.000Z" });
     await stores.close();
 
     const again = await openChromaStores({ url: testChromaUrl(), name, embedder });
     expect(await again.memory.headVersion()).toBe(1);
     expect(await again.edgeCases.count()).toBe(1);
     expect((await again.verdicts.find("l-1"))?.decision).toBe("approved");
+    expect((await again.outcomes.lessonUtility(["l-1"])).get("l-1")).toMatchObject({ served: 1, successes: 1 });
   });
 
   it("starts the embedded server without url, and close() stops it", async () => {

@@ -2,6 +2,7 @@ import { type Clock, type Embedder } from "@lessonloop/core";
 import { parseWith, systemClock } from "@lessonloop/core/internal";
 import { ChromaEdgeCaseStore } from "./chroma-edge-case-store.js";
 import { ChromaLessonMemory } from "./chroma-lesson-memory.js";
+import { ChromaOutcomeLedger } from "./chroma-outcome-ledger.js";
 import { ChromaPendingLessonStore } from "./chroma-pending-lesson-store.js";
 import { connectChroma, startChroma, type ChromaServer } from "./chroma-server.js";
 import { ChromaVerdictStore } from "./chroma-verdict-store.js";
@@ -12,7 +13,7 @@ export interface OpenChromaStoresParams {
   url?: string;
   /** Data folder of the embedded server, when one is started. Default: a temporary folder that `close()` removes. */
   path?: string;
-  /** The memory's name; its collections are `<name>-lessons`, `-snapshots`, `-edge-cases`, `-verdicts` and `-pending`. Default `"lessonloop"`. */
+  /** The memory's name; its collections are `<name>-lessons`, `-snapshots`, `-edge-cases`, `-verdicts`, `-pending` and `-outcomes`. Default `"lessonloop"`. */
   name?: string;
   /** Embeds lessons, edge cases and queries. Reopen a memory with the embedder it was built with. */
   embedder: Embedder;
@@ -29,6 +30,8 @@ export interface ChromaStores {
   edgeCases: ChromaEdgeCaseStore;
   verdicts: ChromaVerdictStore;
   pendingLessons: ChromaPendingLessonStore;
+  /** Outcomes of the memory's runs and the regression monitor's looks. */
+  outcomes: ChromaOutcomeLedger;
   /** The server the stores use: started here unless `url` was given (then `external`). */
   server: ChromaServer;
   /** Stops the server if it was started here (and removes its temporary folder); a server given by `url` keeps running. */
@@ -37,8 +40,8 @@ export interface ChromaStores {
 
 /**
  * Opens (or creates) one memory's stores on Chroma: the versioned lesson
- * memory, the edge-case store, the verdict store and the store of lessons
- * waiting for a human. With `url` it connects to that server; otherwise it
+ * memory, the edge-case store, the verdict store, the store of lessons
+ * waiting for a human and the outcome ledger. With `url` it connects to that server; otherwise it
  * starts the embedded one (in `path`, or a temporary folder), which the
  * returned `close()` stops. If opening fails, a server started here is stopped.
  */
@@ -55,15 +58,16 @@ export async function openChromaStores({
   const memoryName = parseWith(MemoryNameSchema, name, "memory name");
   const server = await startChroma({ url, path });
   try {
-    // One client for the four stores: one connection's settings.
+    // One client for the five stores: one connection's settings.
     const client = connectChroma(server.url);
-    const [memory, edgeCases, verdicts, pendingLessons] = await Promise.all([
+    const [memory, edgeCases, verdicts, pendingLessons, outcomes] = await Promise.all([
       ChromaLessonMemory.open({ url: server.url, client, name: memoryName, embedder, clock, freshnessMs }),
       ChromaEdgeCaseStore.open({ url: server.url, client, collection: edgeCaseCollection ?? `${memoryName}-edge-cases`, embedder }),
       ChromaVerdictStore.open({ url: server.url, client, memory: memoryName }),
       ChromaPendingLessonStore.open({ url: server.url, client, memory: memoryName, clock }),
+      ChromaOutcomeLedger.open({ url: server.url, client, memory: memoryName }),
     ]);
-    return { memory, edgeCases, verdicts, pendingLessons, server, close: () => server.stop() };
+    return { memory, edgeCases, verdicts, pendingLessons, outcomes, server, close: () => server.stop() };
   } catch (error) {
     await server.stop();
     throw error;

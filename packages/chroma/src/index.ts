@@ -11,6 +11,7 @@ export { ChromaEdgeCaseStore } from "./chroma-edge-case-store.js";
 export type { ChromaEdgeCaseStoreParams } from "./chroma-edge-case-store.js";
 export { ChromaVerdictStore } from "./chroma-verdict-store.js";
 export { ChromaPendingLessonStore } from "./chroma-pending-lesson-store.js";
+export { ChromaOutcomeLedger } from "./chroma-outcome-ledger.js";
 export { MemoryNameSchema } from "./memory-name.js";
 
 // ── For tools: what is on a server, without creating anything ───────────────

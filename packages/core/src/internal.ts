@@ -87,8 +87,8 @@ export type { LessonMemoryBackend, LessonRecord, Visibility } from "./lesson-mem
 export { VersionedLessonMemory } from "./versioned-lesson-memory.js";
 export type { VersionedLessonMemoryParams } from "./versioned-lesson-memory.js";
 export type { InMemoryLessonMemoryParams } from "./in-memory-lesson-memory.js";
-export { OutcomeRecordSchema } from "./outcome-ledger.js";
-export type { OutcomeRecord, OutcomeRecordInput, LessonUtility, VersionOutcomes } from "./outcome-ledger.js";
+export { OutcomeRecordSchema, outcomeMatches, parseLook } from "./outcome-ledger.js";
+export type { OutcomeRecord, OutcomeRecordInput, LessonUtility, VersionOutcomes, OutcomeQuery, OutcomeCounts } from "./outcome-ledger.js";
 export { MEMORY_PIN_KEY, MEMORY_VERSION_METADATA_KEY, MemoryPinSchema } from "./memory-pin.js";
 export { createSerialQueue } from "./serial-queue.js";
 export type { SerialQueue } from "./serial-queue.js";

@@ -2,11 +2,13 @@
 import {
   describeEdgeCaseStoreConformance,
   describeLessonMemoryConformance,
+  describeOutcomeLedgerConformance,
   describePendingLessonStoreConformance,
   describeVerdictStoreConformance,
 } from "./conformance/index.js";
 import { InMemoryEdgeCaseStore } from "./in-memory-edge-case-store.js";
 import { InMemoryLessonMemory } from "./in-memory-lesson-memory.js";
+import { InMemoryOutcomeLedger } from "./outcome-ledger.js";
 import { InMemoryPendingLessonStore } from "./pending-lesson-store.js";
 import { createLexicalEmbedder } from "./text/lexical-embedder.js";
 import { InMemoryVerdictStore } from "./verdict-store.js";
@@ -22,3 +24,4 @@ describeLessonMemoryConformance({
 describeEdgeCaseStoreConformance({ name: "InMemoryEdgeCaseStore", createStore: async (caseEmbedder) => new InMemoryEdgeCaseStore({ embedder: caseEmbedder }) });
 describeVerdictStoreConformance({ name: "InMemoryVerdictStore", createStore: async () => new InMemoryVerdictStore() });
 describePendingLessonStoreConformance({ name: "InMemoryPendingLessonStore", createStore: async (clock) => new InMemoryPendingLessonStore({ clock }) });
+describeOutcomeLedgerConformance({ name: "InMemoryOutcomeLedger", createLedger: async () => new InMemoryOutcomeLedger() });

@@ -1,11 +1,12 @@
 import { openChromaStores, type ChromaServer } from "@lessonloop/chroma";
-import type { Clock, EdgeCaseStore, Embedder, LessonMemory, VerdictStore } from "@lessonloop/core";
+import { InMemoryOutcomeLedger, type Clock, type EdgeCaseStore, type Embedder, type LessonMemory, type OutcomeLedger, type VerdictStore } from "@lessonloop/core";
 
 /** What `defaultStores` takes: the stores given to the loop, and where to open the missing ones. */
 export interface DefaultStoresParams {
   memory: LessonMemory | undefined;
   edgeCaseStore: EdgeCaseStore | undefined;
   verdictStore: VerdictStore | undefined;
+  ledger: OutcomeLedger | undefined;
   embedder: Embedder;
   /** A running Chroma server; default the embedded one. */
   chromaUrl: string | undefined;
@@ -21,6 +22,7 @@ export interface LoopStores {
   memory: LessonMemory;
   edgeCaseStore: EdgeCaseStore;
   verdictStore: VerdictStore | undefined;
+  ledger: OutcomeLedger;
   chroma: ChromaServer | undefined;
 }
 
@@ -28,12 +30,15 @@ export interface LoopStores {
  * The learning loop's one default: the stores given, and for a missing memory
  * or edge-case store, one memory's stores on Chroma — the embedded server
  * (or `chromaUrl`) via `openChromaStores`. The verdict store comes with the
- * default memory only, where `lessonloop show` looks for it.
+ * default memory only, where `lessonloop show` looks for it; so does the
+ * outcome ledger (`<name>-outcomes`, where the regression monitor keeps its
+ * looks), else an in-memory one.
  */
 export async function defaultStores({
   memory,
   edgeCaseStore,
   verdictStore,
+  ledger,
   embedder,
   chromaUrl,
   chromaPath,
@@ -41,7 +46,7 @@ export async function defaultStores({
   edgeCaseCollection,
   clock,
 }: DefaultStoresParams): Promise<LoopStores> {
-  if (memory !== undefined && edgeCaseStore !== undefined) return { memory, edgeCaseStore, verdictStore, chroma: undefined };
+  if (memory !== undefined && edgeCaseStore !== undefined) return { memory, edgeCaseStore, verdictStore, ledger: ledger ?? new InMemoryOutcomeLedger(), chroma: undefined };
   const chroma = await openChromaStores({
     url: chromaUrl,
     path: chromaPath,
@@ -54,6 +59,7 @@ export async function defaultStores({
     memory: memory ?? chroma.memory,
     edgeCaseStore: edgeCaseStore ?? chroma.edgeCases,
     verdictStore: verdictStore ?? (memory === undefined ? chroma.verdicts : undefined),
+    ledger: ledger ?? (memory === undefined ? chroma.outcomes : new InMemoryOutcomeLedger()),
     chroma: chroma.server,
   };
 }

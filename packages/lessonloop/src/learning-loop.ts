@@ -5,7 +5,6 @@ import type { ChromaServer } from "@lessonloop/chroma";
 import { createCritic, type CriticNode, type Evaluator } from "@lessonloop/critic";
 import {
   EpisodeSchema,
-  InMemoryOutcomeLedger,
   LessonloopError,
   createLexicalEmbedder,
   type Clock,
@@ -125,7 +124,7 @@ export interface LearningLoopParams {
   memory?: LessonMemory;
   /** Stored edge cases: any `EdgeCaseStore` (`InMemoryEdgeCaseStore` …). Default: collection `edgeCaseCollection` on the same Chroma server. */
   edgeCaseStore?: EdgeCaseStore;
-  /** Where outcomes are credited to lessons and memory versions. Default an `InMemoryOutcomeLedger`. */
+  /** Where outcomes are credited to lessons and memory versions, and the regression monitor keeps its looks. Default: with the default memory, its Chroma ledger (`<memoryName>-outcomes`, kept across restarts); else an `InMemoryOutcomeLedger`. */
   ledger?: OutcomeLedger;
   /** Embedder of the default Chroma memory and store (and of the learner's candidate comparison). Default `createLexicalEmbedder()`. */
   embedder?: Embedder;
@@ -343,7 +342,7 @@ export async function createLearningLoop({
   tools = [],
   memory,
   edgeCaseStore,
-  ledger = new InMemoryOutcomeLedger(),
+  ledger: givenLedger,
   embedder = createLexicalEmbedder(),
   chromaUrl,
   chromaPath,
@@ -377,8 +376,9 @@ export async function createLearningLoop({
     memory: resolvedMemory,
     edgeCaseStore: resolvedStore,
     verdictStore: verdicts,
+    ledger,
     chroma,
-  } = await defaultStores({ memory, edgeCaseStore, verdictStore, embedder, chromaUrl, chromaPath, memoryName, edgeCaseCollection, clock });
+  } = await defaultStores({ memory, edgeCaseStore, verdictStore, ledger: givenLedger, embedder, chromaUrl, chromaPath, memoryName, edgeCaseCollection, clock });
 
   const listeners = new Set<(event: LearningEvent) => void>([onEvent]);
   const emit = (event: LearningEvent): void => {

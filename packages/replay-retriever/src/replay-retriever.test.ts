@@ -295,7 +295,14 @@ describe("degradation", () => {
 
   it("ranks without utility when the ledger fails, and serves no examples when the example source fails", async () => {
     const memory = await memoryWith(refundLesson("refund-duplicate-only"));
-    const ledger: OutcomeLedger = { record: async () => undefined, lessonUtility: () => storeDown(), versionOutcomes: () => storeDown() };
+    const ledger: OutcomeLedger = {
+      record: async () => undefined,
+      lessonUtility: () => storeDown(),
+      versionOutcomes: () => storeDown(),
+      countOutcomes: () => storeDown(),
+      looks: () => storeDown(),
+      saveLook: () => storeDown(),
+    };
     const examples: ExampleSource = { findExamples: () => Promise.reject(new Error("episode store offline")) };
     const warnings: RetrieverWarning[] = [];
     const update = await createReplayRetriever({ memory, ledger, examples, scope: tenant, onWarning: (warning) => warnings.push(warning) })(stateOf(REFUND_REQUEST), {});

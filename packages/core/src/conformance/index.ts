@@ -4,6 +4,8 @@ export { describeEdgeCaseStoreConformance } from "./edge-case-store-conformance.
 export type { EdgeCaseStoreConformanceParams } from "./edge-case-store-conformance.js";
 export { describeVerdictStoreConformance } from "./verdict-store-conformance.js";
 export type { VerdictStoreConformanceParams } from "./verdict-store-conformance.js";
+export { describeOutcomeLedgerConformance } from "./outcome-ledger-conformance.js";
+export type { OutcomeLedgerConformanceParams } from "./outcome-ledger-conformance.js";
 export { describePendingLessonStoreConformance } from "./pending-lesson-store-conformance.js";
 export type { PendingLessonStoreConformanceParams } from "./pending-lesson-store-conformance.js";
 export { lessonFixture } from "./lesson-fixtures.js";
