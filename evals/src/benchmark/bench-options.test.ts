@@ -24,6 +24,7 @@ describe("parseBenchOptions", () => {
     ).toEqual({ confirmBreaks: "same-validator", repairRounds: 2, earlyStop: false, replayInContext: true, coverageMinCases: 3 });
     expect(parseBenchOptions(["--repair-rounds", "0"]).loop).toEqual({ repairRounds: 0 });
     expect(parseBenchOptions(["--coverage-min-cases", "0", "--confirm-breaks", "off"]).loop).toEqual({ coverageMinCases: 0, confirmBreaks: "off" });
+    expect(parseBenchOptions(["--validator-schedule", "as-needed"]).loop).toEqual({ validatorSchedule: "as-needed" });
   });
 
   it("reads lists and numbers, ignoring pnpm's `--`", () => {
@@ -58,6 +59,7 @@ describe("parseBenchOptions", () => {
       [["--early-stop", "yes"], "--early-stop takes on or off"],
       [["--replay-in-context", "true"], "--replay-in-context takes on or off"],
       [["--coverage-min-cases", "lots"], "--coverage-min-cases takes a whole number from 0 to 20 (0 turns coverage off)"],
+      [["--validator-schedule", "staged"], "--validator-schedule takes all-at-once, as-needed"],
     ] as const) {
       const error = await rejectionOf(async () => parseBenchOptions(argv));
       expect(LessonloopError.isInstance(error, "invalid_input"), argv.join(" ")).toBe(true);

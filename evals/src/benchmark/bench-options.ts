@@ -4,7 +4,7 @@ import { LessonloopError } from "@lessonloop/core";
 import { parseWith } from "@lessonloop/core/internal";
 import { z } from "zod";
 import { StrategyNameSchema } from "./harness/results.js";
-import { CONFIRM_BREAKS, LoopSettingsSchema, MAX_COVERAGE_MIN_CASES } from "./harness/seed-run-protocol.js";
+import { CONFIRM_BREAKS, LoopSettingsSchema, MAX_COVERAGE_MIN_CASES, VALIDATOR_SCHEDULES } from "./harness/seed-run-protocol.js";
 
 export const ENVIRONMENT_NAMES = ["api-drift", "user-preferences", "policy-shift", "poisoned-feedback"] as const;
 
@@ -73,6 +73,7 @@ const LoopFlagsSchema = z
     earlyStop: onOffFlag("--early-stop"),
     replayInContext: onOffFlag("--replay-in-context"),
     coverageMinCases: wholeNumberFlag("--coverage-min-cases", 0, MAX_COVERAGE_MIN_CASES, " (0 turns coverage off)"),
+    validatorSchedule: z.enum(VALIDATOR_SCHEDULES, { error: `--validator-schedule takes ${VALIDATOR_SCHEDULES.join(", ")}` }),
   })
   .partial()
   .strict()
@@ -85,6 +86,7 @@ const LOOP_FLAGS = {
   earlyStop: "early-stop",
   replayInContext: "replay-in-context",
   coverageMinCases: "coverage-min-cases",
+  validatorSchedule: "validator-schedule",
 } as const;
 
 const BenchOptionsSchema = z
@@ -123,7 +125,10 @@ The lessonloop strategy's validation (each left out: createLearningLoop's defaul
   --replay-in-context on|off
                            replay each case beside the lessons memory serves on it (default on)
   --coverage-min-cases N   stored cases that must exercise a risky lesson before it merges on
-                           votes, 0-${MAX_COVERAGE_MIN_CASES}; 0 turns coverage off (default 2)`;
+                           votes, 0-${MAX_COVERAGE_MIN_CASES}; 0 turns coverage off (default 2)
+  --validator-schedule all-at-once|as-needed
+                           start every validator at once, or the quorum first and each further
+                           one only while the verdict is undecided (default all-at-once)`;
 
 /** Reads `argv` with `parseArgs`; an unknown or malformed flag is an `invalid_input` error followed by `usage`. */
 export function readFlags<const Names extends readonly string[]>(

@@ -162,6 +162,14 @@ export interface LearningLoopParams {
   /** How a break is re-checked before it may veto a lesson. Default `"other-validator"`. */
   confirmBreaks?: "off" | "same-validator" | "other-validator";
   /**
+   * When the validators start: `"all-at-once"`, or `"as-needed"` — the first
+   * `quorum` peers, then one more at a time only while the verdict is undecided
+   * (split votes, abstentions short of the quorum, a break its re-check
+   * disputed). Fewer replays; a peer that never starts cannot veto with a break
+   * only it would have seen. Default `"all-at-once"`.
+   */
+  validatorSchedule?: "all-at-once" | "as-needed";
+  /**
    * Replay each case beside the lessons memory would serve on it (at the head
    * the lesson would merge onto), chosen as the replay-retriever chooses them
    * — pass the same settings your retriever uses (`maxLessons`, `budget`,
@@ -355,6 +363,7 @@ export async function createLearningLoop({
   validationTimeoutMs,
   earlyStop,
   confirmBreaks,
+  validatorSchedule,
   replayInContext = {},
   coverage,
   validationBudget = {},
@@ -418,6 +427,7 @@ export async function createLearningLoop({
     timeoutMs: validationTimeoutMs,
     earlyStop,
     confirmBreaks,
+    validatorSchedule,
     coverage,
     ...(replayInContext === false ? {} : { servedLessons: servedOnCases(createLessonSelector({ ledger, clock, ...replayInContext, memory: resolvedMemory })) }),
     budget: {

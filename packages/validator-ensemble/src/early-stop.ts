@@ -103,3 +103,74 @@ export function decidedEarly({
       : `no way the ${pending.length} validator${pending.length === 1 ? "" : "s"} still replaying could vote gets the lesson approved under ${policy.name} (${finished.length} vote${finished.length === 1 ? "" : "s"} cast, ${cannot} of the pending can no longer approve)`,
   };
 }
+
+/** Whether the validators not started yet are needed, and why (see {@link anotherValidatorNeeded}). */
+export type StageDecision = { needed: false; reason: string } | { needed: true; reason: string };
+
+/** A break one run saw and the re-check did not see again: the evidence disagrees. */
+function disputedBreaks(votes: readonly Vote[]): string[] {
+  const disputed = votes.flatMap((vote) =>
+    vote.evidence.filter((entry) => entry.passedWithout === true && entry.passedWith === false && entry.confirmation?.confirmed === false).map((entry) => `${entry.caseId} (seen by ${vote.validator}, not by ${entry.confirmation?.by ?? "the re-check"})`),
+  );
+  return [...new Set(disputed)];
+}
+
+/**
+ * With validators started as needed: whether the votes cast so far decide
+ * the verdict, or the next validator must run. Asked once every validator
+ * started has voted. The verdict is **decided** when the evidence agrees (no
+ * break that one run saw and its re-check did not) and no way the validators
+ * not started could vote — approve, reject or abstain, on no evidence of their
+ * own — changes the policy's decision on the votes cast. A validator that never
+ * runs is counted as voting, never as seeing a break: it cannot veto. Split
+ * votes, abstentions short of the quorum, weights an unstarted vote could tip,
+ * and disputed breaks all leave it undecided.
+ */
+export function anotherValidatorNeeded({
+  policy,
+  votes,
+  unstarted,
+  lessonId,
+  context,
+}: {
+  policy: ConsensusPolicy;
+  votes: readonly Vote[];
+  /** The eligible validators not started yet, in the order they would start. */
+  unstarted: readonly string[];
+  lessonId: string;
+  context?: ConsensusContext;
+}): StageDecision {
+  const tally = { approve: 0, reject: 0, abstain: 0 };
+  for (const vote of votes) tally[vote.decision] += 1;
+  const counts = `${tally.approve} approve, ${tally.reject} reject, ${tally.abstain} abstain`;
+  if (unstarted.length === 0) return { needed: false, reason: `every validator voted (${counts})` };
+  const disputed = disputedBreaks(votes);
+  if (disputed.length > 0) return { needed: true, reason: `a break was disputed by its re-check: ${disputed.join("; ")}` };
+
+  const decision = policy.decide(votes, context).decision;
+  const completions = 3 ** unstarted.length;
+  if (completions > MAX_COMPLETIONS) return { needed: true, reason: `${unstarted.length} validators not started are too many to rule out (${counts})` };
+  const castAt = new Date(0).toISOString();
+  const choices: Decision[] = ["approve", "reject", "abstain"];
+  const choice = new Array<Decision>(unstarted.length);
+  const anyChanges = (index: number): boolean => {
+    if (index === unstarted.length) {
+      const hypothetical = unstarted.map((validator, at): Vote => ({ validator, lessonId, decision: choice[at] as Decision, reason: "", evidence: [], castAt }));
+      return policy.decide([...votes, ...hypothetical], context).decision !== decision;
+    }
+    for (const option of choices) {
+      choice[index] = option;
+      if (anyChanges(index + 1)) return true;
+    }
+    return false;
+  };
+  if (anyChanges(0)) {
+    const decisive = tally.approve + tally.reject;
+    const why = decisive < policy.quorum ? `no quorum yet (${decisive} approve-or-reject of ${policy.quorum} needed)` : `the votes so far could still be outvoted`;
+    return { needed: true, reason: `${why} under ${policy.name} (${counts})` };
+  }
+  return {
+    needed: false,
+    reason: `the votes cast (${counts}) decide the verdict under ${policy.name} whatever the ${unstarted.length === 1 ? "validator" : `${unstarted.length} validators`} not started would vote; one that does not run cannot veto with a break`,
+  };
+}

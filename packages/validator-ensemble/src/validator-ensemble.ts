@@ -36,7 +36,7 @@ import {
   type LessonReviewRequest,
 } from "./human-review.js";
 import type { ReplayRunner } from "./replay-runner.js";
-import { decidedEarly, type PendingValidator } from "./early-stop.js";
+import { anotherValidatorNeeded, decidedEarly, type PendingValidator } from "./early-stop.js";
 import { isVerified } from "./case-trust.js";
 import { BUILT_IN_RISK_RULES, findRisks, type RiskFinding, type RiskRule } from "./risk-rules.js";
 import { VerdictDecided, castVote, describeFailure, replayOnce, runValidator, type ConfirmBreak, type ReplayContext, type Validator, type VoteRules } from "./validator.js";
@@ -109,6 +109,8 @@ export const ValidatorEnsembleAnnotation = Annotation.Root({
   spent: Annotation<{ usage: ModelUsage; undecided?: string } | null | undefined>,
   /** Working key: why some cases were replayed without the lessons memory serves on them, when they were. */
   unserved: Annotation<string | null | undefined>,
+  /** Working key: which validators started as needed and which did not, when they were started as needed. */
+  staged: Annotation<string | null | undefined>,
   /** Working key: the side effects the lesson steers and the replayed cases that exercise each. */
   risks: Annotation<RiskFinding[] | null | undefined>,
   /** Working key: validators excluded as the proposer. */
@@ -177,6 +179,18 @@ export interface ValidatorEnsembleParams {
    * Re-check replays count against `maxReplaysPerLesson`. Default "other-validator".
    */
   confirmBreaks?: "off" | "same-validator" | "other-validator";
+  /**
+   * When the validators start. `"all-at-once"`: every eligible validator
+   * replays from the start. `"as-needed"`: the first `quorum` validators (in
+   * the order given) start; once all started have voted, the next one starts
+   * only while the verdict is undecided — a vote the unstarted could still
+   * outvote or tip (split votes, abstentions short of the quorum, weights), or a
+   * break one run saw and its re-check did not. A validator that never starts
+   * votes abstain ("not started", `stoppedEarly` says why) and cannot veto the
+   * lesson with a break it would have seen: fewer replays, less safety. Early
+   * stop counts the unstarted as able to vote either way. Default "all-at-once".
+   */
+  validatorSchedule?: "all-at-once" | "as-needed";
   /**
    * What validating one lesson may spend in model calls and tokens (as the
    * runner reports them). When it is spent before the verdict is decided, the
@@ -255,6 +269,7 @@ const CompanionLessonsSchema = z.array(LessonSchema).max(10);
 const ServedLessonsSchema = z.array(LessonSchema).max(100);
 const ProposerSchema = z.string().min(1).max(200);
 const MinCasesSchema = z.number().int().min(0).max(100);
+const ScheduleSchema = z.enum(["all-at-once", "as-needed"]);
 
 /** Longest reason a verdict keeps (the schema's bound). */
 const MAX_REASON = 4_000;
@@ -298,6 +313,7 @@ export function createValidatorEnsemble({
   minRunShare = 0.5,
   earlyStop = true,
   confirmBreaks = "other-validator",
+  validatorSchedule = "all-at-once",
   budget = {},
   servedLessons,
   coverage = {},
@@ -308,6 +324,7 @@ export function createValidatorEnsemble({
 }: ValidatorEnsembleParams) {
   parseWith(ValidatorsSchema, validators, "validators");
   parseWith(BudgetSchema, budget, "validation budget");
+  const asNeeded = parseWith(ScheduleSchema, validatorSchedule, "validatorSchedule") === "as-needed";
   const numbers = parseWith(
     NumbersSchema,
     { casesPerValidator, concurrency, timeoutMs, maxReplaysPerLesson, maxFailuresPerValidator, minRunShare },
@@ -339,6 +356,7 @@ export function createValidatorEnsemble({
       spent: null,
       unserved: null,
       risks: null,
+      staged: null,
       votes: null,
       excludedValidators: null,
       review: null,
@@ -414,14 +432,18 @@ export function createValidatorEnsemble({
     const needed = 2 * cases.length;
     let left = numbers.maxReplaysPerLesson;
 
-    // What the early stop watches: votes cast, and the evidence of the validators still replaying.
+    // Validators started: all of them, or (as needed) the first `quorum`; the others start one by one while the verdict is undecided.
+    let started = asNeeded ? Math.min(eligible.length, Math.max(1, policy.quorum)) : eligible.length;
+
+    // What the early stop watches: votes cast, the evidence of the validators still replaying, and those not started yet (they could vote either way).
     const stop = new AbortController();
     const finished: Vote[] = [];
     const running = new Map<string, PendingValidator>();
+    const pendingNow = (): PendingValidator[] => [...running.values(), ...eligible.slice(started).map((validator) => ({ validator: validator.id, cases, evidence: [] }))];
     const context = { weightOf: (id: string) => weights.get(id) ?? 1 };
     const watch = (): void => {
       if (!earlyStop || stop.signal.aborted) return;
-      const outcome = decidedEarly({ policy, finished, pending: [...running.values()], lessonId: lesson.id, context });
+      const outcome = decidedEarly({ policy, finished, pending: pendingNow(), lessonId: lesson.id, context });
       if (outcome.decided) stop.abort(new VerdictDecided(outcome.reason));
     };
 
@@ -435,7 +457,7 @@ export function createValidatorEnsemble({
         ...(Number.isFinite(cap.modelCalls) ? [`${cap.modelCalls} calls`] : []),
         ...(Number.isFinite(cap.tokens) ? [`${cap.tokens} tokens`] : []),
       ].join(", ")})`;
-      const outcome = decidedEarly({ policy, finished, pending: [...running.values()], lessonId: lesson.id, context });
+      const outcome = decidedEarly({ policy, finished, pending: pendingNow(), lessonId: lesson.id, context });
       if (!outcome.decided) undecided = why;
       stop.abort(new VerdictDecided(outcome.decided ? outcome.reason : why));
     };
@@ -464,62 +486,92 @@ export function createValidatorEnsemble({
             return { by: checker.id, confirmed: without.passed && !withIt.passed, note };
           };
 
-    const votes = await Promise.all(
-      eligible.map(async (validator) => {
-        const cast = (decision: Vote["decision"], reason: string) => {
-          const vote = castVote({ validator, lesson, decision, reason, clock });
-          finished.push(vote);
-          return vote;
-        };
-        if (cases.length === 0) {
-          return cast("abstain", "No edge cases to replay: none is stored within the lesson's scope and no motivating case was given.");
+    const runOne = async (validator: Validator): Promise<Vote> => {
+      const cast = (decision: Vote["decision"], reason: string) => {
+        const vote = castVote({ validator, lesson, decision, reason, clock });
+        finished.push(vote);
+        return vote;
+      };
+      if (cases.length === 0) {
+        return cast("abstain", "No edge cases to replay: none is stored within the lesson's scope and no motivating case was given.");
+      }
+      if (needed > left) {
+        return cast(
+          "abstain",
+          `Replay budget exhausted: ${needed} replays needed (${cases.length} cases, with and without the lesson), ` +
+            `${left} of ${numbers.maxReplaysPerLesson} left for this lesson.`,
+        );
+      }
+      left -= needed;
+      const progress: PendingValidator = { validator: validator.id, cases, evidence: [] };
+      running.set(validator.id, progress);
+      try {
+        const vote = await runValidator({
+          validator,
+          lesson,
+          contextOf,
+          cases,
+          runner,
+          queue,
+          timeoutMs: numbers.timeoutMs,
+          maxFailures: numbers.maxFailuresPerValidator,
+          rules,
+          clock,
+          signal: config.signal,
+          stop: stop.signal,
+          confirmBreak,
+          onUsage: spend,
+          onCase: (evidence) => {
+            progress.evidence = [...progress.evidence, evidence];
+            watch();
+          },
+        });
+        finished.push(vote);
+        return vote;
+      } finally {
+        running.delete(validator.id);
+        watch();
+      }
+    };
+    const votes = await Promise.all(eligible.slice(0, started).map(runOne));
+    let staged: string | undefined;
+    if (asNeeded) {
+      const first = votes.map((vote) => vote.validator);
+      const later: string[] = [];
+      let notStarted = "every validator was needed";
+      while (started < eligible.length) {
+        if (stop.signal.aborted) {
+          notStarted = stop.signal.reason instanceof VerdictDecided ? stop.signal.reason.why : String(stop.signal.reason);
+          break;
         }
-        if (needed > left) {
-          return cast(
-            "abstain",
-            `Replay budget exhausted: ${needed} replays needed (${cases.length} cases, with and without the lesson), ` +
-              `${left} of ${numbers.maxReplaysPerLesson} left for this lesson.`,
-          );
+        const stage = anotherValidatorNeeded({ policy, votes, unstarted: eligible.slice(started).map((validator) => validator.id), lessonId: lesson.id, context });
+        if (!stage.needed) {
+          notStarted = stage.reason;
+          break;
         }
-        left -= needed;
-        const progress: PendingValidator = { validator: validator.id, cases, evidence: [] };
-        running.set(validator.id, progress);
-        try {
-          const vote = await runValidator({
-            validator,
-            lesson,
-            contextOf,
-            cases,
-            runner,
-            queue,
-            timeoutMs: numbers.timeoutMs,
-            maxFailures: numbers.maxFailuresPerValidator,
-            rules,
-            clock,
-            signal: config.signal,
-            stop: stop.signal,
-            confirmBreak,
-            onUsage: spend,
-            onCase: (evidence) => {
-              progress.evidence = [...progress.evidence, evidence];
-              watch();
-            },
-          });
-          finished.push(vote);
-          return vote;
-        } finally {
-          running.delete(validator.id);
-          watch();
-        }
-      }),
-    );
+        const next = eligible[started] as Validator;
+        started += 1;
+        later.push(`${next.id} (${stage.reason})`);
+        const vote = await runOne(next);
+        votes.push({ ...vote, reason: clip(`Started as needed: ${stage.reason}. ${vote.reason}`, 4_000) });
+      }
+      const skipped = eligible.slice(started);
+      for (const validator of skipped) {
+        votes.push(castVote({ validator, lesson, decision: "abstain", reason: `Not started: ${notStarted}.`, stoppedEarly: notStarted, clock }));
+      }
+      staged = clip(
+        `Validators started as needed: ${quoteList(first)} first${later.length === 0 ? "" : `; then ${later.join("; ")}`}` +
+          `${skipped.length === 0 ? "" : `; not started: ${quoteList(skipped.map((validator) => validator.id))} (${notStarted})`}.`,
+        1_000,
+      );
+    }
     // Stored cases (not the motivating ones) some validator replayed both ways: what the lesson was really tried on.
     const motivating = new Set(input.motivatingCases.map((edgeCase) => edgeCase.id));
     const tried = new Set(votes.flatMap((vote) => vote.evidence.filter((entry) => entry.passedWithout !== null && entry.passedWith !== null).map((entry) => entry.caseId)));
     // Coverage is earned by cases whose truth is more than one user's word: an attacker's marked successes cover nothing.
     const covering = cases.filter((edgeCase) => !motivating.has(edgeCase.id) && tried.has(edgeCase.id) && isVerified(edgeCase));
     const risks = trust === undefined ? [] : findRisks(lesson, covering, trust.rules).map((risk) => ({ ...risk, covered: risk.coveredBy.length >= trust.minCases }));
-    return { votes, excludedValidators: excluded, spent: { usage, ...(undecided === undefined ? {} : { undecided }) }, unserved: unserved ?? null, risks };
+    return { votes, excludedValidators: excluded, spent: { usage, ...(undecided === undefined ? {} : { undecided }) }, unserved: unserved ?? null, staged: staged ?? null, risks };
   }
 
   /** Why an approval is not trusted yet: the side effects too few replayed cases exercise. */
@@ -548,6 +600,7 @@ export function createValidatorEnsemble({
     }
     if (votes.length === 0) notes.push("No validator was eligible to vote.");
     if (state.unserved !== undefined && state.unserved !== null) notes.push(state.unserved);
+    if (state.staged !== undefined && state.staged !== null) notes.push(state.staged);
     const risks = state.risks ?? [];
     const uncoveredRisk = undecided === undefined && outcome.decision === "approved" ? uncoveredRiskOf(risks) : undefined;
     if (uncoveredRisk !== undefined) notes.unshift(`Not trusted on votes alone: ${uncoveredRisk}`);

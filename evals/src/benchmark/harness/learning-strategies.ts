@@ -20,13 +20,14 @@ import type { ProposedLessonRecord, Strategy } from "./strategy.js";
  * `replayInContext` is `false`.
  */
 export function loopValidationParams(
-  { confirmBreaks, repairRounds, earlyStop, replayInContext, coverageMinCases }: LoopSettings,
+  { confirmBreaks, repairRounds, earlyStop, replayInContext, coverageMinCases, validatorSchedule }: LoopSettings,
   budget: number,
-): Pick<LearningLoopParams, "confirmBreaks" | "repairRounds" | "earlyStop" | "replayInContext" | "coverage"> {
+): Pick<LearningLoopParams, "confirmBreaks" | "repairRounds" | "earlyStop" | "replayInContext" | "coverage" | "validatorSchedule"> {
   return {
     confirmBreaks,
     repairRounds,
     earlyStop,
+    validatorSchedule,
     // Replays see what the agent's retriever would serve on each case, with the same token budget.
     replayInContext: replayInContext === false ? false : { budget },
     ...(coverageMinCases === undefined ? {} : { coverage: coverageMinCases === 0 ? false : { minCases: coverageMinCases } }),

@@ -25,10 +25,13 @@ export const MAX_COVERAGE_MIN_CASES = 20;
 /** How a break may be re-checked before it vetoes a lesson (`createLearningLoop`'s `confirmBreaks`). */
 export const CONFIRM_BREAKS = ["off", "same-validator", "other-validator"] as const;
 
+/** When the validators start (`createLearningLoop`'s `validatorSchedule`). */
+export const VALIDATOR_SCHEDULES = ["all-at-once", "as-needed"] as const;
+
 /**
  * How the lessonloop strategy's loop validates (`pnpm bench`'s
  * `--confirm-breaks`, `--repair-rounds`, `--early-stop`, `--replay-in-context`,
- * `--coverage-min-cases`); each one left out keeps `createLearningLoop`'s default.
+ * `--coverage-min-cases`, `--validator-schedule`); each one left out keeps `createLearningLoop`'s default.
  */
 export const LoopSettingsSchema = z
   .object({
@@ -42,6 +45,8 @@ export const LoopSettingsSchema = z
     replayInContext: z.boolean(),
     /** Stored cases that must exercise a risky lesson before it merges on votes; 0 turns coverage off. */
     coverageMinCases: z.number().int().min(0).max(MAX_COVERAGE_MIN_CASES),
+    /** When the validators start: all at once, or as the verdict needs them. */
+    validatorSchedule: z.enum(VALIDATOR_SCHEDULES),
   })
   .partial()
   .strict();
