@@ -3,7 +3,7 @@ import "@lessonloop/chroma/testing";
 import { runRollback } from "./rollback.js";
 
 describe("rollback example", () => {
-  it("merges a validated lesson, sees live success drop, and rolls back once to the merge's parent with the evidence", async () => {
+  it("merges a validated lesson, sees live success drop, and reverts that lesson once with the evidence", async () => {
     const lines: string[] = [];
     const result = await runRollback({ chromaUrl: inject("chromaUrl"), print: (line) => lines.push(line) });
 
@@ -12,11 +12,11 @@ describe("rollback example", () => {
     expect(result.merge?.parent).toBe(1);
     expect(result.served.onMerge).toContain("refund-at-once");
 
-    // Exactly one rollback, by the monitor, to the merge's parent, at the first look (20 runs).
+    // Exactly one revert of the lesson, by the monitor, at the first look (20 runs served it).
     expect(result.rollbacks).toHaveLength(1);
     const [rollback] = result.rollbacks;
-    expect(rollback?.restored).toBe(1);
-    expect(rollback?.snapshot).toMatchObject({ version: 3, kind: "rollback", restores: 1, author: "regression-monitor" });
+    expect(rollback?.merged).toBe(2);
+    expect(rollback?.snapshot).toMatchObject({ version: 3, kind: "revert", author: "regression-monitor" });
     expect(rollback?.retiredLessons).toEqual(["refund-at-once"]);
     expect(result.episodesOnMerge).toBe(20);
 
@@ -37,8 +37,8 @@ describe("rollback example", () => {
     expect(result.curve.map((window) => window.versions)).toEqual([[1], [1], [1], [1], [2], [2], [3], [3], [3]]);
 
     const report = lines.join("\n");
-    expect(report).toContain("regression monitor rolled back v2 → v1 (now v3), retiring refund-at-once");
-    expect(report).toMatch(/rollback→v1 .* regression-monitor/);
+    expect(report).toContain("regression monitor reverted refund-at-once, merged at v2 (now v3)");
+    expect(report).toMatch(/v3 {2}revert .* regression-monitor/);
     expect(report).toContain("refund-at-once is no longer in live memory");
   });
 });

@@ -44,8 +44,8 @@ export interface CurveWindow {
 export interface RunRollbackResult {
   /** The merge's snapshot, or `undefined` when the validators rejected the lesson. */
   merge: Snapshot | undefined;
-  /** Every rollback the monitor made. */
-  rollbacks: { snapshot: Snapshot; restored: number; retiredLessons: string[]; evidence: RegressionComparison | undefined }[];
+  /** Every lesson the monitor reverted: the revert, the version that had merged the lesson, and the comparison. */
+  rollbacks: { snapshot: Snapshot; merged: number; retiredLessons: string[]; evidence: RegressionComparison | undefined }[];
   /** Success rates of the live runs served from each phase. */
   rates: { beforeMerge: number; afterMerge: number | null; afterRollback: number | null };
   /** Episodes run on the merged version before the rollback. */
@@ -129,14 +129,14 @@ export async function runRollback({
     const monitor = createRegressionMonitor({
       memory,
       ledger,
-      onRollback: (rollback) => {
+      onRevert: (revert) => {
         rollbacks.push({
-          snapshot: rollback.snapshot,
-          restored: rollback.restored,
-          retiredLessons: rollback.retiredLessons,
-          evidence: regressionEvidenceOf(rollback.snapshot),
+          snapshot: revert.snapshot,
+          merged: revert.merged,
+          retiredLessons: revert.snapshot.change.retired,
+          evidence: regressionEvidenceOf(revert.snapshot),
         });
-        print(`  !! regression monitor rolled back v${rollback.merged} → v${rollback.restored} (now v${rollback.snapshot.version}), retiring ${rollback.retiredLessons.join(", ")}`);
+        print(`  !! regression monitor reverted ${revert.lesson}, merged at v${revert.merged} (now v${revert.snapshot.version})`);
       },
     });
 

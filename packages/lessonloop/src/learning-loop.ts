@@ -217,7 +217,7 @@ export interface LearningLoopParams {
   verdictStore?: VerdictStore;
   /** Checkpointer of the learning graph (each episode is its own thread). Default none. */
   checkpointer?: BaseCheckpointSaver;
-  /** Settings of the regression monitor (`alpha`, `minEpisodes`, `minDrop`, `onRollback` …). */
+  /** Settings of the regression monitor (`alpha`, `minEpisodes`, `minDrop`, `onRevert` …). */
   regression?: Omit<RegressionMonitorParams, "memory" | "ledger">;
   /** Whether episodes that teach no lesson leave their `regression` edge case in the store. Default true. */
   keepRegressionCases?: boolean;

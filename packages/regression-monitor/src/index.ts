@@ -1,7 +1,7 @@
 /**
  * @lessonloop/regression-monitor — watches the outcomes of the runs served
- * from each merged memory version and rolls a merge back when they are
- * significantly worse than the runs before it.
+ * each recently merged lesson and reverts that lesson alone when they are
+ * significantly worse than comparable runs before its merge.
  *
  * See README.md.
  */
@@ -10,6 +10,7 @@ export type {
   RegressionMonitor,
   RegressionMonitorParams,
   RegressionCheck,
+  RegressionRevert,
   RegressionComparison,
   RegressionThresholds,
 } from "./regression-monitor.js";

@@ -10,7 +10,7 @@ import {
   regressionLook,
   type RegressionCheck,
   type RegressionMonitorParams,
-  type RegressionRollback,
+  type RegressionRevert,
 } from "./regression-monitor.js";
 
 const ACME: Scope = { tenant: "acme" };
@@ -27,8 +27,8 @@ async function mergedMemory(suspectScope: Scope = ACME) {
 async function setup(params: Partial<RegressionMonitorParams> = {}, suspectScope?: Scope) {
   const { memory, clock } = await mergedMemory(suspectScope);
   const ledger = new InMemoryOutcomeLedger();
-  const events: RegressionRollback[] = [];
-  const monitor = createRegressionMonitor({ memory, ledger, onRollback: (event) => void events.push(event), ...params });
+  const events: RegressionRevert[] = [];
+  const monitor = createRegressionMonitor({ memory, ledger, onRevert: (event) => void events.push(event), ...params });
   let episode = 0;
   /** One outcome served from `version`, successful with probability `rate`. */
   const outcome = (random: SeededRandom, version: number, rate: number, scope: Scope = ACME) => ({
@@ -89,7 +89,7 @@ describe("evaluateRegression", () => {
     expect(evaluateRegression({ before, after, look: 5 }).decision).toBe("not_significant");
   });
 
-  it("keeps false rollbacks within alpha when a harmless merge is looked at as outcomes arrive", () => {
+  it("keeps false reverts within alpha when a harmless lesson is looked at as outcomes arrive", () => {
     const random = createSeededRandom(2026);
     let falseAlarms = 0;
     const trials = 300;
@@ -127,90 +127,132 @@ describe("evaluateRegression", () => {
   });
 });
 
+/** The standing of one lesson in a check. */
+const standingOf = (check: RegressionCheck, lesson: string) => check.lessons.find((standing) => standing.lesson === lesson);
+
 describe("createRegressionMonitor", () => {
-  it("rolls back a merge whose success rate falls from 0.8 to 0.4, once, with the evidence in history", async () => {
+  it("reverts a lesson whose runs fall from 0.8 to 0.4, once, with the evidence in history", async () => {
     const run = await setup();
     const random = createSeededRandom(7);
     await stream(run, random, 1, 0.8, 50);
     const checks = await stream(run, random, 2, 0.4, 60);
 
-    const rolledBack = checks.filter((check) => check.action === "rolled_back");
-    expect(rolledBack).toHaveLength(1);
+    const reverted = checks.filter((check) => check.action === "reverted");
+    expect(reverted).toHaveLength(1);
     expect(run.events).toHaveLength(1);
     const [event] = run.events;
-    if (event === undefined) throw new Error("no rollback event");
-    expect(event).toMatchObject({ merged: 2, restored: 1, retiredLessons: ["suspect"] });
+    if (event === undefined) throw new Error("no revert event");
+    expect(event).toMatchObject({ lesson: "suspect", merged: 2 });
     expect(event.diff.removed.map((lesson) => lesson.id)).toEqual(["suspect"]);
+    expect(event.comparison).toMatchObject({ before: { version: 1, episodes: 50 }, after: { version: 2 }, scope: ACME, decision: "regressed" });
     expect(event.comparison.after.episodes).toBeGreaterThanOrEqual(20);
     expect(event.comparison.drop).toBeGreaterThanOrEqual(0.1);
     expect(event.comparison.pValue).toBeLessThanOrEqual(event.comparison.lookAlpha);
 
-    // The rollback is the live version, a history entry written by the monitor.
+    // The revert is the live version, a history entry written by the monitor.
     const [head] = await run.memory.history({ limit: 1 });
-    expect(head).toMatchObject({ version: 3, kind: "rollback", restores: 1, author: "regression-monitor", change: { added: [], retired: ["suspect"] } });
-    expect(head?.reason).toMatch(/^Regression after merge v2: success \d+\.\d% \(\d+\/\d+\) vs \d+\.\d% \(\d+\/50\) at v1/);
-    expect(head?.reason).toContain("retiring suspect");
-    // The reason is prose; the comparison is typed evidence on the snapshot.
+    expect(head).toMatchObject({ version: 3, kind: "revert", author: "regression-monitor", change: { added: [], retired: ["suspect"] } });
+    expect(head?.reason).toMatch(/^Regression after lesson suspect merged at v2: success \d+\.\d% \(\d+\/\d+\) of runs served it vs \d+\.\d% \(\d+\/50\) before v2/);
     expect(head?.reason).not.toContain("\n");
     expect(head?.evidence).toEqual({ ...event.comparison, lessons: ["suspect"] });
     expect(head === undefined ? undefined : regressionEvidenceOf(head)).toEqual(event.comparison);
 
-    // The lesson is gone from live memory but not deleted: v2 still has it.
+    // The lesson is gone from live memory but not deleted: v2 still has it; the earlier lesson stays.
     expect((await run.memory.list()).map((lesson) => lesson.id)).toEqual(["steady"]);
     expect((await run.memory.get("suspect", { version: 2 })).id).toBe("suspect");
 
-    // Runs still served from v2 (in flight when it rolled back) do not roll back again.
-    const after = checks.slice(checks.indexOf(rolledBack[0] as RegressionCheck) + 1);
+    // Runs still served it (in flight when it was reverted) do not revert anything again.
+    const after = checks.slice(checks.indexOf(reverted[0] as RegressionCheck) + 1);
     expect(after.length).toBeGreaterThan(0);
-    expect(after.every((check) => check.action === "none" && check.reason === "head_not_a_merge")).toBe(true);
+    expect(after.every((check) => check.action === "none" && standingOf(check, "suspect") === undefined)).toBe(true);
     expect(await run.memory.headVersion()).toBe(3);
   });
 
-  it("does not roll back on noise: 0.8 → 0.75 over 300 runs", async () => {
+  it("reverts the lesson that hurt alone, after later merges of another tenant, which stay live", async () => {
+    const run = await setup();
+    const random = createSeededRandom(29);
+    const globex: Scope = { tenant: "globex" };
+    await stream(run, random, 1, 0.8, 50);
+    await stream(run, random, 1, 0.7, 50, globex);
+    // Globex's lessons keep merging on top of acme's suspect lesson.
+    await run.memory.commit({ add: [lessonFixture("globex-one", { scope: globex })], reason: "globex lesson", author: "tester" });
+    await run.memory.commit({ add: [lessonFixture("globex-two", { scope: globex })], reason: "globex lesson", author: "tester" });
+    for (let i = 0; i < 60 && run.events.length === 0; i++) {
+      await run.monitor.observe({ ...run.outcome(random, 4, 0.4), servedLessons: ["steady", "suspect"] });
+      await run.monitor.observe({ ...run.outcome(random, 4, 0.7, globex), servedLessons: ["globex-one", "globex-two"] });
+    }
+    expect(run.events.map((event) => [event.lesson, event.merged])).toEqual([["suspect", 2]]);
+    expect((await run.memory.list()).map((lesson) => lesson.id).sort()).toEqual(["globex-one", "globex-two", "steady"]);
+    const globexLive = (await run.memory.list({ scope: globex })).map((lesson) => lesson.id).sort();
+    expect(globexLive).toEqual(["globex-one", "globex-two"]);
+  });
+
+  it("credits only the runs that were served the lesson: failures of runs not served it revert nothing", async () => {
+    const run = await setup();
+    const random = createSeededRandom(31);
+    await stream(run, random, 1, 0.8, 50);
+    // Served from v2 but not given `suspect` (the retriever found it irrelevant): they fail, it is not its doing.
+    for (let i = 0; i < 60; i++) await run.monitor.observe({ ...run.outcome(random, 2, 0.2), servedLessons: ["steady"] });
+    const check = await run.monitor.check();
+    expect(standingOf(check, "suspect")).toMatchObject({ reason: "too_few_episodes", comparison: { after: { episodes: 0 } } });
+    expect(run.events).toHaveLength(0);
+  });
+
+  it("does not revert on noise: 0.8 → 0.75 over 300 runs", async () => {
     const run = await setup();
     const random = createSeededRandom(11);
     await stream(run, random, 1, 0.8, 100);
     const checks = await stream(run, random, 2, 0.75, 300);
-    expect(checks.some((check) => check.action === "rolled_back")).toBe(false);
+    expect(checks.some((check) => check.action === "reverted")).toBe(false);
     expect(run.events).toHaveLength(0);
     expect(await run.memory.headVersion()).toBe(2);
     // It did look, at 20, 40, 80, 160 runs.
-    const looked = checks.filter((check) => check.action === "none" && "comparison" in check && check.reason !== "too_few_episodes");
-    expect(looked.map((check) => ("comparison" in check ? check.comparison.after.episodes : 0))).toEqual([20, 40, 80, 160]);
+    const looked = checks.map((check) => standingOf(check, "suspect")).filter((standing) => standing !== undefined && "comparison" in standing && standing.reason !== "too_few_episodes");
+    expect(looked.map((standing) => (standing !== undefined && "comparison" in standing ? standing.comparison.after.episodes : 0))).toEqual([20, 40, 80, 160]);
   });
 
-  it("does not roll back on a tiny sample, however bad, nor on a single failure", async () => {
+  it("stops watching a lesson after maxLooks looks", async () => {
+    const run = await setup({ maxLooks: 2 });
+    const random = createSeededRandom(19);
+    await stream(run, random, 1, 0.8, 60);
+    const checks = await stream(run, random, 2, 0.8, 45);
+    expect(standingOf(checks[19] as RegressionCheck, "suspect")).toMatchObject({ comparison: { look: 0 } });
+    expect(standingOf(checks[39] as RegressionCheck, "suspect")).toMatchObject({ comparison: { look: 1 } });
+    expect(standingOf(checks[44] as RegressionCheck, "suspect")).toBeUndefined();
+  });
+
+  it("does not revert on a tiny sample, however bad, nor on a single failure", async () => {
     const run = await setup();
     const random = createSeededRandom(3);
     await stream(run, random, 1, 0.8, 50);
     const [first] = await stream(run, random, 2, 0, 1);
-    expect(first).toMatchObject({ action: "none", reason: "too_few_episodes" });
+    expect(standingOf(first as RegressionCheck, "suspect")).toMatchObject({ reason: "too_few_episodes" });
     const checks = await stream(run, random, 2, 0.1, 15);
-    expect(checks.every((check) => check.action === "none" && check.reason === "too_few_episodes")).toBe(true);
+    expect(checks.every((check) => check.action === "none" && standingOf(check, "suspect")?.reason === "too_few_episodes")).toBe(true);
     expect(run.events).toHaveLength(0);
     expect(await run.memory.headVersion()).toBe(2);
   });
 
-  it("waits for the parent's runs too before deciding", async () => {
+  it("waits for the runs before the merge too before deciding", async () => {
     const run = await setup();
     const random = createSeededRandom(5);
     await stream(run, random, 1, 0.9, 5);
     const checks = await stream(run, random, 2, 0.1, 40);
-    expect(checks.every((check) => check.action === "none" && check.reason === "too_few_episodes")).toBe(true);
+    expect(checks.every((check) => check.action === "none" && standingOf(check, "suspect")?.reason === "too_few_episodes")).toBe(true);
   });
 
-  it("rolls back once when many outcomes are observed at the same time", async () => {
+  it("reverts once when many outcomes are observed at the same time", async () => {
     const run = await setup();
     const random = createSeededRandom(21);
     await stream(run, random, 1, 0.8, 60);
     for (let i = 0; i < 39; i++) await run.ledger.record(run.outcome(random, 2, 0.3));
     const checks = await Promise.all(Array.from({ length: 10 }, () => run.monitor.observe(run.outcome(random, 2, 0.3))));
-    expect(checks.filter((check) => check.action === "rolled_back")).toHaveLength(1);
+    expect(checks.filter((check) => check.action === "reverted")).toHaveLength(1);
     expect(run.events).toHaveLength(1);
-    expect((await run.memory.history()).filter((snapshot) => snapshot.kind === "rollback")).toHaveLength(1);
+    expect((await run.memory.history()).filter((snapshot) => snapshot.kind === "revert")).toHaveLength(1);
   });
 
-  it("compares only runs within the merged lesson's scope by default", async () => {
+  it("compares only runs within the lesson's scope by default", async () => {
     const run = await setup({}, { tenant: "acme", user: "ana" });
     const random = createSeededRandom(13);
     const ana: Scope = { tenant: "acme", user: "ana" };
@@ -220,61 +262,62 @@ describe("createRegressionMonitor", () => {
     // Bob's runs collapse, but the lesson was only for Ana: not its doing.
     const bobChecks = await stream(run, random, 2, 0.2, 60, bob);
     expect(bobChecks.every((check) => check.action === "none")).toBe(true);
-    // Ana's runs collapse: rolled back, with the scope in the evidence.
+    // Ana's runs collapse: reverted, with the scope in the evidence.
     await stream(run, random, 2, 0.2, 40, ana);
     expect(run.events).toHaveLength(1);
     expect(run.events[0]?.comparison.scope).toEqual(ana);
     expect(run.events[0]?.comparison.after.episodes).toBeLessThanOrEqual(40);
   });
 
-  it("leaves a live version that is not a merge alone", async () => {
+  it("keeps its looks in the ledger: a new monitor on the same ledger does not take a look again", async () => {
     const run = await setup();
-    await run.memory.rollback({ to: 1, reason: "manual undo", author: "tester" });
-    expect(await run.monitor.check()).toEqual({ action: "none", reason: "head_not_a_merge", head: 3 });
-  });
-
-  it("judges the next merge against the version it was merged onto", async () => {
-    const run = await setup();
-    const random = createSeededRandom(17);
+    const random = createSeededRandom(23);
     await stream(run, random, 1, 0.8, 50);
-    await stream(run, random, 2, 0.3, 40);
-    expect(run.events).toHaveLength(1);
-    await run.memory.commit({ add: [lessonFixture("third")], reason: "third lesson", author: "tester" });
-    // v4 (third) is judged against v3 (the rollback), which has no runs yet.
-    expect(await run.monitor.check()).toMatchObject({ action: "none", reason: "too_few_episodes", comparison: { before: { version: 3 }, after: { version: 4 } } });
+    const checks = await stream(run, random, 2, 0.8, 25);
+    expect(checks.some((check) => standingOf(check, "suspect")?.reason === "not_significant" || standingOf(check, "suspect")?.reason === "drop_too_small")).toBe(true);
+    expect(await run.ledger.looks(["suspect"])).toEqual(new Map([["suspect", 0]]));
+    const restarted = createRegressionMonitor({ memory: run.memory, ledger: run.ledger });
+    expect(standingOf(await restarted.check(), "suspect")).toMatchObject({ reason: "awaiting_next_look", episodes: 25, nextLookAt: 40 });
   });
 
-  it("tries the rollback again at the next check when the memory failed to write it", async () => {
+  it("tries the revert again at the next check when the memory failed to write it", async () => {
     const { memory } = await mergedMemory();
     let failures = 1;
     const flaky = patchMemory(memory, {
-      rollback: (request) => {
+      revert: (request) => {
         if (failures-- > 0) return Promise.reject(new LessonloopError("store_unavailable", "Chroma is down"));
-        return memory.rollback(request);
+        return memory.revert(request);
       },
     });
     const ledger = new InMemoryOutcomeLedger();
     const monitor = createRegressionMonitor({ memory: flaky, ledger });
     const random = createSeededRandom(7);
     const record = (version: number, rate: number, index: number) =>
-      ledger.record({ episodeId: `e-${version}-${index}`, scope: ACME, memoryVersion: version, status: random.chance(rate) ? "success" : "failure", recordedAt: "2026-01-01T00:00:00.000Z" });
+      ledger.record({
+        episodeId: `e-${version}-${index}`,
+        scope: ACME,
+        memoryVersion: version,
+        servedLessons: version === 2 ? ["suspect"] : [],
+        status: random.chance(rate) ? "success" : "failure",
+        recordedAt: "2026-01-01T00:00:00.000Z",
+      });
     for (let i = 0; i < 50; i++) await record(1, 0.9, i);
     for (let i = 0; i < 20; i++) await record(2, 0.1, i);
     await expect(monitor.check()).rejects.toMatchObject({ code: "store_unavailable" });
-    expect(await monitor.check()).toMatchObject({ action: "rolled_back", rollback: { merged: 2, restored: 1 } });
+    expect(await monitor.check()).toMatchObject({ action: "reverted", revert: { lesson: "suspect", merged: 2 } });
   });
 
-  it("hands a failing listener's error to the caller, with the rollback already made", async () => {
+  it("hands a failing listener's error to the caller, with the revert already made", async () => {
     const run = await setup({
-      onRollback: () => {
+      onRevert: () => {
         throw new Error("listener broke");
       },
     });
     const random = createSeededRandom(7);
     await stream(run, random, 1, 0.8, 50);
     await expect(stream(run, random, 2, 0.2, 40)).rejects.toThrow("listener broke");
-    expect((await run.memory.snapshot(3)).kind).toBe("rollback");
-    expect(await run.monitor.check()).toMatchObject({ action: "none", reason: "head_not_a_merge" });
+    expect((await run.memory.snapshot(3)).kind).toBe("revert");
+    expect(standingOf(await run.monitor.check(), "suspect")).toBeUndefined();
   });
 });
 

@@ -1,4 +1,4 @@
-import { ScopeSchema, formatScope, type LessonMemory, type OutcomeLedger, type Scope, type Snapshot, type SnapshotDiff } from "@lessonloop/core";
+import { ScopeSchema, formatScope, type Lesson, type LessonMemory, type OutcomeLedger, type Scope, type Snapshot, type SnapshotDiff } from "@lessonloop/core";
 import { VersionSchema, createSerialQueue, parseWith, type OutcomeRecordInput } from "@lessonloop/core/internal";
 import { z } from "zod";
 import { fisherExactLowerTail } from "./fisher-exact-test.js";
@@ -32,13 +32,13 @@ export interface RegressionThresholds {
 /** Why a comparison did or did not call for a rollback. */
 export type RegressionDecision = "too_few_episodes" | "drop_too_small" | "not_significant" | "regressed";
 
-/** A comparison of a merged version with its parent. */
+/** A comparison of the runs served a lesson (or a version) with comparable runs before it. */
 export interface RegressionComparison {
-  /** `"fisher-exact-one-sided"`: the p-value is the hypergeometric lower tail of the merged version's successes. */
+  /** `"fisher-exact-one-sided"`: the p-value is the hypergeometric lower tail of the judged side's successes. */
   test: "fisher-exact-one-sided";
-  /** Runs served from the parent version. */
+  /** Runs before the change: for a lesson, runs in its scope served from versions before its merge (`version` is the one it was merged onto). */
   before: VersionTally;
-  /** Runs served from the merged version. */
+  /** Runs with the change: for a lesson, runs in its scope that were served it (`version` is the one that merged it). */
   after: VersionTally;
   /** `before.rate - after.rate`; `null` when either side has no episodes. */
   drop: number | null;
@@ -54,43 +54,47 @@ export interface RegressionComparison {
   decision: RegressionDecision;
 }
 
-/** Emitted (and returned) when the monitor rolled a merge back. */
-export interface RegressionRollback {
-  /** The merged version that regressed. */
+/** Emitted (and returned) when the monitor reverted a lesson. */
+export interface RegressionRevert {
+  /** The lesson that hurt, now out of live memory. */
+  lesson: string;
+  /** The version that merged it. */
   merged: number;
-  /** The version it was merged onto, now live again. */
-  restored: number;
-  /** The rollback's history entry: its reason says what happened, its `evidence` carries the comparison. */
+  /** The revert's history entry: its reason says what happened, its `evidence` carries the comparison. */
   snapshot: Snapshot;
-  /** What the rollback changed: `removed` are the retired lessons (full records), `added` any the merge had superseded. */
+  /** What the revert changed: `removed` is the lesson (full record), `added` any it had superseded, live again. */
   diff: SnapshotDiff;
-  /** Ids of the lessons the rollback retired: the offending merge's lessons. */
-  retiredLessons: string[];
   comparison: RegressionComparison;
 }
 
-/** What one check found. */
-export type RegressionCheck =
+/** Where one watched lesson stands after a check. */
+export type LessonRegressionCheck =
   | {
-      action: "none";
-      /** The live version is not a commit (the genesis, or a rollback): there is no merge to judge. */
-      reason: "head_not_a_merge";
-      head: number;
-    }
-  | {
-      action: "none";
-      /** This look was taken already; the next falls when the merged version has `nextLookAt` known outcomes. */
-      reason: "awaiting_next_look";
+      lesson: string;
       merged: number;
+      /** This look was taken already; the next falls when the runs served the lesson reach `nextLookAt` known outcomes. */
+      reason: "awaiting_next_look";
       episodes: number;
       nextLookAt: number;
     }
   | {
-      action: "none";
+      lesson: string;
+      merged: number;
       reason: Exclude<RegressionDecision, "regressed">;
       comparison: RegressionComparison;
-    }
-  | { action: "rolled_back"; rollback: RegressionRollback };
+    };
+
+/** What one check found: each watched lesson's standing, and the revert it made, if any. */
+export type RegressionCheck =
+  | { action: "none"; lessons: LessonRegressionCheck[] }
+  | { action: "reverted"; revert: RegressionRevert; lessons: LessonRegressionCheck[] };
+
+const WatchSchema = z
+  .object({
+    watchVersions: z.number().int("must be a whole number").min(1, "must be at least 1"),
+    maxLooks: z.number().int("must be a whole number").min(1, "must be at least 1"),
+  })
+  .strict();
 
 const ThresholdsSchema = z
   .object({
@@ -168,71 +172,64 @@ export function evaluateRegression({
 }
 
 export interface RegressionMonitorParams {
-  /** The memory whose merges are watched and rolled back. */
+  /** The memory whose lessons are watched and reverted. */
   memory: LessonMemory;
-  /** Where outcomes are credited to memory versions; `observe` records into it. */
+  /**
+   * Where outcomes are credited to the lessons served; `observe` records into
+   * it. The monitor keeps its looks there too, so with a durable ledger
+   * (`ChromaOutcomeLedger`) a restarted monitor resumes where it stopped.
+   */
   ledger: OutcomeLedger;
   /**
-   * Chance of rolling back a merge that did not change the success rate, over
+   * Chance of reverting a lesson that did not change the success rate, over
    * all looks at it (look `k` runs the one-sided Fisher's exact test at
    * `alpha / 2^(k+1)`). Default 0.05.
    */
   alpha?: number;
-  /** Known outcomes (success or failure) needed from each version before anything is decided; at least 5. Default 20. */
+  /** Known outcomes (success or failure) needed on each side before anything is decided; at least 5. Default 20. */
   minEpisodes?: number;
-  /** Smallest drop in success rate, absolute (0.1 = 10 points), that can trigger a rollback. Default 0.1. */
+  /** Smallest drop in success rate, absolute (0.1 = 10 points), that can trigger a revert. Default 0.1. */
   minDrop?: number;
-  /**
-   * Compare only the runs within this scope. Default: the narrowest scope that
-   * holds every lesson the merge added (their common tenant, and user/agent
-   * where all agree), since only runs there could have been served them; every
-   * run when the lessons span tenants or the merge only retired lessons.
-   */
+  /** Compare only the runs within this scope. Default: each lesson's own scope, since only runs there could be served it. */
   scope?: Scope;
-  /** Author of the rollback snapshots. Default `regression-monitor`. */
+  /** A lesson is watched while the version that merged it is among the newest `watchVersions` versions. Default 200. */
+  watchVersions?: number;
+  /** Looks taken at a lesson before it is cleared and no longer watched (at `minEpisodes · 2^k`, k < maxLooks). Default 5 (20 … 320 runs). */
+  maxLooks?: number;
+  /** Author of the revert snapshots. Default `regression-monitor`. */
   author?: string;
   /**
-   * Called once per rollback, after it is in history. Awaited; if it throws,
-   * the error reaches the caller of `check`/`observe`, and the rollback stands.
+   * Called once per revert, after it is in history. Awaited; if it throws,
+   * the error reaches the caller of `check`/`observe`, and the revert stands.
    */
-  onRollback?: (rollback: RegressionRollback) => void | Promise<void>;
+  onRevert?: (revert: RegressionRevert) => void | Promise<void>;
 }
 
 export interface RegressionMonitor {
   /**
-   * Judges the live version: when it is a merge (a commit) whose runs do worse
-   * than its parent's by the rule (see `evaluateRegression`), rolls back to the
-   * parent, retiring the merge's lessons, and emits `onRollback`. Checks run one
-   * at a time; a version that is no longer live is never judged, so one merge is
-   * rolled back at most once.
+   * Judges each recently merged lesson still live: the runs that were served
+   * it against the runs in its scope served from versions before its merge
+   * (see `evaluateRegression`). When one did significantly worse, reverts that
+   * lesson alone (`memory.revert`: what it superseded comes back, whatever
+   * merged after it stays) and emits `onRevert`; at most one revert a check,
+   * the lesson with the smallest p-value. Checks run one at a time.
    */
   check(): Promise<RegressionCheck>;
   /** Records an outcome in the ledger, then checks. */
   observe(outcome: OutcomeRecordInput): Promise<RegressionCheck>;
 }
 
-/** The narrowest scope holding all of `scopes`, or `undefined` when they span tenants (or there are none). */
-function coveringScope(scopes: readonly Scope[]): Scope | undefined {
-  const [first, ...rest] = scopes;
-  if (first === undefined || rest.some((scope) => scope.tenant !== first.tenant)) return undefined;
-  const covering: Scope = { tenant: first.tenant };
-  if (first.user !== undefined && rest.every((scope) => scope.user === first.user)) covering.user = first.user;
-  if (first.agent !== undefined && rest.every((scope) => scope.agent === first.agent)) covering.agent = first.agent;
-  return covering;
-}
-
 const percent = (rate: number | null) => (rate === null ? "n/a" : `${(rate * 100).toFixed(1)}%`);
 
-/** The rollback's reason: one readable line. The figures also go, typed, in the snapshot's `evidence`. */
-function rollbackReason(comparison: RegressionComparison, lessonIds: readonly string[]): string {
+/** The revert's reason: one readable line. The figures also go, typed, in the snapshot's `evidence`. */
+function revertReason(comparison: RegressionComparison, lessonId: string): string {
   const { before, after, drop, pValue, lookAlpha } = comparison;
-  const shown = lessonIds.slice(0, 10).join(", ") + (lessonIds.length > 10 ? ` and ${lessonIds.length - 10} more` : "");
   const scope = comparison.scope === undefined ? "all runs" : `runs in ${formatScope(comparison.scope)}`;
   return (
-    `Regression after merge v${after.version}: success ${percent(after.rate)} (${after.successes}/${after.episodes}) ` +
-    `vs ${percent(before.rate)} (${before.successes}/${before.episodes}) at v${before.version}, ` +
+    `Regression after lesson ${lessonId} merged at v${after.version}: success ${percent(after.rate)} (${after.successes}/${after.episodes}) of runs served it ` +
+    `vs ${percent(before.rate)} (${before.successes}/${before.episodes}) before v${after.version}, ` +
     `drop ${((drop ?? 0) * 100).toFixed(1)} points, one-sided Fisher exact p=${(pValue ?? 1).toPrecision(3)} ≤ ${lookAlpha.toPrecision(3)} ` +
-    `(look ${comparison.look}, ${scope}). Rolled back to v${before.version}, retiring ${shown || "no lessons"}.`
+    `(look ${comparison.look}, ${scope}). Reverted ${lessonId}.`
   );
 }
 
@@ -283,23 +280,24 @@ export function regressionEvidenceOf(snapshot: Snapshot): RegressionComparison |
 }
 
 /**
- * Creates a monitor that rolls a merge back when the runs served from it do
- * significantly worse than the runs served from the version before it.
+ * Creates a monitor that reverts a merged lesson when the runs that were
+ * served it do significantly worse than comparable runs before its merge.
  *
+ * Outcomes are credited to the lessons actually served in each run
+ * (`servedLessons`). For each lesson merged within the newest `watchVersions`
+ * versions and still live, it compares the runs in the lesson's scope that
+ * were served it with the runs in that scope served from versions before its
+ * merge. Runs served a lesson this monitor reverted count on neither side.
  * The rule (all must hold, see `evaluateRegression`): at least `minEpisodes`
  * known outcomes on each side; a drop in success rate of at least `minDrop`;
  * one-sided Fisher's exact p ≤ `alpha / 2^(k+1)` at look `k`. Looks fall when
- * the merged version reaches `minEpisodes · 2^k` known outcomes (20, 40, 80 …
- * by default), each taken once, so checking after every outcome keeps the
- * chance of rolling back a harmless merge within `alpha`. A single failure
- * never triggers it. Call `observe` for each finished run (or `record` on the
- * ledger, then `check`).
+ * the runs served the lesson reach `minEpisodes · 2^k` known outcomes (20,
+ * 40, 80 … by default), each taken once and kept in the ledger, so checking
+ * after every outcome keeps the chance of reverting a harmless lesson within
+ * `alpha`, also across restarts. A single failure never triggers it. Call
+ * `observe` for each finished run (or `record` on the ledger, then `check`).
  *
- * Which looks were taken is kept in this process: a restarted monitor takes
- * the look the current count reaches once more.
- *
- * Only one monitor (and one writer) should act on a memory: a commit landing
- * between a check and its rollback would be rolled back with it.
+ * Only one monitor should act on a ledger: two would take each look twice.
  */
 export function createRegressionMonitor({
   memory,
@@ -308,71 +306,93 @@ export function createRegressionMonitor({
   minEpisodes = 20,
   minDrop = 0.1,
   scope,
+  watchVersions = 200,
+  maxLooks = 5,
   author = "regression-monitor",
-  onRollback,
+  onRevert,
 }: RegressionMonitorParams): RegressionMonitor {
   parseWith(ThresholdsSchema, { alpha, minEpisodes, minDrop }, "regression monitor thresholds");
+  parseWith(WatchSchema, { watchVersions, maxLooks }, "regression monitor watch");
   const fixedScope = scope === undefined ? undefined : parseWith(ScopeSchema, scope, "regression monitor scope");
-  /** The compared scope of each merged version, found once from its lessons. */
-  const scopes = new Map<number, Scope | undefined>();
-  /** The last look taken at each merged version. */
-  const looks = new Map<number, number>();
-  /** Checks run one at a time: two at once could both roll back the same merge. */
+  /** The live lessons at the head last read, by id: re-read only when the head moves. */
+  let live: { head: number; lessons: Map<string, Lesson> } | undefined;
+  /** Checks run one at a time: two at once could both revert the same lesson. */
   const serial = createSerialQueue();
 
-  async function mergeScope(merged: Snapshot): Promise<Scope | undefined> {
-    if (fixedScope !== undefined) return fixedScope;
-    if (!scopes.has(merged.version)) {
-      const diff = await memory.diff(merged.parent ?? 0, merged.version);
-      scopes.set(merged.version, coveringScope(diff.added.map((lesson) => lesson.scope)));
+  async function liveAt(head: number): Promise<Map<string, Lesson>> {
+    if (live?.head !== head) live = { head, lessons: new Map((await memory.list({ version: head })).map((lesson) => [lesson.id, lesson])) };
+    return live.lessons;
+  }
+
+  /** The lessons to judge (newest merge first), and the lessons this monitor reverted (their runs are left out). */
+  async function watched(head: number): Promise<{ lessons: { lesson: Lesson; merged: number }[]; reverted: string[] }> {
+    const recent = await memory.history({ limit: watchVersions });
+    const lessonsLive = await liveAt(head);
+    const seen = new Set<string>();
+    const lessons: { lesson: Lesson; merged: number }[] = [];
+    const reverted: string[] = [];
+    for (const snapshot of recent) {
+      if (snapshot.kind === "commit") {
+        for (const id of snapshot.change.added) {
+          const lesson = lessonsLive.get(id);
+          if (lesson === undefined || seen.has(id)) continue;
+          seen.add(id);
+          lessons.push({ lesson, merged: snapshot.version });
+        }
+      } else if (snapshot.author === author && snapshot.evidence !== undefined) {
+        reverted.push(...snapshot.evidence.lessons);
+      }
     }
-    return scopes.get(merged.version);
+    return { lessons, reverted };
   }
 
   async function runCheck(): Promise<RegressionCheck> {
     const head = await memory.headVersion();
-    const merged = await memory.snapshot(head);
-    if (merged.kind !== "commit" || merged.parent === null) return { action: "none", reason: "head_not_a_merge", head };
-    const parent = merged.parent;
-    const compared = await mergeScope(merged);
-    const [before, after] = await Promise.all([ledger.versionOutcomes(parent, compared), ledger.versionOutcomes(head, compared)]);
-    const look = regressionLook(after.successes + after.failures, minEpisodes);
-    const taken = looks.get(head) ?? -1;
-    const enough = Math.min(before.successes + before.failures, after.successes + after.failures) >= minEpisodes;
-    if (enough && look <= taken) {
-      return { action: "none", reason: "awaiting_next_look", merged: head, episodes: after.successes + after.failures, nextLookAt: minEpisodes * 2 ** (taken + 1) };
+    const { lessons, reverted } = await watched(head);
+    const taken = await ledger.looks(lessons.map(({ lesson }) => lesson.id));
+    const standings: LessonRegressionCheck[] = [];
+    let worst: { lesson: Lesson; merged: number; comparison: RegressionComparison } | undefined;
+    for (const { lesson, merged } of lessons) {
+      const last = taken.get(lesson.id) ?? -1;
+      if (last >= maxLooks - 1) continue;
+      const compared = fixedScope ?? lesson.scope;
+      const [beforeCounts, afterCounts] = await Promise.all([
+        ledger.countOutcomes({ scope: compared, beforeVersion: merged, notServed: reverted }),
+        ledger.countOutcomes({ scope: compared, served: lesson.id, notServed: reverted }),
+      ]);
+      const before = { version: merged - 1, ...beforeCounts };
+      const after = { version: merged, ...afterCounts };
+      const episodes = after.successes + after.failures;
+      const look = regressionLook(episodes, minEpisodes);
+      const enough = Math.min(before.successes + before.failures, episodes) >= minEpisodes;
+      if (enough && look <= last) {
+        standings.push({ lesson: lesson.id, merged, reason: "awaiting_next_look", episodes, nextLookAt: minEpisodes * 2 ** (last + 1) });
+        continue;
+      }
+      const comparison: RegressionComparison = { ...evaluateRegression({ before, after, alpha, minEpisodes, minDrop, look }), scope: compared };
+      if (comparison.decision === "regressed") {
+        if (worst === undefined || (comparison.pValue ?? 1) < (worst.comparison.pValue ?? 1)) worst = { lesson, merged, comparison };
+        continue;
+      }
+      // A look that decided nothing is spent; a revert that failed (store down) leaves its look open for the next check.
+      if (enough) await ledger.saveLook(lesson.id, look);
+      standings.push({ lesson: lesson.id, merged, reason: comparison.decision, comparison });
     }
-    const comparison: RegressionComparison = {
-      ...evaluateRegression({ before, after, alpha, minEpisodes, minDrop, look }),
-      ...(compared === undefined ? {} : { scope: compared }),
-    };
-    if (comparison.decision !== "regressed") {
-      if (enough) looks.set(head, look);
-      return { action: "none", reason: comparison.decision, comparison };
-    }
-    // A failed rollback (store down) leaves this look open, so the next check tries again.
+    if (worst === undefined) return { action: "none", lessons: standings };
 
-    const snapshot = await memory.rollback({
-      to: parent,
-      // A commit that landed after this look is not this merge's to undo.
-      expectedHead: head,
-      reason: rollbackReason(comparison, merged.change.added),
-      evidence: { ...comparison, lessons: merged.change.added },
+    const { lesson, merged, comparison } = worst;
+    const snapshot = await memory.revert({
+      lessons: [lesson.id],
+      scope: lesson.scope,
+      reason: revertReason(comparison, lesson.id),
+      evidence: { ...comparison, lessons: [lesson.id] },
       author,
     });
-    // `expectedHead` made the rollback's parent the merge it undid.
-    const diff = await memory.diff(head, snapshot.version);
-    const rollback: RegressionRollback = {
-      merged: head,
-      restored: parent,
-      snapshot,
-      diff,
-      retiredLessons: snapshot.change.retired,
-      comparison,
-    };
-    scopes.delete(head);
-    await onRollback?.(rollback);
-    return { action: "rolled_back", rollback };
+    await ledger.saveLook(lesson.id, comparison.look);
+    const diff = await memory.diff(snapshot.parent ?? snapshot.version - 1, snapshot.version);
+    const revert: RegressionRevert = { lesson: lesson.id, merged, snapshot, diff, comparison };
+    await onRevert?.(revert);
+    return { action: "reverted", revert, lessons: standings };
   }
 
   const check = (): Promise<RegressionCheck> => serial(runCheck);

@@ -93,10 +93,10 @@ async function openLoop(params: LearningStrategyParams, runner: Parameters<typeo
   });
 }
 
-/** The rollback the regression monitor made after an episode, if it made one. */
+/** The revert the regression monitor made after an episode, if it made one: from the version that merged the lesson to the revert. */
 function rollbacksOf(check: RegressionCheck | undefined, at: number): RollbackEvent[] {
-  return check?.action === "rolled_back"
-    ? [{ at, fromVersion: check.rollback.merged, toVersion: check.rollback.restored, reason: check.rollback.snapshot.reason }]
+  return check?.action === "reverted"
+    ? [{ at, fromVersion: check.revert.merged, toVersion: check.revert.snapshot.version, reason: check.revert.snapshot.reason }]
     : [];
 }
 

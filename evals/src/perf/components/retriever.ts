@@ -53,6 +53,9 @@ function timedLedger(ledger: OutcomeLedger): OutcomeLedger {
     record: (outcome) => ledger.record(outcome),
     lessonUtility: (ids) => timedCall("ledger", () => ledger.lessonUtility(ids)),
     versionOutcomes: (version, scope) => ledger.versionOutcomes(version, scope),
+    countOutcomes: (query) => ledger.countOutcomes(query),
+    looks: (keys) => ledger.looks(keys),
+    saveLook: (key, look) => ledger.saveLook(key, look),
   };
 }
 
