@@ -7,12 +7,14 @@
  *   retriever [sizes…]       the replay-retriever node's added latency per agent step at 1k and 10k
  *   rollback [sizes…]        rollback and rollbackTo time against memory size (1k, 10k, 100k)
  *   duplicate-threshold      the lexical embedder's scores behind the learner's duplicateThreshold
+ *   outcome-crediting        crediting an episode's outcome (ledger + per-lesson regression monitor), in memory and on Chroma
  */
 const COMPONENTS = {
   "lesson-memory": () => import("./lesson-memory.js"),
   retriever: () => import("./retriever.js"),
   rollback: () => import("./rollback.js"),
   "duplicate-threshold": () => import("./duplicate-threshold.js"),
+  "outcome-crediting": () => import("./outcome-crediting.js"),
 } as const satisfies Record<string, () => Promise<{ run(args: readonly string[]): Promise<void> }>>;
 
 const isComponent = (name: string | undefined): name is keyof typeof COMPONENTS => name !== undefined && Object.hasOwn(COMPONENTS, name);
