@@ -2,7 +2,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { ChromaServer } from "@lessonloop/chroma";
-import { createCritic, type CriticNode, type Evaluator } from "@lessonloop/critic";
+import { createCritic, judgementOutcome, type CriticNode, type Evaluator } from "@lessonloop/critic";
 import {
   EpisodeSchema,
   LessonloopError,
@@ -29,7 +29,7 @@ import {
   type ReplayRetrieverParams,
   type ReplayRetrieverState,
 } from "@lessonloop/replay-retriever";
-import { createRegressionMonitor, type RegressionMonitor, type RegressionMonitorParams } from "@lessonloop/regression-monitor";
+import { createRegressionMonitor, type RegressionCheck, type RegressionMonitor, type RegressionMonitorParams } from "@lessonloop/regression-monitor";
 import { createMergeNode, type MergeNode } from "@lessonloop/snapshot-checkpointer";
 import {
   createRolePlayRunner,
@@ -267,6 +267,15 @@ export interface LearningLoop {
   createSelector(params?: LoopSelectionParams): LessonSelector;
   /** Runs the learning graph on one episode now (ahead of queued ones) and returns what it made of it. */
   learn(episode: EpisodeInput): Promise<LearningResult>;
+  /**
+   * Credits an episode's outcome to the lessons it was served, without
+   * learning from it: judged by the critic's deterministic signals only (the
+   * environment's outcome, tool errors, the evaluator; never the LLM judge),
+   * recorded in the ledger and checked by the regression monitor. How
+   * episodes are credited with learning off and when the full queue drops
+   * one; a learned episode is credited by the learning graph instead.
+   */
+  credit(episode: EpisodeInput): Promise<RegressionCheck>;
   /** Hands an episode to background learning: returns once it is queued (or persisted, by the full-queue policy). */
   enqueue(episode: EpisodeInput): Promise<EnqueueOutcome>;
   /** Resolves when no episode is queued or being learned. */
@@ -438,6 +447,20 @@ export async function createLearningLoop({
   });
   const merge = createMergeNode({ memory: resolvedMemory, edgeCaseStore: resolvedStore });
   const monitor = createRegressionMonitor({ ...regression, memory: resolvedMemory, ledger });
+  // No model: only deterministic signals decide, so crediting an episode that is not learned costs no model call.
+  const deterministicCritic = createCritic({ evaluator, clock });
+  const credit = async (input: EpisodeInput): Promise<RegressionCheck> => {
+    const episode = parseWith(EpisodeSchema, input, "episode");
+    const { judgement } = await deterministicCritic({ episode });
+    return monitor.observe({
+      episodeId: episode.id,
+      scope: episode.scope,
+      memoryVersion: episode.memoryVersion,
+      servedLessons: episode.servedLessons,
+      status: judgementOutcome(judgement).status,
+      recordedAt: clock.now().toISOString(),
+    });
+  };
   const learningGraph = createLearningGraph({
     critic,
     learner,
@@ -482,6 +505,13 @@ export async function createLearningLoop({
     retryDelayMs,
     maxRetryDelayMs,
     onEvent: emit,
+    onDropped: async (episode) => {
+      try {
+        await credit(episode);
+      } catch (error) {
+        console.warn(`[lessonloop] the outcome of dropped episode ${episode.id} could not be credited: ${String(error)}`);
+      }
+    },
   });
 
   if (journal !== undefined && replayJournal) {
@@ -515,6 +545,7 @@ export async function createLearningLoop({
     createRetriever: (params) => createReplayRetriever({ ledger, clock, ...params, memory: resolvedMemory, onWarning: (warning) => warn({ source: "retriever", warning }) }),
     createSelector: (params = {}) => createLessonSelector({ ledger, clock, ...params, memory: resolvedMemory }),
     learn: (episode) => queue.learnNow(episode),
+    credit,
     enqueue: (episode) => queue.enqueue(episode),
     idle: () => queue.idle(),
     get stats() {

@@ -50,6 +50,8 @@ export interface LearningQueueParams {
   learnTimeoutMs?: number;
   /** Told about every episode's fate. */
   onEvent: (event: LearningEvent) => void;
+  /** Called with each episode the full queue drops (`"drop-oldest"`), before its `episode_dropped` event, so its outcome can still be credited. Must not throw. */
+  onDropped?: (episode: Episode) => Promise<void>;
 }
 
 /** Counts of the queue, for dashboards and tests. */
@@ -86,6 +88,7 @@ export class LearningQueue {
   readonly #learn: LearningQueueParams["learn"];
   readonly #maxQueued: number;
   readonly #onFull: QueueFullPolicy;
+  readonly #onDropped: ((episode: Episode) => Promise<void>) | undefined;
   readonly #journal: EpisodeJournal | undefined;
   readonly #learnTimeoutMs: number;
   readonly #retryDelayMs: number;
@@ -119,6 +122,7 @@ export class LearningQueue {
     retryDelayMs = 1_000,
     maxRetryDelayMs = 30_000,
     onEvent,
+    onDropped,
   }: LearningQueueParams) {
     if (!Number.isInteger(maxQueued) || maxQueued < 1) {
       throw new LessonloopError("invalid_input", `maxQueued must be a whole number of at least 1, got ${maxQueued}.`);
@@ -138,6 +142,7 @@ export class LearningQueue {
     this.#retryDelayMs = retryDelayMs;
     this.#maxRetryDelayMs = maxRetryDelayMs;
     this.#onEvent = onEvent;
+    this.#onDropped = onDropped;
   }
 
   get stats(): LearningQueueStats {
@@ -186,6 +191,7 @@ export class LearningQueue {
       if (this.#onFull === "drop-oldest") {
         const dropped = this.#waiting.shift() as { episode: Episode };
         await this.#markDone(dropped.episode);
+        await this.#onDropped?.(dropped.episode);
         this.#onEvent({ type: "episode_dropped", episodeId: dropped.episode.id, reason: "queue_full" });
         await this.#journal?.append([episode]);
         // The dropped episode's task now serves the new one: one task per waiting episode.

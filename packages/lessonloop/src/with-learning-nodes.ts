@@ -21,7 +21,7 @@ export type LearningTiming =
   | "sync"
   /** The run returns at once; the episode waits in the loop's bounded queue (production). */
   | "background"
-  /** Lessons are retrieved, episodes are recorded (`onEpisode`), nothing is learned. */
+  /** Lessons are retrieved, episodes are recorded (`onEpisode`) and their outcomes credited to the lessons served (deterministic signals only); nothing is learned. */
   | "off";
 
 /** The state key where the run's start is kept between the two nodes (checkpointed, so it survives a pause). */
@@ -127,8 +127,10 @@ export interface RecordEpisodeNodeParams extends RunReading {
 /**
  * The `record_episode` node: builds the run's `Episode` (input, trajectory,
  * scope, pinned memory version, served lessons) and hands it to the loop —
- * learned before returning (`"sync"`), queued (`"background"`) or only
- * reported (`"off"`). It changes no state and never fails the run.
+ * learned before returning (`"sync"`), queued (`"background"`) or, with
+ * `"off"`, reported and credited (`loop.credit`: its outcome, by the critic's
+ * deterministic signals, to the lessons it was served). It changes no state
+ * and never fails the run.
  */
 export function createRecordEpisodeNode({ loop, learning, trajectory, outcome, lessonsMessageId, onEpisode, ids, clock, ...reading }: RecordEpisodeNodeParams) {
   const resolveScope = scopeReader(reading);
@@ -179,9 +181,12 @@ export function createRecordEpisodeNode({ loop, learning, trajectory, outcome, l
     try {
       if (learning === "sync") await loop.learn(episode);
       else if (learning === "background") await loop.enqueue(episode);
+      // Not learned, still counted: its outcome goes to the lessons it was served, for the regression monitor.
+      else await loop.credit(episode);
     } catch (error) {
       // Sync failures are already the loop's `learning_failed` events.
       if (learning === "background") console.warn(`[lessonloop] episode ${episode.id} could not be queued for learning: ${String(error)}`);
+      if (learning === "off") console.warn(`[lessonloop] the outcome of episode ${episode.id} could not be credited: ${String(error)}`);
     }
     return {};
   };
