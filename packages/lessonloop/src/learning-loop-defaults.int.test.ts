@@ -53,6 +53,25 @@ describe("createLearningLoop defaults", () => {
     expect(await heartbeat(url)).toBe(true);
   });
 
+  it("keeps outcomes in the default memory's Chroma ledger, where a reopened loop finds them", async () => {
+    const params = {
+      learnerModel: createLearnerModel(RIGHT_LESSON),
+      validatorModels: [createPeerModel("a"), createPeerModel("b"), createPeerModel("c")],
+      criticModel: null,
+      chromaUrl: testChromaUrl(),
+      memoryName: uniqueCollectionName("loop-ledger"),
+    };
+    const loop = await createLearningLoop(params);
+    await loop.credit({ ...failedInvoiceEpisode("ep-ledger"), servedLessons: ["some-lesson"] });
+    await loop.close();
+    const reopened = await createLearningLoop(params);
+    try {
+      expect(await reopened.ledger.countOutcomes({ served: "some-lesson" })).toEqual({ successes: 0, failures: 1, unknown: 0 });
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it("never lets the learner's own model vote on the lessons it proposed", async () => {
     const learnerModel = createLearnerModel(RIGHT_LESSON);
     const loop = await createLearningLoop({
