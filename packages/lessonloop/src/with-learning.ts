@@ -26,6 +26,7 @@ import {
 } from "@lessonloop/core";
 import { randomId, systemClock } from "@lessonloop/core/internal";
 import { SnapshotCheckpointer, type SnapshotCheckpointerWarning } from "@lessonloop/snapshot-checkpointer";
+import { CREATE_AGENT_MESSAGE, isCreateAgent } from "./create-agent-detection.js";
 import type { LearningLoop, LoopRetrieverParams } from "./learning-loop.js";
 import {
   LearningNodesAnnotation,
@@ -401,6 +402,8 @@ export function withLearning(graph: unknown, options: WithLearningOptions): unkn
     clock = systemClock,
   } = options;
 
+  // A createAgent agent takes lessonloop as its middleware; wrapped, its model would get a second system message.
+  if (isCreateAgent(graph)) throw new LessonloopError("invalid_input", CREATE_AGENT_MESSAGE);
   let inner: InnerGraph;
   if (isBuilder(graph)) {
     // Compiled once to validate the user's graph, learn its output keys and resolved node policies (and to run it whole when it cannot be inlined).
