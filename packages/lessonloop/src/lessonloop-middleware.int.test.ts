@@ -116,6 +116,17 @@ describe("lessonloopMiddleware with ScriptedChatModel", () => {
     expect(second.messages.at(-1)?.text).toBe("Done: Invoice INV-7 for ACME: 1250 cents.");
   });
 
+  it("with learning off, credits each run's outcome to the lessons it was served, and learns nothing", async () => {
+    const { loop, events } = await billingLoop();
+    const agent = createAgent({ model: createAgentModel(), tools: TOOLS, middleware: [lessonloopMiddleware(loop, { scope: SCOPE, learning: "off", retriever: RETRIEVER })] });
+    await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    expect(await loop.ledger.countOutcomes({})).toEqual({ successes: 0, failures: 1, unknown: 0 });
+    await mergeLessons(loop, [centsLesson()]);
+    await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    expect(await loop.ledger.countOutcomes({ served: "cents" })).toEqual({ successes: 1, failures: 0, unknown: 0 });
+    expect(events.filter((event) => event.type === "episode_learned")).toEqual([]);
+  });
+
   it("without a system prompt the lessons are the one system message", async () => {
     const { loop } = await billingLoop();
     await mergeLessons(loop, [centsLesson()]);

@@ -18,6 +18,7 @@ import { z } from "zod";
 import { createEpisodeRecorder, messageText, trajectoryFromMessages } from "./episode-recorder.js";
 import type { LearningLoop, LoopSelectionParams } from "./learning-loop.js";
 import type { LearningTiming } from "./with-learning.js";
+import { handEpisodeToLoop } from "./with-learning-nodes.js";
 
 // `langchain` is an optional peer dependency: the rest of lessonloop (withLearning, the
 // CLI) must load without it, so it is imported here, once, only if it is installed.
@@ -196,7 +197,8 @@ function withLessons(systemMessage: SystemMessage | undefined, lessonText: strin
  *   ends when it is resumed and finishes) it records the run's episode (input,
  *   trajectory, scope, pinned version, served lessons) and hands it to the loop:
  *   learned before returning (`"sync"`), queued (`"background"`, default) or only
- *   reported (`"off"`). Learning never fails the run.
+ *   only credited to the lessons it was served, for the regression monitor
+ *   (`"off"`). Learning never fails the run.
  *
  * Per-run state (scope, pinned version, served lessons, start) lives in the
  * middleware's state under {@link LESSONLOOP_RUN_KEY}, checkpointed with the
@@ -305,13 +307,7 @@ export function lessonloopMiddleware<TContext = Record<string, unknown>>(loop: L
       } catch (error) {
         console.warn(`[lessonloop] lessonloopMiddleware: onEpisode threw on episode ${episode.id}: ${String(error)}`);
       }
-      try {
-        if (learning === "sync") await loop.learn(episode);
-        else if (learning === "background") await loop.enqueue(episode);
-      } catch (error) {
-        // Sync failures are already the loop's `learning_failed` events.
-        if (learning === "background") console.warn(`[lessonloop] episode ${episode.id} could not be queued for learning: ${String(error)}`);
-      }
+      await handEpisodeToLoop(loop, learning, episode);
       return { [LESSONLOOP_RUN_KEY]: { ...run, recorded: true } };
     },
   });

@@ -24,6 +24,23 @@ export type LearningTiming =
   /** Lessons are retrieved, episodes are recorded (`onEpisode`) and their outcomes credited to the lessons served (deterministic signals only); nothing is learned. */
   | "off";
 
+/**
+ * Hands a recorded run's episode to the loop by `learning`: learned now, queued,
+ * or (off) only credited — its outcome goes to the lessons it was served, for the
+ * regression monitor. Never throws: learning never fails the user's run.
+ */
+export async function handEpisodeToLoop(loop: LearningLoop, learning: LearningTiming, episode: Episode): Promise<void> {
+  try {
+    if (learning === "sync") await loop.learn(episode);
+    else if (learning === "background") await loop.enqueue(episode);
+    else await loop.credit(episode);
+  } catch (error) {
+    // Sync failures are already the loop's `learning_failed` events.
+    if (learning === "background") console.warn(`[lessonloop] episode ${episode.id} could not be queued for learning: ${String(error)}`);
+    if (learning === "off") console.warn(`[lessonloop] the outcome of episode ${episode.id} could not be credited: ${String(error)}`);
+  }
+}
+
 /** The state key where the run's start is kept between the two nodes (checkpointed, so it survives a pause). */
 export const RUN_MARKER_KEY = "lessonloopRun";
 
@@ -178,16 +195,7 @@ export function createRecordEpisodeNode({ loop, learning, trajectory, outcome, l
       return {};
     }
     onEpisode?.(episode);
-    try {
-      if (learning === "sync") await loop.learn(episode);
-      else if (learning === "background") await loop.enqueue(episode);
-      // Not learned, still counted: its outcome goes to the lessons it was served, for the regression monitor.
-      else await loop.credit(episode);
-    } catch (error) {
-      // Sync failures are already the loop's `learning_failed` events.
-      if (learning === "background") console.warn(`[lessonloop] episode ${episode.id} could not be queued for learning: ${String(error)}`);
-      if (learning === "off") console.warn(`[lessonloop] the outcome of episode ${episode.id} could not be credited: ${String(error)}`);
-    }
+    await handEpisodeToLoop(loop, learning, episode);
     return {};
   };
 }
