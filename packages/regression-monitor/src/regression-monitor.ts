@@ -1,5 +1,5 @@
 import { ScopeSchema, formatScope, type Lesson, type LessonMemory, type OutcomeLedger, type Scope, type Snapshot, type SnapshotDiff } from "@lessonloop/core";
-import { VersionSchema, createSerialQueue, parseWith, type OutcomeRecordInput } from "@lessonloop/core/internal";
+import { SnapshotEvidenceSchema, VersionSchema, createSerialQueue, parseWith, type OutcomeRecordInput } from "@lessonloop/core/internal";
 import { z } from "zod";
 import { fisherExactLowerTail } from "./fisher-exact-test.js";
 
@@ -244,18 +244,9 @@ const TallySchema = z.object({
   episodes: z.number().int().min(0),
   rate: z.number().min(0).max(1).nullable(),
 });
-const ComparisonSchema = z.object({
-  test: z.literal("fisher-exact-one-sided"),
-  before: TallySchema,
-  after: TallySchema,
-  drop: z.number().nullable(),
-  pValue: z.number().min(0).max(1).nullable(),
-  look: z.number().int().min(0),
-  lookAlpha: z.number().gt(0).lt(1),
-  scope: ScopeSchema.optional(),
-  thresholds: ThresholdsSchema,
-  decision: z.enum(["too_few_episodes", "drop_too_small", "not_significant", "regressed"]),
-});
+// Rollbacks stored before snapshots had typed evidence: the same comparison as JSON in the reason,
+// its tallies per version, without the lessons taken out.
+const ComparisonSchema = SnapshotEvidenceSchema.omit({ lessons: true }).extend({ before: TallySchema, after: TallySchema, thresholds: ThresholdsSchema }).strip();
 
 /**
  * The comparison that made the regression monitor undo a version, for
