@@ -122,6 +122,8 @@ export function createSimAgent({ environment, seed = 1, baseMistakeRate = 0.03, 
         slip: (value) => (mistake ? round(value + 1, 6) : value),
         preference(aspect) {
           const found = followed.find((directive) => directive.kind === "preference" && directive.aspect === aspect);
+          // TypeScript cannot tie a found directive's value to the generic aspect (a correlated union):
+          // the find above matched `aspect`, so the value is that aspect's.
           return found?.kind === "preference" ? (found.value as never) : undefined;
         },
         lookupMany(tool, param, ids) {
