@@ -4,7 +4,7 @@ import { LessonloopError } from "@lessonloop/core";
 import { parseWith } from "@lessonloop/core/internal";
 import { z } from "zod";
 import { StrategyNameSchema } from "./harness/results.js";
-import { CONFIRM_BREAKS, LoopSettingsSchema, MAX_COVERAGE_MIN_CASES, VALIDATOR_SCHEDULES } from "./harness/seed-run-protocol.js";
+import { BASELINE_REPLAYS, CONFIRM_BREAKS, LoopSettingsSchema, MAX_COVERAGE_MIN_CASES, VALIDATOR_SCHEDULES } from "./harness/seed-run-protocol.js";
 
 export const ENVIRONMENT_NAMES = ["api-drift", "user-preferences", "policy-shift", "poisoned-feedback"] as const;
 
@@ -74,6 +74,7 @@ const LoopFlagsSchema = z
     replayInContext: onOffFlag("--replay-in-context"),
     coverageMinCases: wholeNumberFlag("--coverage-min-cases", 0, MAX_COVERAGE_MIN_CASES, " (0 turns coverage off)"),
     validatorSchedule: z.enum(VALIDATOR_SCHEDULES, { error: `--validator-schedule takes ${VALIDATOR_SCHEDULES.join(", ")}` }),
+    baselineReplays: z.enum(BASELINE_REPLAYS, { error: `--baseline-replays takes ${BASELINE_REPLAYS.join(", ")}` }),
   })
   .partial()
   .strict()
@@ -87,6 +88,7 @@ const LOOP_FLAGS = {
   replayInContext: "replay-in-context",
   coverageMinCases: "coverage-min-cases",
   validatorSchedule: "validator-schedule",
+  baselineReplays: "baseline-replays",
 } as const;
 
 const BenchOptionsSchema = z
@@ -128,7 +130,10 @@ The lessonloop strategy's validation (each left out: createLearningLoop's defaul
                            votes, 0-${MAX_COVERAGE_MIN_CASES}; 0 turns coverage off (default 2)
   --validator-schedule all-at-once|as-needed
                            start every validator at once, or the quorum first and each further
-                           one only while the verdict is undecided (default all-at-once)`;
+                           one only while the verdict is undecided (default all-at-once)
+  --baseline-replays always|as-needed
+                           replay every case without the lesson too, or only when that can
+                           change the vote (default as-needed)`;
 
 /** Reads `argv` with `parseArgs`; an unknown or malformed flag is an `invalid_input` error followed by `usage`. */
 export function readFlags<const Names extends readonly string[]>(

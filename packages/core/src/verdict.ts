@@ -6,9 +6,18 @@ import { ModelUsageSchema } from "./model-usage.js";
 export const CaseEvidenceSchema = z
   .object({
     caseId: IdSchema,
-    /** `null` when the replay could not be run (error, timeout). */
+    /** `null` when the replay could not be run (error, timeout), or was not needed (`withoutSkipped`). */
     passedWithout: z.boolean().nullable(),
     passedWith: z.boolean().nullable(),
+    /**
+     * The replay without the lesson was not run because it could not change
+     * the vote: the case passed with the lesson, so it cannot be a break, and
+     * whether it failed without would count for nothing (it is not a must_pass
+     * case, regressions are not weighed against fixes, and its truth could not
+     * corroborate another's). `passedWithout` is `null`; the case counts as
+     * replayed.
+     */
+    withoutSkipped: z.literal(true).optional(),
     note: z.string().max(2_000).optional(),
     /**
      * When this case showed a break (passed without the lesson, failed with

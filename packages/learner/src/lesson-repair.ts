@@ -298,7 +298,7 @@ function renderCase({ edgeCase, evidence }: RepairCase, label: string): string {
     `${label} (${edgeCase.kind === "must_pass" ? "a failure that must now pass" : "a past success to keep right"}, scope ${formatScope(edgeCase.scope)}):`,
     `task: ${markUntrusted(clip(edgeCase.input, MAX_INPUT_CHARS), "case_input")}`,
     `check: ${markUntrusted(describeCheck(edgeCase.check), "case_check")}`,
-    `without the lesson it ${outcome(evidence.passedWithout)}; with it, it ${outcome(evidence.passedWith)}.`,
+    `without the lesson it ${evidence.withoutSkipped === true ? "was not replayed" : outcome(evidence.passedWithout)}; with it, it ${outcome(evidence.passedWith)}.`,
     `what the agent did: ${evidence.note === undefined ? "(not recorded)" : markUntrusted(evidence.note, "replay_note")}`,
   ];
   const recheck = evidence.confirmation?.note;

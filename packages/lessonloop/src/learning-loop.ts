@@ -170,6 +170,14 @@ export interface LearningLoopParams {
    */
   validatorSchedule?: "all-at-once" | "as-needed";
   /**
+   * When a case is replayed without the lesson: `"as-needed"` — a case whose
+   * fix cannot change the vote is replayed with the lesson first, and without
+   * only if that fails (a case that passes with the lesson cannot be a break);
+   * the verdict is the one `"always"` reaches. `"always"` — every case both
+   * ways. Default `"as-needed"`.
+   */
+  baselineReplays?: "always" | "as-needed";
+  /**
    * Replay each case beside the lessons memory would serve on it (at the head
    * the lesson would merge onto), chosen as the replay-retriever chooses them
    * — pass the same settings your retriever uses (`maxLessons`, `budget`,
@@ -373,6 +381,7 @@ export async function createLearningLoop({
   earlyStop,
   confirmBreaks,
   validatorSchedule,
+  baselineReplays,
   replayInContext = {},
   coverage,
   validationBudget = {},
@@ -437,6 +446,7 @@ export async function createLearningLoop({
     earlyStop,
     confirmBreaks,
     validatorSchedule,
+    baselineReplays,
     coverage,
     ...(replayInContext === false ? {} : { servedLessons: servedOnCases(createLessonSelector({ ledger, clock, ...replayInContext, memory: resolvedMemory })) }),
     budget: {

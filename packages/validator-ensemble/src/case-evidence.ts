@@ -9,3 +9,13 @@ export function showsBreak(evidence: Pick<CaseEvidence, "passedWithout" | "passe
 export function countsAsBreak(evidence: CaseEvidence): boolean {
   return showsBreak(evidence) && evidence.confirmation?.confirmed !== false;
 }
+
+/** The case gave its answer: both replays ran, or the one with the lesson did and the one without was not needed. */
+export function wasReplayed(evidence: Pick<CaseEvidence, "passedWithout" | "passedWith" | "withoutSkipped">): boolean {
+  return evidence.passedWith !== null && (evidence.passedWithout !== null || evidence.withoutSkipped === true);
+}
+
+/** It failed without the lesson and passed with it. */
+export function showsFix(evidence: Pick<CaseEvidence, "passedWithout" | "passedWith">): boolean {
+  return evidence.passedWithout === false && evidence.passedWith === true;
+}

@@ -1,6 +1,6 @@
 import type { EdgeCase, Vote } from "@lessonloop/core";
 import type { CaseEvidence } from "@lessonloop/core/internal";
-import { countsAsBreak } from "./case-evidence.js";
+import { countsAsBreak, showsBreak, showsFix, wasReplayed } from "./case-evidence.js";
 import type { ConsensusContext, ConsensusPolicy } from "./consensus-policy.js";
 import type { VoteRules } from "./validator.js";
 
@@ -26,17 +26,16 @@ const MAX_COMPLETIONS = 4_096;
  */
 export function possibleVotes({ cases, evidence }: PendingValidator, rules: Pick<VoteRules, "allowRegressions">): Decision[] {
   const done = new Map(evidence.map((entry) => [entry.caseId, entry]));
-  const ran = evidence.filter((entry) => entry.passedWithout !== null && entry.passedWith !== null);
+  const ran = evidence.filter(wasReplayed);
   const breaks = ran.filter(countsAsBreak).length;
   if (breaks > 0 && !rules.allowRegressions) return ["reject"];
-  const fixed = (entry: CaseEvidence) => entry.passedWithout === false && entry.passedWith === true;
   const mustPassLeft = cases.some((edgeCase) => edgeCase.kind === "must_pass" && !done.has(edgeCase.id));
   const mustPassFixed = cases.some((edgeCase) => {
     const entry = done.get(edgeCase.id);
-    return edgeCase.kind === "must_pass" && entry !== undefined && fixed(entry);
+    return edgeCase.kind === "must_pass" && entry !== undefined && showsFix(entry);
   });
   const left = cases.length - done.size;
-  const canOutnumber = ran.filter(fixed).length + left > breaks;
+  const canOutnumber = ran.filter(showsFix).length + left > breaks;
   const canApprove = (mustPassFixed || mustPassLeft) && (!rules.allowRegressions || breaks === 0 || canOutnumber);
   return canApprove ? ["approve", "reject", "abstain"] : ["reject", "abstain"];
 }
@@ -110,7 +109,7 @@ export type StageDecision = { needed: false; reason: string } | { needed: true; 
 /** A break one run saw and the re-check did not see again: the evidence disagrees. */
 function disputedBreaks(votes: readonly Vote[]): string[] {
   const disputed = votes.flatMap((vote) =>
-    vote.evidence.filter((entry) => entry.passedWithout === true && entry.passedWith === false && entry.confirmation?.confirmed === false).map((entry) => `${entry.caseId} (seen by ${vote.validator}, not by ${entry.confirmation?.by ?? "the re-check"})`),
+    vote.evidence.filter((entry) => showsBreak(entry) && entry.confirmation?.confirmed === false).map((entry) => `${entry.caseId} (seen by ${vote.validator}, not by ${entry.confirmation?.by ?? "the re-check"})`),
   );
   return [...new Set(disputed)];
 }

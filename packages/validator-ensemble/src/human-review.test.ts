@@ -20,8 +20,9 @@ async function reviewedEnsemble(requiresApproval: ValidatorEnsembleParams["requi
     runner: createRolePlayRunner(),
     edgeCaseStore: store,
     policy: majority({ quorum: 2 }),
-    // Every case replayed, so the reviewer's evidence and the call counts are the full run's.
+    // Every case replayed both ways, so the reviewer's evidence and the call counts are the full run's.
     earlyStop: false,
+    baselineReplays: "always",
     confirmBreaks: "off",
     requiresApproval,
     ...(withCheckpointer ? { checkpointer: new MemorySaver() } : {}),

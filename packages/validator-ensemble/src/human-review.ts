@@ -1,6 +1,7 @@
 import { LessonSchema, type Lesson, type Verdict } from "@lessonloop/core";
 import { z } from "zod";
 import { findBreaks } from "./consensus-policy.js";
+import { showsFix } from "./case-evidence.js";
 
 /** The human's answer to a review, passed as `new Command({ resume: … })`. */
 export const LessonReviewDecisionSchema = z.discriminatedUnion("decision", [
@@ -57,9 +58,9 @@ export function summarizeEvidence(verdict: Verdict): ReviewEvidence {
   let notRun = 0;
   for (const vote of verdict.votes) {
     for (const evidence of vote.evidence) {
-      if (evidence.passedWithout === null) notRun += 1;
+      if (evidence.passedWithout === null && evidence.withoutSkipped !== true) notRun += 1;
       if (evidence.passedWith === null) notRun += 1;
-      if (evidence.passedWithout === false && evidence.passedWith === true) {
+      if (showsFix(evidence)) {
         fixes.set(evidence.caseId, [...(fixes.get(evidence.caseId) ?? []), vote.validator]);
       }
     }

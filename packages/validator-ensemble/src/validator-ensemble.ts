@@ -38,8 +38,9 @@ import {
 import type { ReplayRunner } from "./replay-runner.js";
 import { anotherValidatorNeeded, decidedEarly, type PendingValidator } from "./early-stop.js";
 import { isVerified } from "./case-trust.js";
+import { wasReplayed } from "./case-evidence.js";
 import { BUILT_IN_RISK_RULES, findRisks, type RiskFinding, type RiskRule } from "./risk-rules.js";
-import { VerdictDecided, castVote, describeFailure, replayOnce, runValidator, type ConfirmBreak, type ReplayContext, type Validator, type VoteRules } from "./validator.js";
+import { VerdictDecided, baselineNeeded, castVote, describeFailure, replayOnce, runValidator, type ConfirmBreak, type ReplayContext, type Validator, type VoteRules } from "./validator.js";
 
 /** At most this many motivating cases per lesson (they are replayed by every validator). */
 export const MAX_MOTIVATING_CASES = 50;
@@ -192,6 +193,17 @@ export interface ValidatorEnsembleParams {
    */
   validatorSchedule?: "all-at-once" | "as-needed";
   /**
+   * When a case is replayed without the lesson. `"as-needed"`: for a case
+   * whose fix cannot change the vote (not must_pass, regressions not weighed,
+   * its truth not needed to corroborate another's), the replay with the lesson
+   * runs first and the one without only if it fails — a case that passes with
+   * the lesson cannot be a break, so its vote and the verdict are the ones
+   * `"always"` reaches, while the evidence records it as `withoutSkipped`.
+   * `"always"`: every case both ways, at once (the fix count of every case
+   * is known). Default "as-needed".
+   */
+  baselineReplays?: "always" | "as-needed";
+  /**
    * What validating one lesson may spend in model calls and tokens (as the
    * runner reports them). When it is spent before the verdict is decided, the
    * remaining replays are aborted and the lesson is rejected as undecided
@@ -270,6 +282,7 @@ const ServedLessonsSchema = z.array(LessonSchema).max(100);
 const ProposerSchema = z.string().min(1).max(200);
 const MinCasesSchema = z.number().int().min(0).max(100);
 const ScheduleSchema = z.enum(["all-at-once", "as-needed"]);
+const BaselineReplaysSchema = z.enum(["always", "as-needed"]);
 
 /** Longest reason a verdict keeps (the schema's bound). */
 const MAX_REASON = 4_000;
@@ -314,6 +327,7 @@ export function createValidatorEnsemble({
   earlyStop = true,
   confirmBreaks = "other-validator",
   validatorSchedule = "all-at-once",
+  baselineReplays = "as-needed",
   budget = {},
   servedLessons,
   coverage = {},
@@ -325,6 +339,7 @@ export function createValidatorEnsemble({
   parseWith(ValidatorsSchema, validators, "validators");
   parseWith(BudgetSchema, budget, "validation budget");
   const asNeeded = parseWith(ScheduleSchema, validatorSchedule, "validatorSchedule") === "as-needed";
+  const lazyBaselines = parseWith(BaselineReplaysSchema, baselineReplays, "baselineReplays") === "as-needed";
   const numbers = parseWith(
     NumbersSchema,
     { casesPerValidator, concurrency, timeoutMs, maxReplaysPerLesson, maxFailuresPerValidator, minRunShare },
@@ -521,6 +536,7 @@ export function createValidatorEnsemble({
           stop: stop.signal,
           confirmBreak,
           onUsage: spend,
+          baselineNeeded: lazyBaselines ? baselineNeeded(cases, rules, lesson.scope) : undefined,
           onCase: (evidence) => {
             progress.evidence = [...progress.evidence, evidence];
             watch();
@@ -565,9 +581,9 @@ export function createValidatorEnsemble({
         1_000,
       );
     }
-    // Stored cases (not the motivating ones) some validator replayed both ways: what the lesson was really tried on.
+    // Stored cases (not the motivating ones) some validator replayed: what the lesson was really tried on.
     const motivating = new Set(input.motivatingCases.map((edgeCase) => edgeCase.id));
-    const tried = new Set(votes.flatMap((vote) => vote.evidence.filter((entry) => entry.passedWithout !== null && entry.passedWith !== null).map((entry) => entry.caseId)));
+    const tried = new Set(votes.flatMap((vote) => vote.evidence.filter(wasReplayed).map((entry) => entry.caseId)));
     // Coverage is earned by cases whose truth is more than one user's word: an attacker's marked successes cover nothing.
     const covering = cases.filter((edgeCase) => !motivating.has(edgeCase.id) && tried.has(edgeCase.id) && isVerified(edgeCase));
     const risks = trust === undefined ? [] : findRisks(lesson, covering, trust.rules).map((risk) => ({ ...risk, covered: risk.coveredBy.length >= trust.minCases }));

@@ -3,7 +3,7 @@ import { LessonloopError, type Clock, type EdgeCase, type Lesson, type Scope, ty
 import { NO_MODEL_USAGE, VoteSchema, chatModelName, parseWith, clip, type CaseEvidence, type ModelUsage } from "@lessonloop/core/internal";
 import type PQueue from "p-queue";
 import { describeDecision, AgentDecisionSchema } from "./agent-decision.js";
-import { countsAsBreak, showsBreak } from "./case-evidence.js";
+import { countsAsBreak, showsBreak, showsFix, wasReplayed } from "./case-evidence.js";
 import { corroborated, trustedFor } from "./case-trust.js";
 import { ReplayOutcomeSchema, type ReplayRunner } from "./replay-runner.js";
 
@@ -67,7 +67,8 @@ function plural(count: number, word: string): string {
  * The rules of a vote, applied to the replays of one validator. For each case:
  * a **fix** failed without the lesson and passed with it; a **break** passed
  * without and failed with it (unless a re-check did not see it again: then it
- * is neither); a case **ran** when both replays gave a result.
+ * is neither); a case **ran** when both replays gave a result, or the one
+ * with the lesson passed and the one without was not needed (`withoutSkipped`).
  *
  * 1. No cases at all → **abstain** (nothing to judge by).
  * 2. Any break (and regressions not allowed) → **reject**, even if some other
@@ -92,10 +93,9 @@ export function decideVote(cases: readonly ReplayedCase[], rules: VoteRules, les
   const hearsay: EdgeCase[] = [];
   let ran = 0;
   for (const { edgeCase, evidence } of cases) {
-    const { passedWithout, passedWith } = evidence;
-    if (passedWithout === null || passedWith === null) continue;
+    if (!wasReplayed(evidence)) continue;
     ran += 1;
-    if (!passedWithout && passedWith) {
+    if (showsFix(evidence)) {
       fixes.push(edgeCase.id);
       if (edgeCase.kind === "must_pass") mustPassFixes.push(edgeCase.id);
       if (trustedFor(edgeCase, lessonScope)) trustedFixes.push(edgeCase.id);
@@ -151,6 +151,21 @@ export function decideVote(cases: readonly ReplayedCase[], rules: VoteRules, les
   }
   const otherFixes = fixes.length > 0 ? ` (it fixes ${list(fixes)}, none of them must_pass)` : "";
   return verdict("reject", `Fixes no must_pass case that failed without the lesson${otherFixes}; ${ranText}. A lesson must fix something that needs fixing.`);
+}
+
+/**
+ * Which cases need their replay without the lesson even when they pass with
+ * it: those where a fix can change {@link decideVote}'s decision. A case that
+ * passes with the lesson cannot be a break, so for the others the replay
+ * without is run only when the one with the lesson fails (to tell a break from
+ * a case that failed anyway). A fix counts for must_pass cases; for every case
+ * when regressions are weighed against fixes; and for a case resting on one
+ * user's word that is not trusted for the lesson, when some must_pass case is
+ * untrusted too (a second user's fix may corroborate it).
+ */
+export function baselineNeeded(cases: readonly EdgeCase[], rules: Pick<VoteRules, "allowRegressions">, lessonScope?: Scope): (edgeCase: EdgeCase) => boolean {
+  const corroborationCounts = cases.some((edgeCase) => edgeCase.kind === "must_pass" && !trustedFor(edgeCase, lessonScope));
+  return (edgeCase) => rules.allowRegressions || edgeCase.kind === "must_pass" || (corroborationCounts && !trustedFor(edgeCase, lessonScope));
 }
 
 /** Why a validator's remaining replays were cancelled. */
@@ -235,6 +250,12 @@ export interface RunValidatorParams {
   confirmBreak?: ConfirmBreak | undefined;
   /** Told what each replay spent (the runner's report, else one call). */
   onUsage?: (usage: ModelUsage) => void;
+  /**
+   * Whether a case's replay without the lesson is needed when it passes with
+   * it ({@link baselineNeeded}). When it says no, the replay with the lesson
+   * runs first and the one without only if it fails. Without it, both always run.
+   */
+  baselineNeeded?: ((edgeCase: EdgeCase) => boolean) | undefined;
 }
 
 /** What `runner.replay` gave, as evidence: pass, fail or `null` (could not run), with a short note. */
@@ -313,6 +334,7 @@ export async function runValidator({
   onCase,
   confirmBreak,
   onUsage,
+  baselineNeeded,
 }: RunValidatorParams): Promise<Vote> {
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal?.reason);
@@ -337,17 +359,28 @@ export async function runValidator({
     return { passed: null, note: describeFailure(result.error, timeoutMs) };
   };
 
+  // The replay with the lesson first; the one without only when it failed (a break, or a case that fails anyway?).
+  const replayWithFirst = async (edgeCase: EdgeCase, priority: number): Promise<[ReplayResult | undefined, ReplayResult | undefined]> => {
+    const withIt = await replay(edgeCase, true, priority);
+    if (withIt === undefined) return [undefined, undefined];
+    if (withIt.passed === false) return [await replay(edgeCase, false, priority), withIt];
+    const why = withIt.passed ? "the case passed with the lesson, so it cannot be a break" : "the replay with the lesson gave no result";
+    return [{ passed: null, note: `not replayed: ${why}` }, withIt];
+  };
+
   try {
     const replayed = await Promise.all(
       cases.map(async (edgeCase, index): Promise<ReplayedCase | undefined> => {
         const priority = cases.length - index;
-        const [without, withIt] = await Promise.all([replay(edgeCase, false, priority), replay(edgeCase, true, priority)]);
+        const lazy = baselineNeeded !== undefined && !baselineNeeded(edgeCase);
+        const [without, withIt] = lazy ? await replayWithFirst(edgeCase, priority) : await Promise.all([replay(edgeCase, false, priority), replay(edgeCase, true, priority)]);
         if (without === undefined || withIt === undefined) return undefined;
         const evidence: CaseEvidence = {
           caseId: edgeCase.id,
           passedWithout: without.passed,
           passedWith: withIt.passed,
           note: `without: ${clip(without.note, NOTE_HALF)} | with: ${clip(withIt.note, NOTE_HALF)}`,
+          ...(lazy && withIt.passed === true ? { withoutSkipped: true as const } : {}),
         };
         if (showsBreak(evidence) && confirmBreak !== undefined && !controller.signal.aborted) {
           const confirmation = await confirmBreak({ validator, edgeCase, signal: controller.signal });

@@ -20,14 +20,15 @@ import type { ProposedLessonRecord, Strategy } from "./strategy.js";
  * `replayInContext` is `false`.
  */
 export function loopValidationParams(
-  { confirmBreaks, repairRounds, earlyStop, replayInContext, coverageMinCases, validatorSchedule }: LoopSettings,
+  { confirmBreaks, repairRounds, earlyStop, replayInContext, coverageMinCases, validatorSchedule, baselineReplays }: LoopSettings,
   budget: number,
-): Pick<LearningLoopParams, "confirmBreaks" | "repairRounds" | "earlyStop" | "replayInContext" | "coverage" | "validatorSchedule"> {
+): Pick<LearningLoopParams, "confirmBreaks" | "repairRounds" | "earlyStop" | "replayInContext" | "coverage" | "validatorSchedule" | "baselineReplays"> {
   return {
     confirmBreaks,
     repairRounds,
     earlyStop,
     validatorSchedule,
+    baselineReplays,
     // Replays see what the agent's retriever would serve on each case, with the same token budget.
     replayInContext: replayInContext === false ? false : { budget },
     ...(coverageMinCases === undefined ? {} : { coverage: coverageMinCases === 0 ? false : { minCases: coverageMinCases } }),

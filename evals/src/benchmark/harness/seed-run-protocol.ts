@@ -28,10 +28,13 @@ export const CONFIRM_BREAKS = ["off", "same-validator", "other-validator"] as co
 /** When the validators start (`createLearningLoop`'s `validatorSchedule`). */
 export const VALIDATOR_SCHEDULES = ["all-at-once", "as-needed"] as const;
 
+/** When a case is replayed without the lesson (`createLearningLoop`'s `baselineReplays`). */
+export const BASELINE_REPLAYS = ["always", "as-needed"] as const;
+
 /**
  * How the lessonloop strategy's loop validates (`pnpm bench`'s
  * `--confirm-breaks`, `--repair-rounds`, `--early-stop`, `--replay-in-context`,
- * `--coverage-min-cases`, `--validator-schedule`); each one left out keeps `createLearningLoop`'s default.
+ * `--coverage-min-cases`, `--validator-schedule`, `--baseline-replays`); each one left out keeps `createLearningLoop`'s default.
  */
 export const LoopSettingsSchema = z
   .object({
@@ -47,6 +50,8 @@ export const LoopSettingsSchema = z
     coverageMinCases: z.number().int().min(0).max(MAX_COVERAGE_MIN_CASES),
     /** When the validators start: all at once, or as the verdict needs them. */
     validatorSchedule: z.enum(VALIDATOR_SCHEDULES),
+    /** When a case is replayed without the lesson: always, or only when it can change the vote. */
+    baselineReplays: z.enum(BASELINE_REPLAYS),
   })
   .partial()
   .strict();

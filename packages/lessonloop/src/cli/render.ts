@@ -59,7 +59,8 @@ function voteLines(vote: Vote): string[] {
   const lines = [`  ${vote.validator}${model}: ${vote.decision} — ${oneLine(vote.reason, 160) || "no reason given"}`];
   for (const evidence of vote.evidence) {
     const note = evidence.note === undefined ? "" : `  ${oneLine(evidence.note, 100)}`;
-    lines.push(`    case ${evidence.caseId}: without lesson ${passText(evidence.passedWithout)}, with lesson ${passText(evidence.passedWith)}${note}`);
+    const without = evidence.withoutSkipped === true ? "not needed" : passText(evidence.passedWithout);
+    lines.push(`    case ${evidence.caseId}: without lesson ${without}, with lesson ${passText(evidence.passedWith)}${note}`);
   }
   return lines;
 }
