@@ -48,13 +48,19 @@ export type EdgeCaseCheck = z.infer<typeof EdgeCaseCheckSchema>;
  * Where a case's truth came from: what decided that its episode failed or
  * succeeded. A case resting on one user's word (`user_feedback`, `by` that
  * user) can carry a lesson for that user only; the environment, the user's
- * evaluator or several users are evidence for more.
+ * evaluator or several users are evidence for more. A user's word that a
+ * deterministic signal of the same episode contradicts carries nothing.
  */
 export const CaseTruthSchema = z
   .object({
     source: SignalSourceSchema,
     /** For `user_feedback`: the user whose word it is (the episode's `scope.user`); absent when unknown. */
     by: z.string().min(1).max(200).optional(),
+    /**
+     * For `user_feedback`: a deterministic signal of the episode that said the
+     * opposite — a tool error never recovered, or the evaluator's verdict.
+     */
+    contradictedBy: z.enum(["environment", "evaluator"]).optional(),
   })
   .strict();
 export type CaseTruth = z.infer<typeof CaseTruthSchema>;

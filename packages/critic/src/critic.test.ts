@@ -163,6 +163,30 @@ describe("createCritic — deterministic signals win over the judge", () => {
     expect(evaluated).toBe(0);
   });
 
+  it("notes when a deterministic signal contradicts the user's word, which still decides", async () => {
+    const model = silentJudge();
+    // Praise for a refund whose tool failed and was never retried: the environment says otherwise.
+    const praisedFailure = await createCritic({ model, clock })({ episode: refundEpisodeFixture({ retried: false }), feedback: { sentiment: "positive", text: "great, thanks" } });
+    expect(praisedFailure.judgement).toMatchObject({ signal: { source: "user_feedback" }, contradictedBy: { source: "environment" } });
+    expect(praisedFailure.judgement.contradictedBy?.detail).toMatch(/^Tool "refund" failed at step \d+ and was not retried successfully/);
+
+    // The evaluator disagrees with the user either way.
+    const failing = createCritic({ model, clock, evaluator: () => ({ passed: false, reason: "amount refunded is 125.00, not 12.50" }) });
+    const praised = await failing({ episode: episode(), feedback: { sentiment: "positive", text: "perfect" } });
+    expect(praised.judgement).toMatchObject({ status: "success", contradictedBy: { source: "evaluator", detail: "The evaluator failed the episode: amount refunded is 125.00, not 12.50" } });
+    const passing = createCritic({ model, clock, evaluator: () => ({ passed: true, reason: "refunded as asked" }) });
+    const blamed = await passing({ episode: episode(), feedback: { sentiment: "negative", text: "wrong amount" } });
+    expect(blamed.judgement).toMatchObject({ status: "failure", contradictedBy: { source: "evaluator" } });
+
+    // Agreement, a broken evaluator, or a decision that is not the user's: nothing is noted.
+    expect((await passing({ episode: episode(), feedback: { sentiment: "positive", text: "perfect" } })).judgement.contradictedBy).toBeUndefined();
+    const broken = createCritic({ model, clock, evaluator: () => { throw new Error("evaluator down"); } });
+    expect((await broken({ episode: episode(), feedback: { sentiment: "positive", text: "perfect" } })).judgement.contradictedBy).toBeUndefined();
+    const recorded = episode({ outcome: { status: "success", signal: { source: "environment", detail: "refunded" } } });
+    expect((await failing({ episode: recorded })).judgement.contradictedBy).toBeUndefined();
+    expect(model.callCount).toBe(0);
+  });
+
   it("rejects a missing or malformed episode with a typed error naming the field", async () => {
     const critic = createCritic({ clock });
     const missing = await rejectionOf(critic({ episode: undefined }));

@@ -235,9 +235,34 @@ export function createCritic<S extends CriticInput = CriticInput>({
     return judge(episode, tools, config);
   }
 
+  /**
+   * When the user's word decided: a deterministic signal of the episode that
+   * says the opposite. Positive feedback on an episode whose tool failed and
+   * was never retried successfully, or any feedback the evaluator disagrees with.
+   */
+  async function contradiction(episode: Episode, decision: Decision): Promise<Judgement["contradictedBy"]> {
+    if (decision.source !== "user_feedback" || decision.status === "unknown") return undefined;
+    const praised = decision.status !== "failure";
+    const { unrecovered } = inspectToolErrors(episode);
+    if (praised && unrecovered !== undefined) {
+      const detail = `Tool "${unrecovered.tool ?? "a tool"}" failed at step ${unrecovered.step ?? "?"} and was not retried successfully: ${unrecovered.error}`;
+      return { source: "environment", detail: clip(detail, MAX_DETAIL) };
+    }
+    let verdict: EvaluatorVerdict | undefined;
+    try {
+      verdict = await evaluate(episode);
+    } catch {
+      // The user's word decided without the evaluator; an evaluator that fails here only leaves the contradiction unknown.
+      return undefined;
+    }
+    if (verdict === undefined || verdict.passed === praised) return undefined;
+    return { source: "evaluator", detail: clip(`The evaluator ${verdict.passed ? "passed" : "failed"} the episode: ${verdict.reason}`, MAX_DETAIL) };
+  }
+
   return async function critic(state, config) {
     const episode = parseWith(EpisodeSchema, state.episode, "episode in state");
     const decision = await decide(state, episode, config);
+    const contradictedBy = await contradiction(episode, decision);
     const { status, source, detail, summary, failure, recovery, check } = decision;
     const memoryInstructions = detectMemoryInstructions(episode);
     const judgement: Judgement = {
@@ -248,6 +273,7 @@ export function createCritic<S extends CriticInput = CriticInput>({
       ...(failure === undefined ? {} : { failure }),
       ...(recovery === undefined ? {} : { recovery }),
       ...(check === undefined ? {} : { check }),
+      ...(contradictedBy === undefined ? {} : { contradictedBy }),
       ...(memoryInstructions.length === 0 ? {} : { memoryInstructions }),
       worthLearning: worthLearning(status, () => learnFromSuccess(episode)),
       judgedAt: clock.now().toISOString(),

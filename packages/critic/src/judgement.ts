@@ -103,6 +103,20 @@ export const JudgementSchema = z
     /** A deterministic check for this task, when the evaluator named one (e.g. an `environment` predicate). */
     check: EdgeCaseCheckSchema.optional(),
     /**
+     * When the user's word decided: a deterministic signal of the same
+     * episode that says the opposite — a tool error never recovered after
+     * positive feedback, or the evaluator failing (passing) an episode the
+     * user praised (blamed). The user's word still decides the outcome; a case
+     * stored from it carries nothing on its own (see `CaseTruth.contradictedBy`).
+     */
+    contradictedBy: z
+      .object({
+        source: z.enum(["environment", "evaluator"]),
+        detail: z.string().max(MAX_DETAIL),
+      })
+      .strict()
+      .optional(),
+    /**
      * Text in the task input, the user's messages or a tool output that
      * addresses the agent's memory or instructions; none when nothing was
      * flagged (and in judgements made before the critic flagged such text).

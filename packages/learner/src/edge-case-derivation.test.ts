@@ -67,6 +67,14 @@ describe("edge cases from episodes", () => {
     expect(edgeCases[0]?.truth).toEqual({ source: "user_feedback", by: "ana" });
   });
 
+  it("records in the case's truth that the episode's own signals contradicted the user's word", async () => {
+    const episode = successEpisode();
+    const judgement = await judge(episode, { feedback: "positive", evaluator: () => ({ passed: false, reason: "the answer names the wrong ship date" }) });
+    expect(judgement.contradictedBy?.source).toBe("evaluator");
+    const { edgeCases } = await learnerWith()({ episode, judgement });
+    expect(edgeCases[0]?.truth).toEqual({ source: "user_feedback", by: "ana", contradictedBy: "evaluator" });
+  });
+
   it("falls back to the tool call a success made when its answer has no key facts", async () => {
     const episode = successEpisode({ answer: "It ships soon with DHL." });
     const { edgeCases } = await learnerWith()({ episode, judgement: await judge(episode, { feedback: "positive" }) });

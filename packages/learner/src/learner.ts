@@ -225,10 +225,15 @@ export function createLearner({
   parseWith(NumbersSchema, { agentName, maxLessons, duplicateThreshold }, "learner params");
   const provenanceModel = modelName ?? chatModelName(model).slice(0, 200);
 
-  /** What decided the case's truth; feedback is one user's word, and says whose. */
+  /** What decided the case's truth; feedback is one user's word, and says whose, and what contradicted it. */
   function truthOf(episode: Episode, judgement: Judgement): CaseTruth {
     const { source } = judgement.signal;
-    return source === "user_feedback" && episode.scope.user !== undefined ? { source, by: episode.scope.user } : { source };
+    if (source !== "user_feedback") return { source };
+    return {
+      source,
+      ...(episode.scope.user === undefined ? {} : { by: episode.scope.user }),
+      ...(judgement.contradictedBy === undefined ? {} : { contradictedBy: judgement.contradictedBy.source }),
+    };
   }
 
   function deriveEdgeCase(episode: Episode, judgement: Judgement, now: string): EdgeCase[] {

@@ -102,6 +102,22 @@ describe("decideVote: cases earn trust", () => {
     expect(decideVote(verified, strict, tenant).decision).toBe("approve");
   });
 
+  it("gives a user's word its episode's own signals contradict no weight, not even for that user's lesson", () => {
+    const contradicted = (entry: ReplayedCase, by: "environment" | "evaluator"): ReplayedCase => ({
+      ...entry,
+      edgeCase: { ...entry.edgeCase, truth: { ...(entry.edgeCase.truth ?? { source: "user_feedback" }), contradictedBy: by } },
+    });
+    const forMallory = [contradicted(said("must-mallory", "must_pass", "mallory", false, true), "environment"), replayed("reg-1", "regression", true, true)];
+    const own = decideVote(forMallory, strict, { tenant: "acme", user: "mallory" });
+    expect(own.decision).toBe("reject");
+    expect(own.reason).toContain("rest on one user's word, which the episode's own signals contradict (must-mallory: environment)");
+    // Without the contradiction the same case carries her own lesson.
+    expect(decideVote([said("must-mallory", "must_pass", "mallory", false, true)], strict, { tenant: "acme", user: "mallory" }).decision).toBe("approve");
+    // A contradicted word does not corroborate another user's either.
+    const two = [said("must-ana", "must_pass", "ana", false, true), contradicted(said("must-ben", "must_pass", "ben", false, true), "evaluator")];
+    expect(decideVote(two, strict, tenant).decision).toBe("reject");
+  });
+
   it("never lets fixes resting on one user's word outweigh breaks, with regressions allowed", () => {
     const cases = [
       replayed("must-env", "must_pass", false, true),

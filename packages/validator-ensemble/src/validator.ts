@@ -126,9 +126,12 @@ export function decideVote(cases: readonly ReplayedCase[], rules: VoteRules, les
     );
   }
   const ranText = `${plural(ran, "case")} replayed both ways`;
+  const contradicted = cases.filter(({ edgeCase }) => mustPassFixes.includes(edgeCase.id) && edgeCase.truth?.contradictedBy !== undefined);
   const oneUsersWord =
     mustPassFixes.length > 0 && trustedMustPass.length === 0
-      ? `its must_pass fixes (${list(mustPassFixes)}) rest on one user's word, and the lesson reaches beyond that user`
+      ? contradicted.length > 0
+        ? `its must_pass fixes (${list(mustPassFixes)}) rest on one user's word, which the episode's own signals contradict (${list(contradicted.map(({ edgeCase }) => `${edgeCase.id}: ${edgeCase.truth?.contradictedBy}`))})`
+        : `its must_pass fixes (${list(mustPassFixes)}) rest on one user's word, and the lesson reaches beyond that user`
       : undefined;
   if (rules.allowRegressions && breaks.length > 0) {
     // Fixes of cases resting on one user's word never outweigh breaks.
