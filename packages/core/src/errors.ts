@@ -15,6 +15,8 @@ export type LessonloopErrorCode =
   | "out_of_scope"
   /** A write lost a race with another writer or reuses an id. */
   | "conflict"
+  /** A resource one process owns (an episode journal, a Chroma data folder) is held by another process. */
+  | "locked"
   /** The backing store (Chroma, a saver) could not be reached. */
   | "store_unavailable"
   /** A stored record does not parse or contradicts the history around it. */

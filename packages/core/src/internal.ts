@@ -91,6 +91,8 @@ export { OutcomeRecordSchema, outcomeMatches, parseLook } from "./outcome-ledger
 export type { OutcomeRecord, OutcomeRecordInput, LessonUtility, VersionOutcomes, OutcomeQuery, OutcomeCounts } from "./outcome-ledger.js";
 export { MEMORY_PIN_KEY, MEMORY_VERSION_METADATA_KEY, MemoryPinSchema } from "./memory-pin.js";
 export { createSerialQueue } from "./serial-queue.js";
+export { acquireProcessLock, PROCESS_LOCK_FORMAT } from "./process-lock.js";
+export type { AcquireProcessLockParams, ProcessLock, ProcessLockHolder, LockHolderState } from "./process-lock.js";
 export type { SerialQueue } from "./serial-queue.js";
 export { warningCause, formatWarning, printWarning } from "./warning.js";
 export type { WarningCause, WarningLine } from "./warning.js";

@@ -93,11 +93,12 @@ describe("background learning", () => {
     for (const task of TASKS) await agent.invoke({ messages: [new HumanMessage(task)] });
     const ids = recorded.map((episode) => episode.id);
 
-    const report = await first.shutdown({ timeoutMs: 50 });
+    // close(): shutdown(), then the journal's lock goes, so the next loop may own it.
+    const report = await first.close({ timeoutMs: 50 });
     expect(report.drained).toBe(false);
     expect([...report.persisted].sort()).toEqual([...ids].sort());
     const lines = (await readFile(join(folder, "episodes.jsonl"), "utf8")).trim().split("\n");
-    expect(lines.map((line) => (JSON.parse(line) as Episode).id).sort()).toEqual([...ids].sort());
+    expect(lines.map((line) => (JSON.parse(line) as { record: Episode }).record.id).sort()).toEqual([...ids].sort());
     expect(learnedIds(events)).toEqual([]);
 
     // A new loop (a restarted process) takes the journal and learns every episode.

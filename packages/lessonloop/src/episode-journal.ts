@@ -1,7 +1,6 @@
-import { appendFile, mkdir, open, readFile, rename, unlink, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { appendFile, open, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { EpisodeSchema, LessonloopError, type Episode } from "@lessonloop/core";
-import { createSerialQueue } from "@lessonloop/core/internal";
+import { acquireProcessLock, createSerialQueue } from "@lessonloop/core/internal";
 import { z } from "zod";
 
 /**
@@ -20,6 +19,16 @@ export interface EpisodeJournal {
   pending(): Promise<Episode[]>;
   /** Returns every pending episode, oldest first, and empties the journal. */
   takeAll(): Promise<Episode[]>;
+  /** Lets go of the journal (its lock, for a file journal); later calls fail. A learning loop's `close()` calls it. */
+  close?(): Promise<void>;
+}
+
+/** A journal in a file, owned by one process at a time. */
+export interface FileEpisodeJournal extends EpisodeJournal {
+  /** The lock file that makes this process the journal's owner: `<path>.lock`. */
+  readonly lockPath: string;
+  /** Waits for writes under way, then releases the lock, so another process (or journal) may open the file. Idempotent. */
+  close(): Promise<void>;
 }
 
 export interface FileEpisodeJournalParams {
@@ -41,8 +50,45 @@ export interface FileEpisodeJournalParams {
   onCorruptLine?: (line: string, error: unknown) => void;
 }
 
-/** A line that marks episodes done. */
-const DoneMarkSchema = z.object({ done: z.array(z.string()) }).strict();
+/**
+ * The format of the journal's lines: `{ "format": 1, "record": <episode or done mark> }`.
+ * A line without the envelope was written before formats were recorded
+ * (format 0) and is still read. A line of a newer format is refused, never
+ * set aside, so a downgrade cannot lose its episode.
+ */
+export const JOURNAL_FORMAT = 1;
+
+/** A line that marks episodes done. Not strict: the same format of a newer release may add fields. */
+const DoneMarkSchema = z.object({ done: z.array(z.string()) });
+
+/** A versioned line; anything else is a format-0 record. */
+const EnvelopeSchema = z.object({ format: z.number().int().min(0), record: z.unknown() });
+
+function encodeLine(record: unknown): string {
+  return `${JSON.stringify({ format: JOURNAL_FORMAT, record })}\n`;
+}
+
+/**
+ * Parses an episode with today's schema, dropping fields it does not know (a
+ * newer release of the same format may write them); a wrong known field still fails.
+ */
+function parseKnownFields(value: unknown): Episode {
+  let candidate = value;
+  // Each round removes the unknown keys zod reports; nested objects may report in later rounds.
+  for (let round = 0; round < 8; round++) {
+    const result = EpisodeSchema.safeParse(candidate);
+    if (result.success) return result.data;
+    const unknown = result.error.issues.filter((issue) => issue.code === "unrecognized_keys");
+    if (unknown.length === 0 || unknown.length !== result.error.issues.length) throw result.error;
+    candidate = structuredClone(candidate);
+    for (const issue of unknown) {
+      let target: unknown = candidate;
+      for (const key of issue.path) target = (target as Record<PropertyKey, unknown>)[key as PropertyKey];
+      for (const key of issue.keys) delete (target as Record<string, unknown>)[key];
+    }
+  }
+  return EpisodeSchema.parse(candidate);
+}
 
 function isMissing(error: unknown): boolean {
   return typeof error === "object" && error !== null && "code" in error && error.code === "ENOENT";
@@ -52,7 +98,15 @@ function isMissing(error: unknown): boolean {
  * An `EpisodeJournal` in a JSONL file: episodes and "done" marks are
  * appended; every `compactEvery` marks the file is rewritten (to a temporary
  * file, then renamed over it, so a crash leaves one whole version). Writes are
- * serialized within the process; one process should own a journal file.
+ * serialized within the process.
+ *
+ * One journal owns the file: opening takes the lock file `<path>.lock`
+ * (pid, start time, host), released by `close()` or when the process exits,
+ * and judged stale once its process is gone, even killed by SIGKILL. A second
+ * opener — another process, or another journal in this one — is refused:
+ * compacting while another writer appends would lose its episodes.
+ *
+ * @throws LessonloopError `locked` naming the process that holds the journal.
  */
 export function createFileEpisodeJournal({
   path,
@@ -60,16 +114,37 @@ export function createFileEpisodeJournal({
   compactEvery = 500,
   onCorruptLine = (line, error) =>
     console.warn(`[lessonloop] episode journal ${path}: skipped a line that is not an episode (${String(error)}): ${line.slice(0, 200)}`),
-}: FileEpisodeJournalParams): EpisodeJournal {
+}: FileEpisodeJournalParams): FileEpisodeJournal {
   let marksSinceCompaction = 0;
   let checkedTail = false;
+  let closing: Promise<void> | undefined;
+  let closed = false;
   const serial = createSerialQueue();
   const unavailable = (what: string, error: unknown) =>
     new LessonloopError("store_unavailable", `Could not ${what} the episode journal ${path}. Check that the folder is writable.`, { cause: error });
+  const lock = acquireProcessLock({
+    path: `${path}.lock`,
+    resource: `The episode journal ${path}`,
+    advice:
+      "One process owns a journal (another appending while it compacts would lose episodes): stop that process, close() the other journal, or give this one its own path.",
+  });
+
+  /** Fails unless this journal still owns the file: writing into another owner's journal could lose episodes. */
+  function assertOwner(): void {
+    if (closed) {
+      throw new LessonloopError("invalid_input", `The episode journal ${path} was closed. Open it again with createFileEpisodeJournal({ path }).`);
+    }
+    if (!lock.held()) {
+      throw new LessonloopError(
+        "locked",
+        `The episode journal ${path} is no longer locked by this process (${lock.path} was removed or taken over), so it stops writing. Restart the process that should own the journal.`,
+        { details: { lockPath: lock.path } },
+      );
+    }
+  }
 
   /** Appends text; a line torn by a crash mid-write is ended first, so it cannot swallow the next one. */
   async function write(text: string): Promise<void> {
-    await mkdir(dirname(path), { recursive: true });
     if (!checkedTail) {
       const existing = await readFile(path, "utf8").catch((error: unknown) => (isMissing(error) ? "" : Promise.reject(error)));
       if (existing !== "" && !existing.endsWith("\n")) text = `\n${text}`;
@@ -101,12 +176,30 @@ export function createFileEpisodeJournal({
     const corrupt: string[] = [];
     for (const line of text.split("\n")) {
       if (line.trim() === "") continue;
+      let record: unknown;
       try {
-        const value: unknown = JSON.parse(line);
-        const mark = DoneMarkSchema.safeParse(value);
+        record = JSON.parse(line);
+      } catch (error) {
+        corrupt.push(line);
+        onCorruptLine(line, error);
+        continue;
+      }
+      const envelope = EnvelopeSchema.safeParse(record);
+      if (envelope.success) {
+        if (envelope.data.format > JOURNAL_FORMAT) {
+          throw new LessonloopError(
+            "corrupt_store",
+            `The episode journal ${path} holds a line in format ${envelope.data.format}, written by a newer lessonloop; this version reads format ${JOURNAL_FORMAT} and older. Upgrade lessonloop to read it (the file is left as it is).`,
+            { details: { path, format: envelope.data.format, readable: JOURNAL_FORMAT } },
+          );
+        }
+        record = envelope.data.record;
+      }
+      try {
+        const mark = DoneMarkSchema.safeParse(record);
         if (mark.success) for (const id of mark.data.done) pending.delete(id);
         else {
-          const episode = EpisodeSchema.parse(value);
+          const episode = parseKnownFields(record);
           if (!pending.has(episode.id)) pending.set(episode.id, episode);
         }
       } catch (error) {
@@ -121,7 +214,7 @@ export function createFileEpisodeJournal({
   async function rewrite(episodes: readonly Episode[], corrupt: readonly string[]): Promise<void> {
     if (corrupt.length > 0) await appendFile(`${path}.corrupt`, corrupt.map((line) => `${line}\n`).join(""), "utf8");
     const temporary = `${path}.compacting-${process.pid}`;
-    await writeFile(temporary, episodes.map((episode) => `${JSON.stringify(episode)}\n`).join(""), "utf8");
+    await writeFile(temporary, episodes.map(encodeLine).join(""), "utf8");
     if (fsync) {
       const handle = await open(temporary, "r");
       await handle.sync().finally(() => handle.close());
@@ -131,10 +224,12 @@ export function createFileEpisodeJournal({
   }
 
   return {
+    lockPath: lock.path,
     append(episodes) {
       return serial(async () => {
+        assertOwner();
         if (episodes.length === 0) return;
-        const lines = episodes.map((episode) => `${JSON.stringify(EpisodeSchema.parse(episode))}\n`).join("");
+        const lines = episodes.map((episode) => encodeLine(EpisodeSchema.parse(episode))).join("");
         try {
           await write(lines);
         } catch (error) {
@@ -144,9 +239,10 @@ export function createFileEpisodeJournal({
     },
     markDone(episodeIds) {
       return serial(async () => {
+        assertOwner();
         if (episodeIds.length === 0) return;
         try {
-          await write(`${JSON.stringify({ done: [...episodeIds] })}\n`);
+          await write(encodeLine({ done: [...episodeIds] }));
           marksSinceCompaction += episodeIds.length;
           if (marksSinceCompaction >= compactEvery) {
             const { episodes, corrupt } = await read();
@@ -159,6 +255,7 @@ export function createFileEpisodeJournal({
     },
     pending() {
       return serial(async () => {
+        assertOwner();
         const { episodes, corrupt } = await read();
         // Each corrupt line is reported once: it leaves the file now.
         if (corrupt.length > 0) await rewrite(episodes, corrupt).catch((error: unknown) => Promise.reject(unavailable("rewrite", error)));
@@ -167,6 +264,7 @@ export function createFileEpisodeJournal({
     },
     takeAll() {
       return serial(async () => {
+        assertOwner();
         const { episodes, corrupt } = await read();
         if (corrupt.length > 0) await appendFile(`${path}.corrupt`, corrupt.map((line) => `${line}\n`).join(""), "utf8");
         try {
@@ -176,6 +274,14 @@ export function createFileEpisodeJournal({
         }
         return episodes;
       });
+    },
+    close() {
+      // Writes already queued finish first; the lock goes last.
+      closing ??= serial(async () => {
+        closed = true;
+        lock.release();
+      });
+      return closing;
     },
   };
 }

@@ -63,7 +63,8 @@ export interface BackgroundLearningParams {
    * `createFileEpisodeJournal({ path })`: each episode is appended before
    * `enqueue` returns and marked done once learned, so one that was
    * acknowledged survives a crash or a store outage; a new loop with the same
-   * journal learns every pending episode first. Default none: episodes live in
+   * journal learns every pending episode first. One process owns a file
+   * journal; the loop's `close()` closes it. Default none: episodes live in
    * memory and `shutdown()` returns the unlearned ones in `unpersisted`.
    */
   journal?: EpisodeJournal;
@@ -300,7 +301,7 @@ export interface LearningLoop {
    * left to the journal (or returns it). Idempotent after the first call.
    */
   shutdown(options?: { timeoutMs?: number }): Promise<ShutdownReport>;
-  /** `shutdown()`, then stops the embedded Chroma server if this loop started it. */
+  /** `shutdown()`, then closes the journal (releasing its lock) and stops the embedded Chroma server if this loop started it. */
   close(options?: { timeoutMs?: number }): Promise<ShutdownReport>;
 }
 
@@ -356,7 +357,19 @@ function toResult(state: LearningGraphState, models: ModelUsage): LearningResult
  * started. Episodes left in the background journal by a previous
  * loop are queued at start.
  */
-export async function createLearningLoop({
+export async function createLearningLoop(params: LearningLoopParams): Promise<LearningLoop> {
+  const started: { chroma?: ChromaServer | undefined } = {};
+  try {
+    return await assembleLearningLoop(params, started);
+  } catch (error) {
+    // A loop that fails after starting the embedded server must not leave it running.
+    await started.chroma?.stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function assembleLearningLoop(
+  {
   learnerModel,
   validatorModels,
   validators,
@@ -395,7 +408,9 @@ export async function createLearningLoop({
   clock = systemClock,
   ids = randomId,
   onEvent = logLearningEvent,
-}: LearningLoopParams): Promise<LearningLoop> {
+}: LearningLoopParams,
+  started: { chroma?: ChromaServer | undefined },
+): Promise<LearningLoop> {
   const peers = buildValidators(learnerModel, agentName, validators, validatorModels);
   const { maxQueued, onFull, journal, replayJournal = true, concurrency, learnTimeoutMs, retryDelayMs, maxRetryDelayMs, drainTimeoutMs = 30_000 } = background;
 
@@ -406,6 +421,7 @@ export async function createLearningLoop({
     ledger,
     chroma,
   } = await defaultStores({ memory, edgeCaseStore, verdictStore, ledger: givenLedger, embedder, chromaUrl, chromaPath, memoryName, edgeCaseCollection, clock });
+  started.chroma = chroma;
 
   const listeners = new Set<(event: LearningEvent) => void>([onEvent]);
   const emit = (event: LearningEvent): void => {
@@ -569,6 +585,8 @@ export async function createLearningLoop({
     shutdown,
     async close(options) {
       const report = await shutdown(options);
+      // What is left was persisted by shutdown(): the journal can go to its next owner.
+      await journal?.close?.();
       await chroma?.stop();
       return report;
     },
