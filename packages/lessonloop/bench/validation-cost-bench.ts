@@ -1,7 +1,8 @@
 /**
  * What validating one learning episode costs on the role-play path, before and
- * after the ensemble stops when the verdict is decided, re-checks a break
- * before it vetoes and repairs a rejected lesson. The invoice world of the
+ * after the ensemble stops when the verdict is decided, replays a case without
+ * the lesson only where that can change the vote, re-checks a break before it
+ * vetoes and repairs a rejected lesson. The invoice world of the
  * tests: a failed invoice episode; the learner proposes a right lesson, a
  * plausible wrong one (it breaks the stored refund cases), or the wrong one
  * and then, asked to repair it, the right one; three scripted peers role-play
@@ -56,7 +57,7 @@ const SCENARIOS = [
 ] as const;
 
 const SETTINGS: Record<string, Partial<LearningLoopParams>> = {
-  before: { earlyStop: false, confirmBreaks: "off", repairRounds: 0 },
+  before: { earlyStop: false, baselineReplays: "always", confirmBreaks: "off", repairRounds: 0 },
   after: {},
 };
 

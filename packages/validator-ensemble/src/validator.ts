@@ -362,11 +362,12 @@ export async function runValidator({
     return { passed: null, note: describeFailure(result.error, timeoutMs) };
   };
 
-  // The replay with the lesson first; the one without only when it failed (a break, or a case that fails anyway?).
+  // The replay with the lesson first; the one without only when it failed (a break, or a case that fails anyway?),
+  // ahead of every case still waiting: a possible break is what decides a rejection.
   const replayWithFirst = async (edgeCase: EdgeCase, priority: number): Promise<[ReplayResult | undefined, ReplayResult | undefined]> => {
     const withIt = await replay(edgeCase, true, priority);
     if (withIt === undefined) return [undefined, undefined];
-    if (withIt.passed === false) return [await replay(edgeCase, false, priority), withIt];
+    if (withIt.passed === false) return [await replay(edgeCase, false, cases.length + 1), withIt];
     const why = withIt.passed ? "the case passed with the lesson, so it cannot be a break" : "the replay with the lesson gave no result";
     return [{ passed: null, note: `not replayed: ${why}` }, withIt];
   };
