@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { ChromaClient } from "chromadb";
 import { LessonloopError } from "@lessonloop/core";
+import { acquireProcessLock, type ProcessLock } from "@lessonloop/core/internal";
 
 /** A running (or connected) Chroma server. */
 export interface ChromaServer {
@@ -22,7 +23,8 @@ export interface ChromaServer {
   readonly external: boolean;
   /**
    * Stops the server started here: SIGTERM, then SIGKILL after `stopTimeoutMs`.
-   * Removes the data folder when it was a temporary one. Idempotent.
+   * Removes the data folder when it was a temporary one, else releases its
+   * lock. Idempotent.
    */
   stop(): Promise<void>;
 }
@@ -35,7 +37,9 @@ export interface StartChromaParams {
   url?: string;
   /**
    * Data folder. Created when missing and kept on stop. Default: a fresh temporary
-   * folder that `stop()` removes.
+   * folder that `stop()` removes. One server uses a folder: a second
+   * `startChroma` on it (in any process) is refused with `locked` naming the
+   * holder, until the first is stopped or its process has ended.
    */
   path?: string;
   /** Interface to bind. Default `127.0.0.1`: the server is never reachable from outside. */
@@ -50,6 +54,9 @@ export interface StartChromaParams {
 
 const HEARTBEAT_PATH = "/api/v2/heartbeat";
 const OUTPUT_TAIL_CHARS = 4_000;
+
+/** The lock file in a given data folder: one embedded server a folder. */
+export const DATA_FOLDER_LOCK = ".lessonloop-chroma.lock";
 
 /** Tells the server process which data folder is temporary, for its watchdog to remove. */
 const TEMPORARY_PATH_ENV = "LESSONLOOP_CHROMA_TEMPORARY_PATH";
@@ -275,7 +282,10 @@ export async function startChroma(params: StartChromaParams = {}): Promise<Chrom
   const temporary = params.path === undefined;
   const path = params.path === undefined ? await mkdtemp(join(tmpdir(), "lessonloop-chroma-")) : resolve(params.path);
   await ensureWritableFolder(path);
+  // A temporary folder is this server's alone; a given one may be shared, so it is locked.
+  const lock = temporary ? undefined : await lockDataFolder(path, stopTimeoutMs);
   const removeTemporary = async (): Promise<void> => {
+    lock?.release();
     if (temporary) await rm(path, { recursive: true, force: true }).catch(() => {});
   };
 
@@ -305,7 +315,7 @@ export async function startChroma(params: StartChromaParams = {}): Promise<Chrom
   for (let attempt = 1; ; attempt++) {
     const port = params.port ?? (await findFreePort(host));
     try {
-      return await launch({ host, port, path, temporary, startTimeoutMs, stopTimeoutMs, removeTemporary });
+      return await launch({ host, port, path, temporary, lock, startTimeoutMs, stopTimeoutMs, removeTemporary });
     } catch (error) {
       const portTaken = LessonloopError.isInstance(error, "server_start_failed") && error.details["cause"] === "port_taken";
       if (!portTaken || attempt >= attempts) {
@@ -329,19 +339,32 @@ async function launch(params: {
   path: string;
   /** Whether `path` is a temporary folder to remove when the server goes. */
   temporary: boolean;
+  /** The data folder's lock, when it is not temporary: it names the server too once it runs. */
+  lock: ProcessLock | undefined;
   startTimeoutMs: number;
   stopTimeoutMs: number;
   removeTemporary: () => Promise<void>;
 }): Promise<ChromaServer> {
-  const { host, port, path, temporary, startTimeoutMs, stopTimeoutMs, removeTemporary } = params;
+  const { host, port, path, temporary, lock, startTimeoutMs, stopTimeoutMs, removeTemporary } = params;
   const cli = chromaCliPath();
   const child = spawn(
     process.execPath,
     ["--import", WATCHDOG_IMPORT, cli, "run", "--path", path, "--host", host, "--port", String(port)],
-    { stdio: ["ignore", "pipe", "pipe"], env: temporary ? { ...process.env, [TEMPORARY_PATH_ENV]: path } : process.env },
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: temporary ? { ...process.env, [TEMPORARY_PATH_ENV]: path } : process.env,
+      // Its own process group: Ctrl-C in a terminal signals the caller's group, and the
+      // caller (or, if it dies, the watchdog) stops the server and removes its folder.
+      detached: true,
+    },
   );
+  // Neither the server nor its pipes keep the caller's process alive: a script that
+  // never calls stop() still exits, and the exit hook (or the watchdog) stops the server.
+  child.unref();
+  for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
   installExitHook();
   liveChildren.set(child, temporary ? path : undefined);
+  if (child.pid !== undefined) lock?.update({ processes: [child.pid], details: { url: `http://${host}:${port}` } });
 
   const output = new OutputTail(OUTPUT_TAIL_CHARS);
   // Always drain both pipes: a full pipe would block the server.
@@ -431,6 +454,31 @@ async function launch(params: {
   }
 
   return { url: base, host, port, pid: child.pid, path, external: false, stop };
+}
+
+/**
+ * Locks a data folder for this process's server. A holder whose process has
+ * ended while its server still stops (the watchdog ends it within seconds) is
+ * waited for, so a restart right after a crash or exit is not refused.
+ */
+async function lockDataFolder(path: string, stopTimeoutMs: number): Promise<ProcessLock> {
+  const take = () =>
+    acquireProcessLock({
+      path: join(path, DATA_FOLDER_LOCK),
+      resource: `The Chroma data folder ${path}`,
+      advice: "One embedded server uses a data folder (two would each serve their own view of it): stop the other server, connect to it with \"url\" instead, or give this one another \"path\".",
+      // The server outlives an exiting caller for a moment: the file stays until it is gone.
+      releaseOnExit: false,
+    });
+  const deadline = Date.now() + stopTimeoutMs + 6_000;
+  for (;;) {
+    try {
+      return take();
+    } catch (error) {
+      if (!LessonloopError.isInstance(error, "locked") || error.details["holderState"] !== "stopping" || Date.now() > deadline) throw error;
+      await sleep(200);
+    }
+  }
 }
 
 /** A `ChromaClient` for a server URL such as `http://127.0.0.1:8000` or `https://chroma.example.com`. */
