@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { SignalSourceSchema } from "./episode.js";
+import { SignalSourceSchema, TaskInputSchema } from "./episode.js";
 import { IdSchema, TimestampSchema } from "./ids.js";
-import { ScopeSchema } from "./scope.js";
+import { SCOPE_NAME_LIMIT, ScopeSchema } from "./scope.js";
+import { stripInvisible } from "./text/invisible.js";
 
 /**
  * How a replay of an edge case is judged. Deterministic checks come first; a
@@ -38,7 +39,8 @@ export const EdgeCaseCheckSchema = z.discriminatedUnion("type", [
   z
     .object({
       type: z.literal("rubric"),
-      rubric: z.string().min(1).max(4_000),
+      // A rubric reaches the judge's prompt.
+      rubric: z.string().min(1).max(4_000).transform(stripInvisible),
     })
     .strict(),
 ]);
@@ -55,7 +57,7 @@ export const CaseTruthSchema = z
   .object({
     source: SignalSourceSchema,
     /** For `user_feedback`: the user whose word it is (the episode's `scope.user`); absent when unknown. */
-    by: z.string().min(1).max(200).optional(),
+    by: z.string().min(1).max(SCOPE_NAME_LIMIT).optional(),
     /**
      * For `user_feedback`: a deterministic signal of the episode that said the
      * opposite — a tool error never recovered, or the evaluator's verdict.
@@ -72,7 +74,8 @@ export type CaseTruth = z.infer<typeof CaseTruthSchema>;
 export const EdgeCaseSchema = z
   .object({
     id: IdSchema,
-    input: z.string().min(1, "must not be empty").max(20_000),
+    /** The task, as an episode keeps it: longer than `TASK_INPUT_LIMIT` (20,000) characters, clipped. */
+    input: TaskInputSchema.refine((input) => input !== "", "must not be empty"),
     check: EdgeCaseCheckSchema,
     kind: z.enum(["regression", "must_pass"]),
     originEpisode: IdSchema.optional(),

@@ -19,6 +19,8 @@ export type LessonloopErrorCode =
   | "locked"
   /** The backing store (Chroma, a saver) could not be reached. */
   | "store_unavailable"
+  /** The backing store has no room left (a full disk): not worth retrying until space is freed. */
+  | "storage_full"
   /** A stored record does not parse or contradicts the history around it. */
   | "corrupt_store"
   /** The embedded Chroma server could not be started. */

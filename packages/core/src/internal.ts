@@ -7,8 +7,8 @@ export type { LessonloopErrorOptions } from "./errors.js";
 export { parseWith } from "./parse.js";
 export type { ParseIssue } from "./parse.js";
 export { IdSchema, TimestampSchema, VersionSchema } from "./ids.js";
-export { scopeApplies, scopeContains } from "./scope.js";
-export { OutcomeSchema, SignalSourceSchema, TrajectoryStepSchema } from "./episode.js";
+export { scopeApplies, scopeContains, ScopeNameSchema, SCOPE_NAME_LIMIT } from "./scope.js";
+export { OutcomeSchema, SignalSourceSchema, TrajectoryStepSchema, TASK_INPUT_LIMIT, clipTaskInput } from "./episode.js";
 export type { SignalSource } from "./episode.js";
 export {
   LessonKindSchema,
@@ -30,6 +30,8 @@ export { randomId } from "./id-generator.js";
 export { cosineSimilarity } from "./embedder.js";
 export type { LexicalEmbedder, LexicalEmbedderParams } from "./text/lexical-embedder.js";
 export { clip } from "./text/clip.js";
+export { stripInvisible, escapeInvisible, hasInvisible, invisibleCodePoints } from "./text/invisible.js";
+export { redactUrlCredentials } from "./text/url-credentials.js";
 export { contentWords, wordOverlap, featureSimilarity, textSimilarity, FeatureCache } from "./text/text-similarity.js";
 export type { TextFeatures } from "./text/text-similarity.js";
 export { chatModelName } from "./model-name.js";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { IdSchema, TimestampSchema } from "./ids.js";
 import { ScopeSchema } from "./scope.js";
+import { stripInvisible } from "./text/invisible.js";
 import { ConsensusPolicyNameSchema } from "./verdict.js";
 
 export const LessonKindSchema = z.enum(["recovery", "strategy", "preference", "constraint"]);
@@ -98,17 +99,17 @@ export function lessonSearchText(lesson: Pick<Lesson, "trigger" | "guidance">): 
   return `${lesson.trigger}\n${lesson.guidance}`;
 }
 
-// Control and bidirectional-override characters: invisible in a prompt, and able to reorder what a reader sees.
-const HIDDEN_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
 const LINE_BREAKS = /\s*[\r\n\u2028\u2029]+\s*/g;
 
 /**
  * A lesson's text as it may appear inside a prompt: on one line (it cannot
- * start a new entry or a heading of its own), without control or
- * direction-override characters, and with `<` `>` replaced by `‹` `›` so it
- * cannot close or open the markup around it. Lessons are data: every prompt
+ * start a new entry or a heading of its own), without invisible characters
+ * (control and format characters — bidi overrides, zero-width, Unicode tags —
+ * and the rest `stripInvisible` removes: a model would read what no reviewer
+ * sees), and with `<` `>` replaced by `‹` `›` so it cannot close or open the
+ * markup around it. Lessons are data: every prompt
  * that shows one shows it through this.
  */
 export function promptSafeLessonText(text: string): string {
-  return text.replace(HIDDEN_CHARACTERS, "").replace(LINE_BREAKS, " ").replaceAll("<", "‹").replaceAll(">", "›").trim();
+  return stripInvisible(text).replace(LINE_BREAKS, " ").replaceAll("<", "‹").replaceAll(">", "›").trim();
 }

@@ -1,11 +1,33 @@
 import { z } from "zod";
+import { hasInvisible, invisibleCodePoints } from "./text/invisible.js";
 
-/** Tenant, user and agent names: no spaces, no wildcard, bounded. */
-const scopeName = z
+/** Tabs and line breaks, which `hasInvisible` leaves to callers: a name is one line. */
+const LINE_BREAKS = /[\t\n\r\u2028\u2029]/g;
+
+/** The longest tenant, user or agent name, in characters (UTF-16 code units). */
+export const SCOPE_NAME_LIMIT = 256;
+
+/**
+ * Tenant, user and agent names: any text a user id is — `josé`, `李雷`,
+ * `Ana Lopez`, `o'reilly`, an email address — from 1 to 256 characters,
+ * compared exactly (no case folding, no Unicode normalisation). Not allowed:
+ * blank names, and line breaks, control and invisible format characters and lone surrogates
+ * (`hasInvisible`: two names that look the same must be the same name, and a
+ * store must be able to keep every name apart). Stores encode names as they need (Chroma: `chroma-where.ts`).
+ */
+export const ScopeNameSchema = z
   .string()
   .min(1, "must not be empty")
-  .max(200, "must be at most 200 characters")
-  .regex(/^[A-Za-z0-9._:@/+-]+$/, "may hold only letters, digits and . _ : @ / + -");
+  .max(SCOPE_NAME_LIMIT, `must be at most ${SCOPE_NAME_LIMIT} characters`)
+  .refine((name) => name.trim() !== "", "must not be blank")
+  .superRefine((name, context) => {
+    const breaks = [...name.matchAll(LINE_BREAKS)].map((match) => `U+${(match[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`);
+    if (hasInvisible(name) || breaks.length > 0) {
+      const found = [...new Set([...breaks, ...invisibleCodePoints(name)])];
+      context.addIssue({ code: "custom", message: `may not hold line breaks, control or invisible characters, nor lone surrogates (found ${found.join(", ")})` });
+    }
+  });
+const scopeName = ScopeNameSchema;
 
 /**
  * Where a lesson or edge case belongs. A lesson without `user` applies to every

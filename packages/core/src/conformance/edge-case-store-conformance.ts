@@ -167,8 +167,11 @@ export function describeEdgeCaseStoreConformance({ name, createStore }: EdgeCase
         expect(LessonloopError.isInstance(error, "invalid_input")).toBe(true);
         expect((error as Error).message).toContain("query");
       }
-      const badScope = await rejectionOf(() => store.findRelevant({ query: "x", scope: { tenant: "a*" } }));
-      expect(LessonloopError.isInstance(badScope, "invalid_input")).toBe(true);
+      // Any visible text is a name (issue 20); a line break, an invisible character or 257 characters is not.
+      for (const tenant of ["a\nb", "a\u2060b", "x".repeat(257)]) {
+        const badScope = await rejectionOf(() => store.findRelevant({ query: "x", scope: { tenant } }));
+        expect(LessonloopError.isInstance(badScope, "invalid_input")).toBe(true);
+      }
     });
   });
 }

@@ -378,7 +378,7 @@ export function describeLessonMemoryConformance({ name, createMemory, openAnothe
         const badError = await expectError(memory.commit({ add: [lessonFixture("good"), missingTrigger], reason: "x", ...author }), "invalid_input", /add\.1\.trigger/);
         expect(badError.details["issues"]).toBeDefined();
         await expectError(memory.commit({ add: [{ ...lessonFixture("bad"), kind: "magic" as "recovery" }], reason: "x", ...author }), "invalid_input", /kind/);
-        await expectError(memory.commit({ add: [{ ...lessonFixture("bad"), scope: { tenant: "a b" } }], reason: "x", ...author }), "invalid_input", /scope\.tenant/);
+        await expectError(memory.commit({ add: [{ ...lessonFixture("bad"), scope: { tenant: "a\u2060b" } }], reason: "x", ...author }), "invalid_input", /scope\.tenant/);
         await expectError(memory.commit({ add: [{ ...lessonFixture("bad"), guidance: "g".repeat(5_000) }], reason: "x", ...author }), "invalid_input", /guidance/);
         await expectError(memory.commit({ add: [lessonFixture("dup"), lessonFixture("dup")], reason: "x", ...author }), "invalid_input", /twice/);
         await expectError(memory.commit({ reason: "nothing", ...author }), "invalid_input", /at least one/);

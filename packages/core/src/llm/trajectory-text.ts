@@ -1,5 +1,6 @@
 import type { TrajectoryStep } from "../episode.js";
 import { clip } from "../text/clip.js";
+import { stripInvisible } from "../text/invisible.js";
 
 /** Options of {@link renderTrajectory}. */
 export interface RenderTrajectoryOptions {
@@ -16,25 +17,26 @@ export const UNTRUSTED_TAG = "tool_output";
  * Wraps text that came from a tool (or a web page, a file …) so a model can
  * tell it from instructions: `<tool_output untrusted="true">…</tool_output>`.
  * Tags of the same name inside the text are defused, so the text cannot close
- * the wrapper and pose as the prompt.
+ * the wrapper and pose as the prompt; invisible characters are removed, so it
+ * cannot carry what a person reading the prompt would not see.
  *
  * @param tag The element name; default {@link UNTRUSTED_TAG}. Letters, digits and `_` only.
  */
 export function markUntrusted(text: string, tag: string = UNTRUSTED_TAG): string {
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(tag)) throw new RangeError(`markUntrusted tag must be letters, digits and _, got "${tag}".`);
-  const defused = text.replace(new RegExp(`<(/?)(${tag})`, "gi"), "&lt;$1$2");
+  const defused = stripInvisible(text).replace(new RegExp(`<(/?)(${tag})`, "gi"), "&lt;$1$2");
   return `<${tag} untrusted="true">${defused}</${tag}>`;
 }
 
 function renderStep(step: TrajectoryStep, index: number, maxStepChars: number): string {
   switch (step.type) {
     case "message": {
-      const content = clip(step.content, maxStepChars);
+      const content = clip(stripInvisible(step.content), maxStepChars);
       // A message with role "tool" is a tool's output too.
       return step.role === "tool" ? `[${index}] tool message: ${markUntrusted(content)}` : `[${index}] ${step.role}: ${content}`;
     }
     case "tool_call":
-      return `[${index}] tool call ${step.name} (id ${step.id}) with ${clip(JSON.stringify(step.args), maxStepChars)}`;
+      return `[${index}] tool call ${step.name} (id ${step.id}) with ${clip(stripInvisible(JSON.stringify(step.args)), maxStepChars)}`;
     case "tool_result":
       return `[${index}] tool result of ${step.name} (id ${step.callId})${step.isError ? " — ERROR" : ""}: ${markUntrusted(clip(step.content, maxStepChars))}`;
   }
