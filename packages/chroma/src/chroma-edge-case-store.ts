@@ -14,7 +14,7 @@ import type { ChromaClient, Collection, Metadata, Where } from "chromadb";
 import { z } from "zod";
 import { callChroma } from "./chroma-errors.js";
 import { connectChroma } from "./chroma-server.js";
-import { scopeMetadata } from "./chroma-where.js";
+import { scopeMetadata, scopeWithinClauses } from "./chroma-where.js";
 
 /** Chroma takes at most 5461 records per write (`getMaxBatchSize()`); stay below it. */
 const MAX_WRITE_BATCH = 5_000;
@@ -62,9 +62,7 @@ function allOf(clauses: readonly Where[]): Where {
 /** Cases within `scope` (same tenant, exactly its user/agent where it names one) carrying every tag. */
 function queryWhere(query: z.output<typeof EdgeCaseQuerySchema>): Where {
   const { scope } = query;
-  const clauses: Where[] = [{ tenant: { $eq: scope.tenant } }];
-  if (scope.user !== undefined) clauses.push({ user: { $eq: scope.user } });
-  if (scope.agent !== undefined) clauses.push({ agent: { $eq: scope.agent } });
+  const clauses: Where[] = scopeWithinClauses(scope);
   for (const tag of new Set(query.tags ?? [])) clauses.push({ [`${TAG_PREFIX}${tag}`]: { $eq: true } });
   return allOf(clauses);
 }

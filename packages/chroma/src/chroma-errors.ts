@@ -1,4 +1,5 @@
 import { LessonloopError } from "@lessonloop/core";
+import { redactUrlCredentials } from "@lessonloop/core/internal";
 
 /** What was being done when Chroma failed, for the error message. */
 export interface ChromaErrorContext {
@@ -19,23 +20,50 @@ function errorMessage(error: unknown): string {
   return String(error);
 }
 
+/** `error` as a cause that is safe to log: the same error when it names no credentials, else a copy with them redacted. */
+function redactedCause(error: unknown): unknown {
+  if (!(error instanceof Error)) return typeof error === "string" ? redactUrlCredentials(error) : error;
+  const message = redactUrlCredentials(error.message);
+  const stack = error.stack === undefined ? undefined : redactUrlCredentials(error.stack);
+  if (message === error.message && stack === error.stack) return error;
+  const copy = new Error(message);
+  copy.name = error.name;
+  if (stack !== undefined) copy.stack = stack;
+  return copy;
+}
+
+// SQLite's SQLITE_FULL ("database or disk is full") and the OS's ENOSPC / EDQUOT, as Chroma reports them.
+const STORAGE_FULL = /database or disk is full|no space left on device|ENOSPC|os error 28|disk quota exceeded|EDQUOT/i;
+
 /**
  * Maps an error thrown by the `chromadb` client to a `LessonloopError` whose message
  * says what failed and what to do. Recognises chromadb's errors by name, so it works
- * across installed copies. A `LessonloopError` passes through unchanged.
+ * across installed copies. A `LessonloopError` passes through unchanged. The
+ * credentials of a URL (`http://user:secret@host`) never reach the message,
+ * the details or the cause.
  *
+ * - the server's disk is full → `storage_full` (not retried: it needs room)
  * - server unreachable, 5xx, auth, quota → `store_unavailable`
  * - missing collection or record → `not_found`
  * - request rejected as invalid (400/422) → `invalid_input`
  * - already exists → `conflict`
  * - aborted or timed out → `timeout`
  */
-export function mapChromaError(error: unknown, { url, operation }: ChromaErrorContext): LessonloopError {
+export function mapChromaError(error: unknown, context: ChromaErrorContext): LessonloopError {
   if (LessonloopError.isInstance(error)) return error;
+  const url = redactUrlCredentials(context.url);
+  const operation = redactUrlCredentials(context.operation);
   const name = errorName(error);
-  const message = errorMessage(error);
+  const message = redactUrlCredentials(errorMessage(error));
   const details = { url, operation, chromaError: name || undefined };
-  const options = { cause: error, details };
+  const options = { cause: redactedCause(error), details };
+  if (STORAGE_FULL.test(message)) {
+    return new LessonloopError(
+      "storage_full",
+      `The Chroma server at ${url} could not ${operation}: its disk is full (${message}). Free space on the disk holding its data folder (or give it a larger one); nothing is retried until then.`,
+      options,
+    );
+  }
   switch (name) {
     case "ChromaConnectionError":
       return new LessonloopError(

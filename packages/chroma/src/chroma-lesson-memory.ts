@@ -108,15 +108,16 @@ interface RecordScope {
 }
 
 function recordScopeOf(lesson: Lesson): RecordScope {
-  return { tenant: lesson.scope.tenant, user: lesson.scope.user ?? ANY, agent: lesson.scope.agent ?? ANY, kind: lesson.kind };
+  return { ...(scopeMetadata(lesson.scope) as Omit<RecordScope, "kind">), kind: lesson.kind };
 }
 
-/** `scopeApplies` and the kind filter, on a record scope. */
+/** `scopeApplies` and the kind filter, on a record scope (names compared as stored: a user named `*` is not the wildcard). */
 function recordApplies(record: RecordScope, scope: Scope, kinds: readonly string[] | undefined): boolean {
+  const request = scopeMetadata(scope);
   return (
-    record.tenant === scope.tenant &&
-    (record.user === ANY || record.user === scope.user) &&
-    (record.agent === ANY || record.agent === scope.agent) &&
+    record.tenant === request.tenant &&
+    (record.user === ANY || (scope.user !== undefined && record.user === request.user)) &&
+    (record.agent === ANY || (scope.agent !== undefined && record.agent === request.agent)) &&
     (kinds === undefined || kinds.includes(record.kind))
   );
 }

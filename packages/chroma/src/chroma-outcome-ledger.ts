@@ -14,6 +14,7 @@ import {
 import type { ChromaClient, Collection } from "chromadb";
 import { z } from "zod";
 import { callChroma } from "./chroma-errors.js";
+import { storedScopeName } from "./chroma-where.js";
 import { connectChroma } from "./chroma-server.js";
 import { MemoryNameSchema } from "./memory-name.js";
 
@@ -92,7 +93,7 @@ export class ChromaOutcomeLedger implements OutcomeLedger {
         // Outcomes are read whole on open, never searched; Chroma still wants a vector.
         embeddings: [[0]],
         documents: [encodeRecord(parsed)],
-        metadatas: [{ kind: "outcome", tenant: parsed.scope.tenant, memoryVersion: parsed.memoryVersion, status: parsed.status }],
+        metadatas: [{ kind: "outcome", tenant: storedScopeName(parsed.scope.tenant), memoryVersion: parsed.memoryVersion, status: parsed.status }],
       }),
     );
     await this.index.record(parsed);

@@ -11,6 +11,7 @@ import {
 import type { ChromaClient, Collection, Metadata, Where } from "chromadb";
 import type { z } from "zod";
 import { callChroma } from "./chroma-errors.js";
+import { storedScopeName } from "./chroma-where.js";
 import { connectChroma } from "./chroma-server.js";
 import { MemoryNameSchema } from "./memory-name.js";
 
@@ -69,7 +70,7 @@ export class ChromaPendingLessonStore extends PendingLessonStoreBase {
     const metadata: Metadata = {
       lessonId: record.lesson.id,
       status: record.status,
-      tenant: record.lesson.scope.tenant,
+      tenant: storedScopeName(record.lesson.scope.tenant),
       parkedAtMs: Date.parse(record.parkedAt),
     };
     await this.#call("write a pending lesson", () =>
@@ -82,7 +83,7 @@ export class ChromaPendingLessonStore extends PendingLessonStoreBase {
   protected async readAll(request: z.output<typeof PendingLessonListRequestSchema>): Promise<PendingLesson[]> {
     const clauses: Where[] = [];
     if (request.status !== undefined) clauses.push({ status: { $eq: request.status } });
-    if (request.scope !== undefined) clauses.push({ tenant: { $eq: request.scope.tenant } });
+    if (request.scope !== undefined) clauses.push({ tenant: { $eq: storedScopeName(request.scope.tenant) } });
     const where: Where | undefined = clauses.length === 0 ? undefined : clauses.length === 1 ? clauses[0] : { $and: clauses };
     const records: PendingLesson[] = [];
     for (let offset = 0; ; offset += READ_PAGE) {

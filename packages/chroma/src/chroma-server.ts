@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { ChromaClient } from "chromadb";
 import { LessonloopError } from "@lessonloop/core";
+import { redactUrlCredentials } from "@lessonloop/core/internal";
 import { acquireProcessLock, type ProcessLock } from "@lessonloop/core/internal";
 
 /** A running (or connected) Chroma server. */
@@ -42,7 +43,11 @@ export interface StartChromaParams {
    * holder, until the first is stopped or its process has ended.
    */
   path?: string;
-  /** Interface to bind. Default `127.0.0.1`: the server is never reachable from outside. */
+  /**
+   * Interface to bind. Default `127.0.0.1`: the server is never reachable from
+   * outside. Any other (e.g. `0.0.0.0`) is warned about: the server has no
+   * authentication, so whoever reaches the port reads and writes the memory.
+   */
   host?: string;
   /** Port to listen on. Default: a free port chosen by the OS. */
   port?: number;
@@ -243,8 +248,9 @@ async function connectExternal(url: string, startTimeoutMs: number): Promise<Chr
   let parsed: URL;
   try {
     parsed = new URL(url);
-  } catch (error) {
-    throw new LessonloopError("invalid_input", `Invalid Chroma URL "${url}": expected e.g. http://localhost:8000.`, { cause: error });
+  } catch {
+    // Without the TypeError as cause: it carries the URL, credentials included, as `input`.
+    throw new LessonloopError("invalid_input", `Invalid Chroma URL "${redactUrlCredentials(url)}": expected e.g. http://localhost:8000.`);
   }
   const base = parsed.origin;
   if (!(await heartbeatOk(base, Math.max(startTimeoutMs, 1)))) {
@@ -278,6 +284,9 @@ async function connectExternal(url: string, startTimeoutMs: number): Promise<Chr
 export async function startChroma(params: StartChromaParams = {}): Promise<ChromaServer> {
   const { url, host = "127.0.0.1", startTimeoutMs = 20_000, stopTimeoutMs = 5_000 } = params;
   if (url !== undefined) return connectExternal(url, startTimeoutMs);
+  if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(host)) {
+    console.warn(`[lessonloop] startChroma: the Chroma server listens on ${host}, reachable from other machines, and has no authentication: anyone who can reach its port can read and change the memory. Bind 127.0.0.1 (the default), or put it behind a firewall or an authenticating proxy.`);
+  }
 
   const temporary = params.path === undefined;
   const path = params.path === undefined ? await mkdtemp(join(tmpdir(), "lessonloop-chroma-")) : resolve(params.path);
@@ -486,8 +495,9 @@ export function connectChroma(url: string): ChromaClient {
   let parsed: URL;
   try {
     parsed = new URL(url);
-  } catch (error) {
-    throw new LessonloopError("invalid_input", `Invalid Chroma URL "${url}": expected e.g. http://localhost:8000.`, { cause: error });
+  } catch {
+    // Without the TypeError as cause: it carries the URL, credentials included, as `input`.
+    throw new LessonloopError("invalid_input", `Invalid Chroma URL "${redactUrlCredentials(url)}": expected e.g. http://localhost:8000.`);
   }
   const ssl = parsed.protocol === "https:";
   const port = parsed.port === "" ? (ssl ? 443 : 80) : Number(parsed.port);
