@@ -1,4 +1,5 @@
 import { LessonloopError } from "@lessonloop/core";
+import { escapeInvisible, redactUrlCredentials } from "@lessonloop/core/internal";
 import { UsageError, helpText, parseCommandLine } from "./cli/command-line.js";
 
 /** Where the command-line tool reads its environment and writes its output. */
@@ -21,9 +22,19 @@ export const EXIT_CODES = {
   usage: 2,
 } as const;
 
+/**
+ * Text for a terminal: what the memory holds may carry characters that show
+ * nothing (Unicode tags, zero-width, bidi controls) or move the cursor; each is
+ * shown as an escape (`\u{E0041}`), so a reviewer sees what a model would read.
+ */
+function forTerminal(text: string): string {
+  return escapeInvisible(text);
+}
+
 function printError(io: CliIo, json: boolean, code: string, message: string, hint?: string): void {
-  if (json) io.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
-  else io.stderr.write(`lessonloop: ${message}${hint === undefined ? "" : `\n${hint}`}\n`);
+  const safe = redactUrlCredentials(message);
+  if (json) io.stderr.write(`${JSON.stringify({ error: { code, message: safe } })}\n`);
+  else io.stderr.write(`lessonloop: ${forTerminal(safe)}${hint === undefined ? "" : `\n${hint}`}\n`);
 }
 
 /** A bug, not a user error: reported with its stack so it can be filed. */
@@ -38,6 +49,9 @@ function unexpected(io: CliIo, json: boolean, error: unknown): number {
  * `rollback`, `pending`, `approve`, `reject` — on a memory in Chroma, and
  * resolves to the exit code (see `EXIT_CODES`). Never throws and never reads
  * `process`: the launcher (bin/lessonloop.js) passes argv, streams and env in.
+ *
+ * With `--json` anywhere on the command line every answer is JSON: results
+ * on stdout, help as `{ "help": text }`, errors as `{ "error": { code, message } }`.
  *
  * @param argv The arguments after the program name, e.g. `["list", "--json"]`.
  */
@@ -55,7 +69,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT_CODES.usage;
   }
   if (parsed.kind === "help") {
-    io.stdout.write(`${parsed.text}\n`);
+    io.stdout.write(json ? `${JSON.stringify({ help: parsed.text })}\n` : `${parsed.text}\n`);
     return EXIT_CODES.ok;
   }
 
@@ -65,7 +79,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const [{ connectMemory }, { runCommand }] = await Promise.all([import("./cli/memory-connection.js"), import("./cli/commands.js")]);
     const connection = await connectMemory({ url: global.chromaUrl, name: global.memory });
     const output = await runCommand(connection, command);
-    io.stdout.write(global.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.text}\n`);
+    // JSON keeps every character as stored: it is for programs, which must get exactly what is there.
+    io.stdout.write(global.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${forTerminal(output.text)}\n`);
     return EXIT_CODES.ok;
   } catch (error) {
     if (!LessonloopError.isInstance(error)) return unexpected(io, global.json, error);

@@ -118,7 +118,8 @@ export function createEpisodeRecorder({ ids, clock }: EpisodeRecorderParams): Ep
       EpisodeSchema,
       {
         id: ids(),
-        input: clip(run.input, MAX_STEP_TEXT),
+        // Clipped by the schema, to the limit edge cases share (TASK_INPUT_LIMIT): one path for every task.
+        input: run.input,
         trajectory: [...run.trajectory],
         outcome: run.outcome ?? { status: "unknown", signal: { source: "none", detail: "" } },
         scope: run.scope,

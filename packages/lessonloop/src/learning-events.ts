@@ -4,6 +4,7 @@ import type { LearnerWarning, RepairWarning } from "@lessonloop/learner";
 import type { RetrieverWarning } from "@lessonloop/replay-retriever";
 import type { SnapshotCheckpointerWarning } from "@lessonloop/snapshot-checkpointer";
 import type { LearningResult } from "./learning-result.js";
+import type { RunScopeWarning } from "./run-scope.js";
 
 /** How an episode reached the learning path. */
 export type EpisodeSource = "sync" | "background" | "replay";
@@ -21,6 +22,8 @@ export type LearningWarning =
   | { source: "retriever"; warning: RetrieverWarning }
   /** lessonloopMiddleware's lesson selection served less: memory, ledger or examples failed. */
   | { source: "middleware"; warning: RetrieverWarning }
+  /** A run's scope could not be read or was invalid: the run answered without lessons, and nothing of it was recorded. */
+  | { source: "scope"; warning: RunScopeWarning }
   /**
    * withLearning's checkpointer stored a checkpoint without its memory version.
    * An outage would warn on every checkpoint, so it is reported at most once a
@@ -40,8 +43,9 @@ export type LearningEvent =
   | { type: "episode_learned"; episodeId: string; mode: EpisodeSource; result: LearningResult }
   /**
    * The learning graph threw. When a store was unreachable (`store_unavailable`)
-   * the episode is tried again in `retryInMs`; otherwise (a bad episode, a bug)
-   * it is not retried.
+   * the episode is tried again in `retryInMs`; on a full disk (`storage_full`)
+   * it is not retried but kept in the journal, for a start with room; otherwise
+   * (a bad episode, a bug) it is not retried.
    */
   | { type: "learning_failed"; episodeId: string; mode: EpisodeSource; error: unknown; retryInMs?: number }
   /** The background queue was full and `onFull` is `"drop-oldest"`: this, the oldest waiting episode, was dropped. */
@@ -71,6 +75,11 @@ function printLearningWarning(event: LearningWarning): void {
       const { source, code, effect, message, cause } = event.warning;
       const who = event.source === "retriever" ? "replay-retriever" : "lessonloopMiddleware";
       printWarning({ source: `${who} degraded`, detail: `${source}: ${code}`, effect, message }, cause);
+      return;
+    }
+    case "scope": {
+      const { attachedBy, code, effect, message } = event.warning;
+      printWarning({ source: `${attachedBy} run scope`, detail: code, effect, message });
       return;
     }
     case "checkpointer": {

@@ -18,7 +18,7 @@ import {
   type OutcomeLedger,
   type VerdictStore,
 } from "@lessonloop/core";
-import { createModelUsageMeter, parseWith, randomId, systemClock, type ModelUsage } from "@lessonloop/core/internal";
+import { clip, createModelUsageMeter, parseWith, promptSafeLessonText, randomId, systemClock, type ModelUsage } from "@lessonloop/core/internal";
 import { createLearner, createLessonRepairer, type LearnerNode } from "@lessonloop/learner";
 import {
   createLessonSelector,
@@ -91,9 +91,10 @@ export interface LearningLoopParams {
   learnerModel: BaseChatModel;
   /**
    * The peer validators' models, one validator each (ids `peer-1`, `peer-2`, …),
-   * played through `runner`. Three or more are recommended. The learner's own
-   * model instance, if listed, is given the proposer's id and so never votes on
-   * its own lessons. Ignored when `validators` is given.
+   * played through `runner`: distinct instances, three or more recommended. The
+   * learner's own model instance, if listed, is given the proposer's id and so
+   * never votes on its own lessons; a list of it alone, which could never
+   * merge anything, is refused. Ignored when `validators` is given.
    */
   validatorModels?: readonly BaseChatModel[];
   /** Validators with their own ids, prompts and weights, instead of `validatorModels`. */
@@ -244,6 +245,12 @@ export interface LearningLoopParams {
    * drops and warnings on the console.
    */
   onEvent?: (event: LearningEvent) => void;
+  /**
+   * One console line per verdict (merged, rejected, parked): for episodes
+   * learned in sync (`"sync"`, default — a rejection is otherwise seen by no
+   * one who did not subscribe), for every episode (`"always"`), or none (`"off"`).
+   */
+  logVerdicts?: "sync" | "always" | "off";
 }
 
 /** How the lessons served in validation replays are chosen: the selection's params without the loop's own memory (ledger and clock default to the loop's). */
@@ -324,8 +331,35 @@ function buildValidators(learnerModel: BaseChatModel, agentName: string, validat
       { details: { issues: [{ path: "validatorModels", message: "give at least one model" }] } },
     );
   }
+  const repeated = models.findIndex((model, index) => models.indexOf(model) !== index);
+  if (repeated !== -1) {
+    throw new LessonloopError(
+      "invalid_input",
+      `validatorModels lists one model instance twice (positions ${models.indexOf(models[repeated] as BaseChatModel) + 1} and ${repeated + 1}): pass distinct instances, one per peer — a model repeated only repeats its vote.`,
+      { details: { issues: [{ path: `validatorModels.${repeated}`, message: "the same instance as an earlier entry" }] } },
+    );
+  }
   // The learner's own model instance votes under the proposer's id, which the ensemble excludes.
   return models.map((model, index) => ({ id: model === learnerModel ? agentName : `peer-${index + 1}`, model }));
+}
+
+/** Validators of which none may vote on the learner's lessons could never merge one: refused rather than learning nothing, silently. */
+function refuseOnlyProposer(validators: readonly Validator[], agentName: string, fromModels: boolean): void {
+  if (validators.length === 0 || validators.some((validator) => validator.id !== agentName)) return;
+  const what = fromModels ? "validatorModels holds only the learner's own model" : `every validator has the learner's id "${agentName}"`;
+  throw new LessonloopError(
+    "invalid_input",
+    `${what}, which never votes on its own lessons, so no lesson could ever merge. Pass at least one other model as a peer (validatorModels: [peerA, peerB, peerC]), distinct from learnerModel.`,
+    { details: { issues: [{ path: fromModels ? "validatorModels" : "validators", message: "no validator other than the proposer" }] } },
+  );
+}
+
+/** One line for a candidate's verdict: what became of it, the tally, the reason. */
+function verdictLine({ lesson, verdict, outcome }: LearningResult["lessons"][number], episodeId: string): string {
+  const fate = outcome.status === "already_merged" ? "already merged" : outcome.status;
+  const { approve, reject, abstain } = verdict.tally;
+  const trigger = clip(promptSafeLessonText(lesson.trigger), 80);
+  return `[lessonloop] lesson ${outcome.lessonId} ${fate} (${verdict.policy.name}: ${approve} approve, ${reject} reject, ${abstain} abstain; episode ${episodeId}) "${trigger}": ${clip(promptSafeLessonText(verdict.reason), 300)}`;
 }
 
 function toResult(state: LearningGraphState, models: ModelUsage): LearningResult {
@@ -408,10 +442,12 @@ async function assembleLearningLoop(
   clock = systemClock,
   ids = randomId,
   onEvent = logLearningEvent,
+  logVerdicts = "sync",
 }: LearningLoopParams,
   started: { chroma?: ChromaServer | undefined },
 ): Promise<LearningLoop> {
   const peers = buildValidators(learnerModel, agentName, validators, validatorModels);
+  refuseOnlyProposer(peers, agentName, validators === undefined || validators.length === 0);
   const { maxQueued, onFull, journal, replayJournal = true, concurrency, learnTimeoutMs, retryDelayMs, maxRetryDelayMs, drainTimeoutMs = 30_000 } = background;
 
   const {
@@ -424,6 +460,12 @@ async function assembleLearningLoop(
   started.chroma = chroma;
 
   const listeners = new Set<(event: LearningEvent) => void>([onEvent]);
+  if (logVerdicts !== "off") {
+    listeners.add((event) => {
+      if (event.type !== "episode_learned" || (logVerdicts === "sync" && event.mode !== "sync")) return;
+      for (const result of event.result.lessons) console.info(verdictLine(result, event.episodeId));
+    });
+  }
   const emit = (event: LearningEvent): void => {
     for (const listener of listeners) {
       try {

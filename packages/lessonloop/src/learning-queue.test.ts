@@ -194,6 +194,33 @@ describe("LearningQueue", () => {
     expect(await journal.pending()).toEqual([]);
   });
 
+  it("does not retry learning that failed on a full disk, nor give the episode up: one learning_failed, the episode kept in the journal", async () => {
+    let attempts = 0;
+    // What mapChromaError makes of Chroma's "database or disk is full" (chroma-errors.test.ts).
+    const diskFull = () => new LessonloopError("storage_full", "The Chroma server could not commit lessons: its disk is full. Free space …");
+    const learn = async (episode: Episode): Promise<LearningResult> => {
+      attempts++;
+      if (episode.id === "full") throw diskFull();
+      // Wrapped by a caller as an unreachable store: the full disk beneath still decides.
+      throw new LessonloopError("store_unavailable", "merge failed", { cause: diskFull() });
+    };
+    const journal = createInMemoryEpisodeJournal();
+    const { queue, events } = queueWith({ learn, journal, retryDelayMs: 1, maxRetryDelayMs: 2 });
+    await queue.enqueue(episode("full"));
+    await queue.enqueue(episode("wrapped"));
+    await queue.idle();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(attempts).toBe(2);
+    const failed = events.filter((event) => event.type === "learning_failed");
+    expect(failed.map((event) => [event.episodeId, event.retryInMs, (event.error as LessonloopError).code])).toEqual([
+      ["full", undefined, "storage_full"],
+      ["wrapped", undefined, "store_unavailable"],
+    ]);
+    expect(queue.stats.retrying).toBe(0);
+    // Not given up either: both wait in the journal for a start with room on the disk.
+    expect((await journal.pending()).map((kept) => kept.id)).toEqual(["full", "wrapped"]);
+  });
+
   it("keeps a sync episode whose store was unreachable: it goes to the journal and is retried", async () => {
     let storeUp = false;
     const learn = async (episode: Episode) => {

@@ -66,13 +66,29 @@ export interface LearningQueueStats {
   retrying: number;
 }
 
-/** Whether learning failed because a store (Chroma, a journal) could not be reached: worth trying again later. */
-function isStoreUnavailable(error: unknown): boolean {
+/** The error and its causes, outermost first. */
+function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
   for (let cause = error, depth = 0; cause !== undefined && cause !== null && depth < 5; depth++) {
-    if (LessonloopError.isInstance(cause, "store_unavailable")) return true;
+    chain.push(cause);
     cause = (cause as { cause?: unknown }).cause;
   }
-  return false;
+  return chain;
+}
+
+/** Whether a store ran out of room (a full disk) somewhere beneath `error`. */
+function isStorageFull(error: unknown): boolean {
+  return causeChain(error).some((cause) => LessonloopError.isInstance(cause, "storage_full"));
+}
+
+/**
+ * Whether learning failed because a store (Chroma, a journal) could not be
+ * reached: worth trying again later. Not a full disk, even reported as an
+ * unreachable store: it stays full, and retries would fail forever.
+ */
+function isStoreUnavailable(error: unknown): boolean {
+  const chain = causeChain(error);
+  return !isStorageFull(error) && chain.some((cause) => LessonloopError.isInstance(cause, "store_unavailable"));
 }
 
 /**
@@ -342,6 +358,9 @@ export class LearningQueue {
           }
           const retryInMs = this.#scheduleRetry(episode, mode);
           this.#onEvent({ type: "learning_failed", episodeId: episode.id, mode, error, retryInMs });
+        } else if (isStorageFull(error)) {
+          // Not retried, not given up: it stays in the journal (if any) for the next start, once there is room.
+          this.#onEvent({ type: "learning_failed", episodeId: episode.id, mode, error });
         } else {
           await this.#markDone(episode);
           this.#onEvent({ type: "learning_failed", episodeId: episode.id, mode, error });

@@ -18,6 +18,7 @@ import { z } from "zod";
 import { createEpisodeRecorder, messageText, trajectoryFromMessages } from "./episode-recorder.js";
 import type { LearningLoop, LoopSelectionParams } from "./learning-loop.js";
 import type { LearningTiming } from "./with-learning.js";
+import { readRunScope, warnRunScope, type RunScope } from "./run-scope.js";
 import { handEpisodeToLoop } from "./with-learning-nodes.js";
 
 // `langchain` is an optional peer dependency: the rest of lessonloop (withLearning, the
@@ -39,8 +40,8 @@ export interface LessonloopRun {
   input: string;
   /** Id of the human message the run answers; the trajectory starts there. */
   inputMessageId?: string | undefined;
-  /** Whose run it is. */
-  scope: Scope;
+  /** Whose run it is; absent when the run's scope was invalid (it was served no lessons and is not recorded). */
+  scope?: Scope | undefined;
   /** The memory version the run is pinned to; absent when memory could not be read. */
   version?: number | undefined;
   /** Ids of the lessons served, best first. */
@@ -56,7 +57,7 @@ export interface LessonloopRun {
 const LessonloopRunSchema = z.object({
   input: z.string(),
   inputMessageId: z.string().optional(),
-  scope: z.custom<Scope>((value) => ScopeSchema.safeParse(value).success),
+  scope: z.custom<Scope>((value) => ScopeSchema.safeParse(value).success).optional(),
   version: z.number().int().min(0).optional(),
   lessonIds: z.array(z.string()),
   lessonText: z.string(),
@@ -82,7 +83,10 @@ export interface LessonloopMiddlewareOptions<TContext = Record<string, unknown>>
    * agent is invoked with as `context`, typed by `createAgent({ contextSchema })`)
    * and state, e.g. `(ctx) => ({ tenant: ctx.tenantId, user: ctx.userId })`.
    * Read once, when the run starts. Lessons are served and learned within it.
-   * Default `{ tenant: "default" }`.
+   * A function that throws or returns an invalid scope (a name empty, longer
+   * than 256 characters, or holding control characters) does not fail the
+   * run: it answers without lessons, nothing of it is recorded, and the loop
+   * reports a `warning` event (source `scope`). Default `{ tenant: "default" }`.
    */
   scope?: Scope | ((context: TContext, state: LessonloopAgentState) => Scope);
   /** `"sync"`, `"background"` (default) or `"off"`, as for withLearning. */
@@ -230,8 +234,8 @@ export function lessonloopMiddleware<TContext = Record<string, unknown>>(loop: L
   const select = loop.createSelector({ ...(options.clock === undefined ? {} : { clock: options.clock }), ...retriever, render });
   const recordEpisode = createEpisodeRecorder({ ids, clock });
 
-  const resolveScope = (context: Record<string, unknown>, state: LessonloopAgentState): Scope =>
-    parseWith(ScopeSchema, typeof scope === "function" ? scope(context as TContext, state) : scope, "scope returned by lessonloopMiddleware's `scope` function");
+  const resolveScope = (context: Record<string, unknown>, state: LessonloopAgentState): RunScope =>
+    readRunScope(() => (typeof scope === "function" ? scope(context as TContext, state) : scope), "scope returned by lessonloopMiddleware's `scope` function");
   const inputOf = (state: LessonloopAgentState): { text: string; messageId: string | undefined } => {
     const human = lastHuman(state.messages);
     const text = input === undefined ? (human === undefined ? "" : messageText(human)) : (input(state) ?? "");
@@ -259,8 +263,14 @@ export function lessonloopMiddleware<TContext = Record<string, unknown>>(loop: L
 
     async beforeAgent(state, runtime) {
       const agentState = state as LessonloopAgentState;
-      const runScope = resolveScope(runContext(runtime.context), agentState);
       const { text, messageId } = inputOf(agentState);
+      const { scope: runScope, error } = resolveScope(runContext(runtime.context), agentState);
+      if (runScope === undefined) {
+        warnRunScope(loop, "lessonloopMiddleware", error);
+        // Replaces the thread's previous run, so none of its lessons is served again.
+        const skipped: LessonloopRun = { input: text, inputMessageId: messageId, lessonIds: [], lessonText: "", startedAt: clock.now().toISOString(), recorded: true };
+        return { [LESSONLOOP_RUN_KEY]: skipped };
+      }
       const { version, lessons, examples, degraded } = await select({ text, scope: runScope });
       for (const degradation of degraded) await report(warningOf(degradation, runScope), loop);
       const run: LessonloopRun = {
@@ -284,7 +294,7 @@ export function lessonloopMiddleware<TContext = Record<string, unknown>>(loop: L
     async afterAgent(state) {
       const agentState = state as LessonloopAgentState;
       const run = agentState[LESSONLOOP_RUN_KEY];
-      if (run === undefined || run.recorded === true || run.input.trim() === "") return undefined;
+      if (run === undefined || run.recorded === true || run.scope === undefined || run.input.trim() === "") return undefined;
       // Recording and learning never fail the user's run: it has already produced its answer.
       let episode: Episode;
       try {

@@ -1,7 +1,6 @@
-import type { BaseMessage } from "@langchain/core/messages";
+import { RemoveMessage, type BaseMessage } from "@langchain/core/messages";
 import { Annotation, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import {
-  ScopeSchema,
   type Clock,
   type Episode,
   type IdGenerator,
@@ -10,10 +9,11 @@ import {
   type Scope,
   type TrajectoryStep,
 } from "@lessonloop/core";
-import { MEMORY_PIN_KEY, parseWith } from "@lessonloop/core/internal";
+import { MEMORY_PIN_KEY } from "@lessonloop/core/internal";
 import { LessonContextAnnotation, type ReplayRetrieverState, type ServedLesson } from "@lessonloop/replay-retriever";
 import { createEpisodeRecorder, messageText, trajectoryFromMessages } from "./episode-recorder.js";
 import type { LearningLoop, LoopRetrieverParams } from "./learning-loop.js";
+import { readRunScope, warnRunScope, type RunScope } from "./run-scope.js";
 
 /** When learning happens relative to the user's run. */
 export type LearningTiming =
@@ -50,6 +50,8 @@ export interface RunMarker {
   inputMessageId: string | undefined;
   /** When the run started (ISO 8601). */
   startedAt: string;
+  /** Set when the run's scope was invalid: it was served no lessons, and is not recorded. */
+  scopeInvalid?: true;
 }
 
 /** The state the two nodes see: the user's keys, plus the lesson-context keys and the run marker. */
@@ -92,8 +94,8 @@ function runMessages(messages: readonly BaseMessage[], run: RunMarker | undefine
 }
 
 function scopeReader({ scope }: RunReading) {
-  return (state: WrappedState, config: LangGraphRunnableConfig): Scope =>
-    parseWith(ScopeSchema, typeof scope === "function" ? scope(state, config) : scope, "withLearning scope");
+  return (state: WrappedState, config: LangGraphRunnableConfig): RunScope =>
+    readRunScope(() => (typeof scope === "function" ? scope(state, config) : scope), "withLearning scope");
 }
 
 function inputReader({ input }: RunReading) {
@@ -117,14 +119,24 @@ export interface RetrieveLessonsNodeParams extends RunReading {
  * recorder reads.
  */
 export function createRetrieveLessonsNode({ loop, retriever, clock, ...reading }: RetrieveLessonsNodeParams) {
+  const readScope = scopeReader(reading);
+  const lessonsMessageId = retriever.messageId ?? "lessonloop-lessons";
   const retrieveLessons = loop.createRetriever<WrappedState>({
     ...retriever,
-    scope: scopeReader(reading),
+    // Only called with a scope read valid just before.
+    scope: (state, config) => readScope(state, config).scope as Scope,
     ...(reading.input === undefined ? {} : { input: reading.input }),
   });
   return async function retrieveLessonsNode(state: WrappedState, config: LangGraphRunnableConfig) {
-    const update = await retrieveLessons(state, config);
     const marker: RunMarker = { inputMessageId: lastHuman(messagesOf(state))?.id, startedAt: clock.now().toISOString() };
+    const { error } = readScope(state, config);
+    if (error !== undefined) {
+      warnRunScope(loop, "withLearning", error);
+      // No lessons: a lessons message left by the thread's previous run goes too.
+      const stale = messagesOf(state).some((message) => message.id === lessonsMessageId);
+      return { servedLessons: [], servedExamples: [], ...(stale ? { messages: [new RemoveMessage({ id: lessonsMessageId })] } : {}), [RUN_MARKER_KEY]: { ...marker, scopeInvalid: true } };
+    }
+    const update = await retrieveLessons(state, config);
     return { ...update, [RUN_MARKER_KEY]: marker };
   };
 }
@@ -173,7 +185,13 @@ export function createRecordEpisodeNode({ loop, learning, trajectory, outcome, l
 
   return async function recordEpisodeNode(state: WrappedState, config: LangGraphRunnableConfig) {
     const task = inputOf(state);
-    if (task === undefined || task.trim() === "") return {};
+    if (task === undefined || task.trim() === "" || state[RUN_MARKER_KEY]?.scopeInvalid === true) return {};
+    const { scope, error } = resolveScope(state, config);
+    // A scope that turned invalid during the run: reported, and the run taught nothing.
+    if (error !== undefined) {
+      warnRunScope(loop, "withLearning", error);
+      return {};
+    }
     // Recording and learning never fail the user's run: it has already produced its answer.
     let episode: Episode;
     try {
@@ -184,7 +202,7 @@ export function createRecordEpisodeNode({ loop, learning, trajectory, outcome, l
       episode = recordEpisode({
         input: task,
         trajectory: trajectory?.(state, run) ?? trajectoryFromMessages(runMessages(messagesOf(state), run), { skipIds: new Set([lessonsMessageId]) }),
-        scope: resolveScope(state, config),
+        scope,
         memoryVersion,
         servedLessons: served.map(({ lesson }) => lesson.id),
         startedAt: run?.startedAt ?? clock.now().toISOString(),

@@ -48,7 +48,10 @@ export interface WithLearningOptions {
   /**
    * Whose run it is: a scope, or a function of the state and config (e.g. the
    * user from `config.configurable`). Lessons are served and learned within it.
-   * Default `{ tenant: "default" }`.
+   * A function that throws or returns an invalid scope (a name empty, longer
+   * than 256 characters, or holding control characters) does not fail the
+   * run: it answers without lessons, nothing of it is recorded, and the loop
+   * reports a `warning` event (source `scope`). Default `{ tenant: "default" }`.
    */
   scope?: Scope | ((state: WrappedState, config: LangGraphRunnableConfig) => Scope);
   /** `"sync"`, `"background"` (default) or `"off"`. */

@@ -21,11 +21,15 @@ const WORDS = ["refund", "invoice", "order", "shipping", "password", "report", "
 
 /**
  * Tenant, user and agent names chosen to tempt a sloppy filter: prefixes of
- * each other, case variants, and the separators a scope rendering uses.
+ * each other, case variants, and the separators a scope rendering uses — and,
+ * since any visible text is a name (issue 20), names a store must encode:
+ * accents in both Unicode normal forms (two names), CJK, spaces, quotes, the
+ * wildcard `*` stored for "every user", `~` and a percent-encoding that look
+ * like an encoded name, and the longest name allowed.
  */
-const TENANTS = ["acme", "acme-eu", "acme.eu", "Acme", "globex", "a:b", "a/b"];
-const USERS = ["ana", "ana2", "bob", "Ana", "u/1"];
-const AGENTS = ["billing", "support", "billing-v2"];
+const TENANTS = ["acme", "acme-eu", "acme.eu", "Acme", "globex", "a:b", "a/b", "Ana Lopez", "~Ana%20Lopez", "李雷"];
+const USERS = ["ana", "ana2", "bob", "Ana", "u/1", "josé", "jose\u0301", "李雷", "Ana Lopez", "o'reilly", "*", "~*", "%2A", "u".repeat(256)];
+const AGENTS = ["billing", "support", "billing-v2", "*", "billing v2"];
 
 const scopeArb: fc.Arbitrary<Scope> = fc.record(
   { tenant: fc.constantFrom(...TENANTS), user: fc.constantFrom(...USERS), agent: fc.constantFrom(...AGENTS) },

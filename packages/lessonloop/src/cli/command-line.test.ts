@@ -27,7 +27,12 @@ describe("parseCommandLine", () => {
     for (const argv of [["diff", "1", "4", "--user", "ana"], ["history", "--agent", "billing"], ["show", "l-1", "--user", "ana"]]) {
       expect(usageError(argv).message, argv.join(" ")).toContain("needs --tenant");
     }
-    expect(usageError(["history", "--tenant", "a b"]).message).toContain("may hold only");
+    // Any visible name is a scope name (issue 20): user ids are what the application uses.
+    for (const name of ["a b", "josé", "李雷", "Ana Lopez", "o'reilly", "*"]) {
+      expect(run(["history", "--tenant", "acme", "--user", name]).command).toMatchObject({ scope: { tenant: "acme", user: name } });
+    }
+    expect(usageError(["history", "--tenant", "x".repeat(257)]).message).toMatch(/^Invalid --tenant "x{60}… \(257 characters\)": must be at most 256 characters/);
+    expect(usageError(["history", "--tenant", "acme\u2060"]).message).toMatch(/--tenant .*may not hold line breaks, control or invisible characters.*U\+2060/);
   });
 
   it("parses each command into a typed command with its defaults", () => {
@@ -98,10 +103,17 @@ describe("parseCommandLine", () => {
 
   it("names the argument that is wrong and what a good value looks like", () => {
     expect(usageError(["list", "--version", "abc"]).message).toBe('Invalid --version "abc": must be a version number (a whole number, 0 or more), e.g. 3.');
-    expect(usageError(["list", "--version", "-1"]).message).toMatch(/--version needs a value.*--version=<value>/);
+    expect(usageError(["list", "--version", "-1"]).message).toBe('Invalid --version "-1": must be a version number (a whole number, 0 or more), e.g. 3.');
+    expect(usageError(["list", "--version=-1"]).message).toMatch(/0 or more/);
+    expect(usageError(["diff", "-1", "3"]).message).toMatch(/^Invalid <from> "-1": .*0 or more/);
+    expect(usageError(["rollback", "-2", "--all-scopes", "--reason", "x"]).message).toMatch(/^Invalid <version> "-2": .*0 or more/);
+    expect(usageError(["list", "--version", "12345678901234567890"]).message).toMatch(/--version "12345678901234567890": is too large: a version number is at most 9007199254740991/);
+    expect(usageError(["diff", "0", "99999999999999999999"]).message).toMatch(/<to> .*is too large/);
+    expect(usageError(["list", "--tenant", "acme", "--tenant", "globex"]).message).toBe("Option --tenant is given more than once; give it once.");
+    expect(usageError(["list", "--json", "--json"]).message).toMatch(/--json is given more than once/);
+    expect(usageError(["rollback", "2", "--tenant", "a", "--reason", "x", "--reason=y"]).message).toMatch(/--reason is given more than once/);
     expect(usageError(["list", "--status", "live"]).message).toMatch(/^Invalid --status "live": must be one of approved, pending, rejected, retired, all/);
     expect(usageError(["list", "--user", "ana"]).message).toMatch(/--user "ana": needs --tenant too/);
-    expect(usageError(["list", "--tenant", "a b"]).message).toMatch(/--tenant "a b": may hold only/);
     expect(usageError(["list", "--status", "pending", "--version", "2"]).message).toMatch(/--version "2": does not apply to pending lessons/);
     expect(usageError(["show"]).message).toMatch(/^Missing <lesson-id> for "show"\. Usage: lessonloop show <lesson-id>/);
     expect(usageError(["show", "bad id!"]).message).toMatch(/^Invalid <lesson-id> "bad id!": may hold only/);
@@ -128,6 +140,10 @@ describe("parseCommandLine", () => {
     expect(usageError(["list"], { CHROMA_URL: "" }).message).toMatch(/No Chroma server given/);
     expect(usageError(["list"], { CHROMA_URL: "localhost:8000" }).message).toMatch(/^Invalid CHROMA_URL "localhost:8000": must be an http\(s\) URL/);
     expect(usageError(["list", "--chroma-url", "ftp://x"]).message).toMatch(/^Invalid --chroma-url "ftp:\/\/x"/);
+    // Credentials in the URL are never repeated.
+    const leaked = usageError(["list", "--chroma-url", "ftp://admin:hunter2@chroma.internal"]).message;
+    expect(leaked).toMatch(/^Invalid --chroma-url "ftp:\/\/\*\*\*@chroma\.internal"/);
+    expect(leaked).not.toMatch(/hunter2|admin/);
   });
 
   it("points each error at the command's help", () => {

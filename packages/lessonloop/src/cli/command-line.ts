@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { MemoryNameSchema } from "@lessonloop/chroma";
 import { ScopeSchema, type Scope } from "@lessonloop/core";
-import { IdSchema, VersionSchema } from "@lessonloop/core/internal";
+import { IdSchema, VersionSchema, redactUrlCredentials } from "@lessonloop/core/internal";
 import { z } from "zod";
 
 /**
@@ -212,6 +212,8 @@ export function helpText(command?: CommandName): string {
 const versionArg = z
   .string()
   .regex(/^\d+$/, "must be a version number (a whole number, 0 or more), e.g. 3")
+  // Past 2^53 a number is no longer exact: 12345678901234567890 would read as another version.
+  .refine((text) => !/^\d+$/.test(text) || Number.isSafeInteger(Number(text)), `is too large: a version number is at most ${Number.MAX_SAFE_INTEGER}`)
   .transform(Number)
   .pipe(VersionSchema);
 
@@ -370,6 +372,12 @@ function argumentName(key: string, spec: CommandSpec | undefined): string {
   return `--${flag}`;
 }
 
+/** A value as an error message repeats it: without URL credentials, and short. */
+function shownValue(value: string): string {
+  const redacted = redactUrlCredentials(value);
+  return redacted.length <= 80 ? redacted : `${redacted.slice(0, 60)}… (${redacted.length} characters)`;
+}
+
 function describeZodError(error: z.ZodError, raw: Record<string, unknown>, spec: CommandSpec | undefined, fromEnv: Record<string, string>): string {
   return error.issues
     .map((issue) => {
@@ -380,7 +388,7 @@ function describeZodError(error: z.ZodError, raw: Record<string, unknown>, spec:
         const option = spec?.options[kebab(key)];
         return `Missing ${name}${option?.value === undefined ? "" : ` (${name} ${option.value})`}`;
       }
-      const shown = typeof value === "string" ? ` "${value}"` : "";
+      const shown = typeof value === "string" ? ` "${shownValue(value)}"` : "";
       return `Invalid ${name}${shown}: ${issue.message}`;
     })
     .join("; ");
@@ -400,6 +408,48 @@ function parseOrThrow<S extends z.ZodType>(
 
 function isCommandName(value: string): value is CommandName {
   return (COMMAND_NAMES as readonly string[]).includes(value);
+}
+
+/**
+ * `args` as parseArgs can read them: a negative number (`-1`) is a value, not
+ * an option — glued to the option before it (`--version=-1`), or a positional
+ * (after `--`) — so the schema can say "0 or more" rather than "unknown option -1".
+ */
+function negativeNumbersAsValues(args: readonly string[], options: Record<string, OptionSpec>): string[] {
+  const flags: string[] = [];
+  const positionals: string[] = [];
+  let separated = false;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] as string;
+    if (arg === "--") {
+      separated = true;
+      positionals.push(...args.slice(index + 1));
+      break;
+    }
+    const negative = /^-\d/.test(arg);
+    if (arg.startsWith("-") && !negative) {
+      const next = args[index + 1];
+      const takesValue = !arg.includes("=") && options[arg.replace(/^-+/, "")]?.type === "string" && next !== undefined;
+      if (takesValue && /^-\d/.test(next)) flags.push(`${arg}=${next}`);
+      else if (takesValue && !next.startsWith("-")) flags.push(arg, next);
+      else flags.push(arg);
+      if (takesValue && (/^-\d/.test(next) || !next.startsWith("-"))) index++;
+      continue;
+    }
+    separated ||= negative;
+    positionals.push(arg);
+  }
+  return separated ? [...flags, "--", ...positionals] : [...flags, ...positionals];
+}
+
+/** An option given twice is an error: which one was meant is a guess (parseArgs would keep the last). */
+function refuseRepeatedOptions(tokens: readonly { kind: string; name?: string; rawName?: string }[], command: CommandName): void {
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== "option" || token.name === undefined) continue;
+    if (seen.has(token.name)) throw new UsageError(`Option --${token.name} is given more than once; give it once.`, command);
+    seen.add(token.name);
+  }
 }
 
 function parseArgsError(error: unknown, command: CommandName, options: Record<string, OptionSpec>): UsageError {
@@ -443,10 +493,11 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   const command = first;
   const spec = COMMANDS[command];
   const options = { ...spec.options, ...GLOBAL_OPTIONS };
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[]; tokens: { kind: string; name?: string }[] };
   try {
     parsed = parseArgs({
-      args: rest,
+      args: negativeNumbersAsValues(rest, options),
+      tokens: true,
       options: Object.fromEntries(
         Object.entries(options).map(([name, option]) => [name, option.short === undefined ? { type: option.type } : { type: option.type, short: option.short }]),
       ),
@@ -456,6 +507,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   } catch (error) {
     throw parseArgsError(error, command, options);
   }
+  refuseRepeatedOptions(parsed.tokens, command);
   const { values } = parsed;
   if (values["help"] === true) return { kind: "help", text: helpText(command) };
 

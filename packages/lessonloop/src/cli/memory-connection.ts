@@ -8,6 +8,7 @@ import {
   listChromaMemories,
 } from "@lessonloop/chroma";
 import { LessonloopError, createLexicalEmbedder, type Embedder } from "@lessonloop/core";
+import { redactUrlCredentials } from "@lessonloop/core/internal";
 
 /** Everything the commands work on: one memory on one Chroma server, and its side stores. */
 export interface MemoryConnection {
@@ -62,9 +63,10 @@ export async function connectMemory({ url, name }: { url: string; name: string }
       existing.length === 0
         ? "There is no memory there yet; one is created when a learning loop first opens it."
         : `Memories there: ${existing.join(", ")}. Pass --memory <name>.`;
-    throw new LessonloopError("not_found", `No memory "${name}" on the Chroma server at ${url} (no collection ${lessonsCollection}). ${there}`, {
+    const shownUrl = redactUrlCredentials(url);
+    throw new LessonloopError("not_found", `No memory "${name}" on the Chroma server at ${shownUrl} (no collection ${lessonsCollection}). ${there}`, {
       cause: error,
-      details: { memory: name, url, memories: existing },
+      details: { memory: name, url: shownUrl, memories: existing },
     });
   }
   const embedder = embedderNamed(builtWith, `Memory "${name}"`);
