@@ -69,6 +69,7 @@ async function main(): Promise<void> {
         chromaRestart: quick ? { runs: 8, laterRuns: 2, pauseMs: 30 } : { runs: 30, laterRuns: 10 },
         sigkill: quick ? { kills: 8, seed } : { kills: 60, seed },
         walCost: quick ? { episodes: 200 } : { episodes: 2_000 },
+        singleOwner: quick ? { rounds: 1, episodes: 200 } : { rounds: 5, episodes: 200 },
         onReport: print,
       })),
     );

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { runChromaRestartScenario } from "./chroma-restart.js";
 import { runSigkillScenario } from "./sigkill-commits.js";
+import { runSingleOwnerScenario } from "./single-owner.js";
 import { runWalCostScenario } from "./wal-cost.js";
 
 describe("faults", () => {
@@ -27,4 +28,10 @@ describe("faults", () => {
     expect(report.figures).toMatchObject({ episodesRecovered: 200, episodesRecoveredAfterDone: 0 });
     expect(report.passed).toBe(true);
   }, 60_000);
+
+  it("gives a journal and a Chroma data folder one owner: a second process is refused, none of 200 + 200 episodes is lost, a SIGKILLed owner is taken over", async () => {
+    const report = await runSingleOwnerScenario({ rounds: 1, episodes: 200 });
+    expect(report.figures).toMatchObject({ secondOpenersRefused: 1, refusalsNamingHolder: 1, episodesLost: 0, pendingAfterSigkill: 30, lostAfterSigkill: 0, secondServerRefused: 1 });
+    expect(report.passed).toBe(true);
+  }, 120_000);
 });
