@@ -84,6 +84,16 @@ describe("one embedded server a data folder", () => {
     }
   });
 
+  it("frees the folder when its server dies on its own, so this process can start another there", async () => {
+    const path = join(scratch, "server-killed");
+    const first = await startChroma({ path });
+    process.kill(first.pid as number, "SIGKILL");
+    expect(await waitUntil(() => !existsSync(join(path, DATA_FOLDER_LOCK)), 10_000)).toBe(true);
+    const second = await startChroma({ path });
+    await second.stop();
+    await first.stop();
+  });
+
   it("refuses a server in another process while the holder runs, and takes the folder over once the holder is killed with SIGKILL", async () => {
     const path = join(scratch, "other-process");
     const holder = runNode(

@@ -381,12 +381,16 @@ async function launch(params: {
   child.stderr?.on("data", (chunk: Buffer) => output.push(chunk));
 
   const state: ChildState = { exited: false, exitCode: null, signal: null, spawnError: undefined };
+  let served = false;
   const exitedPromise = new Promise<void>((resolveExit) => {
     child.once("exit", (code, signal) => {
       state.exited = true;
       state.exitCode = code;
       state.signal = signal;
       liveChildren.delete(child);
+      // A server that ran and is gone (stopped, killed, crashed) no longer uses the folder: a
+      // new one may start there. One that never got ready leaves the lock to the next attempt.
+      if (served) lock?.release();
       resolveExit();
     });
     child.once("error", (error) => {
@@ -430,6 +434,7 @@ async function launch(params: {
   while (!state.exited && Date.now() < deadline) {
     if (await heartbeatOk(base, 1_000)) {
       ready = true;
+      served = true;
       break;
     }
     if (!state.exited) await sleep(50);

@@ -238,6 +238,7 @@ export function acquireProcessLock({ path, resource, advice, details = {}, relea
     details,
   };
   const ours = (text: string): boolean => parseLock(text)?.token === token;
+  let released = false;
   const lock: ProcessLock = {
     path,
     held: () => {
@@ -257,6 +258,9 @@ export function acquireProcessLock({ path, resource, advice, details = {}, relea
     },
     release() {
       releasedAtExit.delete(lock);
+      // Once is enough: the file may since be another holder's, briefly moved aside by removeIf.
+      if (released) return;
+      released = true;
       try {
         removeIf(path, ours);
       } catch {
