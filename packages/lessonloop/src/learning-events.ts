@@ -6,6 +6,14 @@ import type { SnapshotCheckpointerWarning } from "@lessonloop/snapshot-checkpoin
 import type { LearningResult } from "./learning-result.js";
 import type { RunScopeWarning } from "./run-scope.js";
 
+/** An episode's outcome could not be credited to the lessons it was served: the regression monitor did not see it. */
+export interface CreditWarning {
+  episodeId: string;
+  /** Why the ledger or the monitor failed. */
+  message: string;
+  cause: unknown;
+}
+
 /** How an episode reached the learning path. */
 export type EpisodeSource = "sync" | "background" | "replay";
 
@@ -24,6 +32,8 @@ export type LearningWarning =
   | { source: "middleware"; warning: RetrieverWarning }
   /** A run's scope could not be read or was invalid: the run answered without lessons, and nothing of it was recorded. */
   | { source: "scope"; warning: RunScopeWarning }
+  /** An outcome credited without learning (learning off, or an episode the full queue dropped) could not be recorded. */
+  | { source: "crediting"; warning: CreditWarning }
   /**
    * withLearning's checkpointer stored a checkpoint without its memory version.
    * An outage would warn on every checkpoint, so it is reported at most once a
@@ -80,6 +90,11 @@ function printLearningWarning(event: LearningWarning): void {
     case "scope": {
       const { attachedBy, code, effect, message } = event.warning;
       printWarning({ source: `${attachedBy} run scope`, detail: code, effect, message });
+      return;
+    }
+    case "crediting": {
+      const { episodeId, message, cause } = event.warning;
+      printWarning({ source: "outcome crediting", detail: `episode ${episodeId}`, effect: "the regression monitor did not see this outcome", message }, cause);
       return;
     }
     case "checkpointer": {

@@ -290,11 +290,13 @@ export interface LearningLoop {
    * recorded in the ledger and checked by the regression monitor. How
    * episodes are credited with learning off and when the full queue drops
    * one; a learned episode is credited by the learning graph instead.
+   * withLearning and lessonloopMiddleware do not wait for it (the run returns
+   * first); `idle()` and `close()` do. A failure is a `crediting` warning.
    */
   credit(episode: EpisodeInput): Promise<RegressionCheck>;
   /** Hands an episode to background learning: returns once it is queued (or persisted, by the full-queue policy). */
   enqueue(episode: EpisodeInput): Promise<EnqueueOutcome>;
-  /** Resolves when no episode is queued or being learned. */
+  /** Resolves when no episode is queued or being learned, and no outcome is being credited. */
   idle(): Promise<void>;
   /** Queue counts. */
   readonly stats: LearningQueueStats;
@@ -517,7 +519,7 @@ async function assembleLearningLoop(
   const monitor = createRegressionMonitor({ ...regression, memory: resolvedMemory, ledger });
   // No model: only deterministic signals decide, so crediting an episode that is not learned costs no model call.
   const deterministicCritic = createCritic({ evaluator, clock });
-  const credit = async (input: EpisodeInput): Promise<RegressionCheck> => {
+  const creditNow = async (input: EpisodeInput): Promise<RegressionCheck> => {
     const episode = parseWith(EpisodeSchema, input, "episode");
     const { judgement } = await deterministicCritic({ episode });
     return monitor.observe({
@@ -528,6 +530,18 @@ async function assembleLearningLoop(
       status: judgementOutcome(judgement).status,
       recordedAt: clock.now().toISOString(),
     });
+  };
+  // Credits in flight, so idle() and shutdown() wait for those a run handed over without waiting.
+  const crediting = new Set<Promise<RegressionCheck>>();
+  const credit = (input: EpisodeInput): Promise<RegressionCheck> => {
+    const done = creditNow(input);
+    crediting.add(done);
+    const settled = () => crediting.delete(done);
+    done.then(settled, settled);
+    return done;
+  };
+  const creditsSettled = async (): Promise<void> => {
+    await Promise.allSettled([...crediting]);
   };
   const learningGraph = createLearningGraph({
     critic,
@@ -577,7 +591,7 @@ async function assembleLearningLoop(
       try {
         await credit(episode);
       } catch (error) {
-        console.warn(`[lessonloop] the outcome of dropped episode ${episode.id} could not be credited: ${String(error)}`);
+        warn({ source: "crediting", warning: { episodeId: episode.id, message: error instanceof Error ? error.message : String(error), cause: error } });
       }
     },
   });
@@ -593,7 +607,10 @@ async function assembleLearningLoop(
 
   let shutdownReport: Promise<ShutdownReport> | undefined;
   const shutdown = (options: { timeoutMs?: number } = {}): Promise<ShutdownReport> => {
-    shutdownReport ??= queue.shutdown({ timeoutMs: options.timeoutMs ?? drainTimeoutMs });
+    shutdownReport ??= queue.shutdown({ timeoutMs: options.timeoutMs ?? drainTimeoutMs }).then(async (report) => {
+      await creditsSettled();
+      return report;
+    });
     return shutdownReport;
   };
 
@@ -615,7 +632,10 @@ async function assembleLearningLoop(
     learn: (episode) => queue.learnNow(episode),
     credit,
     enqueue: (episode) => queue.enqueue(episode),
-    idle: () => queue.idle(),
+    async idle() {
+      await queue.idle();
+      await creditsSettled();
+    },
     get stats() {
       return queue.stats;
     },

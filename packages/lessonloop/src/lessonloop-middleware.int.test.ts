@@ -6,7 +6,7 @@ import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langcha
 import { Command, MemorySaver } from "@langchain/langgraph";
 import { ChatOpenAI } from "@langchain/openai";
 import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
-import type { Episode, LessonInput, Scope } from "@lessonloop/core";
+import { InMemoryOutcomeLedger, type Episode, type LessonInput, type Scope } from "@lessonloop/core";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { ScriptedChatModel, patchMemory, startOpenAiProtocolServer, type ChatCompletionMessage, type ScriptedCall } from "@lessonloop/core/testing";
 import { createAgent, humanInTheLoopMiddleware, summarizationMiddleware } from "langchain";
@@ -120,11 +120,43 @@ describe("lessonloopMiddleware with ScriptedChatModel", () => {
     const { loop, events } = await billingLoop();
     const agent = createAgent({ model: createAgentModel(), tools: TOOLS, middleware: [lessonloopMiddleware(loop, { scope: SCOPE, learning: "off", retriever: RETRIEVER })] });
     await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    // The run does not wait for its credit; the loop does.
+    await loop.idle();
     expect(await loop.ledger.countOutcomes({})).toEqual({ successes: 0, failures: 1, unknown: 0 });
     await mergeLessons(loop, [centsLesson()]);
     await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    await loop.idle();
     expect(await loop.ledger.countOutcomes({ served: "cents" })).toEqual({ successes: 1, failures: 0, unknown: 0 });
     expect(events.filter((event) => event.type === "episode_learned")).toEqual([]);
+  });
+
+  it("with learning off, the run returns before its outcome is credited; idle() and close() wait for it, and a failed credit is a warning", async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let failNext = false;
+    const ledger = new (class extends InMemoryOutcomeLedger {
+      override async record(outcome: Parameters<InMemoryOutcomeLedger["record"]>[0]): Promise<void> {
+        await gate;
+        if (failNext) throw new Error("ledger down");
+        return super.record(outcome);
+      }
+    })();
+    const { loop, events } = await billingLoop({ ledger });
+    const agent = createAgent({ model: createAgentModel(), tools: TOOLS, middleware: [lessonloopMiddleware(loop, { scope: SCOPE, learning: "off", retriever: RETRIEVER })] });
+    await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    let idle = false;
+    const waiting = loop.idle().then(() => (idle = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(idle).toBe(false);
+    release();
+    await waiting;
+    expect(await ledger.countOutcomes({})).toEqual({ successes: 0, failures: 1, unknown: 0 });
+
+    failNext = true;
+    await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    await loop.close();
+    expect(events).toContainEqual(expect.objectContaining({ type: "warning", source: "crediting", warning: expect.objectContaining({ message: "ledger down" }) }));
+    expect(await ledger.countOutcomes({})).toEqual({ successes: 0, failures: 1, unknown: 0 });
   });
 
   it("without a system prompt the lessons are the one system message", async () => {

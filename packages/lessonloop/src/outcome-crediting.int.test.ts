@@ -20,14 +20,16 @@ describe("crediting outcomes without learning", () => {
     loops.push(loop);
     const agent = withLearning(createAgentBuilder(createAgentModel()), { loop, scope: { ...SCOPE }, learning: "off", retriever: { timeoutMs: 5_000 } });
 
-    // Empty memory: the agent sends `amount`, the tool fails — a deterministic failure.
+    // Empty memory: the agent sends `amount`, the tool fails — a deterministic failure. The run does not wait for its credit; idle() does.
     await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    await loop.idle();
     expect(await loop.ledger.countOutcomes({})).toEqual({ successes: 0, failures: 1, unknown: 0 });
 
     // With the right lesson in memory the run is served it and succeeds: credited to the lesson.
     const lesson = lessonFixture("amount-cents", { trigger: RIGHT_LESSON.trigger, guidance: RIGHT_LESSON.guidance, scope: { ...SCOPE } });
     await loop.memory.commit({ add: [lesson], reason: "seed", author: "tester" });
     await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    await loop.idle();
     expect(await loop.ledger.countOutcomes({ served: "amount-cents" })).toEqual({ successes: 1, failures: 0, unknown: 0 });
     expect(await loop.ledger.countOutcomes({ beforeVersion: 1 })).toEqual({ successes: 0, failures: 1, unknown: 0 });
     expect(events.filter((event) => event.type === "episode_learned")).toEqual([]);

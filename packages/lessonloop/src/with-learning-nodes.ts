@@ -30,14 +30,17 @@ export type LearningTiming =
  * regression monitor. Never throws: learning never fails the user's run.
  */
 export async function handEpisodeToLoop(loop: LearningLoop, learning: LearningTiming, episode: Episode): Promise<void> {
+  if (learning === "off") {
+    // Off the run's path: the loop keeps track of the credit, so its idle() and close() wait for it.
+    void loop.credit(episode).catch((error: unknown) => loop.warn({ source: "crediting", warning: { episodeId: episode.id, message: error instanceof Error ? error.message : String(error), cause: error } }));
+    return;
+  }
   try {
     if (learning === "sync") await loop.learn(episode);
-    else if (learning === "background") await loop.enqueue(episode);
-    else await loop.credit(episode);
+    else await loop.enqueue(episode);
   } catch (error) {
     // Sync failures are already the loop's `learning_failed` events.
     if (learning === "background") console.warn(`[lessonloop] episode ${episode.id} could not be queued for learning: ${String(error)}`);
-    if (learning === "off") console.warn(`[lessonloop] the outcome of episode ${episode.id} could not be credited: ${String(error)}`);
   }
 }
 
