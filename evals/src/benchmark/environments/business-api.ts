@@ -1,10 +1,10 @@
 import type { SeededRandom } from "@lessonloop/core/testing";
 import { keyedDraw, keyedRandom } from "../keyed-draw.js";
-import { renderDirectives, type Directive } from "../sim/lesson-language.js";
+import { directiveSlot, renderDirectives, type Directive } from "../sim/lesson-language.js";
 import { addDays, parseDate, type DateFormat } from "./date-format.js";
 import { BUSINESS_TOOLS, readBusinessRequest, writeBusinessRequest, type BusinessRequest } from "./business-docs.js";
 import { createTruthBook, type DriftPoint, type Environment, type TruthBook } from "./environment.js";
-import { checkIndex, checkStreamParams, driftsAt, eur, expandOverTools, fail, gradeDirectives, ok, round, unreadableRequest, validateArgs, type EndpointShape } from "./world-kit.js";
+import { checkIndex, checkStreamParams, driftsAt, eur, expandOverTools, fail, gradeDirectives, ok, round, statesRuleIn, unreadableRequest, validateArgs, type EndpointShape } from "./world-kit.js";
 import { businessPlanner } from "./business-planner.js";
 import type { EnvironmentName, Session, Task, TaskSignals, ToolResult } from "./world.js";
 
@@ -414,6 +414,8 @@ export function createBusinessWorld(spec: BusinessWorldSpec): Environment {
   const totalWeight = kinds.reduce((sum, [, weight]) => sum + weight, 0);
   const expand = expandOverTools(BUSINESS_TOOLS);
   const truths = createTruthBook(name);
+  // The rules a task of each kind touches: those of every drift of that kind, before or after it happens.
+  const ruleSlots = (kind: string) => new Set(drifts.filter((drift) => drift.kinds.includes(kind)).flatMap((drift) => driftLessons(drift).map(directiveSlot)));
 
   return {
     name,
@@ -461,6 +463,10 @@ export function createBusinessWorld(spec: BusinessWorldSpec): Environment {
     gradeLesson({ text }, at) {
       checkIndex(name, at);
       return gradeDirectives(text, businessTruths(rulesAt(drifts, at)), expand);
+    },
+
+    lessonApplies({ text }, task) {
+      return statesRuleIn(text, ruleSlots(task.kind), expand);
     },
   };
 }

@@ -41,6 +41,12 @@ export interface Environment extends World {
   oracleLessons(task: Task, at: number): string[];
   /** Metrics only: whether a lesson (its text and scope) is right for the world at `at`. */
   gradeLesson(lesson: { text: string; scope: Scope }, at: number): LessonGrade;
+  /**
+   * Metrics only (served recall): whether a lesson's text states a rule `task`
+   * touches — right or wrong, since a retriever cannot tell — read exactly, as
+   * grading reads it. Whether its scope reaches the task is the caller's check.
+   */
+  lessonApplies(lesson: { text: string }, task: Task): boolean;
 }
 
 /**

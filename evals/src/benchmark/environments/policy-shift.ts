@@ -1,8 +1,8 @@
 import { keyedDraw, keyedRandom } from "../keyed-draw.js";
-import { renderDirective } from "../sim/lesson-language.js";
+import { directiveSlot, renderDirective } from "../sim/lesson-language.js";
 import { createTruthBook, type DriftPoint, type Environment, type TruthBook } from "./environment.js";
 import { DOCUMENTED_POLICY, POLICY_TOOLS, policyDirectives, readPolicyRequest, writePolicyRequest, type PolicyRequest, type RefundPolicy } from "./refund-docs.js";
-import { checkIndex, checkStreamParams, driftsAt, eur, expandOverTools, fail, gradeDirectives, ok, unreadableRequest, validateArgs, type EndpointShape } from "./world-kit.js";
+import { checkIndex, checkStreamParams, driftsAt, eur, expandOverTools, fail, gradeDirectives, ok, statesRuleIn, unreadableRequest, validateArgs, type EndpointShape } from "./world-kit.js";
 import { policyPlanner } from "./refund-planner.js";
 import type { Session, Task, TaskSignals, ToolResult } from "./world.js";
 
@@ -18,6 +18,13 @@ export const POLICY_DRIFTS: readonly PolicyDrift[] = [
   { at: 60, change: "refund window shrinks from 30 to 14 days after delivery", kinds: ["refund"], policy: { windowDays: 14 } },
   { at: 90, change: "store credit above 50 EUR now needs a manager's approval", kinds: ["store-credit"], policy: { creditApprovalAbove: 50 } },
 ];
+
+/** The rules each task kind touches: the refund rules for a refund, the store-credit rule for store credit. */
+const POLICY_SLOTS: Readonly<Record<string, ReadonlySet<string>>> = (() => {
+  const every = policyDirectives({ ...DOCUMENTED_POLICY, creditApprovalAbove: 0 });
+  const of = (tool: string) => new Set(every.filter((directive) => "tool" in directive && directive.tool === tool).map(directiveSlot));
+  return { refund: of("issue_refund"), "store-credit": of("issue_store_credit") };
+})();
 
 function policyAt(at: number): RefundPolicy {
   return driftsAt(POLICY_DRIFTS, at).reduce<RefundPolicy>((policy, drift) => ({ ...policy, ...drift.policy }), { ...DOCUMENTED_POLICY });
@@ -199,6 +206,10 @@ export function createPolicyShiftEnvironment({ vagueAuditRate = 0.25 }: PolicySh
     gradeLesson({ text }, at) {
       checkIndex(NAME, at);
       return gradeDirectives(text, policyDirectives(policyAt(at)), expand);
+    },
+
+    lessonApplies({ text }, task) {
+      return statesRuleIn(text, POLICY_SLOTS[task.kind] ?? new Set(), expand);
     },
   };
 }

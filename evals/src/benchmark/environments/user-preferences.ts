@@ -18,6 +18,7 @@ import {
   eur,
   fail,
   gradeDirectives,
+  statesRuleIn,
   ok,
   round,
   unreadableRequest,
@@ -52,6 +53,14 @@ export const PREFERENCE_DRIFTS: readonly PreferenceDrift[] = [
   { at: 85, change: "ana switches from DD.MM.YYYY to dates like 24 November 2026", kinds: ["delivery-date", "reply"], users: ["ana"], user: "ana", becomes: { dateFormat: "D MMMM YYYY" } },
   { at: 105, change: "chen starts wanting distances in miles", kinds: ["distance"], users: ["chen"], user: "chen", becomes: { units: "miles" } },
 ];
+
+/** The preferences each task kind touches: the date in a booking or a reply, the greeting of a reply, units, the ask-first limit. */
+const PREFERENCE_SLOTS: Readonly<Record<string, ReadonlySet<string>>> = {
+  "delivery-date": new Set(["preference:date_format"]),
+  reply: new Set(["preference:greeting", "preference:date_format"]),
+  distance: new Set(["preference:units"]),
+  purchase: new Set(["preference:confirm_above"]),
+};
 
 function isUser(user: string | undefined): user is User {
   return (USERS as readonly (string | undefined)[]).includes(user);
@@ -280,6 +289,10 @@ export function createUserPreferencesEnvironment({ vagueFeedbackRate = 0.3 }: Us
       // A preference is true only for its own user: a tenant-wide one is wrong for everyone else.
       const truths = scope.tenant === TENANT && isUser(scope.user) ? preferenceDirectives(preferencesAt(scope.user, at), false) : [];
       return gradeDirectives(text, truths, (directive) => [directive]);
+    },
+
+    lessonApplies({ text }, task) {
+      return statesRuleIn(text, PREFERENCE_SLOTS[task.kind] ?? new Set(), (directive) => [directive]);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { LessonloopError } from "@lessonloop/core";
-import { directiveKey, type Directive } from "../sim/lesson-language.js";
+import { directiveKey, directiveSlot, type Directive } from "../sim/lesson-language.js";
 import { parseParaphrased } from "../sim/paraphrase.js";
 import type { DriftPoint, LessonGrade, ToolResult, ToolSpec } from "./environment.js";
 
@@ -87,6 +87,17 @@ export function gradeDirectives(
   const concrete = directives.flatMap((directive) => ("tool" in directive && directive.tool === "*" ? expandAll(directive) : [directive]));
   if (concrete.length === 0) return "incorrect";
   return concrete.every((directive) => known.has(directiveKey(directive))) ? "correct" : "incorrect";
+}
+
+/**
+ * Whether a lesson's text states a directive in one of `slots` (the rules a
+ * task touches), read exactly as {@link gradeDirectives} reads it; an
+ * all-tools directive counts for each tool it would touch.
+ */
+export function statesRuleIn(text: string, slots: ReadonlySet<string>, expandAll: (directive: Directive) => Directive[]): boolean {
+  return parseParaphrased(text)
+    .flatMap((directive) => ("tool" in directive && directive.tool === "*" ? expandAll(directive) : [directive]))
+    .some((directive) => slots.has(directiveSlot(directive)));
 }
 
 /**

@@ -24,8 +24,13 @@ function episodes(pattern: string, learningCalls = 0): EpisodeRecord[] {
   }));
 }
 
-function strategy(name: StrategyName, pattern: string, { learningCalls = 0, lessons = [] as LessonEvent[], rollbacks = 0 } = {}): StrategyResult {
-  const list = episodes(pattern, learningCalls);
+function strategy(
+  name: StrategyName,
+  pattern: string,
+  { learningCalls = 0, lessons = [] as LessonEvent[], rollbacks = 0, recall = undefined as EpisodeRecord["recall"] } = {},
+): StrategyResult {
+  // Served recall measured on the last episode only, where a strategy retrieves lessons.
+  const list = episodes(pattern, learningCalls).map((episode, index) => (recall !== undefined && index === 9 ? { ...episode, recall, contextTokens: 50 } : episode));
   const rollbackEvents = Array.from({ length: rollbacks }, (_, at) => ({ at, fromVersion: 2, toVersion: 1, reason: "dropped" }));
   return {
     strategy: name,
@@ -58,8 +63,8 @@ function seedRun(seed: number, patterns: [string, string, string], more: Partial
         drifts: DRIFTS,
         strategies: [
           strategy("static", fixed),
-          strategy("unvalidated", unvalidated, { learningCalls: 1, lessons: seed === 2 ? [wrongLesson] : [] }),
-          strategy("lessonloop", lessonloop, { learningCalls: seed, rollbacks: seed === 3 ? 1 : 0 }),
+          strategy("unvalidated", unvalidated, { learningCalls: 1, lessons: seed === 2 ? [wrongLesson] : [], recall: { applicable: 0, served: 0 } }),
+          strategy("lessonloop", lessonloop, { learningCalls: seed, rollbacks: seed === 3 ? 1 : 0, recall: { applicable: seed, served: seed === 1 ? 0 : seed } }),
         ],
       },
     ],
@@ -105,6 +110,13 @@ describe("combineSeedRuns", () => {
     expect(byName("unvalidated")?.aggregate).toMatchObject({ merged: 1, wrongMerged: 1 });
     expect(byName("unvalidated")?.seeds.map((run) => run.summary.badLessonsMerged)).toEqual([0, 1, 0]);
     expect(byName("lessonloop")?.seeds.map((run) => run.summary.rollbacks)).toEqual([0, 0, 1]);
+  });
+
+  it("pools served recall over seeds: applicable lessons served / applicable, null when none applied, absent where not retrieved", () => {
+    // lessonloop: 0 of 1, 2 of 2, 3 of 3 → 5 of 6.
+    expect(byName("lessonloop")?.aggregate.servedRecall).toBeCloseTo(5 / 6, 12);
+    expect(byName("unvalidated")?.aggregate.servedRecall).toBeNull();
+    expect(byName("static")?.aggregate).not.toHaveProperty("servedRecall");
   });
 
   it("pools adaptation latency over seeds, never-recovered apart", () => {
@@ -190,11 +202,15 @@ describe("summaryOfResults", () => {
       "successCi95",
       "callsPerEpisode",
       "tokensPerEpisode",
+      "servedRecall",
+      "lessonTokensPerStep",
       "merged",
       "wrongMerged",
       "regressions",
       "rollbacks",
     ]);
+    expect(world?.strategies["lessonloop"]).toMatchObject({ servedRecall: expect.closeTo(5 / 6, 12), lessonTokensPerStep: 5 });
+    expect(world?.strategies["static"]).not.toHaveProperty("servedRecall");
     expect(world?.strategies["unvalidated"]).toMatchObject({ successMean: expect.closeTo(16 / 30, 12), merged: 1, wrongMerged: 1 });
     expect(Object.keys(world?.paired ?? {})).toEqual(["lessonloop-unvalidated", "lessonloop-static"]);
     expect(world?.paired["lessonloop-static"]).toMatchObject({ mean: expect.closeTo(0.4, 12), seedsWon: 3 });

@@ -47,10 +47,19 @@ function mismatch(seed: number, first: number, what: string): LessonloopError {
   return new LessonloopError("invalid_input", `Seed ${seed}'s ${what} differ from seed ${first}'s: the seeds of one results.json must run the same benchmark.`);
 }
 
+/** Applicable lessons served / applicable over seeds; `undefined` when no seed measured it, `null` when nothing applied. */
+function pooledRecall(summaries: readonly StrategyResult["summary"][]): number | null | undefined {
+  const measured = summaries.flatMap((summary) => (summary.recall === undefined ? [] : [summary.recall]));
+  if (measured.length === 0) return undefined;
+  const applicable = sum(measured.map((recall) => recall.applicable));
+  return applicable === 0 ? null : sum(measured.map((recall) => recall.served)) / applicable;
+}
+
 /** Every seed's run of one strategy, with the figures over seeds. */
 function combineStrategy(perSeed: readonly StrategyResult[], seeds: readonly number[]): MultiSeedStrategy {
   const summaries = perSeed.map((result) => result.summary);
   const strategy = perSeed[0]?.strategy ?? "static";
+  const servedRecall = pooledRecall(summaries);
   return {
     strategy,
     aggregate: {
@@ -58,6 +67,7 @@ function combineStrategy(perSeed: readonly StrategyResult[], seeds: readonly num
       callsPerEpisode: mean(summaries.map((summary) => summary.modelCallsPerEpisode)),
       tokensPerEpisode: mean(summaries.map((summary) => summary.tokensPerEpisode)),
       contextTokensPerEpisode: mean(summaries.map((summary) => summary.contextTokensPerEpisode)),
+      ...(servedRecall === undefined ? {} : { servedRecall }),
       merged: sum(summaries.map((summary) => summary.lessonsMerged)),
       wrongMerged: sum(summaries.map((summary) => summary.badLessonsMerged)),
       rejected: sum(summaries.map((summary) => summary.lessonsRejected)),
@@ -167,6 +177,8 @@ export function summaryOfResults(results: MultiSeedResults): BenchSummary {
               successCi95: aggregate.success.ci95,
               callsPerEpisode: aggregate.callsPerEpisode,
               tokensPerEpisode: aggregate.tokensPerEpisode,
+              // Beside the figures of strategies that retrieve lessons: one retrieval per task, so per step.
+              ...(aggregate.servedRecall === undefined ? {} : { servedRecall: aggregate.servedRecall, lessonTokensPerStep: aggregate.contextTokensPerEpisode }),
               merged: aggregate.merged,
               wrongMerged: aggregate.wrongMerged,
               regressions: aggregate.regressions,

@@ -12,7 +12,7 @@ import type { ModelSuite } from "./model-suite.js";
 import { createSandboxReplayRunner } from "./sandbox-replay-runner.js";
 import type { LoopSettings } from "./seed-run-protocol.js";
 import type { RollbackEvent } from "./results.js";
-import type { ProposedLessonRecord, Strategy } from "./strategy.js";
+import type { LiveLesson, ProposedLessonRecord, Strategy } from "./strategy.js";
 
 /**
  * The `createLearningLoop` params `settings` choose; a setting left out stays
@@ -110,6 +110,21 @@ function liveSize(memory: ChromaLessonMemory) {
   };
 }
 
+/** Live lessons by version (a version never changes), for the harness's served recall. */
+function liveLessonsOf(memory: ChromaLessonMemory) {
+  const known = new Map<number, readonly LiveLesson[]>();
+  return async (version: number): Promise<readonly LiveLesson[]> => {
+    let lessons = known.get(version);
+    if (lessons === undefined) {
+      lessons = (await memory.list({ version })).map((lesson) => ({ id: lesson.id, text: lessonText(lesson), scope: lesson.scope }));
+      // A run reads the latest versions; older ones are rarely asked again.
+      if (known.size >= 64) known.delete(known.keys().next().value as number);
+      known.set(version, lessons);
+    }
+    return lessons;
+  };
+}
+
 /**
  * lessonloop as shipped: the real learning loop (critic → learner →
  * validator ensemble replaying stored cases in the sandbox → merge, with the
@@ -142,6 +157,7 @@ export async function createLessonloopStrategy(params: LearningStrategyParams): 
       return { lessons: result.lessons.map(record), rollbacks: rollbacksOf(result.regressionCheck, at), usage, merged: result.merged };
     },
     memorySize: size,
+    liveLessons: liveLessonsOf(stores.memory),
     close: () => loop.close().then(() => undefined),
   };
 }
@@ -200,6 +216,7 @@ export async function createUnvalidatedStrategy(params: LearningStrategyParams):
       return { lessons, rollbacks: rollbacksOf(check, at), usage: usageSince(before, suite.learningUsage()), merged };
     },
     memorySize: size,
+    liveLessons: liveLessonsOf(stores.memory),
     close: () => loop.close().then(() => undefined),
   };
 }

@@ -254,6 +254,16 @@ describe("memorySizeOverTime", () => {
 });
 
 describe("summarize", () => {
+  it("pools served recall over the episodes that measured it, and leaves it out where none did", () => {
+    const measured = [
+      episode(0, "invoice", true, { recall: { applicable: 0, served: 0 } }),
+      episode(1, "invoice", true, { recall: { applicable: 3, served: 2 } }),
+      episode(2, "invoice", false, { recall: { applicable: 1, served: 1 } }),
+    ];
+    expect(summarize({ episodes: measured, wallMs: 1 }).recall).toEqual({ applicable: 4, served: 3 });
+    expect(summarize({ episodes: [episode(0, "invoice", true)], wallMs: 1 })).not.toHaveProperty("recall");
+  });
+
   it("computes every figure of a hand-made stream", () => {
     const episodes = [
       episode(0, "invoice", true, {

@@ -205,6 +205,12 @@ export function summarize({
   const countLessons = (outcome: LessonEvent["outcome"], bad: boolean): number =>
     lessons.filter((lesson) => lesson.outcome === outcome && (!bad || lesson.grade === "incorrect")).length;
 
+  const measured = ordered.flatMap((episode) => (episode.recall === undefined ? [] : [episode.recall]));
+  const recall =
+    measured.length === 0
+      ? {}
+      : { recall: { applicable: measured.reduce((sum, entry) => sum + entry.applicable, 0), served: measured.reduce((sum, entry) => sum + entry.served, 0) } };
+
   // Parsed on the way out: a NaN or negative figure is a harness bug, caught here rather than in the report.
   return parseWith(
     StrategySummarySchema,
@@ -226,6 +232,7 @@ export function summarize({
           episode.learning.completionTokens,
       ),
       contextTokensPerEpisode: mean((episode) => episode.contextTokens),
+      ...recall,
       finalMemorySize: ordered.at(-1)?.memorySize ?? 0,
       wallMs,
     },

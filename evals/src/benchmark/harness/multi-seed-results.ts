@@ -77,6 +77,12 @@ export const StrategyAggregateSchema = z
     callsPerEpisode: z.number().nonnegative(),
     tokensPerEpisode: z.number().nonnegative(),
     contextTokensPerEpisode: z.number().nonnegative(),
+    /**
+     * Served recall over every seed: applicable lessons served / applicable (0–1),
+     * pooled over episodes; `null` when no live lesson applied to any task, absent
+     * for strategies that do not retrieve (and in results written before it was measured).
+     */
+    servedRecall: z.number().min(0).max(1).nullable().optional(),
     /** Summed over seeds; each seed's own count is in its `summary`. */
     merged: count,
     wrongMerged: count,
@@ -192,6 +198,10 @@ export const BenchSummarySchema = z
                 successCi95: z.tuple([rate, rate]),
                 callsPerEpisode: z.number().nonnegative(),
                 tokensPerEpisode: z.number().nonnegative(),
+                /** Applicable lessons served / applicable, pooled over episodes and seeds (strategies that retrieve lessons only). */
+                servedRecall: rate.nullable().optional(),
+                /** Tokens of lessons in the agent's prompt per model step: the benchmark's agent reads one retrieval per task. */
+                lessonTokensPerStep: z.number().nonnegative().optional(),
                 merged: count,
                 wrongMerged: count,
                 regressions: count,

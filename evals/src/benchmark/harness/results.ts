@@ -29,6 +29,12 @@ export const EpisodeRecordSchema = z
     memorySize: count,
     /** Memory version after the episode (0 for strategies without versioned memory). */
     memoryVersion: count,
+    /**
+     * Served recall of the episode, for strategies that retrieve lessons: the live
+     * lessons in the task's scope that state a rule the task touches (graded by the
+     * world, never shown to the strategy), and how many of them were served.
+     */
+    recall: z.object({ applicable: count, served: count }).strict().optional(),
   })
   .strict();
 export type EpisodeRecord = z.infer<typeof EpisodeRecordSchema>;
@@ -87,6 +93,12 @@ export const StrategySummarySchema = z
     modelCallsPerEpisode: z.number().nonnegative(),
     tokensPerEpisode: z.number().nonnegative(),
     contextTokensPerEpisode: z.number().nonnegative(),
+    /**
+     * Over the stream: lessons that applied to an episode's task and were live, and
+     * those of them served (summed over episodes); absent for strategies that do
+     * not retrieve (and in results written before it was measured).
+     */
+    recall: z.object({ applicable: count, served: count }).strict().optional(),
     finalMemorySize: count,
     wallMs: z.number().nonnegative(),
   })

@@ -1,6 +1,7 @@
 import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import { formatScope, type Embedder } from "@lessonloop/core";
+import { scopeApplies } from "@lessonloop/core/internal";
 import { createManualClock } from "@lessonloop/core/testing";
 import { estimateTokens } from "@lessonloop/replay-retriever";
 import { finishTask, type Environment } from "../environments/environment.js";
@@ -23,7 +24,7 @@ import type {
   StrategyResult,
 } from "./results.js";
 import { loopSettingsParameters, type LoopSettings } from "./seed-run-protocol.js";
-import type { Strategy } from "./strategy.js";
+import type { PreparedContext, Strategy } from "./strategy.js";
 
 /** Told how far the run is (the terminal's progress bar). */
 export interface BenchmarkProgress {
@@ -106,6 +107,20 @@ async function attempt(agent: Agent, environment: Environment, task: Task, at: n
 }
 
 /**
+ * Served recall of one retrieval: the lessons live at the version served that
+ * reach the task's scope and state a rule the task touches (the world grades
+ * that; the strategy never sees it), and how many of them were served.
+ */
+async function recallOf(strategy: Strategy, environment: Environment, task: Task, prepared: PreparedContext): Promise<{ applicable: number; served: number } | undefined> {
+  if (strategy.liveLessons === undefined) return undefined;
+  const served = new Set(prepared.servedLessons);
+  const applicable = (await strategy.liveLessons(prepared.memoryVersion)).filter(
+    (lesson) => scopeApplies(lesson.scope, task.scope) && environment.lessonApplies({ text: lesson.text }, task),
+  );
+  return { applicable: applicable.length, served: applicable.filter((lesson) => served.has(lesson.id)).length };
+}
+
+/**
  * Regressions of a merge: probe tasks that pass with the memory as it was
  * before the merge and fail with it as it is after, both against the world
  * as it is at the merge.
@@ -146,6 +161,9 @@ async function runStrategy(params: StrategyRunParams): Promise<StrategyResult> {
       now = task.index;
       clock.advance(MINUTE);
       const prepared = await strategy.prepare(task, task.index);
+      const grading = performance.now();
+      const recall = await recallOf(strategy, environment, task, prepared);
+      measuringMs += performance.now() - grading;
       const { run, outcome } = await attempt(agent, environment, task, task.index, prepared.text);
       const episodeId = `${environment.name}.${task.index}`;
       taskByEpisode.set(episodeId, task);
@@ -173,6 +191,7 @@ async function runStrategy(params: StrategyRunParams): Promise<StrategyResult> {
         contextTokens: estimateTokens(prepared.text),
         memorySize: await strategy.memorySize(),
         memoryVersion: prepared.memoryVersion,
+        ...(recall === undefined ? {} : { recall }),
       });
       progress?.tick(`${environment.name} · ${name}`);
     }

@@ -18,6 +18,14 @@ export interface ProposedLessonRecord extends Omit<LessonEvent, "at" | "grade" |
   scope: Scope;
 }
 
+/** A lesson live in a strategy's memory, as the harness grades it (metrics only). */
+export interface LiveLesson {
+  id: string;
+  /** What the agent reads of it (`lessonText`). */
+  text: string;
+  scope: Scope;
+}
+
 /** What a strategy did with one finished episode. */
 export interface LearnedFromEpisode {
   lessons: ProposedLessonRecord[];
@@ -41,6 +49,12 @@ export interface Strategy {
   learn(episode: Episode, task: Task, at: number): Promise<LearnedFromEpisode>;
   /** Lessons (or reflections) live now. */
   memorySize(): Promise<number>;
+  /**
+   * The lessons live at a memory version, for served recall: strategies that
+   * retrieve from versioned memory have it; those that serve everything they
+   * keep (or nothing) do not. The harness reads it for grading only.
+   */
+  liveLessons?(version: number): Promise<readonly LiveLesson[]>;
   /** Releases what the strategy holds (collections stay on the benchmark's throwaway server). */
   close(): Promise<void>;
 }

@@ -190,10 +190,20 @@ export const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
   {
     header: ["lesson", "tok/ep"],
     title: "Lesson tok. / ep.",
-    description: "Prompt tokens per episode that the strategy's context (lessons, reflections, rules) added to the agent's prompt (mean over seeds).",
+    description:
+      "Prompt tokens per episode that the strategy's context (lessons, reflections, rules) added to the agent's prompt (mean over seeds); the agent reads one retrieval per task, so this is also the lesson tokens per step.",
     align: "right",
     terminal: true,
     cell: (entry) => formatCount(entry.aggregate.contextTokensPerEpisode),
+  },
+  {
+    header: ["served", "recall"],
+    title: "Served recall",
+    description:
+      "Of the live lessons in a task's scope that state a rule the task touches (graded by the world, never shown to a strategy), the share the retriever served, pooled over episodes and seeds; – for strategies that do not retrieve lessons.",
+    align: "right",
+    terminal: true,
+    cell: (entry) => (entry.aggregate.servedRecall === undefined || entry.aggregate.servedRecall === null ? "–" : formatPercent(entry.aggregate.servedRecall)),
   },
   {
     header: ["", "mem"],

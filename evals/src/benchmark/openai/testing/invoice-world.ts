@@ -87,6 +87,8 @@ export function createInvoiceWorld(): Environment {
     truthOf: (session) => truths.truthOf(session),
     oracleLessons: (_task, at) => (at >= DRIFT_AT ? [`${CENTS_LESSON.trigger}: ${CENTS_LESSON.guidance}`] : []),
     gradeLesson: ({ text }, at) => (text.includes("amount_cents") === at >= DRIFT_AT ? "correct" : "incorrect"),
+    // Every task is an invoice: a lesson about the invoice amount applies to each.
+    lessonApplies: ({ text }) => /\bamount/.test(text),
   };
 }
 
