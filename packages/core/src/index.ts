@@ -5,6 +5,7 @@ export { ScopeSchema, formatScope } from "./scope.js";
 export type { Scope } from "./scope.js";
 export { EpisodeSchema } from "./episode.js";
 export type { Episode, EpisodeInput, Outcome, TrajectoryStep } from "./episode.js";
+export type { EpisodeQueue } from "./episode-queue.js";
 export { LessonSchema } from "./lesson.js";
 export type { Lesson, LessonInput, LessonKind } from "./lesson.js";
 export { EdgeCaseSchema } from "./edge-case.js";

@@ -1,7 +1,8 @@
 import { appendFile, open, readFile, rename, unlink, writeFile } from "node:fs/promises";
-import { EpisodeSchema, LessonloopError, type Episode } from "@lessonloop/core";
-import { acquireProcessLock, createSerialQueue } from "@lessonloop/core/internal";
+import { EpisodeSchema, LessonloopError, type Episode, type EpisodeQueue } from "@lessonloop/core";
+import { acquireProcessLock, createSerialQueue, parseWith } from "@lessonloop/core/internal";
 import { z } from "zod";
+import { journalQueue } from "./episode-journal-queue.js";
 
 /**
  * Where background episodes are kept until they are learned: a write-ahead log.
@@ -23,8 +24,12 @@ export interface EpisodeJournal {
   close?(): Promise<void>;
 }
 
-/** A journal in a file, owned by one process at a time. */
-export interface FileEpisodeJournal extends EpisodeJournal {
+/**
+ * A journal in a file, owned by one process at a time. It is also an
+ * `EpisodeQueue` (the embedded one): a learning worker in the same process
+ * takes its episodes, with dead letters in `<path>.dead`.
+ */
+export interface FileEpisodeJournal extends EpisodeJournal, EpisodeQueue {
   /** The lock file that makes this process the journal's owner: `<path>.lock`. */
   readonly lockPath: string;
   /** Waits for writes under way, then releases the lock, so another process (or journal) may open the file. Idempotent. */
@@ -48,6 +53,10 @@ export interface FileEpisodeJournalParams {
    * Default: one `console.warn` line.
    */
   onCorruptLine?: (line: string, error: unknown) => void;
+  /** As an `EpisodeQueue`: first pause (ms) before an episode given to `retryLater` is due again; it doubles with each attempt. Default 1 000. */
+  retryDelayMs?: number;
+  /** As an `EpisodeQueue`: longest such pause (ms). Default 30 000. */
+  maxRetryDelayMs?: number;
 }
 
 /**
@@ -114,6 +123,8 @@ export function createFileEpisodeJournal({
   compactEvery = 500,
   onCorruptLine = (line, error) =>
     console.warn(`[lessonloop] episode journal ${path}: skipped a line that is not an episode (${String(error)}): ${line.slice(0, 200)}`),
+  retryDelayMs = 1_000,
+  maxRetryDelayMs = 30_000,
 }: FileEpisodeJournalParams): FileEpisodeJournal {
   let marksSinceCompaction = 0;
   let checkedTail = false;
@@ -223,43 +234,62 @@ export function createFileEpisodeJournal({
     marksSinceCompaction = 0;
   }
 
+  /** Pending episodes; each corrupt line is reported once: it leaves the file now. Inside `serial`. */
+  async function readPending(): Promise<Episode[]> {
+    const { episodes, corrupt } = await read();
+    if (corrupt.length > 0) await rewrite(episodes, corrupt).catch((error: unknown) => Promise.reject(unavailable("rewrite", error)));
+    return episodes;
+  }
+
+  /** Appends episodes. Inside `serial`. */
+  async function appendEpisodes(episodes: readonly Episode[]): Promise<void> {
+    if (episodes.length === 0) return;
+    const lines = episodes.map((episode) => encodeLine(EpisodeSchema.parse(episode))).join("");
+    try {
+      await write(lines);
+    } catch (error) {
+      throw unavailable(`write ${episodes.length} episode(s) to`, error);
+    }
+  }
+
+  const markDone = (episodeIds: readonly string[]): Promise<void> =>
+    serial(async () => {
+      assertOwner();
+      if (episodeIds.length === 0) return;
+      try {
+        await write(encodeLine({ done: [...episodeIds] }));
+        marksSinceCompaction += episodeIds.length;
+        if (marksSinceCompaction >= compactEvery) {
+          const { episodes, corrupt } = await read();
+          await rewrite(episodes, corrupt);
+        }
+      } catch (error) {
+        throw LessonloopError.isInstance(error) ? error : unavailable("mark episodes done in", error);
+      }
+    });
+
   return {
     lockPath: lock.path,
+    ...journalQueue({ path, serial, assertOwner, readPending, appendEpisodes, markDone, retryDelayMs, maxRetryDelayMs }),
     append(episodes) {
       return serial(async () => {
         assertOwner();
-        if (episodes.length === 0) return;
-        const lines = episodes.map((episode) => encodeLine(EpisodeSchema.parse(episode))).join("");
-        try {
-          await write(lines);
-        } catch (error) {
-          throw unavailable(`write ${episodes.length} episode(s) to`, error);
-        }
+        await appendEpisodes(episodes);
       });
     },
-    markDone(episodeIds) {
+    async enqueue(episodes) {
+      // Parsed before anything is written: a bad episode stores none of its batch.
+      const parsed = episodes.map((episode, index) => parseWith(EpisodeSchema, episode, `episode ${index}`));
       return serial(async () => {
         assertOwner();
-        if (episodeIds.length === 0) return;
-        try {
-          await write(encodeLine({ done: [...episodeIds] }));
-          marksSinceCompaction += episodeIds.length;
-          if (marksSinceCompaction >= compactEvery) {
-            const { episodes, corrupt } = await read();
-            await rewrite(episodes, corrupt);
-          }
-        } catch (error) {
-          throw LessonloopError.isInstance(error) ? error : unavailable("mark episodes done in", error);
-        }
+        await appendEpisodes(parsed);
       });
     },
+    markDone,
     pending() {
       return serial(async () => {
         assertOwner();
-        const { episodes, corrupt } = await read();
-        // Each corrupt line is reported once: it leaves the file now.
-        if (corrupt.length > 0) await rewrite(episodes, corrupt).catch((error: unknown) => Promise.reject(unavailable("rewrite", error)));
-        return episodes;
+        return readPending();
       });
     },
     takeAll() {

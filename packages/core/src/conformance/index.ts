@@ -13,3 +13,5 @@ export { edgeCaseFixture, verdictFixture } from "./store-fixtures.js";
 export { refundEpisodeFixture } from "./episode-fixtures.js";
 export { describeScopedUndoProperty } from "./scoped-undo-property.js";
 export type { ScopedUndoPropertyParams } from "./scoped-undo-property.js";
+export { describeEpisodeQueueConformance } from "./episode-queue-conformance.js";
+export type { EpisodeQueueConformanceParams } from "./episode-queue-conformance.js";
