@@ -39,6 +39,7 @@ import type { ReplayRunner } from "./replay-runner.js";
 import { anotherValidatorNeeded, decidedEarly, type PendingValidator } from "./early-stop.js";
 import { isVerified } from "./case-trust.js";
 import { wasReplayed } from "./case-evidence.js";
+import { CASE_POOL_FACTOR, selectCases } from "./case-selection.js";
 import { BUILT_IN_RISK_RULES, findRisks, type RiskFinding, type RiskRule } from "./risk-rules.js";
 import { VerdictDecided, castVote, planBaselines, describeFailure, replayOnce, runValidator, type ConfirmBreak, type ReplayContext, type Validator, type VoteRules } from "./validator.js";
 
@@ -380,10 +381,10 @@ export function createValidatorEnsemble({
 
   async function relevantCases(lesson: Lesson, motivatingCases: readonly EdgeCase[]): Promise<EdgeCase[]> {
     const query = lessonSearchText(lesson).slice(0, MAX_QUERY_LENGTH);
-    const found = await edgeCaseStore.findRelevant({ query, scope: lesson.scope, k: numbers.casesPerValidator });
+    const pool = await edgeCaseStore.findRelevant({ query, scope: lesson.scope, k: numbers.casesPerValidator * CASE_POOL_FACTOR });
     const cases = new Map<string, EdgeCase>();
     for (const edgeCase of motivatingCases) cases.set(edgeCase.id, edgeCase);
-    for (const { edgeCase } of found) if (!cases.has(edgeCase.id)) cases.set(edgeCase.id, edgeCase);
+    for (const edgeCase of selectCases(pool, lesson, numbers.casesPerValidator)) if (!cases.has(edgeCase.id)) cases.set(edgeCase.id, edgeCase);
     return [...cases.values()];
   }
 
