@@ -19,6 +19,8 @@ export { createEpisodeRecorder } from "./episode-recorder.js";
 export type { EpisodeRecorder, EpisodeRecorderParams } from "./episode-recorder.js";
 export type { QueueFullPolicy } from "./learning-queue.js";
 export { createFileEpisodeJournal } from "./episode-journal.js";
+export { createLearningWorker } from "./learning-worker.js";
+export type { LearningWorker } from "./learning-worker.js";
 export type { EpisodeJournal, FileEpisodeJournalParams } from "./episode-journal.js";
 export type { LearningEvent, LearningWarning, ShutdownReport } from "./learning-events.js";
 

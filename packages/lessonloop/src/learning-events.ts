@@ -34,6 +34,8 @@ export type LearningWarning =
   | { source: "scope"; warning: RunScopeWarning }
   /** An outcome credited without learning (learning off, or an episode the full queue dropped) could not be recorded. */
   | { source: "crediting"; warning: CreditWarning }
+  /** A run's episode could not be handed to the shared episode queue (withLearning's or lessonloopMiddleware's `queue`): it was not acknowledged, and is not kept. */
+  | { source: "queue"; warning: CreditWarning }
   /**
    * withLearning's checkpointer stored a checkpoint without its memory version.
    * An outage would warn on every checkpoint, so it is reported at most once a
@@ -95,6 +97,11 @@ function printLearningWarning(event: LearningWarning): void {
     case "crediting": {
       const { episodeId, message, cause } = event.warning;
       printWarning({ source: "outcome crediting", detail: `episode ${episodeId}`, effect: "the regression monitor did not see this outcome", message }, cause);
+      return;
+    }
+    case "queue": {
+      const { episodeId, message, cause } = event.warning;
+      printWarning({ source: "episode queue", detail: `episode ${episodeId}`, effect: "the episode was not queued for learning", message }, cause);
       return;
     }
     case "checkpointer": {

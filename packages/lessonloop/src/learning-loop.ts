@@ -45,7 +45,7 @@ import { defaultStores } from "./default-stores.js";
 import type { EpisodeJournal } from "./episode-journal.js";
 import { logLearningEvent, type LearningEvent, type LearningWarning, type ShutdownReport } from "./learning-events.js";
 import { createLearningGraph, type ApprovalParams, type LearningGraph, type LearningGraphState } from "./learning-graph.js";
-import { LearningQueue, type EnqueueOutcome, type LearningQueueStats, type QueueFullPolicy } from "./learning-queue.js";
+import { LearningQueue, type EnqueueOutcome, type LearnNowOptions, type LearningQueueStats, type QueueFullPolicy } from "./learning-queue.js";
 import type { LearningResult } from "./learning-result.js";
 
 /** How background learning queues, bounds and keeps episodes. */
@@ -281,8 +281,12 @@ export interface LearningLoop {
   createRetriever<S extends ReplayRetrieverState>(params: LoopRetrieverParams<S>): ReplayRetrieverNode<S>;
   /** A lesson selector on this memory, crediting through its ledger: how the retriever node and lessonloopMiddleware choose lessons, outside any graph. */
   createSelector(params?: LoopSelectionParams): LessonSelector;
-  /** Runs the learning graph on one episode now (ahead of queued ones) and returns what it made of it. */
-  learn(episode: EpisodeInput): Promise<LearningResult>;
+  /**
+   * Runs the learning graph on one episode now (ahead of queued ones) and
+   * returns what it made of it. `signal` aborts it; `retry: false` throws a
+   * store outage instead of retrying it here (a learning worker's queue retries).
+   */
+  learn(episode: EpisodeInput, options?: LearnNowOptions): Promise<LearningResult>;
   /**
    * Credits an episode's outcome to the lessons it was served, without
    * learning from it: judged by the critic's deterministic signals only (the
@@ -629,7 +633,7 @@ async function assembleLearningLoop(
     chroma,
     createRetriever: (params) => createReplayRetriever({ ledger, clock, ...params, memory: resolvedMemory, onWarning: (warning) => warn({ source: "retriever", warning }) }),
     createSelector: (params = {}) => createLessonSelector({ ledger, clock, ...params, memory: resolvedMemory }),
-    learn: (episode) => queue.learnNow(episode),
+    learn: (episode, options) => queue.learnNow(episode, options),
     credit,
     enqueue: (episode) => queue.enqueue(episode),
     async idle() {

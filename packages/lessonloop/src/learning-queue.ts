@@ -54,6 +54,14 @@ export interface LearningQueueParams {
   onDropped?: (episode: Episode) => Promise<void>;
 }
 
+/** How `learnNow` learns one episode. */
+export interface LearnNowOptions {
+  /** Aborts the learning (a learning worker stopping, or its lease running out). */
+  signal?: AbortSignal;
+  /** Whether a store outage is retried here (default) or only thrown, for a caller whose own queue retries (a learning worker). */
+  retry?: boolean;
+}
+
 /** Counts of the queue, for dashboards and tests. */
 export interface LearningQueueStats {
   /** Background episodes waiting. */
@@ -77,7 +85,7 @@ function causeChain(error: unknown): unknown[] {
 }
 
 /** Whether a store ran out of room (a full disk) somewhere beneath `error`. */
-function isStorageFull(error: unknown): boolean {
+export function isStorageFull(error: unknown): boolean {
   return causeChain(error).some((cause) => LessonloopError.isInstance(cause, "storage_full"));
 }
 
@@ -86,7 +94,7 @@ function isStorageFull(error: unknown): boolean {
  * reached: worth trying again later. Not a full disk, even reported as an
  * unreachable store: it stays full, and retries would fail forever.
  */
-function isStoreUnavailable(error: unknown): boolean {
+export function isStoreUnavailable(error: unknown): boolean {
   const chain = causeChain(error);
   return !isStorageFull(error) && chain.some((cause) => LessonloopError.isInstance(cause, "store_unavailable"));
 }
@@ -174,7 +182,7 @@ export class LearningQueue {
    * Learns one episode now, ahead of waiting background episodes, and returns
    * the result. Errors propagate (and are reported as `learning_failed`).
    */
-  async learnNow(input: EpisodeInput): Promise<LearningResult> {
+  async learnNow(input: EpisodeInput, { signal, retry = true }: LearnNowOptions = {}): Promise<LearningResult> {
     const episode = parseWith(EpisodeSchema, input, "episode");
     if (this.#closed) throw new LessonloopError("invalid_input", "The learning loop is shut down: it learns no more episodes. Create a new loop.");
     return new Promise<LearningResult>((resolve, reject) => {
@@ -184,7 +192,7 @@ export class LearningQueue {
         .add(
           async () => {
             this.#syncWaiting.delete(episode);
-            resolve((await this.#run(episode, "sync", true)) as LearningResult);
+            resolve((await this.#run(episode, "sync", true, { signal, retry })) as LearningResult);
           },
           { priority: 1 },
         )
@@ -336,10 +344,10 @@ export class LearningQueue {
     return delayMs;
   }
 
-  async #run(episode: Episode, mode: EpisodeSource, rethrow: boolean): Promise<LearningResult | undefined> {
+  async #run(episode: Episode, mode: EpisodeSource, rethrow: boolean, { signal: callerSignal, retry = true }: LearnNowOptions = {}): Promise<LearningResult | undefined> {
     const controller = new AbortController();
     this.#running.set(episode, controller);
-    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.#learnTimeoutMs)]);
+    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.#learnTimeoutMs), ...(callerSignal === undefined ? [] : [callerSignal])]);
     try {
       const result = await this.#learn(episode, signal);
       // Cut off by shutdown: the episode was persisted, its late result is not reported.
@@ -350,7 +358,7 @@ export class LearningQueue {
       return result;
     } catch (error) {
       if (this.#running.has(episode)) {
-        if (isStoreUnavailable(error) && !this.#closed) {
+        if (isStoreUnavailable(error) && !this.#closed && retry) {
           // The store will be back: the episode waits (in the journal too, when there is one) and is tried again.
           if (this.#syncEpisodes.has(episode)) {
             this.#syncEpisodes.delete(episode);

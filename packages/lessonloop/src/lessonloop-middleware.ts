@@ -1,6 +1,6 @@
 import { dispatchCustomEvent } from "@langchain/core/callbacks/dispatch";
 import { SystemMessage, type BaseMessage } from "@langchain/core/messages";
-import { getConfig } from "@langchain/langgraph";
+import { Command, getConfig } from "@langchain/langgraph";
 import {
   LessonloopError,
   ScopeSchema,
@@ -10,11 +10,13 @@ import {
   type Outcome,
   type Scope,
   type TrajectoryStep,
+  type EpisodeQueue,
 } from "@lessonloop/core";
 import { parseWith, randomId, systemClock, warningCause } from "@lessonloop/core/internal";
 import { DEGRADED_EVENT, renderLessonContext, type RetrieverWarning, type SelectionDegradation } from "@lessonloop/replay-retriever";
 import type { AgentMiddleware } from "langchain";
 import { z } from "zod";
+import { toolNamesOf } from "./available-tools.js";
 import { createEpisodeRecorder, messageText, trajectoryFromMessages } from "./episode-recorder.js";
 import type { LearningLoop, LoopSelectionParams } from "./learning-loop.js";
 import type { LearningTiming } from "./with-learning.js";
@@ -44,7 +46,7 @@ export interface LessonloopRun {
   scope?: Scope | undefined;
   /** The memory version the run is pinned to; absent when memory could not be read. */
   version?: number | undefined;
-  /** Ids of the lessons served, best first. */
+  /** Ids of the lessons served, best first; with tool-anchored lessons, every lesson served on any model call of the run. */
   lessonIds: string[];
   /** The rendered lessons (and examples) added to the system message of every model call; "" for none. */
   lessonText: string;
@@ -91,6 +93,8 @@ export interface LessonloopMiddlewareOptions<TContext = Record<string, unknown>>
   scope?: Scope | ((context: TContext, state: LessonloopAgentState) => Scope);
   /** `"sync"`, `"background"` (default) or `"off"`, as for withLearning. */
   learning?: LearningTiming;
+  /** A shared `EpisodeQueue` that background episodes go to instead of the loop's own queue, for learning workers; the run returns once it holds the episode durably. As for withLearning. */
+  queue?: EpisodeQueue;
   /**
    * The run's task text, matched against lessons and recorded as the episode's
    * input. Default: the text of the last human message.
@@ -196,7 +200,10 @@ function withLessons(systemMessage: SystemMessage | undefined, lessonText: strin
  *   timeout, and no lessons (with a warning) when memory is unreachable.
  * - On every model call (`wrapModelCall`) it appends them to the one system
  *   message of the request, after your own system prompt. They are never added
- *   as a second system message, nor saved into the thread's messages.
+ *   as a second system message, nor saved into the thread's messages. When the
+ *   request has tools, the lessons anchored to them (a lesson's `tools`) are
+ *   candidates too, whatever the task's words: that call is served the
+ *   selection for the run's input, pinned version and the request's tools.
  * - When the run ends (`afterAgent`; a run paused by `humanInTheLoopMiddleware`
  *   ends when it is resumed and finishes) it records the run's episode (input,
  *   trajectory, scope, pinned version, served lessons) and hands it to the loop:
@@ -220,6 +227,7 @@ export function lessonloopMiddleware<TContext = Record<string, unknown>>(loop: L
   const {
     scope = { tenant: "default" },
     learning = "background",
+    queue,
     input,
     trajectory,
     outcome,
@@ -285,10 +293,25 @@ export function lessonloopMiddleware<TContext = Record<string, unknown>>(loop: L
       return { [LESSONLOOP_RUN_KEY]: run };
     },
 
-    wrapModelCall(request, handler) {
+    async wrapModelCall(request, handler) {
       const run = (request.state as LessonloopAgentState)[LESSONLOOP_RUN_KEY];
-      if (run === undefined || run.lessonText === "") return handler(request);
-      return handler({ ...request, systemMessage: withLessons(request.systemMessage, run.lessonText) });
+      if (run === undefined) return handler(request);
+      let lessonText = run.lessonText;
+      let added: string[] = [];
+      const tools = toolNamesOf(request.tools);
+      // The request's tools can anchor lessons the run's words did not find; read at the run's pin, as its other lessons.
+      if (tools.length > 0 && run.scope !== undefined && run.version !== undefined && run.input.trim() !== "") {
+        const { lessons, examples, degraded } = await select({ text: run.input, scope: run.scope, version: run.version, tools });
+        for (const degradation of degraded) await report(warningOf(degradation, run.scope), loop);
+        if (degraded.length === 0) {
+          lessonText = lessons.length === 0 && examples.length === 0 ? "" : render({ lessons, examples });
+          added = lessons.map((served) => served.lesson.id).filter((id) => !run.lessonIds.includes(id));
+        }
+      }
+      const response = await handler(lessonText === "" ? request : { ...request, systemMessage: withLessons(request.systemMessage, lessonText) });
+      if (added.length === 0) return response;
+      // The run's served lessons grow by the anchored ones, so its outcome is credited to them too.
+      return new Command({ update: { [LESSONLOOP_RUN_KEY]: { ...run, lessonIds: [...run.lessonIds, ...added] } } });
     },
 
     async afterAgent(state) {
@@ -317,7 +340,7 @@ export function lessonloopMiddleware<TContext = Record<string, unknown>>(loop: L
       } catch (error) {
         console.warn(`[lessonloop] lessonloopMiddleware: onEpisode threw on episode ${episode.id}: ${String(error)}`);
       }
-      await handEpisodeToLoop(loop, learning, episode);
+      await handEpisodeToLoop(loop, learning, episode, queue);
       return { [LESSONLOOP_RUN_KEY]: { ...run, recorded: true } };
     },
   });

@@ -3,6 +3,7 @@ import { Annotation, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import {
   type Clock,
   type Episode,
+  type EpisodeQueue,
   type IdGenerator,
   type MemoryPin,
   type Outcome,
@@ -11,6 +12,7 @@ import {
 } from "@lessonloop/core";
 import { MEMORY_PIN_KEY } from "@lessonloop/core/internal";
 import { LessonContextAnnotation, type ReplayRetrieverState, type ServedLesson } from "@lessonloop/replay-retriever";
+import { calledTools } from "./available-tools.js";
 import { createEpisodeRecorder, messageText, trajectoryFromMessages } from "./episode-recorder.js";
 import type { LearningLoop, LoopRetrieverParams } from "./learning-loop.js";
 import { readRunScope, warnRunScope, type RunScope } from "./run-scope.js";
@@ -27,12 +29,22 @@ export type LearningTiming =
 /**
  * Hands a recorded run's episode to the loop by `learning`: learned now, queued,
  * or (off) only credited — its outcome goes to the lessons it was served, for the
- * regression monitor. Never throws: learning never fails the user's run.
+ * regression monitor. With a shared `queue`, a background episode goes there
+ * instead, and this resolves once the queue holds it durably: the run is
+ * acknowledged after that. Never throws: learning never fails the user's run.
  */
-export async function handEpisodeToLoop(loop: LearningLoop, learning: LearningTiming, episode: Episode): Promise<void> {
+export async function handEpisodeToLoop(loop: LearningLoop, learning: LearningTiming, episode: Episode, queue?: EpisodeQueue): Promise<void> {
   if (learning === "off") {
     // Off the run's path: the loop keeps track of the credit, so its idle() and close() wait for it.
     void loop.credit(episode).catch((error: unknown) => loop.warn({ source: "crediting", warning: { episodeId: episode.id, message: error instanceof Error ? error.message : String(error), cause: error } }));
+    return;
+  }
+  if (learning === "background" && queue !== undefined) {
+    try {
+      await queue.enqueue([episode]);
+    } catch (error) {
+      loop.warn({ source: "queue", warning: { episodeId: episode.id, message: error instanceof Error ? error.message : String(error), cause: error } });
+    }
     return;
   }
   try {
@@ -96,6 +108,12 @@ function runMessages(messages: readonly BaseMessage[], run: RunMarker | undefine
   return start === -1 ? messages : messages.slice(start);
 }
 
+/** The tools called since the last human message: the run's so far. */
+function toolsCalledInRun(messages: readonly BaseMessage[]): string[] {
+  const human = lastHuman(messages);
+  return calledTools(human === undefined ? messages : messages.slice(messages.indexOf(human)));
+}
+
 function scopeReader({ scope }: RunReading) {
   return (state: WrappedState, config: LangGraphRunnableConfig): RunScope =>
     readRunScope(() => (typeof scope === "function" ? scope(state, config) : scope), "withLearning scope");
@@ -111,8 +129,10 @@ function inputReader({ input }: RunReading) {
 
 export interface RetrieveLessonsNodeParams extends RunReading {
   loop: LearningLoop;
+  /** Tools the user declared the graph's agent has; lessons anchored to them, or to a tool the run called, are served whatever the input's words. */
+  tools: readonly string[] | undefined;
   /** Retriever settings; `scope` and `input` come from the run reading. */
-  retriever: Omit<LoopRetrieverParams, "scope" | "input">;
+  retriever: Omit<LoopRetrieverParams, "scope" | "input" | "tools">;
   clock: Clock;
 }
 
@@ -121,7 +141,7 @@ export interface RetrieveLessonsNodeParams extends RunReading {
  * `messages`, the run pinned to a memory version), plus the run marker the
  * recorder reads.
  */
-export function createRetrieveLessonsNode({ loop, retriever, clock, ...reading }: RetrieveLessonsNodeParams) {
+export function createRetrieveLessonsNode({ loop, retriever, clock, tools: declared, ...reading }: RetrieveLessonsNodeParams) {
   const readScope = scopeReader(reading);
   const lessonsMessageId = retriever.messageId ?? "lessonloop-lessons";
   const retrieveLessons = loop.createRetriever<WrappedState>({
@@ -129,6 +149,8 @@ export function createRetrieveLessonsNode({ loop, retriever, clock, ...reading }
     // Only called with a scope read valid just before.
     scope: (state, config) => readScope(state, config).scope as Scope,
     ...(reading.input === undefined ? {} : { input: reading.input }),
+    // The declared tools, and those the run has called so far (from its human message on).
+    tools: (state) => [...new Set([...(declared ?? []), ...toolsCalledInRun(messagesOf(state))])],
   });
   return async function retrieveLessonsNode(state: WrappedState, config: LangGraphRunnableConfig) {
     const marker: RunMarker = { inputMessageId: lastHuman(messagesOf(state))?.id, startedAt: clock.now().toISOString() };
@@ -147,6 +169,7 @@ export function createRetrieveLessonsNode({ loop, retriever, clock, ...reading }
 export interface RecordEpisodeNodeParams extends RunReading {
   loop: LearningLoop;
   learning: LearningTiming;
+  queue: EpisodeQueue | undefined;
   trajectory: ((state: WrappedState, run: RunMarker | undefined) => TrajectoryStep[]) | undefined;
   outcome: ((state: WrappedState) => Outcome | undefined) | undefined;
   /** Id of the lessons message, left out of the trajectory. */
@@ -164,7 +187,7 @@ export interface RecordEpisodeNodeParams extends RunReading {
  * deterministic signals, to the lessons it was served). It changes no state
  * and never fails the run.
  */
-export function createRecordEpisodeNode({ loop, learning, trajectory, outcome, lessonsMessageId, onEpisode, ids, clock, ...reading }: RecordEpisodeNodeParams) {
+export function createRecordEpisodeNode({ loop, learning, queue, trajectory, outcome, lessonsMessageId, onEpisode, ids, clock, ...reading }: RecordEpisodeNodeParams) {
   const resolveScope = scopeReader(reading);
   const inputOf = inputReader(reading);
   const recordEpisode = createEpisodeRecorder({ ids, clock });
@@ -216,7 +239,7 @@ export function createRecordEpisodeNode({ loop, learning, trajectory, outcome, l
       return {};
     }
     onEpisode?.(episode);
-    await handEpisodeToLoop(loop, learning, episode);
+    await handEpisodeToLoop(loop, learning, episode, queue);
     return {};
   };
 }

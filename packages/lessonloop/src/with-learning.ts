@@ -23,9 +23,11 @@ import {
   type Outcome,
   type Scope,
   type TrajectoryStep,
+  type EpisodeQueue,
 } from "@lessonloop/core";
-import { randomId, systemClock } from "@lessonloop/core/internal";
+import { MAX_SEARCH_TOOLS, ToolNameSchema, parseWith, randomId, systemClock } from "@lessonloop/core/internal";
 import { SnapshotCheckpointer, type SnapshotCheckpointerWarning } from "@lessonloop/snapshot-checkpointer";
+import { z } from "zod";
 import { CREATE_AGENT_MESSAGE, isCreateAgent } from "./create-agent-detection.js";
 import type { LearningLoop, LoopRetrieverParams } from "./learning-loop.js";
 import {
@@ -57,6 +59,13 @@ export interface WithLearningOptions {
   /** `"sync"`, `"background"` (default) or `"off"`. */
   learning?: LearningTiming;
   /**
+   * Where background episodes go instead of the loop's own queue: a shared
+   * `EpisodeQueue` (e.g. `createPgEpisodeQueue` from `@lessonloop/queue-pg`)
+   * that learning workers take from. The run returns once the queue holds its
+   * episode durably. Default none: the loop learns in this process.
+   */
+  queue?: EpisodeQueue;
+  /**
    * The run's task text, matched against lessons and recorded as the episode's
    * input. Default: the text of the last human message.
    */
@@ -69,8 +78,16 @@ export interface WithLearningOptions {
   trajectory?: (state: WrappedState, run: RunMarker | undefined) => TrajectoryStep[];
   /** An outcome the state already knows (e.g. a task status key). Default none: the critic decides. */
   outcome?: (state: WrappedState) => Outcome | undefined;
-  /** Retriever settings (`maxLessons`, `budget`, `minRelevance`, `addMessage` …); `memory`, `ledger`, `scope` and `input` come from here. Its warnings are the loop's `warning` events. */
-  retriever?: Omit<LoopRetrieverParams, "scope" | "input">;
+  /** Retriever settings (`maxLessons`, `budget`, `minRelevance`, `addMessage` …); `memory`, `ledger`, `scope`, `input` and `tools` come from here. Its warnings are the loop's `warning` events. */
+  retriever?: Omit<LoopRetrieverParams, "scope" | "input" | "tools">;
+  /**
+   * The names of the tools your graph's agent can call. Lessons anchored to one
+   * of them (a lesson's `tools`, filled by the learner from the failing run) are
+   * served whatever the input's words, still ranked and within the budget; so are
+   * those anchored to a tool the run has already called. Default none: lessons
+   * are found by the input's text (and the tools called so far).
+   */
+  tools?: readonly string[];
   /**
    * Checkpointer of the wrapped graph. Default: the one the given compiled
    * graph was compiled with (e.g. `createReactAgent({ checkpointSaver })`);
@@ -96,6 +113,8 @@ export interface WithLearningOptions {
   /** Stamps episodes. Default the system clock. */
   clock?: Clock;
 }
+
+const ToolNamesSchema = z.array(ToolNameSchema).max(MAX_SEARCH_TOOLS);
 
 /** Nodes to interrupt at: a list of node names, or `"*"` for all. */
 type InterruptNodes = (string | number | symbol)[] | "*";
@@ -394,10 +413,12 @@ export function withLearning(graph: unknown, options: WithLearningOptions): unkn
     loop,
     scope = { tenant: "default" },
     learning = "background",
+    queue,
     input,
     trajectory,
     outcome,
     retriever = {},
+    tools,
     interruptBefore,
     interruptAfter,
     onEpisode,
@@ -448,12 +469,12 @@ export function withLearning(graph: unknown, options: WithLearningOptions): unkn
     output: Annotation.Root(Object.fromEntries(outputKeys.filter((key) => key in userChannels).map((key) => [key, userChannels[key] as BaseChannel]))),
   }) as unknown as WrapperBuilder;
   wrapper
-    .addNode(RETRIEVE_NODE, createRetrieveLessonsNode({ loop, retriever, clock, ...reading }))
+    .addNode(RETRIEVE_NODE, createRetrieveLessonsNode({ loop, retriever, clock, tools: tools === undefined ? undefined : parseWith(ToolNamesSchema, tools, "withLearning tools"), ...reading }))
     .addEdge(START, RETRIEVE_NODE)
     // Deferred and triggered by retrieve_lessons: it waits until nothing else is left to run, then runs once.
     .addNode(
       RECORD_NODE,
-      createRecordEpisodeNode({ loop, learning, trajectory, outcome, lessonsMessageId: retriever.messageId ?? "lessonloop-lessons", onEpisode, ids, clock, ...reading }),
+      createRecordEpisodeNode({ loop, learning, queue, trajectory, outcome, lessonsMessageId: retriever.messageId ?? "lessonloop-lessons", onEpisode, ids, clock, ...reading }),
       { defer: true },
     )
     .addEdge(RETRIEVE_NODE, RECORD_NODE)
