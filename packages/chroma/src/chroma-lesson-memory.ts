@@ -1,10 +1,12 @@
 import { LessonloopError, LessonSchema, type Clock, type Embedder, type Lesson, type Scope, type Snapshot } from "@lessonloop/core";
 import {
+  LESSON_LIMITS,
   SnapshotSchema,
   VersionedLessonMemory,
   decodeRecord,
   encodeRecord,
   isVisible,
+  mergeHits,
   parseWith,
   scopeApplies,
   type LessonMemoryBackend,
@@ -15,7 +17,7 @@ import {
 import type { ChromaClient, Collection, Metadata, Where } from "chromadb";
 import { callChroma } from "./chroma-errors.js";
 import { connectChroma } from "./chroma-server.js";
-import { ANY, scopeAppliesWhere, scopeMetadata, scopeWithinWhere } from "./chroma-where.js";
+import { ANY, scopeAppliesWhere, scopeMetadata, scopeWithinWhere, storedScopeName } from "./chroma-where.js";
 import { MemoryNameSchema } from "./memory-name.js";
 
 /** Bounds of the pool of nearest neighbours fetched before filtering. */
@@ -105,6 +107,23 @@ interface RecordScope {
   user: string;
   agent: string;
   kind: string;
+}
+
+/**
+ * A lesson's tools as metadata: one field a tool, `tool0` … (metadata holds no
+ * arrays), so a filter on a fixed set of fields finds the lessons anchored to
+ * any tool of a list. Records written before tools existed have none.
+ */
+const toolField = (index: number) => `tool${index}`;
+
+function toolMetadata(lesson: Lesson): Metadata {
+  return Object.fromEntries((lesson.tools ?? []).map((tool, index) => [toolField(index), tool]));
+}
+
+/** Records anchored to any of `tools`. */
+function anchoredWhere(tools: readonly string[]): Where {
+  const clauses: Where[] = Array.from({ length: LESSON_LIMITS.tools }, (_, index) => ({ [toolField(index)]: { $in: [...tools] } }));
+  return { $or: clauses };
 }
 
 function recordScopeOf(lesson: Lesson): RecordScope {
@@ -221,6 +240,7 @@ class ChromaBackend implements LessonMemoryBackend {
               commitId: record.commitId,
               kind: record.lesson.kind,
               ...scopeMetadata(record.lesson.scope),
+              ...toolMetadata(record.lesson),
             }),
           ),
         }),
@@ -246,7 +266,42 @@ class ChromaBackend implements LessonMemoryBackend {
    * few matches (a small tenant among large ones), the candidate pool widens,
    * and past a bound the search falls back to Chroma's filtered query.
    */
-  async searchLessons({ vector, scope, visibility, k, kinds }: Parameters<LessonMemoryBackend["searchLessons"]>[0]): Promise<ScoredLesson[]> {
+  async searchLessons(request: Parameters<LessonMemoryBackend["searchLessons"]>[0]): Promise<ScoredLesson[]> {
+    const { tools, ...rest } = request;
+    if (tools === undefined || tools.length === 0 || showsNothing(request.visibility)) return this.nearestLessons(rest);
+    const [nearest, anchored] = await Promise.all([this.nearestLessons(rest), this.anchoredLessons({ ...rest, tools })]);
+    return mergeHits(nearest, anchored);
+  }
+
+  /**
+   * The nearest live lessons anchored to any of `tools`: a query filtered on the
+   * tool fields and the tenant (few records match), with visibility and the rest
+   * of the scope decided exactly here, as in the unfiltered search.
+   */
+  private async anchoredLessons({ vector, scope, visibility, k, kinds, tools }: Parameters<LessonMemoryBackend["searchLessons"]>[0] & { tools: readonly string[] }): Promise<ScoredLesson[]> {
+    const where = and([{ tenant: { $eq: storedScopeName(scope.tenant) } }, kinds === undefined ? undefined : { kind: { $in: [...kinds] } }, anchoredWhere(tools)]);
+    for (let nResults = k + 8; ; nResults *= 4) {
+      const result = await this.call("search lessons by tool", () => this.lessons.query({ queryEmbeddings: [vector], nResults, where, include: ["distances"] }));
+      const ids = result.ids[0] ?? [];
+      const distances = result.distances[0] ?? [];
+      const live = ids.flatMap((id, index) => (this.isLive(id, visibility) ? [{ id, score: 1 - (distances[index] ?? 1) }] : []));
+      const scopes = await this.scopesByRecordId(live.map((hit) => hit.id));
+      const matching = live.filter((hit) => {
+        const record = scopes.get(hit.id);
+        return record !== undefined && recordApplies(record, scope, kinds);
+      });
+      if (matching.length >= k || ids.length < nResults || nResults >= MAX_CANDIDATES) {
+        const top = matching.slice(0, k);
+        const lessons = await this.lessonsByRecordId(top.map((hit) => hit.id));
+        return top.flatMap((hit) => {
+          const lesson = lessons.get(hit.id);
+          return lesson !== undefined && scopeApplies(lesson.scope, scope) ? [{ lesson: structuredClone(lesson), score: hit.score }] : [];
+        });
+      }
+    }
+  }
+
+  private async nearestLessons({ vector, scope, visibility, k, kinds }: Parameters<LessonMemoryBackend["searchLessons"]>[0]): Promise<ScoredLesson[]> {
     if (showsNothing(visibility)) return [];
     const applies = (lesson: Lesson) => scopeApplies(lesson.scope, scope) && (kinds === undefined || kinds.includes(lesson.kind));
     // Sized from the share of candidates that matched this scope last time, so one query usually suffices.

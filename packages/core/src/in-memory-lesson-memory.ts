@@ -1,7 +1,7 @@
 import type { Clock } from "./clock.js";
 import { cosineSimilarity, type Embedder } from "./embedder.js";
-import type { Lesson } from "./lesson.js";
-import { isVisible, type LessonMemoryBackend, type LessonRecord, type Visibility } from "./lesson-memory-backend.js";
+import { lessonAnchoredTo, type Lesson } from "./lesson.js";
+import { isVisible, mergeHits, type LessonMemoryBackend, type LessonRecord, type Visibility } from "./lesson-memory-backend.js";
 import type { ScoredLesson } from "./lesson-memory.js";
 import { scopeApplies, scopeContains } from "./scope.js";
 import type { Snapshot } from "./snapshot.js";
@@ -49,7 +49,7 @@ class InMemoryBackend implements LessonMemoryBackend {
     });
   }
 
-  async searchLessons({ vector, scope, visibility, k, kinds }: Parameters<LessonMemoryBackend["searchLessons"]>[0]): Promise<ScoredLesson[]> {
+  async searchLessons({ vector, scope, visibility, k, kinds, tools }: Parameters<LessonMemoryBackend["searchLessons"]>[0]): Promise<ScoredLesson[]> {
     const scored: ScoredLesson[] = [];
     for (const record of this.#records.values()) {
       if (!this.#isVisible(record, visibility) || !scopeApplies(record.lesson.scope, scope)) continue;
@@ -57,7 +57,11 @@ class InMemoryBackend implements LessonMemoryBackend {
       scored.push({ lesson: structuredClone(record.lesson), score: cosineSimilarity(vector, record.vector) });
     }
     scored.sort((a, b) => b.score - a.score || a.lesson.id.localeCompare(b.lesson.id));
-    return scored.slice(0, k);
+    const nearest = scored.slice(0, k);
+    if (tools === undefined) return nearest;
+    const available = new Set(tools);
+    const anchored = scored.filter((hit) => lessonAnchoredTo(hit.lesson, available)).slice(0, k);
+    return mergeHits(nearest, anchored);
   }
 
   async listLessons({ scope, visibility }: Parameters<LessonMemoryBackend["listLessons"]>[0]): Promise<Lesson[]> {

@@ -16,6 +16,8 @@ export {
   ProvenanceSchema,
   MergeDecisionSchema,
   LESSON_LIMITS,
+  ToolNameSchema,
+  lessonAnchoredTo,
   lessonSearchText,
   promptSafeLessonText,
 } from "./lesson.js";
@@ -51,6 +53,7 @@ export {
   DiffOptionsSchema,
   MAX_QUERY_LENGTH,
   MAX_LESSONS_PER_COMMIT,
+  MAX_SEARCH_TOOLS,
 } from "./lesson-memory.js";
 export type {
   CommitRequest,
@@ -84,7 +87,7 @@ export type {
 export { RECORD_FORMAT, encodeRecord, decodeRecord } from "./stored-record.js";
 export { SnapshotLog, inRanges, subtractRanges } from "./snapshot-log.js";
 export type { VersionRange, LessonKey } from "./snapshot-log.js";
-export { isVisible } from "./lesson-memory-backend.js";
+export { isVisible, mergeHits } from "./lesson-memory-backend.js";
 export type { LessonMemoryBackend, LessonRecord, Visibility } from "./lesson-memory-backend.js";
 export { VersionedLessonMemory } from "./versioned-lesson-memory.js";
 export type { VersionedLessonMemoryParams } from "./versioned-lesson-memory.js";

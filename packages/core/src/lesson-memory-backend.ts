@@ -41,6 +41,12 @@ export function isVisible(visibility: Visibility, id: string, addedIn: number): 
   return inRanges(visibility.lineage, addedIn) && !visibility.retired.has(id);
 }
 
+/** The nearest hits and the anchored ones as one list, each lesson once, nearest first. */
+export function mergeHits(nearest: readonly ScoredLesson[], anchored: readonly ScoredLesson[]): ScoredLesson[] {
+  const seen = new Set(nearest.map((hit) => hit.lesson.id));
+  return [...nearest, ...anchored.filter((hit) => !seen.has(hit.lesson.id))].sort((a, b) => b.score - a.score || a.lesson.id.localeCompare(b.lesson.id));
+}
+
 /**
  * Where a `VersionedLessonMemory` keeps snapshots and lesson records. The
  * memory decides what is live; a backend only stores and filters.
@@ -71,13 +77,18 @@ export interface LessonMemoryBackend {
   putLessons(records: readonly LessonRecord[]): Promise<void>;
   /** The records of these (lesson id, addedIn) keys written by the attempt that won `addedIn`, in any order; missing ones are skipped. */
   getLessons(keys: readonly { id: string; addedIn: number }[]): Promise<Lesson[]>;
-  /** Live lessons (of winning attempts only) that apply to `scope`, nearest to `vector` first. */
+  /**
+   * Live lessons (of winning attempts only) that apply to `scope`, nearest to
+   * `vector` first: the `k` nearest, and with `tools` also the `k` nearest of
+   * those anchored to any of them (each lesson once).
+   */
   searchLessons(request: {
     vector: number[];
     scope: Scope;
     visibility: Visibility;
     k: number;
     kinds?: readonly LessonKind[];
+    tools?: readonly string[];
   }): Promise<ScoredLesson[]>;
   /** Live lessons within `scope` (all when omitted). */
   listLessons(request: { scope?: Scope; visibility: Visibility }): Promise<Lesson[]>;

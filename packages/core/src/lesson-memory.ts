@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { IdSchema, VersionSchema } from "./ids.js";
-import { LessonKindSchema, LessonSchema, type Lesson } from "./lesson.js";
+import { LessonKindSchema, LessonSchema, ToolNameSchema, type Lesson } from "./lesson.js";
 import { ScopeSchema } from "./scope.js";
 import { SnapshotEvidenceSchema, type Snapshot } from "./snapshot.js";
 
 /** Longest query text a search accepts; longer input is a caller bug, not a search. */
 export const MAX_QUERY_LENGTH = 20_000;
+/** Most tool names one search may name. */
+export const MAX_SEARCH_TOOLS = 256;
 /** Most lessons one commit may add or retire. */
 export const MAX_LESSONS_PER_COMMIT = 5_000;
 
@@ -73,6 +75,12 @@ export const LessonSearchRequestSchema = z
     /** Search memory as it was at this version; the live version when omitted. */
     version: VersionSchema.optional(),
     kinds: z.array(LessonKindSchema).min(1).optional(),
+    /**
+     * The tools available to the agent: lessons anchored to any of them (their
+     * `tools`) are returned as well, at most `k` of them nearest first, beside the
+     * `k` nearest, whatever their score — under the same scope, version and kinds.
+     */
+    tools: z.array(ToolNameSchema).max(MAX_SEARCH_TOOLS).optional(),
   })
   .strict();
 export type LessonSearchRequest = z.input<typeof LessonSearchRequestSchema>;
@@ -140,7 +148,10 @@ export interface LessonMemory {
    * is `out_of_scope`; either way nothing changes.
    */
   revert(request: RevertRequest): Promise<Snapshot>;
-  /** The lessons live at the version that apply to the scope, most relevant first. */
+  /**
+   * The lessons live at the version that apply to the scope, most relevant
+   * first: the `k` nearest, and with `tools` also up to `k` anchored to them.
+   */
   search(request: LessonSearchRequest): Promise<ScoredLesson[]>;
   /** Every lesson live at the version, optionally within a scope. */
   list(request?: LessonListRequest): Promise<Lesson[]>;

@@ -63,11 +63,27 @@ export const LESSON_LIMITS = {
   evidence: 50,
   supersedes: 20,
   tags: 20,
+  /** Tools one lesson may be anchored to. */
+  tools: 8,
 } as const;
 
 /**
+ * A tool's name as agents and providers name tools (OpenAI allows
+ * `[A-Za-z0-9_-]{1,64}`, others `.`, `:` and `/` as well, up to 128).
+ */
+export const ToolNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:/-]{1,128}$/, "must be a tool name: 1-128 letters, digits or _ . : / -");
+
+/** Whether a lesson is anchored to one of `tools` (the tools an agent may call in a step). */
+export function lessonAnchoredTo(lesson: Pick<Lesson, "tools">, tools: ReadonlySet<string>): boolean {
+  return lesson.tools?.some((tool) => tools.has(tool)) ?? false;
+}
+
+/**
  * A proposed change of behaviour. Lessons are data: nothing in one is ever
- * executed or used as a tool name.
+ * executed or called; its `tools` are only compared with the names of the
+ * tools an agent has.
  */
 export const LessonSchema = z
   .object({
@@ -87,6 +103,18 @@ export const LessonSchema = z
     /** Lessons this one replaces; merging it retires them. */
     supersedes: z.array(IdSchema).max(LESSON_LIMITS.supersedes).default([]),
     tags: z.array(z.string().min(1).max(100)).max(LESSON_LIMITS.tags).default([]),
+    /**
+     * The tools the lesson is about (the one whose call failed, or whose use it
+     * changes): whenever one of them is available to the agent, the lesson is a
+     * candidate whatever the task's words. Absent on lessons about no tool, and
+     * on lessons written before tools were recorded.
+     */
+    tools: z
+      .array(ToolNameSchema)
+      .min(1)
+      .max(LESSON_LIMITS.tools)
+      .refine((tools) => new Set(tools).size === tools.length, "must not repeat a tool")
+      .optional(),
     createdAt: TimestampSchema,
   })
   .strict();

@@ -258,11 +258,12 @@ export class VersionedLessonMemory implements LessonMemory {
   }
 
   async search(request: LessonSearchRequest): Promise<ScoredLesson[]> {
-    const { query, scope, k, version, kinds } = parseWith(LessonSearchRequestSchema, request, "lesson search");
+    const { query, scope, k, version, kinds, tools } = parseWith(LessonSearchRequestSchema, request, "lesson search");
     const log = await this.#read(version);
     const visibility = visibilityAt(log, version ?? log.head);
     const vector = await this.#embedder.embedQuery(query);
-    return this.#backend.searchLessons({ vector, scope, visibility, k, kinds });
+    const anchors = tools === undefined || tools.length === 0 ? {} : { tools: [...new Set(tools)] };
+    return this.#backend.searchLessons({ vector, scope, visibility, k, kinds, ...anchors });
   }
 
   async list(request: LessonListRequest = {}): Promise<Lesson[]> {

@@ -56,6 +56,30 @@ describe("createLearner — proposing lessons", () => {
     expect(callsOf(model, "propose_lessons")).toHaveLength(1);
   });
 
+  it("anchors a lesson to the tools it names that the run used, dropping names the run never used", async () => {
+    const model = learnerModel({
+      lessons: [
+        {
+          structured: {
+            lessons: [
+              proposal({ tools: ["refund", "refund", "wire_money", "not a tool"] }),
+              proposal({ trigger: "When a customer asks about shipping", guidance: "Quote the carrier by name.", tools: ["wire_money"] }),
+            ],
+          },
+        },
+      ],
+    });
+    const { learner } = setup({ model });
+    const episode = refundEpisode({ retried: false });
+
+    const update = await learner({ episode, judgement: await judge(episode) });
+
+    // The refund tool failed in this run: the lesson is anchored to it. An injected or made-up name anchors nothing.
+    expect(update.candidates.map((lesson) => lesson.tools)).toEqual([["refund"], undefined]);
+    const [system] = callsOf(model, "propose_lessons")[0]?.messages ?? [];
+    expect(String(system?.content)).toMatch(/tools the lesson is about/);
+  });
+
   it("gives the model the task, the critic's report and the condensed trajectory", async () => {
     const model = learnerModel({ lessons: [{ structured: { lessons: [] } }] });
     const { learner } = setup({ model, maxLessons: 2 });

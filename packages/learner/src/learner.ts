@@ -23,6 +23,7 @@ import {
 } from "@lessonloop/core";
 import {
   LESSON_LIMITS,
+  ToolNameSchema,
   callStructured,
   chatModelName,
   cosineSimilarity,
@@ -82,6 +83,23 @@ function widenTrigger(existing: string, added: string): string | undefined {
   if (existing.includes(added)) return existing;
   const widened = `${existing}; also ${added.replace(/^when\b\s*/i, "when ")}`;
   return widened.length <= LESSON_LIMITS.trigger ? widened : undefined;
+}
+
+/**
+ * The tools a proposal names that the episode's trajectory used (called, or
+ * answered), at most `LESSON_LIMITS.tools`: a name the run never used — made up,
+ * or injected into a tool output — anchors the lesson nowhere.
+ */
+function anchoredTools(proposed: readonly string[], episode: Episode): string[] | undefined {
+  const used = new Set(episode.trajectory.flatMap((step) => (step.type === "tool_call" || step.type === "tool_result" ? [step.name] : [])));
+  const kept = [...new Set(proposed.filter((tool) => used.has(tool) && ToolNameSchema.safeParse(tool).success))].slice(0, LESSON_LIMITS.tools);
+  return kept.length === 0 ? undefined : kept;
+}
+
+/** Tools of a lesson that supersedes another for the same situation: both lessons' (new ones first), within the limit. */
+function unionTools(a: readonly string[] | undefined, b: readonly string[] | undefined): string[] | undefined {
+  const tools = [...new Set([...(a ?? []), ...(b ?? [])])].slice(0, LESSON_LIMITS.tools);
+  return tools.length === 0 ? undefined : tools;
 }
 
 /** The state the learner reads. */
@@ -378,6 +396,9 @@ export function createLearner({
       // Superseding retires the old lesson for its whole scope: only a lesson at least as wide may do that.
       const replaces = supersedes !== undefined && scopeContains(scope, supersedes.scope) ? supersedes : undefined;
       if (supersedes !== undefined) touched.add(supersedes.id);
+      const proposedTools = anchoredTools(proposal.tools ?? [], episode);
+      // A lesson widened to reach this situation keeps the tools the old one was about.
+      const tools = replaces !== undefined && trigger !== proposal.trigger ? unionTools(proposedTools, replaces.tools) : proposedTools;
       const lesson = {
         id: ids(),
         trigger,
@@ -390,6 +411,7 @@ export function createLearner({
         status: "proposed",
         supersedes: replaces === undefined ? [] : [replaces.id],
         tags: [],
+        ...(tools === undefined ? {} : { tools }),
         createdAt: now,
       };
       candidates.push(parseWith(LessonSchema, lesson, "proposed lesson"));

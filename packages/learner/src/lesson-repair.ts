@@ -218,6 +218,8 @@ export function createLessonRepairer({
       status: "proposed",
       supersedes: lesson.supersedes,
       tags: withRepairedTag(lesson.tags),
+      // A narrower lesson is about the same tools.
+      ...(lesson.tools === undefined ? {} : { tools: lesson.tools }),
       createdAt: now,
     };
     return { status: "repaired", lesson: parseWith(LessonSchema, repaired, "repaired lesson") };

@@ -172,6 +172,32 @@ describe("lessonloopMiddleware with ScriptedChatModel", () => {
     }
   });
 
+  it("serves a lesson anchored to a tool of the request whatever the task's words, and credits the run's outcome to it", async () => {
+    const { loop } = await billingLoop();
+    // No word in common with the task: text retrieval alone scores it below minRelevance.
+    const anchored = lessonFixture("anchored", { trigger: "when billing endpoint rejects payload", guidance: "check ledger columns twice", scope: SCOPE, tools: ["create_invoice"] });
+    const elsewhere = lessonFixture("elsewhere", { trigger: "when shipping labels misprint", guidance: "reprint them", scope: SCOPE, tools: ["print_label"] });
+    await mergeLessons(loop, [anchored, elsewhere]);
+    const [hit] = await loop.memory.search({ query: INVOICE_TASK, scope: SCOPE, k: 1 });
+    expect(hit?.score ?? 0).toBeLessThan(0.1);
+    const episodes: Episode[] = [];
+    const model = createAgentModel();
+    const agent = createAgent({
+      model,
+      tools: TOOLS,
+      systemPrompt: SYSTEM_PROMPT,
+      middleware: [lessonloopMiddleware(loop, { scope: SCOPE, learning: "off", retriever: RETRIEVER, onEpisode: (episode) => episodes.push(episode) })],
+    });
+    await agent.invoke({ messages: [new HumanMessage(INVOICE_TASK)] });
+    expect(model.calls.length).toBeGreaterThan(0);
+    for (const call of model.calls) {
+      const [system] = systemTexts(call.messages);
+      expect(system).toContain("check ledger columns twice");
+      expect(system).not.toContain("reprint them");
+    }
+    expect(episodes.map((episode) => episode.servedLessons)).toEqual([["anchored"]]);
+  });
+
   it("streams the same chunks as the agent without it, apart from its own hook nodes and private key", async () => {
     const { loop } = await billingLoop();
     await mergeLessons(loop, [centsLesson()]);

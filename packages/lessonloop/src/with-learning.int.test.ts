@@ -373,6 +373,30 @@ describe("withLearning", () => {
     expect(episodes[0]).toMatchObject({ input: REFUND_TASK, trajectory: expect.arrayContaining([{ type: "message", role: "assistant", content: "done" }]) });
   });
 
+  it("serves lessons anchored to the tools the user declares, whatever the input's words; undeclared, text retrieval alone misses them", async () => {
+    const { loop } = await billingLoop();
+    const anchored = lessonFixture("anchored", { trigger: "when billing endpoint rejects payload", guidance: "check ledger columns twice", scope: SCOPE, tools: ["create_invoice"] });
+    await loop.memory.commit({ add: [anchored], reason: "test lesson", author: "tester" });
+    const seen: string[][] = [];
+    const echo = () =>
+      new StateGraph(MessagesAnnotation)
+        .addNode("agent", (state) => {
+          seen.push(state.messages.filter((message) => message.getType() === "system").map((message) => message.text));
+          return { messages: [new AIMessage("ok")] };
+        })
+        .addEdge(START, "agent")
+        .addEdge("agent", END);
+    const run = (tools?: string[]) =>
+      withLearning(echo(), { loop, scope: { ...SCOPE }, learning: "off", retriever: { timeoutMs: RETRIEVER_TIMEOUT_MS }, ...(tools === undefined ? {} : { tools }) }).invoke({
+        messages: [new HumanMessage(INVOICE_TASK)],
+      });
+    await run();
+    await run(["create_refund"]);
+    await run(["create_refund", "create_invoice"]);
+    expect(seen.map((systems) => systems.some((text) => text.includes("check ledger columns twice")))).toEqual([false, false, true]);
+    expect(() => withLearning(echo(), { loop, tools: ["create invoice"] })).toThrow(/withLearning tools/);
+  });
+
   it("still answers and keeps the episode when memory is unreachable: served no lessons, recorded against version 0", async () => {
     const loop = await unreachableMemoryLoop();
     const episodes: Episode[] = [];

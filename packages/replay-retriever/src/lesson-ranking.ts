@@ -1,5 +1,5 @@
 import type { LessonUtility, ScoredLesson } from "@lessonloop/core/internal";
-import { FeatureCache, featureSimilarity, type TextFeatures } from "@lessonloop/core/internal";
+import { FeatureCache, featureSimilarity, lessonAnchoredTo, type TextFeatures } from "@lessonloop/core/internal";
 
 /** How much each signal counts in a lesson's score. All are 0 or more. */
 export interface RankingWeights {
@@ -51,8 +51,14 @@ export interface RankLessonsParams {
   weights: RankingWeights;
   /** Age at which a lesson's recency is 0.5. */
   recencyHalfLifeMs: number;
-  /** Candidates with a search score below this are never chosen. */
+  /** Candidates with a search score below this are never chosen, unless anchored to an available tool. */
   minRelevance: number;
+  /**
+   * The tools available to the agent: a candidate anchored to one of them (its
+   * lesson's `tools`) applies whatever the task's words, so `minRelevance` does
+   * not drop it; it is still ranked by the same score.
+   */
+  availableTools?: ReadonlySet<string>;
   /** A candidate more similar than this (lexically, 0..1) to a chosen lesson is never chosen; 1 turns it off. */
   maxSimilarity: number;
   /** At most this many lessons are returned. */
@@ -96,6 +102,7 @@ export function rankLessons({
   weights,
   recencyHalfLifeMs,
   minRelevance,
+  availableTools,
   maxSimilarity,
   limit,
   accept,
@@ -113,7 +120,8 @@ export function rankLessons({
   const seen = new Set<string>();
   const pending: Pending[] = [];
   for (const scored of candidates) {
-    if (seen.has(scored.lesson.id) || scored.score < minRelevance) continue;
+    if (seen.has(scored.lesson.id)) continue;
+    if (scored.score < minRelevance && (availableTools === undefined || !lessonAnchoredTo(scored.lesson, availableTools))) continue;
     seen.add(scored.lesson.id);
     const relevance = clamp01(scored.score);
     const proven = smoothedUtility(utility?.get(scored.lesson.id));

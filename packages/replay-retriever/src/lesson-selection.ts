@@ -2,6 +2,8 @@ import { ScopeSchema, type Clock, type LessonKind, type LessonMemory, type Outco
 import {
   LessonKindSchema,
   MAX_QUERY_LENGTH,
+  MAX_SEARCH_TOOLS,
+  ToolNameSchema,
   parseWith,
   systemClock,
   FeatureCache,
@@ -36,9 +38,10 @@ export interface LessonSelectionParams {
   /** Age (ms) at which a lesson's recency score halves. Default 30 days. */
   recencyHalfLifeMs?: number;
   /**
-   * Lessons whose search score (cosine similarity) is below this are never served.
-   * Default 0.1, which drops unrelated lessons with the lexical embedder; raise it
-   * for embedders whose unrelated texts still score high.
+   * Lessons whose search score (cosine similarity) is below this are never
+   * served, unless anchored to a tool available in the step (`tools` of the
+   * request). Default 0.1, which drops unrelated lessons with the lexical
+   * embedder; raise it for embedders whose unrelated texts still score high.
    */
   minRelevance?: number;
   /** A lesson whose guidance is more similar than this (lexically, 0..1) to one already chosen is never served; 1 turns it off. Default 0.8. */
@@ -72,6 +75,12 @@ export interface LessonSelectionRequest {
   scope: Scope;
   /** The memory version to read (a run's pin); default the head. */
   version?: number;
+  /**
+   * The tools the agent may call in this step. Lessons anchored to any of them
+   * (a lesson's `tools`) are candidates whatever the task's words, still ranked
+   * and within the budget; lessons about no tool are found by the text alone.
+   */
+  tools?: readonly string[];
 }
 
 /** What a selection degraded on: the part that failed and why. The selection still answered. */
@@ -116,6 +125,8 @@ const NumbersSchema = z.object({
   }),
 });
 
+const ToolsSchema = z.array(ToolNameSchema).max(MAX_SEARCH_TOOLS);
+
 const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1_000;
 /** Longer inputs are matched by their first part; the embedder's cost grows with length. */
 export const MAX_INPUT_CHARS = Math.min(4_000, MAX_QUERY_LENGTH);
@@ -157,6 +168,7 @@ export function createLessonSelector(params: LessonSelectionParams): LessonSelec
 
   return async function selectLessons(request: LessonSelectionRequest): Promise<LessonSelection> {
     const scope = parseWith(ScopeSchema, request.scope, "scope of the lesson selection");
+    const tools = request.tools === undefined ? [] : [...new Set(parseWith(ToolsSchema, request.tools, "tools of the lesson selection"))].sort();
     const text = request.text.trim().slice(0, MAX_INPUT_CHARS);
     const degraded: SelectionDegradation[] = [];
     let version = request.version;
@@ -177,12 +189,13 @@ export function createLessonSelector(params: LessonSelectionParams): LessonSelec
       try {
         version ??= await deadline.race("lesson memory", () => memory.headVersion());
         const at = version;
-        const cacheKey = JSON.stringify([at, scope.tenant, scope.user ?? null, scope.agent ?? null, kindsKey, text]);
+        const cacheKey = JSON.stringify([at, scope.tenant, scope.user ?? null, scope.agent ?? null, kindsKey, tools, text]);
         const cached = cache.get(cacheKey);
         if (cached !== undefined) {
           found = [...cached];
         } else {
-          found = await deadline.race("lesson memory", () => memory.search({ query: text, scope, k: candidates, version: at, kinds: kindList }));
+          const anchors = tools.length === 0 ? {} : { tools };
+          found = await deadline.race("lesson memory", () => memory.search({ query: text, scope, k: candidates, version: at, kinds: kindList, ...anchors }));
           cache.set(cacheKey, found);
         }
       } catch (error) {
@@ -209,6 +222,7 @@ export function createLessonSelector(params: LessonSelectionParams): LessonSelec
       weights,
       recencyHalfLifeMs,
       minRelevance,
+      ...(tools.length === 0 ? {} : { availableTools: new Set(tools) }),
       maxSimilarity,
       limit: maxLessons,
       featureCache,

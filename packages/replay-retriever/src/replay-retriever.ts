@@ -52,6 +52,12 @@ export interface ReplayRetrieverParams<S extends ReplayRetrieverState = ReplayRe
    * new run, while a custom input is fingerprinted by its text.
    */
   input?: (state: S) => string | undefined;
+  /**
+   * The tools the agent may call in this step (e.g. the tools bound to its model):
+   * lessons anchored to any of them are served whatever the input's words, still
+   * ranked and within the budget. Default: none, so lessons are found by the input's text.
+   */
+  tools?: (state: S, config: LangGraphRunnableConfig) => readonly string[] | undefined;
   /** Whether to add the rendered lessons as a system message to `messages`. Default true. */
   addMessage?: boolean;
   /**
@@ -133,7 +139,7 @@ function messagesUpdate(messages: readonly BaseMessage[], id: string, text: stri
 export function createReplayRetriever<S extends ReplayRetrieverState = ReplayRetrieverState>(
   params: ReplayRetrieverParams<S>,
 ): ReplayRetrieverNode<S> {
-  const { scope: scopeOf, input, render = renderLessonContext, addMessage = true, messageId = DEFAULT_MESSAGE_ID, onWarning = logWarning } = params;
+  const { scope: scopeOf, input, tools: toolsOf, render = renderLessonContext, addMessage = true, messageId = DEFAULT_MESSAGE_ID, onWarning = logWarning } = params;
   parseWith(MessageIdSchema, messageId, "replay-retriever messageId");
   const select = createLessonSelector({ ...params, render });
   let warnedAboutState = false;
@@ -162,7 +168,8 @@ export function createReplayRetriever<S extends ReplayRetrieverState = ReplayRet
     const inputKey = fingerprint(key);
     const pin = state[MEMORY_PIN_KEY];
     const pinned = pin !== undefined && pin.input === inputKey ? pin.version : undefined;
-    const { version, lessons, examples: served, degraded } = await select({ text, scope, version: pinned });
+    const tools = toolsOf?.(state, config);
+    const { version, lessons, examples: served, degraded } = await select({ text, scope, version: pinned, ...(tools === undefined ? {} : { tools }) });
     for (const { source, error } of degraded) warnings.push(warningFor(source, error, { scope, step }));
 
     const update: ReplayRetrieverUpdate = { servedLessons: lessons, servedExamples: served };

@@ -130,6 +130,59 @@ export function describeLessonMemoryConformance({ name, createMemory, openAnothe
       });
     });
 
+    describe("tool-anchored search", () => {
+      // Many lessons about other things, so the anchored one is far from the k nearest of an unrelated query.
+      beforeEach(async () => {
+        const filler = Array.from({ length: 12 }, (_, index) =>
+          lessonFixture(`ticket-filler-${index}`, { trigger: `open a ticket for customer invoice typo case ${index}`, guidance: `write the invoice number ${index} in the ticket title` }),
+        );
+        await memory.commit({
+          add: [
+            ...filler,
+            lessonFixture("priority", { trigger: "calling create_ticket", guidance: "priority is one of P1, P2, P3 now", tools: ["create_ticket"] }),
+            lessonFixture("priority-ana", { scope: { tenant: "acme", user: "ana" }, trigger: "calling create_ticket", guidance: "ana wants P1", tools: ["create_ticket"] }),
+            lessonFixture("priority-globex", { scope: { tenant: "globex" }, trigger: "calling create_ticket", guidance: "globex uses P0", tools: ["create_ticket"] }),
+            lessonFixture("kb", { trigger: "searching the knowledge base", guidance: "quote the article id", kind: "strategy", tools: ["search_kb", "get_article"] }),
+          ],
+          reason: "seed anchored",
+          ...author,
+        });
+      });
+      const query = "Open a ticket for customer Hooli: invoice 9001 has a typo";
+      const found = async (request: { tools?: string[]; scope?: { tenant: string; user?: string }; version?: number; kinds?: ["strategy"] }) =>
+        ids((await memory.search({ query, scope: request.scope ?? { tenant: "acme" }, k: 3, ...request })).map((hit) => hit.lesson));
+
+      it("returns lessons anchored to an available tool beside the k nearest, whatever their score, each once", async () => {
+        expect(await found({})).not.toContain("priority");
+        const anchored = await memory.search({ query, scope: { tenant: "acme" }, k: 3, tools: ["create_ticket", "create_ticket", "send_email"] });
+        expect(ids(anchored.map((hit) => hit.lesson))).toContain("priority");
+        expect(anchored.filter((hit) => hit.lesson.id === "priority")).toHaveLength(1);
+        expect(anchored.find((hit) => hit.lesson.id === "priority")?.lesson.tools).toEqual(["create_ticket"]);
+        // Scored as any hit, and ordered by score.
+        expect(anchored.map((hit) => hit.score)).toEqual([...anchored.map((hit) => hit.score)].sort((a, b) => b - a));
+        expect(await found({ tools: ["get_article"] })).toContain("kb");
+        expect(await found({ tools: ["send_email"] })).not.toContain("priority");
+      });
+
+      it("applies scope, kinds, retirement and versions to anchored lessons exactly as to the rest", async () => {
+        expect(await found({ tools: ["create_ticket"], scope: { tenant: "acme", user: "ana" } })).toEqual(expect.arrayContaining(["priority", "priority-ana"]));
+        expect(await found({ tools: ["create_ticket"] })).not.toContain("priority-ana");
+        expect(await found({ tools: ["create_ticket"] })).not.toContain("priority-globex");
+        expect(await found({ tools: ["create_ticket"], kinds: ["strategy"] })).not.toContain("priority");
+        const before = await memory.headVersion();
+        await memory.commit({ retire: ["priority"], reason: "obsolete", ...author });
+        expect(await found({ tools: ["create_ticket"] })).not.toContain("priority");
+        expect(await found({ tools: ["create_ticket"], version: before })).toContain("priority");
+        await memory.rollback({ to: before, reason: "back", ...author });
+        expect(await found({ tools: ["create_ticket"] })).toContain("priority");
+      });
+
+      it("refuses a tool name that is not one, with a typed error naming the field", async () => {
+        await expectError(memory.search({ query, scope: { tenant: "acme" }, tools: ["create ticket"] }), "invalid_input", /tools/);
+        await expectError(memory.commit({ add: [lessonFixture("bad", { tools: ["a", "a"] })], reason: "x", ...author }), "invalid_input", /tools/);
+      });
+    });
+
     describe("scopes", () => {
       beforeEach(async () => {
         await memory.commit({
