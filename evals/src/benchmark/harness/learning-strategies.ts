@@ -134,7 +134,8 @@ function liveLessonsOf(memory: ChromaLessonMemory) {
 export async function createLessonloopStrategy(params: LearningStrategyParams): Promise<Strategy> {
   const { environment, suite, seed, taskOf, now, clock, budget, onWarning } = params;
   const stores = await openMemory(params);
-  const read: LessonContextReader = createLessonContextReader({ memory: stores.memory, ledger: stores.ledger, clock, budget, onWarning });
+  const tools = environment.tools.map((tool) => tool.name);
+  const read: LessonContextReader = createLessonContextReader({ memory: stores.memory, ledger: stores.ledger, clock, budget, onWarning, tools });
   const sandbox = createSandboxReplayRunner({ environment, suite, seed, taskOf, now });
   const loop = await openLoop(params, sandbox.runner, stores);
   const size = liveSize(stores.memory);
@@ -170,9 +171,10 @@ export async function createLessonloopStrategy(params: LearningStrategyParams): 
  * lesson is merged at once: the validation gate is the only difference.
  */
 export async function createUnvalidatedStrategy(params: LearningStrategyParams): Promise<Strategy> {
-  const { suite, clock, budget, onWarning } = params;
+  const { environment, suite, clock, budget, onWarning } = params;
   const stores = await openMemory(params);
-  const read = createLessonContextReader({ memory: stores.memory, ledger: stores.ledger, clock, budget, onWarning });
+  // The same retriever as lessonloop's, given the agent's tools the same way.
+  const read = createLessonContextReader({ memory: stores.memory, ledger: stores.ledger, clock, budget, onWarning, tools: environment.tools.map((tool) => tool.name) });
   // The loop lends its critic, learner and regression monitor; its validators are never asked.
   const loop = await openLoop(params, undefined, stores);
   // The graph's record_outcome step: credit the served lessons, let the monitor judge the latest merge.

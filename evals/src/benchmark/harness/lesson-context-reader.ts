@@ -22,6 +22,8 @@ export interface LessonContextReaderParams {
   budget: number;
   /** Told when the retriever degrades (memory down, timeout). */
   onWarning: (message: string) => void;
+  /** The tools the agent has (the world's documented tools): lessons anchored to them are candidates whatever the task's words, as in a real agent's step. */
+  tools?: readonly string[];
 }
 
 /**
@@ -30,7 +32,7 @@ export interface LessonContextReaderParams {
  * live version or at an older one (to replay a probe with the memory as it
  * was before a merge).
  */
-export function createLessonContextReader({ memory, ledger, clock, budget, onWarning }: LessonContextReaderParams) {
+export function createLessonContextReader({ memory, ledger, clock, budget, onWarning, tools }: LessonContextReaderParams) {
   const retrieve = createReplayRetriever<ReaderState>({
     memory,
     ledger,
@@ -38,6 +40,7 @@ export function createLessonContextReader({ memory, ledger, clock, budget, onWar
     budget,
     scope: (state) => state.scope,
     input: (state) => state.input,
+    ...(tools === undefined ? {} : { tools: () => tools }),
     addMessage: false,
     onWarning: (warning) => onWarning(warning.message),
   });

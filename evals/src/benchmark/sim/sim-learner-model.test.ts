@@ -107,6 +107,26 @@ describe("the simulated learner model", () => {
     else expect(lessons[0]?.scope).toEqual({ tenant: task.scope.tenant });
   });
 
+  // The tools each lesson is anchored to: those it changes that the failing run called, never one it did not (deliver_invoice, get_customers).
+  const anchoredTools: Record<string, string[] | undefined> = {
+    "a new required parameter": ["create_order"],
+    "a renamed field in minor units": ["create_invoice"],
+    "a silent unit change": ["ship_order"],
+    "a retired endpoint": ["send_invoice"],
+    "a rate limit": ["get_customer"],
+    "a lower approval threshold": ["issue_refund"],
+    "a shorter refund window": ["issue_refund"],
+    "a new store-credit limit": ["issue_store_credit"],
+    "a user's date format": undefined,
+    "a user's new ask-first limit": undefined,
+  };
+
+  it.each(precise)("anchors the lesson for %s to the tools of the run it read", async (what, environment, pick, at, _expected, context) => {
+    const lessons = await learn(await episodeOf(environment, pick(), at, context));
+    expect(lessons.length).toBeGreaterThan(0);
+    expect(lessons[0]?.tools).toEqual(anchoredTools[what]);
+  });
+
   it("words one episode the same way for a seed, in the learner and the reflector alike, and otherwise for other seeds", async () => {
     const episode = await episodeOf(api, find(apiTasks, (t) => t.kind === "invoice"), 35);
     const first = await learn(episode, { ...NO_ERRORS, seed: 4 });

@@ -108,15 +108,39 @@ function wordingOf(draft: DraftLesson, task: string, seed: number): string {
   return draft.directives.map((directive) => paraphraseDirective(directive, keyedRandom(seed, "wording", task, directiveKey(directive)))).join(" ");
 }
 
-/** A draft as the learner node's structured answer holds it; `task` is the episode's task, which the trigger cites. */
-export function proposedLesson(draft: DraftLesson, task: string, seed: number): ProposedLesson {
+/** The tools a directive changes the use of (none for an all-tools one, a preference or a defined term). */
+function toolsOf(directive: Directive): string[] {
+  switch (directive.kind) {
+    case "replace_tool":
+      return [directive.from, directive.to];
+    case "batch_calls":
+      return [directive.tool, directive.batchTool];
+    case "route_above":
+      return directive.tool === "*" ? [] : [directive.tool, directive.instead];
+    case "preference":
+    case "define_term":
+      return [];
+    default:
+      return directive.tool === "*" ? [] : [directive.tool];
+  }
+}
+
+/**
+ * A draft as the learner node's structured answer holds it; `task` is the
+ * episode's task, which the trigger cites. Its tools are those its directives
+ * change the use of that the run called (`called`, read from the trajectory in
+ * the prompt), as a real learner names them from the run it is shown.
+ */
+export function proposedLesson(draft: DraftLesson, task: string, seed: number, called: ReadonlySet<string> = new Set()): ProposedLesson {
   const first = draft.directives[0] as Directive;
+  const tools = [...new Set(draft.directives.flatMap(toolsOf))].filter((tool) => called.has(tool));
   return {
     trigger: triggerFor(first, task),
     guidance: wordingOf(draft, task, seed),
     rationale: `The run showed: ${draft.evidence.slice(0, 300)}`,
     kind: draft.kind,
     appliesTo: draft.appliesTo,
+    ...(tools.length === 0 ? {} : { tools }),
   };
 }
 
@@ -201,7 +225,8 @@ export function createSimLearnerModel({
       case "propose_lessons": {
         const { view, maxLessons } = viewOfLearnerPrompt(human);
         const drafts = draftLessons(readEpisode(view), rates, keyedRandom(rates.seed, "learner", human), maxLessons);
-        const answer: LearnerAnswer = { lessons: drafts.map((draft) => proposedLesson(draft, view.task, rates.seed)) };
+        const called = new Set(view.steps.flatMap((step) => (step.type === "call" ? [step.name] : [])));
+        const answer: LearnerAnswer = { lessons: drafts.map((draft) => proposedLesson(draft, view.task, rates.seed, called)) };
         structured = answer;
         break;
       }
