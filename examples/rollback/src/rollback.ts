@@ -2,14 +2,47 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { Annotation, END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { ChromaEdgeCaseStore, ChromaLessonMemory, startChroma } from "@lessonloop/chroma";
-import { InMemoryOutcomeLedger, createLexicalEmbedder, type LessonMemory, type Snapshot } from "@lessonloop/core";
+import {
+  InMemoryOutcomeLedger,
+  createLexicalEmbedder,
+  formatScope,
+  type EdgeCaseInput,
+  type LessonInput,
+  type LessonMemory,
+  type Snapshot,
+  type SnapshotEvidence,
+} from "@lessonloop/core";
 import { createSeededRandom } from "@lessonloop/core/testing";
-import { LessonContextAnnotation, createReplayRetriever } from "@lessonloop/replay-retriever";
-import { createRegressionMonitor, regressionEvidenceOf, type RegressionComparison } from "@lessonloop/regression-monitor";
+import { LessonContextAnnotation, createLessonSelector, createReplayRetriever } from "@lessonloop/replay-retriever";
+import { createRegressionMonitor } from "@lessonloop/regression-monitor";
 import { MergeStateAnnotation, createMergeNode, describeSnapshot } from "@lessonloop/snapshot-checkpointer";
-import { createRolePlayRunner, createValidatorEnsemble, majority, ValidatorEnsembleInputAnnotation, type AgentDecision } from "@lessonloop/validator-ensemble";
-import { AGENT_DESCRIPTION, SHOP_TOOLS, createSimulatedRunner, shopAgentDecision } from "@lessonloop/example-shop-world";
-import { DAMAGED_PARCEL, REFUND_AT_ONCE, STORED_CASES, TENANT, GIFT_WRAP, liveSuccessChance, liveTask } from "./shop-world.js";
+import {
+  createRolePlayRunner,
+  createValidatorEnsemble,
+  evaluateCheck,
+  majority,
+  ValidatorEnsembleInputAnnotation,
+  type AgentDecision,
+  type ReplayRunner,
+} from "@lessonloop/validator-ensemble";
+import { AGENT_DESCRIPTION, SHOP_TOOLS, shopAgentDecision } from "@lessonloop/example-shop-world";
+import {
+  DAMAGED_PARCEL,
+  GIFT_WRAP,
+  GLOBEX_DAMAGED_CASE,
+  GLOBEX_DAMAGED_REFUND,
+  GLOBEX_GIFT_CASE,
+  GLOBEX_GIFT_WRAP,
+  PROBE_TASKS,
+  REFUND_AT_ONCE,
+  STORED_CASES,
+  TENANTS,
+  acmeTask,
+  globexTask,
+  successChance,
+  type LiveTask,
+  type Tenant,
+} from "./shop-world.js";
 
 export interface RunRollbackParams {
   /** An existing Chroma server; when omitted the embedded one is started and stopped. */
@@ -18,48 +51,78 @@ export interface RunRollbackParams {
   validatorModels?: readonly BaseChatModel[];
   /** Seed of the simulated live traffic. */
   seed?: number;
-  /** Live episodes before the merge. */
-  episodesBefore?: number;
-  /** Most live episodes on the merged version before giving up waiting for a rollback. */
-  maxEpisodesAfterMerge?: number;
-  /** Live episodes after the rollback. */
-  episodesAfterRollback?: number;
-  /** Episodes per point of the outcome curve. */
+  /** Rounds of live traffic before acme's lesson is merged; a round is one acme run and one globex run. */
+  roundsBefore?: number;
+  /** After how many rounds on acme's merged lesson each of globex's two lessons is validated and merged. */
+  globexMergesAfter?: readonly [number, number];
+  /** Most rounds after acme's merge before giving up waiting for a revert. */
+  maxRoundsAfterMerge?: number;
+  /** Rounds of live traffic after the revert. */
+  roundsAfterRevert?: number;
+  /** Rounds per point of the outcome curve. */
   window?: number;
   /** Where each line of the report goes. */
   print?: (line: string) => void;
 }
 
-/** One point of the outcome curve. */
-export interface CurveWindow {
-  /** First and last episode (1-based). */
-  from: number;
-  to: number;
-  /** Memory versions the window's episodes were served from. */
-  versions: number[];
+/** One live run. */
+export interface LiveEpisode {
+  round: number;
+  tenant: Tenant;
+  /** The memory version it was served from. */
+  version: number;
+  served: string[];
+  success: boolean;
+}
+
+/** Success of a tenant's live runs: the share, and the counts. */
+export interface Rate {
+  rate: number | null;
   successes: number;
   episodes: number;
 }
 
-export interface RunRollbackResult {
-  /** The merge's snapshot, or `undefined` when the validators rejected the lesson. */
-  merge: Snapshot | undefined;
-  /** Every lesson the monitor reverted: the revert, the version that had merged the lesson, and the comparison. */
-  rollbacks: { snapshot: Snapshot; merged: number; retiredLessons: string[]; evidence: RegressionComparison | undefined }[];
-  /** Success rates of the live runs served from each phase. */
-  rates: { beforeMerge: number; afterMerge: number | null; afterRollback: number | null };
-  /** Episodes run on the merged version before the rollback. */
-  episodesOnMerge: number;
-  /** Ids of the lessons a refund request is served, on the merged version and at the end. */
-  served: { onMerge: string[]; atEnd: string[] };
-  curve: CurveWindow[];
+/** A fixed set of a tenant's requests answered on one memory version. */
+export interface ProbeRun {
+  version: number;
+  /** Per request: the lessons it was served and the tool the agent called (or `answer`). */
+  answers: { task: string; served: string[]; action: string }[];
+  /** Mean chance that these requests end well, by the same rule as the live runs. */
+  successChance: number;
 }
 
-interface Episode {
-  index: number;
-  version: number;
-  served: string[];
-  success: boolean;
+/** One point of the outcome curve. */
+export interface CurveWindow {
+  /** First and last round (1-based). */
+  from: number;
+  to: number;
+  /** Memory versions the window's runs were served from. */
+  versions: number[];
+  rates: Record<Tenant, Rate>;
+}
+
+export interface RunRollbackResult {
+  /** Every lesson merged, in order: whose, and the snapshot that merged it. */
+  merges: { lesson: string; tenant: Tenant; snapshot: Snapshot }[];
+  /** Lessons the validators rejected (nothing merged for them). */
+  rejected: string[];
+  /** Every lesson the monitor reverted: the revert's snapshot and its typed evidence. */
+  reverts: { lesson: string; merged: number; snapshot: Snapshot; evidence: SnapshotEvidence | undefined }[];
+  /**
+   * Each tenant's live success rate by the version its runs were served from:
+   * before acme's merge, from it to the revert, after the revert; and on each version.
+   */
+  rates: Record<Tenant, { beforeMerge: Rate; beforeRevert: Rate; afterRevert: Rate; byVersion: Map<number, Rate> }>;
+  /** acme runs that were served acme's lesson before the revert. */
+  servedBeforeRevert: number;
+  /** Each tenant's live lessons on the version before the revert, on the revert, and at the head when the run ended (ids, sorted). */
+  liveLessons: Record<Tenant, { beforeRevert: string[]; afterRevert: string[]; atEnd: string[] }>;
+  /** The live version when the run ended. */
+  head: number;
+  /** Each tenant's fixed requests answered on the version before the revert and after it. */
+  probe: Record<Tenant, { beforeRevert: ProbeRun; afterRevert: ProbeRun }> | undefined;
+  episodes: LiveEpisode[];
+  curve: CurveWindow[];
 }
 
 const LiveState = Annotation.Root({
@@ -70,30 +133,65 @@ const LiveState = Annotation.Root({
 
 const LearningState = Annotation.Root({ ...ValidatorEnsembleInputAnnotation.spec, ...MergeStateAnnotation.spec });
 
+const rateOf = (episodes: readonly LiveEpisode[]): Rate => {
+  const successes = episodes.filter((episode) => episode.success).length;
+  return { rate: episodes.length === 0 ? null : successes / episodes.length, successes, episodes: episodes.length };
+};
 const percent = (rate: number | null) => (rate === null ? "  n/a" : `${(rate * 100).toFixed(0).padStart(3)}%`);
-const rateOf = (episodes: readonly Episode[]) => (episodes.length === 0 ? null : episodes.filter((episode) => episode.success).length / episodes.length);
+const showRate = ({ rate, successes, episodes }: Rate) => `${percent(rate)} (${successes}/${episodes})`.padEnd(13);
+const passFail = (passed: boolean | null) => (passed === null ? "?" : passed ? "pass" : "fail");
+const actionOf = (decision: AgentDecision) => (decision.type === "tool_call" ? decision.name : decision.type);
+const tenantOf = (lesson: LessonInput): Tenant => (lesson.scope.tenant === "acme" ? "acme" : "globex");
 
-/** The outcome curve as an ASCII chart: one bar per window. */
+/**
+ * The sandbox replay: the simulated agent re-run on a stored case with what the
+ * live path would put in its context — the lessons memory serves there
+ * (`companions`) and, in one of the two runs, the candidate.
+ */
+const simulatedRunner: ReplayRunner = {
+  async replay({ edgeCase, lesson, companions = [] }) {
+    const decision = shopAgentDecision(edgeCase.input, lesson === undefined ? companions : [lesson, ...companions]);
+    return { passed: evaluateCheck(edgeCase.check, decision), output: decision };
+  },
+};
+
+/** A revert's typed evidence on one line. */
+function describeEvidence(evidence: SnapshotEvidence): string {
+  const { before, after, drop, pValue, lookAlpha, look, test, scope, lessons } = evidence;
+  return (
+    `lessons [${lessons.join(", ")}] in ${scope === undefined ? "all scopes" : formatScope(scope)}: ` +
+    `before v${after.version} ${before.successes}/${before.episodes} (${percent(before.rate).trim()}) → served it ${after.successes}/${after.episodes} (${percent(after.rate).trim()}), ` +
+    `drop ${((drop ?? 0) * 100).toFixed(1)} points, ${test} p=${(pValue ?? 1).toPrecision(3)} ≤ ${lookAlpha.toPrecision(3)} (look ${look})`
+  );
+}
+
+/** The outcome curve as an ASCII chart: per window, each tenant's bar. */
 function renderCurve(curve: readonly CurveWindow[], print: (line: string) => void): void {
-  print("Live success rate per window (# = 5 %):");
+  print("Live success rate per window (# = 10 %):");
   for (const window of curve) {
-    const rate = window.successes / window.episodes;
-    const label = `  ep ${String(window.from).padStart(3)}-${String(window.to).padEnd(3)} v${window.versions.join("+v").padEnd(5)}`;
-    print(`${label} ${percent(rate)} ${"#".repeat(Math.round(rate * 20))}`);
+    const label = `  rounds ${String(window.from).padStart(3)}-${String(window.to).padEnd(3)} v${window.versions.join("+v").padEnd(8)}`;
+    const bars = TENANTS.map((tenant) => {
+      const { rate } = window.rates[tenant];
+      return `${tenant} ${percent(rate)} ${"#".repeat(Math.round((rate ?? 0) * 10)).padEnd(10)}`;
+    });
+    print(`${label} ${bars.join("   ")}`.trimEnd());
   }
 }
 
 /**
- * A lesson that looked good passes validation, is merged, and hurts live
- * traffic; the regression monitor notices and rolls memory back on its own.
+ * Two tenants share one memory. An acme lesson passes validation, is merged and
+ * hurts acme's live traffic; globex's good lessons keep merging on top of it.
+ * The regression monitor reverts the acme lesson alone, after those merges, and
+ * globex's live lessons and success stay as they were.
  */
 export async function runRollback({
   chromaUrl,
   validatorModels,
   seed = 4,
-  episodesBefore = 40,
-  maxEpisodesAfterMerge = 80,
-  episodesAfterRollback = 30,
+  roundsBefore = 40,
+  globexMergesAfter = [4, 8],
+  maxRoundsAfterMerge = 80,
+  roundsAfterRevert = 20,
   window = 10,
   print = console.log,
 }: RunRollbackParams = {}): Promise<RunRollbackResult> {
@@ -108,11 +206,15 @@ export async function runRollback({
     const ledger = new InMemoryOutcomeLedger();
     const random = createSeededRandom(seed);
 
-    // ── The live agent: the real replay-retriever in front of a simulated agent ──
+    // ── The live agent: the real replay-retriever in front of a simulated agent; the tenant comes with each run ──
+    const tenantScope = (config: { configurable?: Record<string, unknown> }) => ({ tenant: String(config.configurable?.["tenant"]) });
+    const selection = { memory, ledger, timeoutMs: 5_000 };
+    // Chooses lessons as the retriever does, at any version: for the validators' replays and for comparing versions.
+    const select = createLessonSelector(selection);
     const live = new StateGraph(LiveState)
       .addNode(
         "retrieve_lessons",
-        createReplayRetriever({ memory, ledger, scope: () => TENANT, timeoutMs: 5_000, onWarning: (warning) => print(`  retriever warning: ${warning.message}`) }),
+        createReplayRetriever({ ...selection, scope: (_state, config) => tenantScope(config), onWarning: (warning) => print(`  retriever warning: ${warning.message}`) }),
       )
       .addNode("agent", (state: typeof LiveState.State) => {
         const task = state.messages.findLast((message) => message.getType() === "human")?.text ?? "";
@@ -124,67 +226,53 @@ export async function runRollback({
       .addEdge("agent", END)
       .compile();
 
-    // ── The regression monitor, fed every live outcome ──
-    const rollbacks: RunRollbackResult["rollbacks"] = [];
+    // ── One regression monitor for the whole memory: each lesson is judged on runs of its own tenant ──
+    const reverts: RunRollbackResult["reverts"] = [];
     const monitor = createRegressionMonitor({
       memory,
       ledger,
       onRevert: (revert) => {
-        rollbacks.push({
-          snapshot: revert.snapshot,
-          merged: revert.merged,
-          retiredLessons: revert.snapshot.change.retired,
-          evidence: regressionEvidenceOf(revert.snapshot),
-        });
-        print(`  !! regression monitor reverted ${revert.lesson}, merged at v${revert.merged} (now v${revert.snapshot.version})`);
+        reverts.push({ lesson: revert.lesson, merged: revert.merged, snapshot: revert.snapshot, evidence: revert.snapshot.evidence });
+        print(`  !! regression monitor reverted ${revert.lesson} (${revert.comparison.scope === undefined ? "all runs" : formatScope(revert.comparison.scope)}), merged at v${revert.merged}, as v${revert.snapshot.version}`);
       },
     });
 
-    const episodes: Episode[] = [];
-    const runEpisode = async (): Promise<Episode> => {
-      const index = episodes.length + 1;
-      const task = liveTask(index, random.pick);
-      const result = await live.invoke({ messages: [new HumanMessage(task)] });
+    const episodes: LiveEpisode[] = [];
+    const runEpisode = async (round: number, tenant: Tenant, task: LiveTask): Promise<void> => {
+      const result = await live.invoke({ messages: [new HumanMessage(task.text)] }, { configurable: { tenant } });
       const version = result.lessonMemoryPin?.version ?? (await memory.headVersion());
       const served = result.servedLessons.map((entry) => entry.lesson.id);
-      const success = result.decision !== undefined && random.chance(liveSuccessChance(result.decision));
-      const episode = { index, version, served, success };
-      episodes.push(episode);
+      const success = result.decision !== undefined && random.chance(successChance(task, result.decision));
+      episodes.push({ round, tenant, version, served, success });
       await monitor.observe({
-        episodeId: `live-${index}`,
-        scope: TENANT,
+        episodeId: `live-${tenant}-${round}`,
+        scope: { tenant },
         memoryVersion: version,
         servedLessons: served,
         status: success ? "success" : "failure",
         recordedAt: new Date().toISOString(),
       });
-      return episode;
     };
-    const servedFor = async (): Promise<string[]> => {
-      const result = await live.invoke({ messages: [new HumanMessage("Please refund order 9999, the shoes do not fit.")] });
-      return result.servedLessons.map((entry) => entry.lesson.id);
+    let round = 0;
+    const runRound = async (): Promise<void> => {
+      round++;
+      await runEpisode(round, "acme", acmeTask(round, random.pick));
+      await runEpisode(round, "globex", globexTask(round, random.pick));
     };
 
-    // ── 1. Live traffic on the memory as it was ──
-    const base = await memory.commit({ add: [GIFT_WRAP], reason: "learned from a gift without its card", author: "learner" });
-    print(`Memory v${base.version}: ${GIFT_WRAP.id} — "${GIFT_WRAP.guidance}"`);
-    for (let i = 0; i < episodesBefore; i++) await runEpisode();
-    const beforeMerge = rateOf(episodes) ?? 0;
-    print(`${episodesBefore} live refund requests on v${base.version}: ${percent(beforeMerge)} succeeded`);
-
-    // ── 2. A lesson learned from a damaged parcel passes validation and is merged ──
-    print("");
-    print(`Candidate lesson ${REFUND_AT_ONCE.id} (${REFUND_AT_ONCE.kind}): when "${REFUND_AT_ONCE.trigger}" → "${REFUND_AT_ONCE.guidance}"`);
+    // ── The learning path: three peers validate each candidate, the merge node commits it ──
     const validators = ["peer-a", "peer-b", "peer-c"].map((id, index) => {
       const model = validatorModels?.[index % validatorModels.length];
       return model === undefined ? { id } : { id, model };
     });
     const ensemble = createValidatorEnsemble({
       validators,
-      runner: validatorModels === undefined ? createSimulatedRunner() : createRolePlayRunner({ agentDescription: AGENT_DESCRIPTION, tools: SHOP_TOOLS }),
+      runner: validatorModels === undefined ? simulatedRunner : createRolePlayRunner({ agentDescription: AGENT_DESCRIPTION, tools: SHOP_TOOLS }),
       edgeCaseStore,
+      // Replays see the tenant's live lessons too, so a case another lesson already fixed still passes.
+      servedLessons: async (edgeCase) => (await select({ text: edgeCase.input, scope: edgeCase.scope })).lessons.map((served) => served.lesson),
       policy: majority({ quorum: 2 }),
-      // The lesson moves money; this small store has one stored refund case besides the motivating one, so trust it on one.
+      // The refund lessons move money; each tenant's small store has one stored refund case besides the motivating one, so trust it on one.
       coverage: { minCases: 1 },
     });
     const learning = new StateGraph(LearningState)
@@ -194,76 +282,155 @@ export async function runRollback({
       .addEdge("validate_lesson", "merge_lesson")
       .addEdge("merge_lesson", END)
       .compile();
-    const learned = await learning.invoke({ lesson: REFUND_AT_ONCE, proposer: "learner", motivatingCases: [DAMAGED_PARCEL], edgeCases: [DAMAGED_PARCEL] });
-    const verdict = learned.verdict;
-    if (verdict !== undefined) {
-      print(`Validators: ${verdict.decision} under ${verdict.policy.name} (${verdict.tally.approve} approve, ${verdict.tally.reject} reject, ${verdict.tally.abstain} abstain)`);
-      for (const vote of verdict.votes) {
-        const cases = vote.evidence.map((entry) => `${entry.caseId} ${entry.passedWithout === null ? "?" : entry.passedWithout ? "pass" : "fail"}→${entry.passedWith === null ? "?" : entry.passedWith ? "pass" : "fail"}`);
-        print(`  ${vote.validator}: ${vote.decision} — ${cases.join(", ")}`);
+    const merges: RunRollbackResult["merges"] = [];
+    const rejected: string[] = [];
+    const learn = async (lesson: LessonInput, motivating: EdgeCaseInput, { votes }: { votes: boolean }): Promise<Snapshot | undefined> => {
+      print(`Candidate ${formatScope(lesson.scope)} lesson ${lesson.id} (${lesson.kind}): when "${lesson.trigger}" → "${lesson.guidance}"`);
+      const learned = await learning.invoke({ lesson, proposer: "learner", motivatingCases: [motivating], edgeCases: [motivating] });
+      const verdict = learned.verdict;
+      if (verdict !== undefined) {
+        print(`  validators: ${verdict.decision} under ${verdict.policy.name} (${verdict.tally.approve} approve, ${verdict.tally.reject} reject, ${verdict.tally.abstain} abstain)`);
+        if (votes) {
+          for (const vote of verdict.votes) {
+            const cases = vote.evidence.map((entry) => `${entry.caseId} ${entry.withoutSkipped === true ? "–" : passFail(entry.passedWithout)}→${passFail(entry.passedWith)}`);
+            print(`    ${vote.validator}: ${vote.decision} — ${cases.join(", ")}`);
+          }
+          if (verdict.votes.some((vote) => vote.evidence.some((entry) => entry.withoutSkipped === true))) print("    (– = not replayed without the lesson: it passes with it, so it cannot be a break)");
+        }
       }
-    }
-    const mergeResult = learned.mergeResult;
-    if (mergeResult === undefined || mergeResult.status === "rejected") {
-      print("The validators rejected the lesson: nothing was merged, nothing to roll back.");
-      return { merge: undefined, rollbacks, rates: { beforeMerge, afterMerge: null, afterRollback: null }, episodesOnMerge: 0, served: { onMerge: [], atEnd: await servedFor() }, curve: [] };
-    }
-    const merge = mergeResult.snapshot;
-    print(`Merged: ${describeSnapshot(merge)}`);
-    const onMerge = await servedFor();
-    print(`A refund request is now served: ${onMerge.join(", ") || "(no lessons)"}`);
+      const result = learned.mergeResult;
+      if (result === undefined || result.status === "rejected") {
+        rejected.push(lesson.id);
+        print(`  not merged`);
+        return undefined;
+      }
+      merges.push({ lesson: lesson.id, tenant: tenantOf(lesson), snapshot: result.snapshot });
+      print(`  merged as v${result.snapshot.version}`);
+      return result.snapshot;
+    };
 
-    // ── 3. Live traffic on the merge, until the monitor acts ──
+    // ── 1. Live traffic of both tenants on the memory as it was ──
+    const base = await memory.commit({ add: [GIFT_WRAP], reason: "learned from a gift without its card", author: "learner" });
+    print(`Memory v${base.version}: acme ${GIFT_WRAP.id} — "${GIFT_WRAP.guidance}"; globex has no lessons yet`);
+    for (let i = 0; i < roundsBefore; i++) await runRound();
+    print(`${roundsBefore} rounds on v${base.version} (one acme refund request and one globex request each)`);
+
+    // ── 2. acme's lesson, learned from a damaged parcel, passes validation and is merged ──
     print("");
-    const mergeStart = episodes.length;
-    while (rollbacks.length === 0 && episodes.length - mergeStart < maxEpisodesAfterMerge) await runEpisode();
-    const onMergeEpisodes = episodes.slice(mergeStart).filter((episode) => episode.version === merge.version);
-    const afterMerge = rateOf(onMergeEpisodes);
-    print(`${onMergeEpisodes.length} live refund requests on v${merge.version}: ${percent(afterMerge)} succeeded`);
+    const acmeMerge = await learn(REFUND_AT_ONCE, DAMAGED_PARCEL, { votes: true });
+    // Phases by the version a run was served from: before acme's merge, from it to the revert, after the revert.
+    const summary = (): RunRollbackResult => {
+      const merged = acmeMerge?.version ?? Infinity;
+      const reverted = reverts[0]?.snapshot.version ?? Infinity;
+      const phase = (tenant: Tenant, from: number, to: number) => rateOf(episodes.filter((episode) => episode.tenant === tenant && episode.version >= from && episode.version < to));
+      const rates = Object.fromEntries(
+        TENANTS.map((tenant) => {
+          const versions = [...new Set(episodes.map((episode) => episode.version))].sort((a, b) => a - b);
+          const byVersion = new Map(versions.map((version) => [version, phase(tenant, version, version + 1)]));
+          return [tenant, { beforeMerge: phase(tenant, 0, merged), beforeRevert: phase(tenant, merged, reverted), afterRevert: phase(tenant, reverted, Infinity), byVersion }];
+        }),
+      ) as RunRollbackResult["rates"];
+      const servedBeforeRevert = episodes.filter((episode) => episode.version < reverted && episode.served.includes(REFUND_AT_ONCE.id)).length;
+      const none = { beforeRevert: [], afterRevert: [], atEnd: [] };
+      return { merges, rejected, reverts, rates, servedBeforeRevert, liveLessons: { acme: none, globex: none }, head: 0, probe: undefined, episodes, curve: [] };
+    };
+    if (acmeMerge === undefined) {
+      print("The validators rejected acme's lesson: nothing was merged, nothing to revert.");
+      return summary();
+    }
 
-    // ── 4. Live traffic after the rollback ──
-    const rollbackStart = episodes.length;
-    if (rollbacks.length > 0) for (let i = 0; i < episodesAfterRollback; i++) await runEpisode();
-    const afterRollback = rateOf(episodes.slice(rollbackStart));
-    if (rollbacks.length > 0) print(`${episodes.length - rollbackStart} live refund requests after the rollback: ${percent(afterRollback)} succeeded`);
+    // ── 3. Live traffic on the merge; globex's lessons keep merging on top; the monitor watches every lesson ──
+    const globexLessons: [LessonInput, EdgeCaseInput][] = [
+      [GLOBEX_DAMAGED_REFUND, GLOBEX_DAMAGED_CASE],
+      [GLOBEX_GIFT_WRAP, GLOBEX_GIFT_CASE],
+    ];
+    print("");
+    for (let after = 1; reverts.length === 0 && after <= maxRoundsAfterMerge; after++) {
+      await runRound();
+      const next = globexMergesAfter.indexOf(after);
+      const pair = globexLessons[next];
+      if (pair !== undefined) await learn(pair[0], pair[1], { votes: false });
+    }
+
+    // ── 4. Live traffic after the revert ──
+    if (reverts.length > 0) for (let i = 0; i < roundsAfterRevert; i++) await runRound();
 
     // ── Report ──
+    const result = summary();
+    const revert = reverts[0];
+    result.head = await memory.headVersion();
+    print("");
+    print("Success rate of live runs, by the version they were served from:");
+    const versions = [...result.rates.acme.byVersion.keys()];
+    print(`  ${"".padEnd(8)}${versions.map((version) => `v${version}`.padEnd(15)).join("")}`.trimEnd());
+    for (const tenant of TENANTS) print(`  ${tenant.padEnd(8)}${versions.map((version) => showRate(result.rates[tenant].byVersion.get(version) ?? rateOf([])).padEnd(15)).join("")}`.trimEnd());
+
     const curve: CurveWindow[] = [];
-    for (let from = 0; from < episodes.length; from += window) {
-      const slice = episodes.slice(from, from + window);
-      curve.push({
-        from: from + 1,
-        to: from + slice.length,
-        versions: [...new Set(slice.map((episode) => episode.version))],
-        successes: slice.filter((episode) => episode.success).length,
-        episodes: slice.length,
-      });
+    for (let from = 0; from < round; from += window) {
+      const slice = episodes.filter((episode) => episode.round > from && episode.round <= from + window);
+      const rates = Object.fromEntries(TENANTS.map((tenant) => [tenant, rateOf(slice.filter((episode) => episode.tenant === tenant))])) as Record<Tenant, Rate>;
+      curve.push({ from: from + 1, to: Math.min(from + window, round), versions: [...new Set(slice.map((episode) => episode.version))], rates });
     }
+    result.curve = curve;
     print("");
     renderCurve(curve, print);
 
     print("");
     print("History (newest first):");
-    for (const snapshot of await memory.history()) print(`  ${describeSnapshot(snapshot)}`);
-    const [rollback] = rollbacks;
-    if (rollback !== undefined) {
-      print("");
-      print(`The rollback, v${rollback.snapshot.version}:`);
-      print(`  reason: ${rollback.snapshot.reason}`);
-      const evidence = rollback.evidence;
-      if (evidence !== undefined) {
-        print(
-          `  evidence: v${evidence.before.version} ${evidence.before.successes}/${evidence.before.episodes} (${percent(evidence.before.rate)}) → ` +
-            `v${evidence.after.version} ${evidence.after.successes}/${evidence.after.episodes} (${percent(evidence.after.rate)}), ` +
-            `drop ${((evidence.drop ?? 0) * 100).toFixed(1)} points, ${evidence.test} p=${(evidence.pValue ?? 1).toPrecision(3)} ≤ ${evidence.lookAlpha.toPrecision(3)} (look ${evidence.look})`,
-        );
-      }
+    for (const snapshot of await memory.history()) {
+      print(`  ${describeSnapshot(snapshot, { reasonChars: 70 })}`);
+      if (snapshot.evidence !== undefined) print(`      evidence: ${describeEvidence(snapshot.evidence)}`);
     }
-    const atEnd = await servedFor();
-    const stillLive = (await memory.list()).some((lesson) => lesson.id === REFUND_AT_ONCE.id);
-    print(`A refund request is now served: ${atEnd.join(", ") || "(no lessons)"}; ${REFUND_AT_ONCE.id} is ${stillLive ? "still live" : "no longer in live memory"}`);
 
-    return { merge, rollbacks, rates: { beforeMerge, afterMerge, afterRollback }, episodesOnMerge: onMergeEpisodes.length, served: { onMerge, atEnd }, curve };
+    if (revert !== undefined) {
+      // Each tenant on the version just before the revert and on the revert: live lessons, live runs, and the same requests on both.
+      const before = revert.snapshot.parent ?? revert.snapshot.version - 1;
+      const after = revert.snapshot.version;
+      // The selector reads memory as of any version; both sides are read now, so they see the same ledger.
+      const probeAt = async (tenant: Tenant, version: number): Promise<ProbeRun> => {
+        const answers: ProbeRun["answers"] = [];
+        let chance = 0;
+        for (const task of PROBE_TASKS[tenant]) {
+          const selected = await select({ text: task.text, scope: { tenant }, version });
+          const decision = shopAgentDecision(task.text, selected.lessons.map((served) => served.lesson));
+          answers.push({ task: task.text, served: selected.lessons.map((served) => served.lesson.id), action: actionOf(decision) });
+          chance += successChance(task, decision);
+        }
+        return { version, answers, successChance: chance / PROBE_TASKS[tenant].length };
+      };
+      const liveIds = async (tenant: Tenant, version: number) => (await memory.list({ scope: { tenant }, version })).map((lesson) => lesson.id).sort();
+      const probe = {} as Record<Tenant, { beforeRevert: ProbeRun; afterRevert: ProbeRun }>;
+      print("");
+      print(`The revert, v${before} → v${after}, per tenant:`);
+      for (const tenant of TENANTS) {
+        const lessons = { beforeRevert: await liveIds(tenant, before), afterRevert: await liveIds(tenant, after), atEnd: await liveIds(tenant, result.head) };
+        result.liveLessons[tenant] = lessons;
+        const diff = await memory.diff(before, after, { scope: { tenant } });
+        const changed = [...diff.added.map((lesson) => `+${lesson.id}`), ...diff.removed.map((lesson) => `−${lesson.id}`)];
+        print(`  ${tenant}: live lessons ${lessons.beforeRevert.join(", ") || "(none)"} → ${lessons.afterRevert.join(", ") || "(none)"}  (${changed.join(" ") || "unchanged"})`);
+
+        const rates = result.rates[tenant];
+        // acme's lesson was live from its merge on; for the other tenant only the version right before the revert has the same lessons as after it.
+        const [label, beforeRate] =
+          tenant === "acme" ? [`v${acmeMerge.version}–v${before}, while ${REFUND_AT_ONCE.id} was live`, rates.beforeRevert] : [`v${before}`, rates.byVersion.get(before) ?? rateOf([])];
+        print(`    live runs: ${showRate(beforeRate).trim()} on ${label} → ${showRate(rates.afterRevert).trim()} after the revert`);
+
+        probe[tenant] = { beforeRevert: await probeAt(tenant, before), afterRevert: await probeAt(tenant, after) };
+        const { beforeRevert, afterRevert } = probe[tenant];
+        const sameAnswers = JSON.stringify(beforeRevert.answers) === JSON.stringify(afterRevert.answers);
+        print(
+          `    its ${PROBE_TASKS[tenant].length} fixed requests on v${before} and on v${after}: ${sameAnswers ? "the same lessons served, the same actions" : "different answers"}, ` +
+            `success chance ${percent(beforeRevert.successChance).trim()} → ${percent(afterRevert.successChance).trim()}`,
+        );
+        const changedAnswer = afterRevert.answers.find((answer, index) => JSON.stringify(answer) !== JSON.stringify(beforeRevert.answers[index]));
+        const was = beforeRevert.answers.find((answer) => answer.task === changedAnswer?.task);
+        if (changedAnswer !== undefined && was !== undefined) {
+          print(`    e.g. "${changedAnswer.task}": ${was.action} [${was.served.join(", ") || "no lessons"}] → ${changedAnswer.action} [${changedAnswer.served.join(", ") || "no lessons"}]`);
+        }
+      }
+      result.probe = probe;
+    }
+    return result;
   } finally {
     await server.stop();
   }
