@@ -10,6 +10,8 @@ export interface CliIo {
   stderr: { write(chunk: string): unknown };
   /** Read for `CHROMA_URL` (the server, unless `--chroma-url` is given) and `USER` (the default author). */
   env: Readonly<Record<string, string | undefined>>;
+  /** Stops a long-running command (`worker`) gracefully; the launcher aborts it on SIGINT and SIGTERM. */
+  signal?: AbortSignal;
 }
 
 /** Exit codes of `lessonloop`. */
@@ -75,6 +77,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   const { global, command } = parsed;
   try {
+    if (command.name === "worker" || command.name === "dead-letters") {
+      const { deadLetters, runWorker } = await import("./cli/queue-commands.js");
+      if (command.name === "worker") {
+        await runWorker(command, global, { write: (line) => io.stdout.write(`${line}\n`), env: io.env, signal: io.signal });
+        return EXIT_CODES.ok;
+      }
+      const output = await deadLetters(command);
+      io.stdout.write(global.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${forTerminal(output.text)}\n`);
+      return EXIT_CODES.ok;
+    }
     // Loaded only to run a command: help and usage errors answer without loading Chroma's client or LangGraph.
     const [{ connectMemory }, { runCommand }] = await Promise.all([import("./cli/memory-connection.js"), import("./cli/commands.js")]);
     const connection = await connectMemory({ url: global.chromaUrl, name: global.memory });

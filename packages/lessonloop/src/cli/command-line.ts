@@ -22,7 +22,7 @@ export class UsageError extends Error {
   }
 }
 
-export const COMMAND_NAMES = ["list", "show", "history", "diff", "rollback", "revert", "pending", "approve", "reject"] as const;
+export const COMMAND_NAMES = ["list", "show", "history", "diff", "rollback", "revert", "pending", "approve", "reject", "worker", "dead-letters"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export const LIST_STATUSES = ["approved", "pending", "rejected", "retired", "all"] as const;
@@ -45,7 +45,13 @@ export type Command =
   | { name: "revert"; lessonId: string; scope?: Scope; reason: string; author: string; expectHead?: number }
   | { name: "pending"; scope?: Scope }
   | { name: "approve"; lessonId: string; scope?: Scope; reason?: string; author: string; edgeCases?: string }
-  | { name: "reject"; lessonId: string; scope?: Scope; reason?: string; author: string };
+  | { name: "reject"; lessonId: string; scope?: Scope; reason?: string; author: string }
+  /** `queue`: a `postgres://` URL (the fleet's shared queue) or the path of a file journal. */
+  | { name: "worker"; queue: string; concurrency: number; maxAttempts: number; leaseSeconds: number; validators: number; model?: string }
+  | { name: "dead-letters"; queue: string; limit: number; requeue: string[] };
+
+/** The commands that work on a memory (the others work on the episode queue). */
+export type MemoryCommand = Exclude<Command, { name: "worker" | "dead-letters" }>;
 
 export type CommandLine = { kind: "help"; text: string } | { kind: "run"; global: GlobalOptions; command: Command };
 
@@ -81,7 +87,32 @@ interface CommandSpec {
   examples: readonly string[];
 }
 
+const QUEUE_OPTION: OptionSpec = { type: "string", value: "<queue>", help: "postgres://… (the fleet's shared queue) or a file journal's path (default: $LESSONLOOP_QUEUE)" };
+
 const COMMANDS: Record<CommandName, CommandSpec> = {
+  worker: {
+    positionals: [],
+    options: {
+      queue: QUEUE_OPTION,
+      concurrency: { type: "string", value: "<n>", help: "Episodes learned at once (default 1)" },
+      "max-attempts": { type: "string", value: "<n>", help: "Attempts before an episode is dead-lettered (default 5)" },
+      "lease-seconds": { type: "string", value: "<s>", help: "How long a taken episode is leased on PostgreSQL; a dead worker's comes back after it (default 900)" },
+      validators: { type: "string", value: "<n>", help: "Peer validators, each its own model instance (default 3)" },
+      model: { type: "string", value: "<name>", help: "Model of the learner and validators on $LESSONLOOP_OPENAI_BASE_URL with $LESSONLOOP_OPENAI_API_KEY (default: $LESSONLOOP_MODEL)" },
+    },
+    summary: "Run a learning worker: take episodes from the queue, learn them into the memory, until SIGINT/SIGTERM (unfinished ones go back).",
+    examples: ["lessonloop worker --queue postgres://lessonloop@db:5432/app --chroma-url http://chroma:8000", "lessonloop worker --queue ./episodes.jsonl --concurrency 2"],
+  },
+  "dead-letters": {
+    positionals: [],
+    options: {
+      queue: QUEUE_OPTION,
+      limit: { type: "string", value: "<n>", help: "At most this many, oldest first (default 20)" },
+      requeue: { type: "string", value: "<ids>", help: "Put these episodes (comma-separated ids) back in the queue instead of listing" },
+    },
+    summary: "List the episodes that failed for good, with why; or requeue them once the cause is fixed. Needs no Chroma server.",
+    examples: ["lessonloop dead-letters --queue postgres://lessonloop@db:5432/app", "lessonloop dead-letters --queue ./episodes.jsonl --requeue 3f2a…,9b1c…"],
+  },
   list: {
     positionals: [],
     options: {
@@ -252,6 +283,8 @@ function scopeNeedsTenant(values: { tenant?: string | undefined; user?: string |
 
 const lessonIdArg = IdSchema;
 
+const queueArg = z.string({ error: "is needed: --queue postgres://… or a file journal's path, or set LESSONLOOP_QUEUE" }).trim().min(1, "must not be empty");
+
 /** One schema per command, over `{ ...options, ...positionals }` keyed by camelCase names. */
 const SCHEMAS = {
   list: z
@@ -355,6 +388,27 @@ const SCHEMAS = {
       const scope = scopeOf(values);
       return { name: "reject", lessonId, scope, author, reason };
     }),
+  worker: z
+    .object({
+      queue: queueArg,
+      concurrency: countArg(64).default(1),
+      maxAttempts: countArg(100).default(5),
+      leaseSeconds: countArg(86_400).default(900),
+      validators: countArg(16).default(3),
+      model: z.string().trim().min(1, "must not be empty").max(200).optional(),
+    })
+    .transform((values): Command => ({ name: "worker", ...values })),
+  "dead-letters": z
+    .object({
+      queue: queueArg,
+      limit: countArg(10_000).default(20),
+      requeue: z
+        .string()
+        .transform((list) => list.split(",").map((id) => id.trim()).filter((id) => id !== ""))
+        .pipe(z.array(IdSchema).min(1, "must name at least one episode id"))
+        .optional(),
+    })
+    .transform(({ requeue = [], ...values }): Command => ({ name: "dead-letters", ...values, requeue })),
 } satisfies Record<CommandName, z.ZodType<Command>>;
 
 const GlobalSchema = z.object({
@@ -524,7 +578,9 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   }
 
   const chromaUrlFlag = values["chroma-url"];
-  const chromaUrl = typeof chromaUrlFlag === "string" ? chromaUrlFlag : env["CHROMA_URL"] === "" ? undefined : env["CHROMA_URL"];
+  let chromaUrl = typeof chromaUrlFlag === "string" ? chromaUrlFlag : env["CHROMA_URL"] === "" ? undefined : env["CHROMA_URL"];
+  // The dead letters live in the queue alone: no memory is opened.
+  if (chromaUrl === undefined && command === "dead-letters") chromaUrl = "http://127.0.0.1:8000";
   if (chromaUrl === undefined) {
     throw new UsageError("No Chroma server given: pass --chroma-url http://127.0.0.1:8000 or set CHROMA_URL.", command);
   }
@@ -541,6 +597,8 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
     raw[camel(name)] = positionals[index];
   });
   if ("author" in spec.options && raw["author"] === undefined) raw["author"] = env["USER"] || "lessonloop-cli";
+  if ("queue" in spec.options && raw["queue"] === undefined && env["LESSONLOOP_QUEUE"] !== "") raw["queue"] = env["LESSONLOOP_QUEUE"];
+  if ("model" in spec.options && raw["model"] === undefined && env["LESSONLOOP_MODEL"] !== "") raw["model"] = env["LESSONLOOP_MODEL"];
   const parsedCommand = parseOrThrow(SCHEMAS[command], raw, command);
   return { kind: "run", global: { ...global, json: values["json"] === true }, command: parsedCommand };
 }

@@ -11,7 +11,7 @@ import {
 } from "@lessonloop/core";
 import { scopeContains } from "@lessonloop/core/internal";
 import { describeDiff, describeSnapshot, mergeLesson, rollbackTo } from "@lessonloop/snapshot-checkpointer";
-import type { Command, ListStatus } from "./command-line.js";
+import type { ListStatus, MemoryCommand } from "./command-line.js";
 import type { MemoryConnection } from "./memory-connection.js";
 import { count, evidenceLine, lessonDetail, oneLine, table, verdictCell, verdictSummary, type LessonStanding } from "./render.js";
 
@@ -21,7 +21,7 @@ export interface CommandOutput {
   json: unknown;
 }
 
-type CommandOf<N extends Command["name"]> = Extract<Command, { name: N }>;
+type CommandOf<N extends MemoryCommand["name"]> = Extract<MemoryCommand, { name: N }>;
 
 const MAX_REASON = 4_000;
 const HISTORY_PAGE = 10_000;
@@ -409,7 +409,7 @@ async function reject(connection: MemoryConnection, command: CommandOf<"reject">
 }
 
 /** Runs one parsed command on an open memory. Errors are `LessonloopError`s from the stores. */
-export function runCommand(connection: MemoryConnection, command: Command): Promise<CommandOutput> {
+export function runCommand(connection: MemoryConnection, command: MemoryCommand): Promise<CommandOutput> {
   switch (command.name) {
     case "list":
       return list(connection, command);
