@@ -19,13 +19,11 @@ import { MergeStateAnnotation, createMergeNode, describeSnapshot } from "@lesson
 import {
   createRolePlayRunner,
   createValidatorEnsemble,
-  evaluateCheck,
   majority,
   ValidatorEnsembleInputAnnotation,
   type AgentDecision,
-  type ReplayRunner,
 } from "@lessonloop/validator-ensemble";
-import { AGENT_DESCRIPTION, SHOP_TOOLS, shopAgentDecision } from "@lessonloop/example-shop-world";
+import { AGENT_DESCRIPTION, SHOP_TOOLS, createSimulatedRunner, shopAgentDecision } from "@lessonloop/example-shop-world";
 import {
   DAMAGED_PARCEL,
   GIFT_WRAP,
@@ -143,18 +141,6 @@ const passFail = (passed: boolean | null) => (passed === null ? "?" : passed ? "
 const actionOf = (decision: AgentDecision) => (decision.type === "tool_call" ? decision.name : decision.type);
 const tenantOf = (lesson: LessonInput): Tenant => (lesson.scope.tenant === "acme" ? "acme" : "globex");
 
-/**
- * The sandbox replay: the simulated agent re-run on a stored case with what the
- * live path would put in its context — the lessons memory serves there
- * (`companions`) and, in one of the two runs, the candidate.
- */
-const simulatedRunner: ReplayRunner = {
-  async replay({ edgeCase, lesson, companions = [] }) {
-    const decision = shopAgentDecision(edgeCase.input, lesson === undefined ? companions : [lesson, ...companions]);
-    return { passed: evaluateCheck(edgeCase.check, decision), output: decision };
-  },
-};
-
 /** A revert's typed evidence on one line. */
 function describeEvidence(evidence: SnapshotEvidence): string {
   const { before, after, drop, pValue, lookAlpha, look, test, scope, lessons } = evidence;
@@ -267,7 +253,7 @@ export async function runRollback({
     });
     const ensemble = createValidatorEnsemble({
       validators,
-      runner: validatorModels === undefined ? simulatedRunner : createRolePlayRunner({ agentDescription: AGENT_DESCRIPTION, tools: SHOP_TOOLS }),
+      runner: validatorModels === undefined ? createSimulatedRunner() : createRolePlayRunner({ agentDescription: AGENT_DESCRIPTION, tools: SHOP_TOOLS }),
       edgeCaseStore,
       // Replays see the tenant's live lessons too, so a case another lesson already fixed still passes.
       servedLessons: async (edgeCase) => (await select({ text: edgeCase.input, scope: edgeCase.scope })).lessons.map((served) => served.lesson),

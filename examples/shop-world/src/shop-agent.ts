@@ -49,11 +49,15 @@ export function shopAgentDecision(task: string, lessons: readonly Pick<Lesson, "
   return { type: "answer", answer: "Happy to help: what would you like to do with your order?" };
 }
 
-/** Replays an edge case by running the simulated agent with and without the lesson (a sandbox runner). */
+/**
+ * Replays an edge case by running the simulated agent with and without the
+ * lesson (a sandbox runner), with what the live path would put in its context
+ * beside it: the lessons memory serves there (`companions`).
+ */
 export function createSimulatedRunner(): ReplayRunner {
   return {
-    async replay({ edgeCase, lesson }) {
-      const decision = shopAgentDecision(edgeCase.input, lesson === undefined ? [] : [lesson]);
+    async replay({ edgeCase, lesson, companions = [] }) {
+      const decision = shopAgentDecision(edgeCase.input, lesson === undefined ? companions : [lesson, ...companions]);
       return { passed: evaluateCheck(edgeCase.check, decision), output: decision };
     },
   };
