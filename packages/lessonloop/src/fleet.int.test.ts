@@ -30,12 +30,12 @@ describe("a fleet of agents and learning workers on one shared queue", () => {
     const chromaUrl = testChromaUrl();
     const memory = uniqueCollectionName("fleet");
     const workers = [1, 2].map((worker) =>
-      startFleetProcess(`worker ${worker}`, "fleet-worker.ts", { chromaUrl, memory, postgres: postgres.url, worker, latencyMs: 40, concurrency: 1 }),
+      startFleetProcess(`worker ${worker}`, "fleet-worker.ts", { chromaUrl, memory, postgres: postgres.url, worker, latencyMs: 40, concurrency: 1, leaseSeconds: 10 }),
     );
     processes.push(...workers);
     await Promise.all(workers.map((worker) => worker.waitFor((line) => "ready" in line)));
     const agents = [1, 2, 3].map((agent) =>
-      startFleetProcess(`agent ${agent}`, "fleet-agent.ts", { chromaUrl, memory, queue: { postgres: postgres.url }, agent, runs: RUNS }),
+      startFleetProcess(`agent ${agent}`, "fleet-agent.ts", { chromaUrl, memory, queue: { postgres: postgres.url }, agent, runs: RUNS, leaseSeconds: 10 }),
     );
     processes.push(...agents);
 

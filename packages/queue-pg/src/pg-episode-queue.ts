@@ -11,7 +11,12 @@ export interface PgEpisodeQueueParams {
   name?: string;
   /** The schema pg-boss keeps its tables in (created when missing). Default `pgboss`. */
   schema?: string;
-  /** How long a taken episode stays leased (s): a taker that dies holds it this long, then another takes it. Keep it above the longest learning. Default 900. */
+  /**
+   * How long a taken episode stays leased (s): a taker that dies holds it this
+   * long, then another takes it. Keep it above the longest learning. It is the
+   * queue's setting, stored with it: give every process of a fleet the same.
+   * Default 900.
+   */
   leaseSeconds?: number;
   /** How often expired leases are found and their episodes freed (s); the wait after a worker dies is up to lease + this. Default 30. */
   sweepIntervalSeconds?: number;
@@ -133,17 +138,12 @@ export async function createPgEpisodeQueue({
     // Several processes start at once: one creates the queue and the table, the others wait.
     await inTransaction(async (db) => {
       await db.executeSql("SELECT pg_advisory_xact_lock(hashtext($1))", [`lessonloop-queue-setup:${schema}`]);
-      if ((await boss.getQueue(name)) === null) {
-        await boss.createQueue(name, {
-          name,
-          policy: "standard",
-          // The worker decides when an episode has failed for good (dead letters); the engine never gives up on its own.
-          retryLimit: 1_000_000,
-          retryDelay: retryDelaySeconds,
-          retryBackoff: true,
-          expireInSeconds: leaseSeconds,
-        });
-      }
+      // The worker decides when an episode has failed for good (dead letters); the engine never gives up on its own.
+      const settings = { retryLimit: 1_000_000, retryDelay: retryDelaySeconds, retryBackoff: true, expireInSeconds: leaseSeconds };
+      const existing = await boss.getQueue(name);
+      if (existing === null) await boss.createQueue(name, { name, policy: "standard", ...settings });
+      // Lease and backoff are the queue's, not the process's: the last process opened with other values sets them for all.
+      else if (existing.expireInSeconds !== leaseSeconds || existing.retryDelay !== retryDelaySeconds) await boss.updateQueue(name, { name, ...settings });
       await db.executeSql(
         `CREATE TABLE IF NOT EXISTS ${deadTable} (queue text NOT NULL, episode_id text NOT NULL, record jsonb NOT NULL, failed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (queue, episode_id))`,
         [],

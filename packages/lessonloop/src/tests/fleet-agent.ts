@@ -18,13 +18,14 @@ const InputSchema = z
     queue: z.union([z.object({ postgres: z.string().min(1) }).strict(), z.object({ journal: z.string().min(1) }).strict()]),
     agent: z.number().int().min(1),
     runs: z.number().int().min(0),
+    leaseSeconds: z.number().int().min(1).default(8),
   })
   .strict();
 const input = InputSchema.parse(JSON.parse(process.argv[2] ?? "{}"));
 
 const opened: EpisodeQueue =
   "postgres" in input.queue
-    ? await createPgEpisodeQueue({ connectionString: input.queue.postgres, leaseSeconds: 8, sweepIntervalSeconds: 1, poolSize: 2 })
+    ? await createPgEpisodeQueue({ connectionString: input.queue.postgres, leaseSeconds: input.leaseSeconds, sweepIntervalSeconds: 1, poolSize: 2 })
     : createFileEpisodeJournal({ path: input.queue.journal });
 // Times the acknowledgement itself: the part of a run's latency the queue adds.
 let enqueueMs = 0;

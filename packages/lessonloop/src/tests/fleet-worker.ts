@@ -18,11 +18,12 @@ const InputSchema = z
     worker: z.number().int().min(1),
     latencyMs: z.number().min(0),
     concurrency: z.number().int().min(1).default(1),
+    leaseSeconds: z.number().int().min(1).default(8),
   })
   .strict();
 const input = InputSchema.parse(JSON.parse(process.argv[2] ?? "{}"));
 
-const opened = await createPgEpisodeQueue({ connectionString: input.postgres, leaseSeconds: 8, sweepIntervalSeconds: 1, poolSize: 2 });
+const opened = await createPgEpisodeQueue({ connectionString: input.postgres, leaseSeconds: input.leaseSeconds, sweepIntervalSeconds: 1, poolSize: 2 });
 const tasks = new Map<string, string>();
 const queue: EpisodeQueue = {
   ...opened,
@@ -57,7 +58,7 @@ const worker = createLearningWorker({
   loop,
   concurrency: input.concurrency,
   pollIntervalMs: 100,
-  learnTimeoutMs: 6_000,
+  learnTimeoutMs: Math.floor(input.leaseSeconds * 750),
   onEvent(event) {
     if (event.type === "learned") say({ learned: tasks.get(event.episodeId), episodeId: event.episodeId, merged: event.result.merged.length, verdicts: event.result.lessons.map(({ outcome, verdict }) => `${outcome.status}: ${verdict.reason}`), candidates: event.result.candidates.length, attempts: event.attempts, worker: input.worker });
     else say({ event: event.type, worker: input.worker, ...("episodeId" in event ? { episodeId: event.episodeId } : {}), ...("error" in event ? { error: String(event.error) } : {}) });
