@@ -114,10 +114,12 @@ export async function startPostgres({ startTimeoutMs = 30_000 }: { startTimeoutM
   async function ended(signal: NodeJS.Signals): Promise<void> {
     const running = child;
     if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
+    // The child is unref'd: a timer keeps this process alive until the server is gone.
+    const alive = setInterval(() => undefined, 1_000);
     await new Promise<void>((resolve) => {
       running.once("exit", () => resolve());
       running.kill(signal);
-    });
+    }).finally(() => clearInterval(alive));
   }
 
   await launch();
