@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { SignalSourceSchema, TaskInputSchema } from "./episode.js";
 import { IdSchema, TimestampSchema } from "./ids.js";
+import { ToolNameSchema } from "./lesson.js";
 import { SCOPE_NAME_LIMIT, ScopeSchema } from "./scope.js";
 import { stripInvisible } from "./text/invisible.js";
 
@@ -67,6 +68,9 @@ export const CaseTruthSchema = z
   .strict();
 export type CaseTruth = z.infer<typeof CaseTruthSchema>;
 
+/** Most tools a case records. */
+export const MAX_CASE_TOOLS = 32;
+
 /**
  * A stored historical case that future behaviour must keep right: successful
  * episodes become `regression` cases, fixed failures become `must_pass` cases.
@@ -83,6 +87,17 @@ export const EdgeCaseSchema = z
     tags: z.array(z.string().min(1).max(100)).max(20).default([]),
     /** Where its truth came from. Absent on cases stored before it was recorded: counted as verified. */
     truth: CaseTruthSchema.optional(),
+    /**
+     * The tools its episode called: a replay puts beside the candidate the
+     * lessons anchored to them, as the agent would have been served. Absent
+     * when none was called, and on cases stored before tools were recorded.
+     */
+    tools: z
+      .array(ToolNameSchema)
+      .min(1)
+      .max(MAX_CASE_TOOLS)
+      .refine((tools) => new Set(tools).size === tools.length, "must not repeat a tool")
+      .optional(),
     createdAt: TimestampSchema,
   })
   .strict();

@@ -22,7 +22,7 @@ export {
   promptSafeLessonText,
 } from "./lesson.js";
 export type { LessonStatus, Provenance, MergeDecision } from "./lesson.js";
-export { EdgeCaseCheckSchema, CaseTruthSchema } from "./edge-case.js";
+export { EdgeCaseCheckSchema, CaseTruthSchema, MAX_CASE_TOOLS } from "./edge-case.js";
 export type { CaseTruth } from "./edge-case.js";
 export { VoteSchema, VerdictSchema, CaseEvidenceSchema, ConsensusPolicyNameSchema } from "./verdict.js";
 export type { CaseEvidence, ConsensusPolicyName } from "./verdict.js";

@@ -36,6 +36,7 @@ describe("edge cases from episodes", () => {
       scope,
       tags: ["from:failure", "signal:environment"],
       truth: { source: "environment" },
+      tools: ["refund"],
       createdAt: NOW,
     };
     expect(edgeCases).toEqual([expected]);
@@ -65,6 +66,16 @@ describe("edge cases from episodes", () => {
     ]);
     // Its truth is that user's word, and says whose.
     expect(edgeCases[0]?.truth).toEqual({ source: "user_feedback", by: "ana" });
+  });
+
+  it("records the tools its run used, so its replays are served the lessons anchored to them", async () => {
+    const episode = refundEpisode({ retried: true });
+    const { edgeCases } = await learnerWith()({ episode, judgement: await judge(episode) });
+    expect(edgeCases[0]?.tools).toEqual(["refund"]);
+    const quiet = successEpisode({ answer: "It ships on 2026-03-04." });
+    quiet.trajectory = quiet.trajectory.filter((step) => step.type !== "tool_call" && step.type !== "tool_result");
+    const { edgeCases: noTools } = await learnerWith()({ episode: quiet, judgement: await judge(quiet, { feedback: "positive" }) });
+    expect(noTools[0]?.tools).toBeUndefined();
   });
 
   it("records in the case's truth that the episode's own signals contradicted the user's word", async () => {

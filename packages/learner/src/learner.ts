@@ -23,6 +23,7 @@ import {
 } from "@lessonloop/core";
 import {
   LESSON_LIMITS,
+  MAX_CASE_TOOLS,
   ToolNameSchema,
   callStructured,
   chatModelName,
@@ -91,9 +92,15 @@ function widenTrigger(existing: string, added: string): string | undefined {
  * or injected into a tool output — anchors the lesson nowhere.
  */
 function anchoredTools(proposed: readonly string[], episode: Episode): string[] | undefined {
-  const used = new Set(episode.trajectory.flatMap((step) => (step.type === "tool_call" || step.type === "tool_result" ? [step.name] : [])));
-  const kept = [...new Set(proposed.filter((tool) => used.has(tool) && ToolNameSchema.safeParse(tool).success))].slice(0, LESSON_LIMITS.tools);
+  const used = new Set(toolsUsed(episode));
+  const kept = [...new Set(proposed.filter((tool) => used.has(tool)))].slice(0, LESSON_LIMITS.tools);
   return kept.length === 0 ? undefined : kept;
+}
+
+/** The tools an episode's trajectory used (called, or answered), each once, valid names only. */
+function toolsUsed(episode: Episode): string[] {
+  const names = episode.trajectory.flatMap((step) => (step.type === "tool_call" || step.type === "tool_result" ? [step.name] : []));
+  return [...new Set(names)].filter((tool) => ToolNameSchema.safeParse(tool).success);
 }
 
 /** Tools of a lesson that supersedes another for the same situation: both lessons' (new ones first), within the limit. */
@@ -258,6 +265,7 @@ export function createLearner({
     if (episode.input.trim() === "") return [];
     const draft = toEdgeCase(episode, judgement);
     if (draft === undefined) return [];
+    const tools = toolsUsed(episode).slice(0, MAX_CASE_TOOLS);
     const edgeCase = {
       id: ids(),
       input: episode.input,
@@ -267,6 +275,8 @@ export function createLearner({
       scope: episode.scope,
       tags: draft.tags ?? [`from:${judgement.status}`, `signal:${judgement.signal.source}`],
       truth: truthOf(episode, judgement),
+      // Its replays are served the lessons anchored to the tools the run used, as the agent was.
+      ...(tools.length === 0 ? {} : { tools }),
       createdAt: now,
     };
     return [parseWith(EdgeCaseSchema, edgeCase, "edge case from toEdgeCase")];

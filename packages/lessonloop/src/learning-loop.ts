@@ -47,6 +47,7 @@ import { logLearningEvent, type LearningEvent, type LearningWarning, type Shutdo
 import { createLearningGraph, type ApprovalParams, type LearningGraph, type LearningGraphState } from "./learning-graph.js";
 import { LearningQueue, type EnqueueOutcome, type LearnNowOptions, type LearningQueueStats, type QueueFullPolicy } from "./learning-queue.js";
 import type { LearningResult } from "./learning-result.js";
+import { servedOnCases } from "./served-on-cases.js";
 
 /** How background learning queues, bounds and keeps episodes. */
 export interface BackgroundLearningParams {
@@ -316,16 +317,6 @@ export interface LearningLoop {
   shutdown(options?: { timeoutMs?: number }): Promise<ShutdownReport>;
   /** `shutdown()`, then closes the journal (releasing its lock) and stops the embedded Chroma server if this loop started it. */
   close(options?: { timeoutMs?: number }): Promise<ShutdownReport>;
-}
-
-/** What memory serves on a stored case, for the validators' replays; a memory outage is an error (the ensemble notes it), not "nothing applies". */
-function servedOnCases(select: LessonSelector) {
-  return async (edgeCase: EdgeCase): Promise<Lesson[]> => {
-    const { lessons, degraded } = await select({ text: edgeCase.input, scope: edgeCase.scope });
-    const memoryDown = degraded.find((entry) => entry.source === "memory");
-    if (memoryDown !== undefined) throw memoryDown.error;
-    return lessons.map((served) => served.lesson);
-  };
 }
 
 function buildValidators(learnerModel: BaseChatModel, agentName: string, validators: readonly Validator[] | undefined, models: readonly BaseChatModel[] | undefined): Validator[] {
