@@ -4,13 +4,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EpisodeSchema, type EpisodeQueue } from "@lessonloop/core";
+import { ChromaLessonMemory } from "@lessonloop/chroma";
+import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
+import { EpisodeSchema, createLexicalEmbedder, type EpisodeQueue } from "@lessonloop/core";
+import { messageText, startOpenAiProtocolServer, type ChatCompletionAnswer, type ChatCompletionRequest } from "@lessonloop/core/testing";
 import { createPgEpisodeQueue } from "@lessonloop/queue-pg";
 import { startPostgres, type PostgresServer } from "@lessonloop/queue-pg/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./cli.js";
 import { createFileEpisodeJournal } from "./episode-journal.js";
-import { failedInvoiceEpisode } from "./tests/invoice-world.js";
+import { RIGHT_LESSON, decide, failedInvoiceEpisode } from "./tests/invoice-world.js";
 
 let postgres: PostgresServer;
 let folder: string;
@@ -24,11 +27,37 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-async function cli(argv: string[], env: Record<string, string | undefined> = {}) {
+async function cli(argv: string[], env: Record<string, string | undefined> = {}, signal?: AbortSignal, onOut?: (out: string) => void) {
   let out = "";
   let err = "";
-  const code = await runCli(argv, { stdout: { write: (chunk: string) => (out += chunk) }, stderr: { write: (chunk: string) => (err += chunk) }, env });
+  const write = (chunk: string) => {
+    out += chunk;
+    onOut?.(out);
+  };
+  const code = await runCli(argv, { stdout: { write }, stderr: { write: (chunk: string) => (err += chunk) }, env, ...(signal === undefined ? {} : { signal }) });
   return { code, out, err };
+}
+
+/** The learner and the peers behind an OpenAI-compatible endpoint: the invoice world's right lesson, and peers that follow the lessons in their prompt. */
+function answer(request: ChatCompletionRequest): ChatCompletionAnswer | Error {
+  const name = request.response_format?.json_schema?.name ?? request.tools?.[0]?.function.name;
+  const { messages } = request;
+  const value = (() => {
+    if (name === "propose_lessons") return { lessons: [RIGHT_LESSON] };
+    if (name === "compare_lessons") return { relation: "different", reason: "another situation" };
+    const human = messageText(messages.at(-1));
+    if (name === "agent_decision") {
+      const task = /Task:\n([\s\S]*?)\n\nWhat is the agent's next step\?/.exec(human)?.[1] ?? "";
+      const decision = decide(task, messages.filter((message) => message.role === "system").map(messageText).join("\n"));
+      return "answer" in decision ? { action: "answer", answer: decision.answer } : { action: "tool_call", tool: decision.name, args: decision.args };
+    }
+    if (name === "rubric_judgement") {
+      const passed = /amount_cents/.test(human.slice(human.indexOf("The agent's decision:"), human.indexOf("Rubric:")));
+      return { passed, reason: passed ? "sent in cents" : "rejected again" };
+    }
+    return new Error(`unexpected call ${name ?? "(none)"}`);
+  })();
+  return value instanceof Error ? value : { content: JSON.stringify(value) };
 }
 
 /** One episode dead-lettered in `queue`, which is closed after. */
@@ -74,6 +103,31 @@ describe("lessonloop dead-letters", () => {
 });
 
 describe("lessonloop worker", () => {
+  it("learns the queue's episodes into the memory with models on an OpenAI-compatible endpoint, and stops on its signal", { timeout: 120_000 }, async () => {
+    const server = await startOpenAiProtocolServer({ respond: answer });
+    const path = join(folder, "worker.jsonl");
+    const journal = createFileEpisodeJournal({ path });
+    await journal.enqueue([EpisodeSchema.parse(failedInvoiceEpisode("cli-w1"))]);
+    await journal.close();
+    const memory = uniqueCollectionName("cli-worker");
+    const stop = new AbortController();
+    try {
+      const env = { LESSONLOOP_OPENAI_BASE_URL: server.baseURL, LESSONLOOP_OPENAI_API_KEY: "test-key", LESSONLOOP_MODEL: "test-model", CHROMA_URL: testChromaUrl() };
+      const result = await cli(["worker", "--queue", path, "--memory", memory], env, stop.signal, (out) => {
+        if (out.includes("learned cli-w1")) stop.abort();
+      });
+      expect(result, result.err).toMatchObject({ code: 0 });
+      expect(result.out).toContain("learned cli-w1 (attempt 1): 1 merged");
+      expect(result.out).toContain("worker stopped: 1 learned, 0 retried, 0 dead-lettered, 0 handed back");
+      const lessons = await (await ChromaLessonMemory.open({ url: testChromaUrl(), name: memory, embedder: createLexicalEmbedder() })).list({});
+      expect(lessons.map((lesson) => lesson.trigger)).toEqual([RIGHT_LESSON.trigger]);
+      expect(server.requests.every((request) => request.model === "test-model")).toBe(true);
+    } finally {
+      stop.abort();
+      await server.close();
+    }
+  });
+
   it("refuses to start without a model endpoint, saying which variables to set", async () => {
     const result = await cli(["worker", "--queue", join(folder, "w.jsonl"), "--chroma-url", "http://127.0.0.1:9"]);
     expect(result.code).toBe(1);
