@@ -238,3 +238,10 @@ export function createLearningWorker({
     },
   };
 }
+
+// The worker's own types live in its namespace: reachable as LearningWorker.Params etc., one public name.
+export declare namespace LearningWorker {
+  type Params = LearningWorkerParams;
+  type Event = LearningWorkerEvent;
+  type Report = LearningWorkerReport;
+}
