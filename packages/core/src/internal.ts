@@ -84,7 +84,7 @@ export type {
   PendingLessonListRequest,
   InMemoryPendingLessonStoreParams,
 } from "./pending-lesson-store.js";
-export { RECORD_FORMAT, encodeRecord, decodeRecord } from "./stored-record.js";
+export { RECORD_FORMAT, encodeRecord, decodeRecord, parseKnownFields } from "./stored-record.js";
 export { SnapshotLog, inRanges, subtractRanges } from "./snapshot-log.js";
 export type { VersionRange, LessonKey } from "./snapshot-log.js";
 export { isVisible, mergeHits } from "./lesson-memory-backend.js";

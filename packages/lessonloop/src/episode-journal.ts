@@ -1,6 +1,6 @@
 import { appendFile, open, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { EpisodeSchema, LessonloopError, type Episode, type EpisodeQueue } from "@lessonloop/core";
-import { acquireProcessLock, createSerialQueue, parseWith } from "@lessonloop/core/internal";
+import { acquireProcessLock, createSerialQueue, parseKnownFields, parseWith } from "@lessonloop/core/internal";
 import { z } from "zod";
 import { journalQueue } from "./episode-journal-queue.js";
 
@@ -77,26 +77,11 @@ function encodeLine(record: unknown): string {
   return `${JSON.stringify({ format: JOURNAL_FORMAT, record })}\n`;
 }
 
-/**
- * Parses an episode with today's schema, dropping fields it does not know (a
- * newer release of the same format may write them); a wrong known field still fails.
- */
-function parseKnownFields(value: unknown): Episode {
-  let candidate = value;
-  // Each round removes the unknown keys zod reports; nested objects may report in later rounds.
-  for (let round = 0; round < 8; round++) {
-    const result = EpisodeSchema.safeParse(candidate);
-    if (result.success) return result.data;
-    const unknown = result.error.issues.filter((issue) => issue.code === "unrecognized_keys");
-    if (unknown.length === 0 || unknown.length !== result.error.issues.length) throw result.error;
-    candidate = structuredClone(candidate);
-    for (const issue of unknown) {
-      let target: unknown = candidate;
-      for (const key of issue.path) target = (target as Record<PropertyKey, unknown>)[key as PropertyKey];
-      for (const key of issue.keys) delete (target as Record<string, unknown>)[key];
-    }
-  }
-  return EpisodeSchema.parse(candidate);
+/** Parses an episode with today's schema, dropping fields a newer release of the same format may write; a wrong known field still fails. */
+function parseEpisode(value: unknown): Episode {
+  const result = parseKnownFields(EpisodeSchema, value);
+  if (!result.success) throw result.error;
+  return result.data;
 }
 
 function isMissing(error: unknown): boolean {
@@ -210,7 +195,7 @@ export function createFileEpisodeJournal({
         const mark = DoneMarkSchema.safeParse(record);
         if (mark.success) for (const id of mark.data.done) pending.delete(id);
         else {
-          const episode = parseKnownFields(record);
+          const episode = parseEpisode(record);
           if (!pending.has(episode.id)) pending.set(episode.id, episode);
         }
       } catch (error) {
