@@ -1,4 +1,4 @@
-import type { EdgeCaseInput } from "@lessonloop/core";
+import { EdgeCaseSchema, type EdgeCaseInput } from "@lessonloop/core";
 import { createManualClock } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
 import { numbersIn, selectCases } from "./case-selection.js";
@@ -18,7 +18,7 @@ describe("numbersIn", () => {
 });
 
 describe("selectCases", () => {
-  const pool = [refund("a", 2, 40), refund("b", 3, 45), refund("c", 25, 60), refund("d", 9, 30), refund("e", 12, 35), refund("f", 40, 20)].map((input) => ({ edgeCase: { ...input, tags: [], createdAt: input.createdAt } as never }));
+  const pool = [refund("a", 2, 40), refund("b", 3, 45), refund("c", 25, 60), refund("d", 9, 30), refund("e", 12, 35), refund("f", 40, 20)].map((input) => ({ edgeCase: EdgeCaseSchema.parse(input) }));
 
   it("takes the most relevant cases for a lesson that names no number", () => {
     expect(selectCases(pool, { guidance: "apologise first" }, 4).map((entry) => entry.id)).toEqual(["a", "b", "c", "d"]);
@@ -30,7 +30,7 @@ describe("selectCases", () => {
   });
 
   it("fills with the next most relevant when too few cases hold numbers", () => {
-    const words = [...pool.slice(0, 2), { edgeCase: { ...pool[2]!.edgeCase, input: "A customer asks for a refund" } }];
+    const words = [...pool.slice(0, 2), { edgeCase: EdgeCaseSchema.parse({ ...refund("c", 25, 60), input: "A customer asks for a refund" }) }];
     expect(selectCases(words, { guidance: "Over 100 EUR needs approval" }, 3).map((entry) => entry.id)).toEqual(["a", "b", "c"]);
   });
 });
