@@ -44,6 +44,12 @@ export interface StartChromaParams {
    */
   path?: string;
   /**
+   * What to do when `path` is held by a running embedded server (its lock names
+   * its URL): `"fail"` (default) refuses with `locked`; `"connect"` connects to
+   * that server instead (an external server: `stop()` leaves it running).
+   */
+  whenHeld?: "fail" | "connect";
+  /**
    * Interface to bind. Default `127.0.0.1`: the server is never reachable from
    * outside. Any other (e.g. `0.0.0.0`) is warned about: the server has no
    * authentication, so whoever reaches the port reads and writes the memory.
@@ -292,7 +298,14 @@ export async function startChroma(params: StartChromaParams = {}): Promise<Chrom
   const path = params.path === undefined ? await mkdtemp(join(tmpdir(), "lessonloop-chroma-")) : resolve(params.path);
   await ensureWritableFolder(path);
   // A temporary folder is this server's alone; a given one may be shared, so it is locked.
-  const lock = temporary ? undefined : await lockDataFolder(path, stopTimeoutMs);
+  let lock: ProcessLock | undefined;
+  try {
+    lock = temporary ? undefined : await lockDataFolder(path, stopTimeoutMs);
+  } catch (error) {
+    const holderUrl = runningHolderUrl(error);
+    if (params.whenHeld !== "connect" || holderUrl === undefined) throw error;
+    return { ...(await connectExternal(holderUrl, startTimeoutMs)), path };
+  }
   const removeTemporary = async (): Promise<void> => {
     lock?.release();
     if (temporary) await rm(path, { recursive: true, force: true }).catch(() => {});
@@ -475,6 +488,13 @@ async function launch(params: {
  * ended while its server still stops (the watchdog ends it within seconds) is
  * waited for, so a restart right after a crash or exit is not refused.
  */
+/** The URL of the running server that holds a data folder, from a `locked` error; undefined for anything else. */
+function runningHolderUrl(error: unknown): string | undefined {
+  if (!LessonloopError.isInstance(error, "locked") || error.details["holderState"] !== "running") return undefined;
+  const url = (error.details["holder"] as { details?: Record<string, unknown> } | undefined)?.details?.["url"];
+  return typeof url === "string" ? url : undefined;
+}
+
 async function lockDataFolder(path: string, stopTimeoutMs: number): Promise<ProcessLock> {
   const take = () =>
     acquireProcessLock({

@@ -40,6 +40,8 @@ async function main(): Promise<void> {
     tools: ROLE_PLAY_TOOLS,
     background: { maxQueued: 1_000 },
     onEvent: () => undefined,
+    // A fresh memory each run, so no run measures what an earlier one stored.
+    chromaPath: null,
   });
   await loop.edgeCaseStore.add(regressionCases());
   const results: Record<string, { p50: number; p95: number; mean: number }> = {};

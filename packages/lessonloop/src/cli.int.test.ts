@@ -395,7 +395,7 @@ describe("lessonloop CLI: errors", () => {
     expect(await cliError(["rollback", "1", "--all-scopes"], nowhere)).toEqual({ code: 2, error: { code: "invalid_input", message: "Missing --reason (--reason <text>)." } });
     expect((await cliError(["show"], nowhere)).code).toBe(2);
     expect((await cliError(["nope"], nowhere)).code).toBe(2);
-    expect((await cli(["list"], {})).err).toMatch(/No Chroma server given/);
+    expect((await cli(["list"], {})).err).toMatch(/No memory here: .*--chroma-url/);
     const none = await cli([], nowhere);
     expect(none.code).toBe(2);
     expect(none.err).toContain("Usage: lessonloop <command>");

@@ -1,6 +1,7 @@
 import { LessonloopError } from "@lessonloop/core";
 import { escapeInvisible, redactUrlCredentials } from "@lessonloop/core/internal";
 import { UsageError, helpText, parseCommandLine } from "./cli/command-line.js";
+import { DEFAULT_DATA_FOLDER } from "./data-folder.js";
 
 /** Where the command-line tool reads its environment and writes its output. */
 export interface CliIo {
@@ -10,6 +11,8 @@ export interface CliIo {
   stderr: { write(chunk: string): unknown };
   /** Read for `CHROMA_URL` (the server, unless `--chroma-url` is given) and `USER` (the default author). */
   env: Readonly<Record<string, string | undefined>>;
+  /** The working directory, whose `.lessonloop` folder holds the memory when no server is given. Default none: a server must be given. */
+  cwd?: string;
   /** Stops a long-running command (`worker`) gracefully; the launcher aborts it on SIGINT and SIGTERM. */
   signal?: AbortSignal;
 }
@@ -44,6 +47,26 @@ function unexpected(io: CliIo, json: boolean, error: unknown): number {
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   printError(io, json, "internal_error", `Unexpected error (please report it): ${detail}`);
   return EXIT_CODES.failed;
+}
+
+/**
+ * The Chroma server holding the memory: the one given, else the memory a
+ * learning loop keeps in `<cwd>/.lessonloop` — through the server running on
+ * that folder (its lock names it), or an embedded one started on it for this
+ * command.
+ */
+async function memoryServer(url: string | undefined, cwd: string | undefined): Promise<{ url: string; stop(): Promise<void> }> {
+  if (url !== undefined) return { url, stop: async () => {} };
+  const [{ existsSync }, { join }, { startChroma }] = await Promise.all([import("node:fs"), import("node:path"), import("@lessonloop/chroma")]);
+  const folder = cwd === undefined ? undefined : join(cwd, DEFAULT_DATA_FOLDER);
+  if (folder === undefined || !existsSync(folder)) {
+    throw new LessonloopError(
+      "not_found",
+      `No memory here: ${folder ?? DEFAULT_DATA_FOLDER} does not exist. Run lessonloop in the folder your app runs in (its learning loop keeps the memory in ./${DEFAULT_DATA_FOLDER}), or pass --chroma-url (or set CHROMA_URL) for a Chroma server.`,
+      { details: { path: folder ?? DEFAULT_DATA_FOLDER } },
+    );
+  }
+  return startChroma({ path: folder, whenHeld: "connect" });
 }
 
 /**
@@ -89,8 +112,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     // Loaded only to run a command: help and usage errors answer without loading Chroma's client or LangGraph.
     const [{ connectMemory }, { runCommand }] = await Promise.all([import("./cli/memory-connection.js"), import("./cli/commands.js")]);
-    const connection = await connectMemory({ url: global.chromaUrl, name: global.memory });
-    const output = await runCommand(connection, command);
+    const server = await memoryServer(global.chromaUrl, io.cwd);
+    let output: Awaited<ReturnType<typeof runCommand>>;
+    try {
+      output = await runCommand(await connectMemory({ url: server.url, name: global.memory }), command);
+    } finally {
+      await server.stop();
+    }
     // JSON keeps every character as stored: it is for programs, which must get exactly what is there.
     io.stdout.write(global.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${forTerminal(output.text)}\n`);
     return EXIT_CODES.ok;

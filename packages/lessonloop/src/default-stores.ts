@@ -1,3 +1,5 @@
+import { resolve } from "node:path";
+import { DEFAULT_DATA_FOLDER } from "./data-folder.js";
 import { openChromaStores, type ChromaServer } from "@lessonloop/chroma";
 import { InMemoryOutcomeLedger, type Clock, type EdgeCaseStore, type Embedder, type LessonMemory, type OutcomeLedger, type VerdictStore } from "@lessonloop/core";
 
@@ -10,12 +12,15 @@ export interface DefaultStoresParams {
   embedder: Embedder;
   /** A running Chroma server; default the embedded one. */
   chromaUrl: string | undefined;
-  /** Data folder of the embedded server; default a temporary one. */
-  chromaPath: string | undefined;
+  /** Data folder of the embedded server, relative to the working directory; default {@link DEFAULT_DATA_FOLDER}; `null` for a temporary one. */
+  chromaPath: string | null | undefined;
   memoryName: string;
   edgeCaseCollection: string;
   clock: Clock;
 }
+
+/** Data folders already announced in this process: the line is printed once. */
+const announced = new Set<string>();
 
 /** The stores a learning loop runs on, and the Chroma server it started for them, if any. */
 export interface LoopStores {
@@ -47,14 +52,19 @@ export async function defaultStores({
   clock,
 }: DefaultStoresParams): Promise<LoopStores> {
   if (memory !== undefined && edgeCaseStore !== undefined) return { memory, edgeCaseStore, verdictStore, ledger: ledger ?? new InMemoryOutcomeLedger(), chroma: undefined };
+  const path = chromaUrl !== undefined || chromaPath === null ? undefined : resolve(chromaPath ?? DEFAULT_DATA_FOLDER);
   const chroma = await openChromaStores({
     url: chromaUrl,
-    path: chromaPath,
+    path,
     name: memoryName,
     embedder,
     edgeCaseCollection,
     clock,
   });
+  if (path !== undefined && !announced.has(path)) {
+    announced.add(path);
+    console.info(`[lessonloop] memory kept in ${path} (embedded Chroma at ${chroma.server.url}); \`npx lessonloop list\` run in ${resolve(path, "..")} reads it.`);
+  }
   return {
     memory: memory ?? chroma.memory,
     edgeCaseStore: edgeCaseStore ?? chroma.edgeCases,

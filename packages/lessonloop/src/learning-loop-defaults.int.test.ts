@@ -21,6 +21,8 @@ describe("createLearningLoop defaults", () => {
       validatorModels: [createPeerModel("a"), createPeerModel("b"), createPeerModel("c")],
       criticModel: null,
       tools: ROLE_PLAY_TOOLS,
+      // A temporary folder: the default kept one is tested in loop-memory-kept.int.test.ts.
+      chromaPath: null,
     });
     const server = loop.chroma;
     try {

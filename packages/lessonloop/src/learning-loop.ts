@@ -137,8 +137,13 @@ export interface LearningLoopParams {
    * (`startChroma`), stopped by `close()`.
    */
   chromaUrl?: string;
-  /** Data folder of the embedded Chroma server. Default a temporary folder, removed by `close()`. */
-  chromaPath?: string;
+  /**
+   * Data folder of the embedded Chroma server, kept across restarts. Default
+   * `.lessonloop` in the working directory (printed once at start), where
+   * `npx lessonloop` run in that directory finds the memory. `null` for a
+   * temporary folder, removed by `close()`.
+   */
+  chromaPath?: string | null;
   /** Name of the default Chroma memory. Default `"lessonloop"`. */
   memoryName?: string;
   /** Collection of the default edge-case store. Default `"<memoryName>-edge-cases"` (where `lessonloop approve` looks). */

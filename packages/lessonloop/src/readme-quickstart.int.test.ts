@@ -3,9 +3,21 @@
 // for memory reads: the test machine is shared.)
 import { HumanMessage } from "@langchain/core/messages";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
-import { expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createLearningLoop, withLearning } from "./index.js";
 import { RIGHT_LESSON, TOOLS as tools, createAgentModel, createLearnerModel, createPeerModel } from "./tests/invoice-world.js";
+
+// The loop keeps its memory in ./.lessonloop by default: run where a fresh one is made, as a new user would.
+const startedIn = process.cwd();
+const workDir = mkdtempSync(join(tmpdir(), "lessonloop-readme-"));
+beforeAll(() => process.chdir(workDir));
+afterAll(() => {
+  process.chdir(startedIn);
+  rmSync(workDir, { recursive: true, force: true });
+});
 
 it("runs the README quickstart", async () => {
   const llm = createAgentModel();

@@ -135,9 +135,9 @@ describe("parseCommandLine", () => {
     expect(usageError([]).message).toMatch(/No command given/);
   });
 
-  it("requires a Chroma server and checks its URL", () => {
-    expect(usageError(["list"], {}).message).toMatch(/No Chroma server given: pass --chroma-url .* or set CHROMA_URL/);
-    expect(usageError(["list"], { CHROMA_URL: "" }).message).toMatch(/No Chroma server given/);
+  it("takes no server for the memory in ./.lessonloop, and checks a given server's URL", () => {
+    expect(run(["list"], {}).global.chromaUrl).toBeUndefined();
+    expect(run(["list"], { CHROMA_URL: "" }).global.chromaUrl).toBeUndefined();
     expect(usageError(["list"], { CHROMA_URL: "localhost:8000" }).message).toMatch(/^Invalid CHROMA_URL "localhost:8000": must be an http\(s\) URL/);
     expect(usageError(["list", "--chroma-url", "ftp://x"]).message).toMatch(/^Invalid --chroma-url "ftp:\/\/x"/);
     // Credentials in the URL are never repeated.

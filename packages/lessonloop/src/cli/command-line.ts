@@ -30,7 +30,8 @@ export type ListStatus = (typeof LIST_STATUSES)[number];
 
 /** Options every command takes. */
 export interface GlobalOptions {
-  chromaUrl: string;
+  /** The server holding the memory; absent for the memory in `./.lessonloop`. */
+  chromaUrl?: string;
   memory: string;
   json: boolean;
 }
@@ -58,7 +59,7 @@ export type CommandLine = { kind: "help"; text: string } | { kind: "run"; global
 type OptionSpec = { type: "string" | "boolean"; short?: string; value?: string; help: string };
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
-  "chroma-url": { type: "string", value: "<url>", help: "Chroma server holding the memory (default: $CHROMA_URL)" },
+  "chroma-url": { type: "string", value: "<url>", help: "Chroma server holding the memory (default: $CHROMA_URL, else the memory in ./.lessonloop)" },
   memory: { type: "string", value: "<name>", help: 'Memory to work on (default: "lessonloop")' },
   json: { type: "boolean", help: "Machine-readable output on stdout; errors as JSON on stderr" },
   help: { type: "boolean", short: "h", help: "Show help" },
@@ -412,7 +413,7 @@ const SCHEMAS = {
 } satisfies Record<CommandName, z.ZodType<Command>>;
 
 const GlobalSchema = z.object({
-  chromaUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. http://127.0.0.1:8000" }),
+  chromaUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. http://127.0.0.1:8000" }).optional(),
   memory: MemoryNameSchema.default("lessonloop"),
 });
 
@@ -581,9 +582,6 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   let chromaUrl = typeof chromaUrlFlag === "string" ? chromaUrlFlag : env["CHROMA_URL"] === "" ? undefined : env["CHROMA_URL"];
   // The dead letters live in the queue alone: no memory is opened.
   if (chromaUrl === undefined && command === "dead-letters") chromaUrl = "http://127.0.0.1:8000";
-  if (chromaUrl === undefined) {
-    throw new UsageError("No Chroma server given: pass --chroma-url http://127.0.0.1:8000 or set CHROMA_URL.", command);
-  }
   const global = parseOrThrow(
     GlobalSchema,
     { chromaUrl, memory: values["memory"] },

@@ -28,6 +28,8 @@ const params = {
   criticModel: null,
   tools: [{ name: "create_invoice" }, { name: "create_refund" }],
   onEvent: () => undefined,
+  // These runs check what happens to a temporary data folder; the default, kept folder has its own test.
+  chromaPath: null,
 };
 
 /** Chroma servers whose parent is this process (Linux); tsx's own helper processes are not counted. */
