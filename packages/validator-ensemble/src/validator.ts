@@ -362,8 +362,8 @@ export async function runValidator({
     return { passed: null, note: describeFailure(result.error, timeoutMs) };
   };
 
-  // The replay with the lesson first; the one without only when it failed (a break, or a case that fails anyway?),
-  // ahead of every case still waiting: a possible break is what decides a rejection.
+  // The replay with the lesson first; the one without only when it failed, to tell a break from a case that fails
+  // anyway — queued ahead of every case still waiting, since a possible break is what decides a rejection.
   const replayWithFirst = async (edgeCase: EdgeCase, priority: number): Promise<[ReplayResult | undefined, ReplayResult | undefined]> => {
     const withIt = await replay(edgeCase, true, priority);
     if (withIt === undefined) return [undefined, undefined];
