@@ -6,12 +6,17 @@ import type { SnapshotCheckpointerWarning } from "@lessonloop/snapshot-checkpoin
 import type { LearningResult } from "./learning-result.js";
 import type { RunScopeWarning } from "./run-scope.js";
 
-/** An episode's outcome could not be credited to the lessons it was served: the regression monitor did not see it. */
-export interface CreditWarning {
+/** An episode the loop could not credit or queue, and why. */
+export interface EpisodeWarning {
   episodeId: string;
-  /** Why the ledger or the monitor failed. */
+  /** Why the ledger, the monitor or the queue failed. */
   message: string;
   cause: unknown;
+}
+
+/** The warning for an episode that `error` kept from being credited or queued. */
+export function episodeWarning(episodeId: string, error: unknown): EpisodeWarning {
+  return { episodeId, message: error instanceof Error ? error.message : String(error), cause: error };
 }
 
 /** How an episode reached the learning path. */
@@ -33,9 +38,9 @@ export type LearningWarning =
   /** A run's scope could not be read or was invalid: the run answered without lessons, and nothing of it was recorded. */
   | { source: "scope"; warning: RunScopeWarning }
   /** An outcome credited without learning (learning off, or an episode the full queue dropped) could not be recorded. */
-  | { source: "crediting"; warning: CreditWarning }
-  /** A run's episode could not be handed to the shared episode queue (withLearning's or lessonloopMiddleware's `queue`): it was not acknowledged, and is not kept. */
-  | { source: "queue"; warning: CreditWarning }
+  | { source: "crediting"; warning: EpisodeWarning }
+  /** A run's episode could not be queued for learning — on the shared episode queue (withLearning's or lessonloopMiddleware's `queue`) or the loop's own (shut down): it was not acknowledged, and is not kept. */
+  | { source: "queue"; warning: EpisodeWarning }
   /**
    * withLearning's checkpointer stored a checkpoint without its memory version.
    * An outage would warn on every checkpoint, so it is reported at most once a

@@ -43,7 +43,7 @@ import {
 } from "@lessonloop/validator-ensemble";
 import { defaultStores } from "./default-stores.js";
 import type { EpisodeJournal } from "./episode-journal.js";
-import { logLearningEvent, type LearningEvent, type LearningWarning, type ShutdownReport } from "./learning-events.js";
+import { episodeWarning, logLearningEvent, type LearningEvent, type LearningWarning, type ShutdownReport } from "./learning-events.js";
 import { createLearningGraph, type ApprovalParams, type LearningGraph, type LearningGraphState } from "./learning-graph.js";
 import { LearningQueue, type EnqueueOutcome, type LearnNowOptions, type LearningQueueStats, type QueueFullPolicy } from "./learning-queue.js";
 import type { LearningResult } from "./learning-result.js";
@@ -591,7 +591,7 @@ async function assembleLearningLoop(
       try {
         await credit(episode);
       } catch (error) {
-        warn({ source: "crediting", warning: { episodeId: episode.id, message: error instanceof Error ? error.message : String(error), cause: error } });
+        warn({ source: "crediting", warning: episodeWarning(episode.id, error) });
       }
     },
   });

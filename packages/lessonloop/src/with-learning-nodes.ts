@@ -14,6 +14,7 @@ import { MEMORY_PIN_KEY } from "@lessonloop/core/internal";
 import { LessonContextAnnotation, type ReplayRetrieverState, type ServedLesson } from "@lessonloop/replay-retriever";
 import { calledTools } from "./available-tools.js";
 import { createEpisodeRecorder, messageText, trajectoryFromMessages } from "./episode-recorder.js";
+import { episodeWarning } from "./learning-events.js";
 import type { LearningLoop, LoopRetrieverParams } from "./learning-loop.js";
 import { readRunScope, warnRunScope, type RunScope } from "./run-scope.js";
 
@@ -36,14 +37,14 @@ export type LearningTiming =
 export async function handEpisodeToLoop(loop: LearningLoop, learning: LearningTiming, episode: Episode, queue?: EpisodeQueue): Promise<void> {
   if (learning === "off") {
     // Off the run's path: the loop keeps track of the credit, so its idle() and close() wait for it.
-    void loop.credit(episode).catch((error: unknown) => loop.warn({ source: "crediting", warning: { episodeId: episode.id, message: error instanceof Error ? error.message : String(error), cause: error } }));
+    void loop.credit(episode).catch((error: unknown) => loop.warn({ source: "crediting", warning: episodeWarning(episode.id, error) }));
     return;
   }
   if (learning === "background" && queue !== undefined) {
     try {
       await queue.enqueue([episode]);
     } catch (error) {
-      loop.warn({ source: "queue", warning: { episodeId: episode.id, message: error instanceof Error ? error.message : String(error), cause: error } });
+      loop.warn({ source: "queue", warning: episodeWarning(episode.id, error) });
     }
     return;
   }
@@ -52,7 +53,7 @@ export async function handEpisodeToLoop(loop: LearningLoop, learning: LearningTi
     else await loop.enqueue(episode);
   } catch (error) {
     // Sync failures are already the loop's `learning_failed` events.
-    if (learning === "background") console.warn(`[lessonloop] episode ${episode.id} could not be queued for learning: ${String(error)}`);
+    if (learning === "background") loop.warn({ source: "queue", warning: episodeWarning(episode.id, error) });
   }
 }
 
