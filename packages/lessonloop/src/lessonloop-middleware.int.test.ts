@@ -377,7 +377,7 @@ describe("lessonloopMiddleware with ScriptedChatModel", () => {
   });
 
   it("never fails the run when learning fails, memory is down or the queue is closed", async () => {
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    vi.spyOn(console, "warn").mockImplementation(() => undefined);
     const { loop, events } = await billingLoop();
     // Learning that throws (the loop reports it as a `learning_failed` event): the run still answers.
     const learn = vi.spyOn(loop, "learn").mockRejectedValue(new Error("the learning graph failed"));
