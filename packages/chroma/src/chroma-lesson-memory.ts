@@ -282,22 +282,8 @@ class ChromaBackend implements LessonMemoryBackend {
     const where = and([{ tenant: { $eq: storedScopeName(scope.tenant) } }, kinds === undefined ? undefined : { kind: { $in: [...kinds] } }, anchoredWhere(tools)]);
     for (let nResults = k + 8; ; nResults *= 4) {
       const result = await this.call("search lessons by tool", () => this.lessons.query({ queryEmbeddings: [vector], nResults, where, include: ["distances"] }));
-      const ids = result.ids[0] ?? [];
-      const distances = result.distances[0] ?? [];
-      const live = ids.flatMap((id, index) => (this.isLive(id, visibility) ? [{ id, score: 1 - (distances[index] ?? 1) }] : []));
-      const scopes = await this.scopesByRecordId(live.map((hit) => hit.id));
-      const matching = live.filter((hit) => {
-        const record = scopes.get(hit.id);
-        return record !== undefined && recordApplies(record, scope, kinds);
-      });
-      if (matching.length >= k || ids.length < nResults || nResults >= MAX_CANDIDATES) {
-        const top = matching.slice(0, k);
-        const lessons = await this.lessonsByRecordId(top.map((hit) => hit.id));
-        return top.flatMap((hit) => {
-          const lesson = lessons.get(hit.id);
-          return lesson !== undefined && scopeApplies(lesson.scope, scope) ? [{ lesson: structuredClone(lesson), score: hit.score }] : [];
-        });
-      }
+      const { ids, matching } = await this.matchingHits(result, { scope, visibility, kinds });
+      if (matching.length >= k || ids.length < nResults || nResults >= MAX_CANDIDATES) return this.readHits(matching.slice(0, k), (lesson) => scopeApplies(lesson.scope, scope));
     }
   }
 
@@ -309,28 +295,41 @@ class ChromaBackend implements LessonMemoryBackend {
     const share = this.matchShare.get(scopeKey) ?? INITIAL_MATCH_SHARE;
     for (let candidates = clamp(Math.ceil((1.5 * k) / share), MIN_CANDIDATES, MAX_CANDIDATES); ; candidates = Math.min(candidates * 4, MAX_CANDIDATES)) {
       const result = await this.call("search lessons", () => this.lessons.query({ queryEmbeddings: [vector], nResults: candidates, include: ["distances"] }));
-      const ids = result.ids[0] ?? [];
-      const distances = result.distances[0] ?? [];
-      const live = ids.flatMap((id, index) => (this.isLive(id, visibility) ? [{ id, score: 1 - (distances[index] ?? 1) }] : []));
-      // Matches are decided on the scope index, so a candidate seen before needs no lesson read
-      // (at 100k lessons most are not in the lesson cache); only the k returned are read.
-      const scopes = await this.scopesByRecordId(live.map((hit) => hit.id));
-      const matching = live.filter((hit) => {
-        const record = scopes.get(hit.id);
-        return record !== undefined && recordApplies(record, scope, kinds);
-      });
+      const { ids, matching } = await this.matchingHits(result, { scope, visibility, kinds });
       if (ids.length > 0) this.rememberMatchShare(scopeKey, Math.max(matching.length, 1) / ids.length);
-      if (matching.length >= k || ids.length < candidates) {
-        const top = matching.slice(0, k);
-        const lessons = await this.lessonsByRecordId(top.map((hit) => hit.id));
-        return top.flatMap((hit) => {
-          const lesson = lessons.get(hit.id);
-          return lesson !== undefined && applies(lesson) ? [{ lesson: structuredClone(lesson), score: hit.score }] : [];
-        });
-      }
+      if (matching.length >= k || ids.length < candidates) return this.readHits(matching.slice(0, k), applies);
       if (candidates === MAX_CANDIDATES) break;
     }
     return this.filteredSearch({ vector, scope, visibility, k, kinds });
+  }
+
+  /**
+   * The live hits of a query whose records apply to the scope and kinds, best first. Matches are
+   * decided on the scope index, so a candidate seen before needs no lesson read (at 100k lessons
+   * most are not in the lesson cache); only the hits returned are read, by {@link readHits}.
+   */
+  private async matchingHits(
+    result: { ids: string[][]; distances: (number | null)[][] },
+    { scope, visibility, kinds }: Pick<Parameters<LessonMemoryBackend["searchLessons"]>[0], "scope" | "visibility" | "kinds">,
+  ): Promise<{ ids: string[]; matching: { id: string; score: number }[] }> {
+    const ids = result.ids[0] ?? [];
+    const distances = result.distances[0] ?? [];
+    const live = ids.flatMap((id, index) => (this.isLive(id, visibility) ? [{ id, score: 1 - (distances[index] ?? 1) }] : []));
+    const scopes = await this.scopesByRecordId(live.map((hit) => hit.id));
+    const matching = live.filter((hit) => {
+      const record = scopes.get(hit.id);
+      return record !== undefined && recordApplies(record, scope, kinds);
+    });
+    return { ids, matching };
+  }
+
+  /** The lessons of `hits`, in order, each checked by `applies` on the lesson itself. */
+  private async readHits(hits: readonly { id: string; score: number }[], applies: (lesson: Lesson) => boolean): Promise<ScoredLesson[]> {
+    const lessons = await this.lessonsByRecordId(hits.map((hit) => hit.id));
+    return hits.flatMap((hit) => {
+      const lesson = lessons.get(hit.id);
+      return lesson !== undefined && applies(lesson) ? [{ lesson: structuredClone(lesson), score: hit.score }] : [];
+    });
   }
 
   private rememberMatchShare(scopeKey: string, share: number): void {

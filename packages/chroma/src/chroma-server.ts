@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile, unlink } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
+import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { ChromaClient } from "chromadb";
@@ -383,7 +383,8 @@ async function launch(params: {
   // Neither the server nor its pipes keep the caller's process alive: a script that
   // never calls stop() still exits, and the exit hook (or the watchdog) stops the server.
   child.unref();
-  for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
+  // A child's pipes are sockets; the types only say readable streams.
+  for (const stream of [child.stdout, child.stderr]) (stream as Socket | null)?.unref();
   installExitHook();
   liveChildren.set(child, temporary ? path : undefined);
   if (child.pid !== undefined) lock?.update({ processes: [child.pid], details: { url: `http://${host}:${port}` } });

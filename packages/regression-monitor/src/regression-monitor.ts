@@ -1,5 +1,5 @@
 import { ScopeSchema, formatScope, type Lesson, type LessonMemory, type OutcomeLedger, type Scope, type Snapshot, type SnapshotDiff } from "@lessonloop/core";
-import { SnapshotEvidenceSchema, VersionSchema, createSerialQueue, parseWith, type OutcomeRecordInput } from "@lessonloop/core/internal";
+import { SnapshotEvidenceSchema, createSerialQueue, parseWith, type OutcomeRecordInput } from "@lessonloop/core/internal";
 import { z } from "zod";
 import { fisherExactLowerTail } from "./fisher-exact-test.js";
 
@@ -236,14 +236,8 @@ function revertReason(comparison: RegressionComparison, lessonId: string): strin
 /** Memories written before snapshots carried `evidence` kept it as JSON on a reason line starting with this. */
 const LEGACY_EVIDENCE_PREFIX = "evidence: ";
 
-const TallySchema = z.object({
-  version: VersionSchema,
-  successes: z.number().int().min(0),
-  failures: z.number().int().min(0),
-  unknown: z.number().int().min(0),
-  episodes: z.number().int().min(0),
-  rate: z.number().min(0).max(1).nullable(),
-});
+// A tally as the typed evidence keeps it, unknown keys of those older records dropped.
+const TallySchema = SnapshotEvidenceSchema.shape.before.strip();
 // Rollbacks stored before snapshots had typed evidence: the same comparison as JSON in the reason,
 // its tallies per version, without the lessons taken out.
 const ComparisonSchema = SnapshotEvidenceSchema.omit({ lessons: true }).extend({ before: TallySchema, after: TallySchema, thresholds: ThresholdsSchema }).strip();

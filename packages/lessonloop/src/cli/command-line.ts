@@ -79,6 +79,12 @@ const ACTING_SCOPE_OPTIONS: Record<string, OptionSpec> = {
 };
 
 const AUTHOR_OPTION: OptionSpec = { type: "string", value: "<name>", help: "Who does it, recorded in history (default: $USER)" };
+/** What rollback and revert take besides the scope: why, who, and the head they expect. */
+const UNDO_OPTIONS: Record<string, OptionSpec> = {
+  reason: { type: "string", value: "<text>", help: "Why (required), recorded in history" },
+  author: AUTHOR_OPTION,
+  "expect-head": { type: "string", value: "<version>", help: "Refuse unless this is still the live version" },
+};
 
 interface CommandSpec {
   /** Positional arguments, in order, as `<name>`. */
@@ -151,21 +157,14 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
     options: {
       ...ACTING_SCOPE_OPTIONS,
       "all-scopes": { type: "boolean", help: "Roll back every tenant's lessons (instead of --tenant)" },
-      reason: { type: "string", value: "<text>", help: "Why (required), recorded in history" },
-      author: AUTHOR_OPTION,
-      "expect-head": { type: "string", value: "<version>", help: "Refuse unless this is still the live version" },
+      ...UNDO_OPTIONS,
     },
     summary: "Make a scope's lessons (--tenant) or all lessons (--all-scopes) what they were at an earlier version, as a new version.",
     examples: ['lessonloop rollback 3 --tenant acme --reason "v4 broke refunds"', 'lessonloop rollback 3 --all-scopes --reason "bad batch import"'],
   },
   revert: {
     positionals: ["lesson-id"],
-    options: {
-      ...ACTING_SCOPE_OPTIONS,
-      reason: { type: "string", value: "<text>", help: "Why (required), recorded in history" },
-      author: AUTHOR_OPTION,
-      "expect-head": { type: "string", value: "<version>", help: "Refuse unless this is still the live version" },
-    },
+    options: { ...ACTING_SCOPE_OPTIONS, ...UNDO_OPTIONS },
     summary: "Take one live lesson out, as a new version; what it superseded is live again, later merges stay.",
     examples: ['lessonloop revert refund-timeout-retry --tenant acme --reason "hurts refunds"'],
   },
