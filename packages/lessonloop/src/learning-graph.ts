@@ -1,4 +1,16 @@
-import { Annotation, END, START, StateGraph, type BaseCheckpointSaver, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import {
+  Annotation,
+  END,
+  START,
+  StateGraph,
+  type AnnotationRoot,
+  type BaseChannel,
+  type BaseCheckpointSaver,
+  type CompiledStateGraph,
+  type LangGraphRunnableConfig,
+  type LastValue,
+  type OverwriteValue,
+} from "@langchain/langgraph";
 import type { CriticNode } from "@lessonloop/critic";
 import { judgementOutcome } from "@lessonloop/critic";
 import {
@@ -31,6 +43,45 @@ export interface ApprovalParams {
 
 const replace = <T>(_previous: T, next: T): T => next;
 
+// The state's keys and the compiled graph are typed by name, so the published
+// declarations refer to these types instead of spelling out every schema at each use.
+/** A key that keeps the last value written (`Annotation<T>`). */
+type LastValueKey<T> = () => LastValue<T>;
+/** A key whose every write replaces it, with a default (`Annotation<T>({ reducer: replace, default })`). */
+type ReplacedKey<T> = BaseChannel<T, OverwriteValue<T> | T>;
+
+/** The learning graph's state keys: the learner's, then the loop's own. */
+type LearningGraphSpec = typeof LearnerStateAnnotation.spec & {
+  /** The candidate being validated (input of the ensemble, read by the merge node). */
+  lesson: LastValueKey<LessonInput | undefined>;
+  /** The agent that proposed `lesson`: it never validates its own lesson. */
+  proposer: LastValueKey<string | null | undefined>;
+  /** The cases that motivated `lesson` (the episode as a `must_pass` case); every validator replays them. */
+  motivatingCases: LastValueKey<EdgeCaseInput[] | null | undefined>;
+  /** The episode's other candidates, in context in both runs of `lesson`'s replays. */
+  companionLessons: LastValueKey<LessonInput[] | null | undefined>;
+  /** The ensemble's verdict on `lesson`. */
+  verdict: LastValueKey<Verdict | undefined>;
+  /** What the merge node did with `lesson`. */
+  mergeResult: LastValueKey<MergeResult | undefined>;
+  /** Set when `lesson` was parked for a human instead of merged. */
+  parkedLesson: LastValueKey<string | undefined>;
+  /** Candidates still to validate, in the learner's order. */
+  pendingLessons: ReplacedKey<Lesson[]>;
+  /** One entry per validated candidate, in order. */
+  lessonResults: ReplacedKey<LessonResult[]>;
+  /** What the regression monitor said after the episode's outcome was recorded. */
+  regressionCheck: LastValueKey<RegressionCheck | undefined>;
+  /** Regression cases stored from an episode that taught no lesson. */
+  storedEdgeCases: ReplacedKey<number>;
+  /** What is left of the episode's validation budget for `lesson` (input of the ensemble). */
+  validationBudget: LastValueKey<ValidationBudget | null | undefined>;
+  /** What validating the episode's candidates has spent so far (the verdicts' usage, summed). */
+  validationSpent: ReplacedKey<ModelUsage>;
+  /** Repairs tried on the current candidate (0 for the learner's own proposal). */
+  repairRound: ReplacedKey<number>;
+};
+
 /**
  * The learning graph's state: the critic's and learner's keys
  * (`episode`, `feedback`, `judgement`, `candidates`, `reinforcements`,
@@ -38,35 +89,21 @@ const replace = <T>(_previous: T, next: T): T => next;
  * `proposer`, `motivatingCases`, `verdict`), the merge node's (`mergeResult`)
  * and the loop's own bookkeeping.
  */
-export const LearningGraphAnnotation = Annotation.Root({
+export const LearningGraphAnnotation: AnnotationRoot<LearningGraphSpec> = Annotation.Root({
   ...LearnerStateAnnotation.spec,
-  /** The candidate being validated (input of the ensemble, read by the merge node). */
   lesson: Annotation<LessonInput | undefined>,
-  /** The agent that proposed `lesson`: it never validates its own lesson. */
   proposer: Annotation<string | null | undefined>,
-  /** The cases that motivated `lesson` (the episode as a `must_pass` case); every validator replays them. */
   motivatingCases: Annotation<EdgeCaseInput[] | null | undefined>,
-  /** The episode's other candidates, in context in both runs of `lesson`'s replays. */
   companionLessons: Annotation<LessonInput[] | null | undefined>,
-  /** The ensemble's verdict on `lesson`. */
   verdict: Annotation<Verdict | undefined>,
-  /** What the merge node did with `lesson`. */
   mergeResult: Annotation<MergeResult | undefined>,
-  /** Set when `lesson` was parked for a human instead of merged. */
   parkedLesson: Annotation<string | undefined>,
-  /** Candidates still to validate, in the learner's order. */
   pendingLessons: Annotation<Lesson[]>({ reducer: replace, default: () => [] }),
-  /** One entry per validated candidate, in order. */
   lessonResults: Annotation<LessonResult[]>({ reducer: replace, default: () => [] }),
-  /** What the regression monitor said after the episode's outcome was recorded. */
   regressionCheck: Annotation<RegressionCheck | undefined>,
-  /** Regression cases stored from an episode that taught no lesson. */
   storedEdgeCases: Annotation<number>({ reducer: replace, default: () => 0 }),
-  /** What is left of the episode's validation budget for `lesson` (input of the ensemble). */
   validationBudget: Annotation<ValidationBudget | null | undefined>,
-  /** What validating the episode's candidates has spent so far (the verdicts' usage, summed). */
   validationSpent: Annotation<ModelUsage>({ reducer: replace, default: () => NO_MODEL_USAGE }),
-  /** Repairs tried on the current candidate (0 for the learner's own proposal). */
   repairRound: Annotation<number>({ reducer: replace, default: () => 0 }),
 });
 export type LearningGraphState = typeof LearningGraphAnnotation.State;
@@ -121,8 +158,24 @@ export interface LearningGraphParams {
   repairRounds?: number;
 }
 
+/** The learning graph's nodes. */
+type LearningGraphNode =
+  | typeof START
+  | "critic"
+  | "record_outcome"
+  | "learner"
+  | "queue_lessons"
+  | "next_lesson"
+  | "validate_lesson"
+  | "count_validation"
+  | "merge_lesson"
+  | "park_lesson"
+  | "record_result"
+  | "repair_lesson"
+  | "store_edge_cases";
+
 /** The compiled learning graph. */
-export type LearningGraph = ReturnType<typeof createLearningGraph>;
+export type LearningGraph = CompiledStateGraph<LearningGraphState, typeof LearningGraphAnnotation.Update, LearningGraphNode, LearningGraphSpec, LearningGraphSpec>;
 
 /**
  * The learning path as one LangGraph graph:
@@ -160,7 +213,7 @@ export function createLearningGraph({
   whenBudgetSpent = "reject",
   repairer,
   repairRounds = 1,
-}: LearningGraphParams) {
+}: LearningGraphParams): LearningGraph {
   async function recordOutcome(state: LearningGraphState): Promise<Partial<LearningGraphState>> {
     const episode = parseWith(EpisodeSchema, state.episode, "episode in state");
     if (state.judgement === undefined) return {};
