@@ -104,10 +104,15 @@ export function journalQueue(parts: JournalQueueParts): Omit<EpisodeQueue, "clos
       });
     },
     async complete(taken) {
-      if (!endLease(taken)) return;
+      if (!holds(taken)) return;
+      // The lease ends once the done mark is written: a take reading the file before it would hand the episode out again.
+      try {
+        await markDone([taken.episode.id]);
+      } finally {
+        endLease(taken);
+      }
       attempts.delete(taken.episode.id);
       dueAt.delete(taken.episode.id);
-      await markDone([taken.episode.id]);
     },
     async retryLater(taken) {
       if (!endLease(taken)) return;
@@ -122,10 +127,13 @@ export function journalQueue(parts: JournalQueueParts): Omit<EpisodeQueue, "clos
         assertOwner();
         await appendFile(deadPath, `${JSON.stringify({ format: DEAD_FORMAT, record })}\n`, "utf8");
       });
-      endLease(taken);
+      try {
+        await markDone([taken.episode.id]);
+      } finally {
+        endLease(taken);
+      }
       attempts.delete(taken.episode.id);
       dueAt.delete(taken.episode.id);
-      await markDone([taken.episode.id]);
     },
     async release(taken) {
       endLease(taken);

@@ -56,6 +56,21 @@ export function describeEpisodeQueueConformance({ name, createQueue, reopen, ope
       }
     });
 
+    it("never hands out an episode again while its completion or dead letter is being written", async () => {
+      const queue = await createQueue();
+      try {
+        await queue.enqueue([episode("e1"), episode("e2")]);
+        const [completed, dead] = (await queue.take(2)) as [EpisodeQueue.Taken, EpisodeQueue.Taken];
+        // Takes already under way (another worker polling) when each ends: they must still see the leases.
+        const during = await Promise.all([queue.take(10), queue.complete(completed), queue.take(10), queue.deadLetter(dead, { message: "bad episode" }), queue.take(10)]);
+        const takenDuring = [during[0], during[2], during[4]].flatMap((taken) => ids(taken));
+        expect(takenDuring).toEqual([]);
+        expect(await queue.take(10)).toEqual([]);
+      } finally {
+        await queue.close();
+      }
+    });
+
     it("refuses an invalid episode with invalid_input and stores nothing of the batch", async () => {
       const queue = await createQueue();
       try {
