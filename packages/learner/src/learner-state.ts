@@ -73,5 +73,7 @@ export const LearnerStateAnnotation = Annotation.Root({
   edgeCases: Annotation<EdgeCase[]>({ reducer: replace, default: () => [] }),
   /** What the learner could not do or left out, e.g. a malformed model answer, a candidate that restated a request to remember. */
   learnerWarnings: Annotation<LearnerWarning[]>({ reducer: replace, default: () => [] }),
+  /** The memory version the candidates were compared with, so their merge can check what was merged after it. */
+  comparedAt: Annotation<number | undefined>({ reducer: replace, default: () => undefined }),
 });
 export type LearnerState = typeof LearnerStateAnnotation.State;

@@ -550,3 +550,43 @@ describe("createLearner — near-duplicates in memory", () => {
     expect(candidates[0]).toMatchObject({ scope, supersedes: [], evidence: ["ep-1"] });
   });
 });
+
+describe("createLearner — near-duplicates merged after the comparison (nearDuplicateSince)", () => {
+  const sameText = { trigger: proposal().trigger as string, guidance: proposal().guidance as string, scope: { tenant: "acme" } };
+
+  it("compares a candidate about to merge only with the lessons merged after the learner's comparison", async () => {
+    const model = learnerModel({
+      lessons: [{ structured: { lessons: [proposal()] } }],
+      comparisons: [{ structured: { relation: "different", reason: "another situation" } }, { structured: { relation: "same", reason: "the same" } }],
+    });
+    const { learner, memory } = setup({ model });
+    await memory.commit({ add: [lessonFixture("older", sameText)], reason: "seed", author: "test" });
+    const episode = refundEpisode();
+    const { candidates, comparedAt } = await learner({ episode, judgement: await judge(episode) });
+    expect(comparedAt).toBe(1);
+    const [candidate] = candidates as [Lesson];
+
+    // Another worker merges the same lesson from another episode while this one is validated.
+    await memory.commit({ add: [lessonFixture("meanwhile", { ...sameText, evidence: ["ep-9"] })], reason: "another worker", author: "test" });
+    expect(await learner.nearDuplicateSince?.(candidate, { since: 1, version: 1 })).toBeUndefined();
+    const found = await learner.nearDuplicateSince?.(candidate, { since: 1, version: 2 });
+
+    expect(found).toMatchObject({ existing: { id: "meanwhile" }, relation: "same" });
+    // "older" was compared at proposal and is not asked about again.
+    expect(callsOf(model, "compare_lessons")).toHaveLength(2);
+  });
+
+  it("calls a lesson merged meanwhile from the candidate's own episode (an earlier delivery of it) the same, without asking the model", async () => {
+    const model = learnerModel({ lessons: [{ structured: { lessons: [proposal()] } }] });
+    const { learner, memory } = setup({ model });
+    const episode = refundEpisode();
+    const { candidates } = await learner({ episode, judgement: await judge(episode) });
+    await memory.commit({ add: [lessonFixture("first-delivery", { ...sameText, evidence: [episode.id] })], reason: "the first delivery's merge", author: "test" });
+
+    const found = await learner.nearDuplicateSince?.(candidates[0] as Lesson, { since: 0, version: 1 });
+
+    expect(found).toMatchObject({ existing: { id: "first-delivery" }, relation: "same" });
+    expect(callsOf(model, "compare_lessons")).toHaveLength(0);
+  });
+});
+

@@ -37,6 +37,7 @@ import {
   wordOverlap,
   type CaseTruth,
   type RenderTrajectoryOptions,
+  type ScoredLesson,
 } from "@lessonloop/core/internal";
 import { z } from "zod";
 import { defaultToEdgeCase, type ToEdgeCase } from "./edge-case-derivation.js";
@@ -62,6 +63,9 @@ import { flaggedRequests, restatedRequest, runEvidence } from "./memory-instruct
  * `bench/duplicate-threshold.ts`).
  */
 export const DEFAULT_DUPLICATE_THRESHOLD = 0.4;
+
+/** The nearest live lessons a candidate is compared with. */
+const COMPARED_LESSONS = 3;
 
 /**
  * Without an `embedder`, two candidates of one answer are duplicates when they
@@ -121,10 +125,34 @@ export interface LearnerUpdate {
   reinforcements: Reinforcement[];
   edgeCases: EdgeCase[];
   learnerWarnings: LearnerWarning[];
+  /** The memory version the candidates were compared with; absent when none was proposed. */
+  comparedAt?: number | undefined;
 }
 
-/** A LangGraph node: reads `episode` and `judgement`; writes `candidates`, `reinforcements`, `edgeCases`, `learnerWarnings`. */
-export type LearnerNode = (state: LearnerInput, config?: LangGraphRunnableConfig) => Promise<LearnerUpdate>;
+/** A live lesson that a candidate repeats (`same`) or refines, with the memory's score between them. */
+export interface NearDuplicate {
+  existing: Lesson;
+  relation: "same" | "refines";
+  score: number;
+}
+
+/**
+ * A LangGraph node: reads `episode` and `judgement`; writes `candidates`,
+ * `reinforcements`, `edgeCases`, `learnerWarnings` and `comparedAt`.
+ */
+export interface LearnerNode {
+  (state: LearnerInput, config?: LangGraphRunnableConfig): Promise<LearnerUpdate>;
+  /**
+   * The learner's near-duplicate check once more, for a candidate about to be
+   * merged: against the lessons that became live after `since` (the
+   * `comparedAt` the learner wrote) up to `version`. Another worker learning
+   * another episode of the same situation may have merged its lesson while this
+   * one was validated. A lesson merged meanwhile from one of the candidate's
+   * own episodes (an earlier delivery of it) is `same` without asking the
+   * comparator. Undefined when nothing merged meanwhile comes near.
+   */
+  nearDuplicateSince?: (lesson: Lesson, range: { since: number; version: number }, config?: LangGraphRunnableConfig) => Promise<NearDuplicate | undefined>;
+}
 
 /** Decides whether a candidate says the same as a live lesson it nearly duplicates. */
 export type LessonComparator = (candidate: Pick<Lesson, "trigger" | "guidance">, existing: Lesson) => Promise<LessonRelation>;
@@ -302,7 +330,49 @@ export function createLearner({
     return kept.map((index) => proposals[index] as ProposedLesson);
   }
 
-  return async function learner(state, config) {
+  /** `compare`, or by default the model; a comparison that fails twice counts as `same` (memory unchanged), with a warning. */
+  function comparator(episodeId: string, warn: (warning: LearnerWarning) => void, config: LangGraphRunnableConfig | undefined): LessonComparator {
+    return (
+      compare ??
+      (async (candidate, existing) => {
+        const result = await callStructured({
+          model,
+          schema: LessonComparisonSchema,
+          name: "compare_lessons",
+          messages: compareMessages(candidate, existing, comparePrompt),
+          config,
+        });
+        if (result.ok) return result.value.relation;
+        warn({ kind: "comparison_failed", reason: result.reason, episodeId, message: `${result.message} (lesson "${existing.id}")`, attempts: result.attempts });
+        return "same";
+      })
+    );
+  }
+
+  /** The first near-duplicate in the candidate's tenant (nearest first) that the comparator does not call different. */
+  async function firstRelated(candidate: Pick<Lesson, "trigger" | "guidance">, tenant: string, hits: readonly ScoredLesson[], relationTo: LessonComparator): Promise<NearDuplicate | undefined> {
+    for (const { lesson: existing, score } of hits) {
+      if (score < duplicateThreshold || existing.scope.tenant !== tenant) continue;
+      const relation = await relationTo(candidate, existing);
+      if (relation !== "different") return { existing, relation, score };
+    }
+    return undefined;
+  }
+
+  async function nearDuplicateSince(lesson: Lesson, { since, version }: { since: number; version: number }, config?: LangGraphRunnableConfig): Promise<NearDuplicate | undefined> {
+    if (version <= since) return undefined;
+    const { added } = await memory.diff(since, version);
+    const fresh = new Set(added.filter((existing) => existing.id !== lesson.id && existing.scope.tenant === lesson.scope.tenant).map((existing) => existing.id));
+    if (fresh.size === 0) return undefined;
+    // The nearest of those merged meanwhile, as many as the learner compares: the rest were compared already.
+    const nearest = await memory.search({ query: lessonSearchText(lesson), scope: lesson.scope, k: 100, version });
+    const hits = nearest.filter(({ lesson: existing }) => fresh.has(existing.id)).slice(0, COMPARED_LESSONS);
+    const again = hits.find(({ lesson: existing, score }) => score >= duplicateThreshold && existing.evidence.some((id) => lesson.evidence.includes(id)));
+    if (again !== undefined) return { existing: again.lesson, relation: "same", score: again.score };
+    return firstRelated(lesson, lesson.scope.tenant, hits, comparator(lesson.evidence.at(-1) ?? lesson.id, onWarning, config));
+  }
+
+  async function learner(state: LearnerInput, config?: LangGraphRunnableConfig): Promise<LearnerUpdate> {
     const episode = parseWith(EpisodeSchema, state.episode, "episode in state");
     const judgement = parseWith(JudgementSchema, state.judgement, "judgement in state");
     if (judgement.episodeId !== episode.id) {
@@ -318,7 +388,7 @@ export function createLearner({
       onWarning(warning);
     };
     const edgeCases = deriveEdgeCase(episode, judgement, now);
-    const nothing = { candidates: [], reinforcements: [], edgeCases, learnerWarnings: warnings };
+    const nothing = { candidates: [], reinforcements: [], edgeCases, learnerWarnings: warnings, comparedAt: undefined };
     if (!judgement.worthLearning.learn) return nothing;
 
     const answer = await callStructured({
@@ -333,20 +403,7 @@ export function createLearner({
       return nothing;
     }
 
-    const relationTo: LessonComparator =
-      compare ??
-      (async (candidate, existing) => {
-        const result = await callStructured({
-          model,
-          schema: LessonComparisonSchema,
-          name: "compare_lessons",
-          messages: compareMessages(candidate, existing, comparePrompt),
-          config,
-        });
-        if (result.ok) return result.value.relation;
-        warn({ kind: "comparison_failed", reason: result.reason, episodeId: episode.id, message: `${result.message} (lesson "${existing.id}")`, attempts: result.attempts });
-        return "same";
-      });
+    const relationTo = comparator(episode.id, warn, config);
 
     // A request in the run to remember something is never a lesson by itself: drop candidates that only restate one.
     const flagged = flaggedRequests(episode, judgement);
@@ -372,30 +429,27 @@ export function createLearner({
     const reinforcements: Reinforcement[] = [];
     const touched = new Set<string>();
     const proposals = (await distinct(grounded)).slice(0, maxLessons);
+    // One version for every comparison, so the merge can check again against what was merged after it.
+    const comparedAt = await memory.headVersion();
     for (const proposal of proposals) {
       const scope: Scope = lessonScope(episode.scope, proposal.appliesTo, proposal.kind);
-      const hits = await memory.search({ query: lessonSearchText(proposal), scope, k: 3 });
+      const hits = await memory.search({ query: lessonSearchText(proposal), scope, k: COMPARED_LESSONS, version: comparedAt });
       let supersedes: Lesson | undefined;
       let reinforced: Reinforcement | undefined;
       let trigger = proposal.trigger;
       // An episode learned again (a journal replay after a crash between merge and "done") must not teach twice.
       if (hits.some(({ lesson: existing, score }) => score >= duplicateThreshold && existing.evidence.includes(episode.id))) continue;
-      for (const { lesson: existing, score } of hits) {
-        if (score < duplicateThreshold || existing.scope.tenant !== scope.tenant) continue;
-        const relation = await relationTo(proposal, existing);
-        if (relation === "different") continue;
-        if (relation === "same" && missedBy(existing, episode, judgement)) {
-          // The run failed without the lesson it needed: its trigger does not reach this situation, so widen it
-          // (or, past the size limit, add the lesson for this situation beside it).
-          const widened = widenTrigger(existing.trigger, proposal.trigger);
-          if (widened !== undefined) {
-            supersedes = existing;
-            trigger = widened;
-          }
-        } else if (relation === "same") reinforced = { lessonId: existing.id, episodeId: episode.id, score };
-        else supersedes = existing;
-        break;
-      }
+      const near = await firstRelated(proposal, scope.tenant, hits, relationTo);
+      if (near?.relation === "same" && missedBy(near.existing, episode, judgement)) {
+        // The run failed without the lesson it needed: its trigger does not reach this situation, so widen it
+        // (or, past the size limit, add the lesson for this situation beside it).
+        const widened = widenTrigger(near.existing.trigger, proposal.trigger);
+        if (widened !== undefined) {
+          supersedes = near.existing;
+          trigger = widened;
+        }
+      } else if (near?.relation === "same") reinforced = { lessonId: near.existing.id, episodeId: episode.id, score: near.score };
+      else if (near !== undefined) supersedes = near.existing;
       if (reinforced !== undefined) {
         // Two candidates confirming one lesson count once.
         if (!touched.has(reinforced.lessonId)) reinforcements.push(reinforced);
@@ -426,6 +480,8 @@ export function createLearner({
       };
       candidates.push(parseWith(LessonSchema, lesson, "proposed lesson"));
     }
-    return { candidates, reinforcements, edgeCases, learnerWarnings: warnings };
-  };
+    return { candidates, reinforcements, edgeCases, learnerWarnings: warnings, comparedAt };
+  }
+
+  return Object.assign(learner, { nearDuplicateSince });
 }

@@ -373,7 +373,13 @@ export function createLearningGraph({
     const outcome: LessonOutcome | undefined = parkedLesson !== undefined ? { status: "parked", lessonId: parkedLesson } : mergeResult;
     if (outcome === undefined) return {};
     if (verdictStore !== undefined && (outcome.status === "merged" || outcome.status === "already_merged")) await verdictStore.put(verdict);
-    return { lessonResults: [...state.lessonResults, { lesson, verdict, outcome }] };
+    const lessonResults = [...state.lessonResults, { lesson, verdict, outcome }];
+    if (outcome.status !== "duplicate") return { lessonResults };
+    // Another worker merged this lesson meanwhile: the episode confirms it, as a repeat found at proposal would.
+    const episodeId = parseWith(EpisodeSchema, state.episode, "episode in state").id;
+    const confirmed = state.reinforcements.some((reinforcement) => reinforcement.lessonId === outcome.duplicateOf);
+    const reinforcements = confirmed ? state.reinforcements : [...state.reinforcements, { lessonId: outcome.duplicateOf, episodeId, score: outcome.score }];
+    return { lessonResults, reinforcements };
   }
 
   async function storeEdgeCases(state: LearningGraphState): Promise<Partial<LearningGraphState>> {

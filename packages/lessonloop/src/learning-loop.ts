@@ -358,7 +358,7 @@ function refuseOnlyProposer(validators: readonly Validator[], agentName: string,
 
 /** One line for a candidate's verdict: what became of it, the tally, the reason. */
 function verdictLine({ lesson, verdict, outcome }: LearningResult["lessons"][number], episodeId: string): string {
-  const fate = outcome.status === "already_merged" ? "already merged" : outcome.status;
+  const fate = outcome.status === "already_merged" ? "already merged" : outcome.status === "duplicate" ? `a duplicate of ${outcome.duplicateOf}, merged meanwhile` : outcome.status;
   const { approve, reject, abstain } = verdict.tally;
   const trigger = clip(promptSafeLessonText(lesson.trigger), 80);
   return `[lessonloop] lesson ${outcome.lessonId} ${fate} (${verdict.policy.name}: ${approve} approve, ${reject} reject, ${abstain} abstain; episode ${episodeId}) "${trigger}": ${clip(promptSafeLessonText(verdict.reason), 300)}`;
@@ -515,7 +515,8 @@ async function assembleLearningLoop(
     },
     clock,
   });
-  const merge = createMergeNode({ memory: resolvedMemory, edgeCaseStore: resolvedStore });
+  // The learner's near-duplicate check again at the commit: two workers learning one lesson at once merge it once.
+  const merge = createMergeNode({ memory: resolvedMemory, edgeCaseStore: resolvedStore, nearDuplicateSince: learner.nearDuplicateSince });
   const monitor = createRegressionMonitor({ ...regression, memory: resolvedMemory, ledger });
   // No model: only deterministic signals decide, so crediting an episode that is not learned costs no model call.
   const deterministicCritic = createCritic({ evaluator, clock });

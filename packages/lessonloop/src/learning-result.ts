@@ -7,7 +7,7 @@ import type { MergeResult } from "@lessonloop/snapshot-checkpointer";
 
 /**
  * What became of a judged candidate: the merge node's result (`merged`,
- * `already_merged`, `rejected`), or `parked` — approved by the ensemble but
+ * `already_merged`, `duplicate` of a lesson merged meanwhile, `rejected`), or `parked` — approved by the ensemble but
  * waiting in the pending-lesson store for a human (`lessonloop approve`).
  */
 export type LessonOutcome = MergeResult | { status: "parked"; lessonId: string };

@@ -1,10 +1,11 @@
 // The learning worker on the embedded queue (a file journal) with the real Chroma server and
 // scripted models: learns what it takes, retries a store outage with backoff, dead-letters what
-// fails for good, and hands back what stop() cuts off.
+// fails for good, and hands back what stop() cuts off; two workers on one memory learning the same
+// lesson from two episodes at once merge it once.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EpisodeSchema, LessonloopError, type EpisodeQueue } from "@lessonloop/core";
+import { EpisodeSchema, LessonloopError, type EpisodeQueue, type Lesson, type LessonMemory } from "@lessonloop/core";
 import { patchMemory } from "@lessonloop/core/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFileEpisodeJournal, type FileEpisodeJournal } from "./episode-journal.js";
@@ -12,6 +13,7 @@ import type { LearningLoop } from "./learning-loop.js";
 import { createLearningWorker, type LearningWorkerEvent } from "./learning-worker.js";
 import { openInvoiceLoop } from "./tests/invoice-loop.js";
 import { RIGHT_LESSON, createLearnerModel, failedInvoiceEpisode } from "./tests/invoice-world.js";
+import type { LearningResult } from "./learning-result.js";
 
 let folder: string;
 let journal: FileEpisodeJournal;
@@ -102,5 +104,58 @@ describe("createLearningWorker", () => {
     expect(back).toMatchObject<Partial<EpisodeQueue.Taken>>({ attempts: 0 });
     expect(back?.episode.id).toBe("w4");
     expect(await loop.memory.list({})).toEqual([]);
+  });
+});
+
+/** Resolves each caller once `parties` callers have arrived; later callers pass straight through. */
+function meetingPoint(parties: number): () => Promise<void> {
+  let arrived = 0;
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return async () => {
+    arrived += 1;
+    if (arrived >= parties) open();
+    await opened;
+  };
+}
+
+describe("two learning workers on one memory", () => {
+  it("merge a lesson that two episodes teach at once only once: the later merge finds the earlier lesson and counts a reinforcement", async () => {
+    // Each worker's loop has its own handle on the one Chroma memory, as two processes would: no lock in this process orders them.
+    // Both learners compare with the empty memory, then each merge waits until the other is at its commit too.
+    const bothAtCommit = meetingPoint(2);
+    const wrapMemory = (memory: LessonMemory) =>
+      patchMemory(memory, {
+        commit: async (request) => {
+          await bothAtCommit();
+          return memory.commit(request);
+        },
+      });
+    const learnerModel = () => createLearnerModel(RIGHT_LESSON, 0, "same");
+    const first = await openInvoiceLoop({ name: "worker-same-lesson", wrapMemory, params: { learnerModel: learnerModel() } });
+    const second = await openInvoiceLoop({ name: "worker-same-lesson", wrapMemory, collections: first.collections, params: { learnerModel: learnerModel() } });
+    loops.push(first.loop, second.loop);
+    const results: LearningResult[] = [];
+    const onEvent = (event: LearningWorkerEvent) => {
+      if (event.type === "learned") results.push(event.result);
+    };
+    const workers = [first.loop, second.loop].map((loop) => createLearningWorker({ queue: journal, loop, pollIntervalMs: 20, onEvent }));
+    await journal.enqueue([episode("same-1"), episode("same-2")]);
+    for (let tries = 0; tries < 200 && results.length < 2; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.all(workers.map((worker) => worker.stop()));
+
+    expect(results.map((result) => result.episodeId).sort()).toEqual(["same-1", "same-2"]);
+    // Both proposed the lesson and had it approved, against a memory that held neither.
+    expect(results.map((result) => result.lessons.map(({ verdict }) => verdict.decision))).toEqual([["approved"], ["approved"]]);
+    const lessons = await first.loop.memory.list({});
+    expect(lessons.map((lesson) => lesson.trigger)).toEqual([RIGHT_LESSON.trigger]);
+    const commits = (await first.loop.memory.history({ limit: 100 })).filter((snapshot) => snapshot.kind === "commit");
+    expect(commits).toHaveLength(1);
+    const [live] = lessons as [Lesson];
+    const merged = results.find((result) => result.merged.length === 1);
+    const repeated = results.find((result) => result.merged.length === 0);
+    expect(merged?.merged).toEqual([live.id]);
+    expect(repeated?.lessons[0]?.outcome).toMatchObject({ status: "duplicate", duplicateOf: live.id });
+    expect(repeated?.reinforcements).toEqual([expect.objectContaining({ lessonId: live.id, episodeId: repeated?.episodeId })]);
   });
 });

@@ -122,4 +122,44 @@ describe("mergeLesson", () => {
     expect(LessonloopError.isInstance(error, "invalid_input")).toBe(true);
     expect(await memory.headVersion()).toBe(0);
   });
+
+  it("checks for a repeat on the head it commits onto: a lesson another writer merges between the check and the commit is found on the retry, and nothing is committed", async () => {
+    const memory = memoryOf();
+    const lesson = LessonSchema.parse(lessonFixture("l-1"));
+    const other = LessonSchema.parse(lessonFixture("l-other"));
+    const heads: number[] = [];
+    const result = await mergeLesson(memory, {
+      lesson,
+      reason: "approved",
+      author: "worker-a",
+      async nearDuplicateAt(_candidate, head) {
+        heads.push(head);
+        if (head === 0) {
+          // Another worker's merge lands after this check and before this commit.
+          await memory.commit({ add: [other], reason: "the same lesson, from another episode", author: "worker-b" });
+          return undefined;
+        }
+        return { existing: await memory.get("l-other"), relation: "same", score: 0.9 };
+      },
+    });
+    expect(heads).toEqual([0, 1]);
+    expect(result.duplicateOf).toMatchObject({ existing: { id: "l-other" }, relation: "same", score: 0.9 });
+    expect(result.snapshot.version).toBe(1);
+    expect((await memory.list()).map((live) => live.id)).toEqual(["l-other"]);
+  });
+
+  it("makes a refinement of a lesson merged meanwhile supersede it, when its scope covers that lesson's", async () => {
+    const memory = memoryOf();
+    await memory.commit({ add: [LessonSchema.parse(lessonFixture("l-old", { scope: { tenant: "acme", agent: "billing" } }))], reason: "merged meanwhile", author: "worker-b" });
+    const lesson = LessonSchema.parse(lessonFixture("l-1"));
+    const result = await mergeLesson(memory, {
+      lesson,
+      reason: "approved",
+      author: "worker-a",
+      nearDuplicateAt: async () => ({ existing: await memory.get("l-old"), relation: "refines", score: 0.7 }),
+    });
+    expect(result.duplicateOf).toBeUndefined();
+    expect(result.snapshot.change).toEqual({ added: ["l-1"], retired: ["l-old"] });
+    expect((await memory.get("l-1")).supersedes).toEqual(["l-old"]);
+  });
 });

@@ -1,4 +1,5 @@
 import { LessonloopError, type EdgeCaseInput, type EdgeCaseStore, type Lesson, type LessonMemory, type Snapshot, type Verdict } from "@lessonloop/core";
+import { scopeContains } from "@lessonloop/core/internal";
 
 /** What {@link mergeLesson} commits, and with what. */
 export interface MergeLessonRequest {
@@ -16,13 +17,34 @@ export interface MergeLessonRequest {
   edgeCases?: readonly EdgeCaseInput[];
   /** Where `edgeCases` go; required when there are any. */
   edgeCaseStore?: EdgeCaseStore;
+  /**
+   * Looks, just before the commit, for a live lesson at `head` (the version the
+   * commit goes onto) that the lesson repeats or refines and that it was not
+   * compared with when it was proposed — one another writer merged while it
+   * was validated. Asked again on the new head whenever another writer commits
+   * first. Default none: the lesson is committed whatever merged meanwhile.
+   */
+  nearDuplicateAt?: (lesson: Lesson, head: number) => Promise<NearDuplicateFound | undefined>;
+}
+
+/** A live lesson that the lesson being merged repeats (`same`) or refines, with the memory's score between them. */
+export interface NearDuplicateFound {
+  existing: Lesson;
+  relation: "same" | "refines";
+  score: number;
 }
 
 export interface MergeLessonResult {
+  /** The new snapshot; the earlier one for `alreadyMerged`; the head it was checked at for `duplicateOf`. */
   snapshot: Snapshot;
   /** True when an identical copy of the lesson had already been merged (a retry): no new snapshot. */
   alreadyMerged: boolean;
+  /** The live lesson it repeats, merged meanwhile by another writer: nothing was committed. */
+  duplicateOf?: NearDuplicateFound;
 }
+
+/** Heads a merge re-checks before it gives up to writers that keep committing first. */
+const MAX_RECHECKS = 20;
 
 /**
  * The one merge path, used by the merge node and by `lessonloop approve`:
@@ -32,7 +54,9 @@ export interface MergeLessonResult {
  * 2. its edge cases are stored, so a live lesson always has its regression
  *    data. If the commit then fails they stay: they are true records of past
  *    runs, and a retry rewrites them unchanged (the store upserts by id);
- * 3. the lesson is committed as one new snapshot.
+ * 3. the lesson is committed as one new snapshot — unless, given
+ *    `nearDuplicateAt`, it repeats a lesson another writer merged since it was
+ *    proposed: then nothing is committed and `duplicateOf` names that lesson.
  *
  * Safe to retry: if the same lesson id was already merged with the same
  * content (a retry after a crash, a replayed step), it answers with that
@@ -41,7 +65,7 @@ export interface MergeLessonResult {
  */
 export async function mergeLesson(
   memory: LessonMemory,
-  { lesson, reason, author, verdict, approvedBy, edgeCases = [], edgeCaseStore }: MergeLessonRequest,
+  { lesson, reason, author, verdict, approvedBy, edgeCases = [], edgeCaseStore, nearDuplicateAt }: MergeLessonRequest,
 ): Promise<MergeLessonResult> {
   const approved: Lesson = { ...lesson, status: "approved" };
   const merged = verdict === undefined ? approved : withMergeDecision(approved, verdict, approvedBy);
@@ -53,12 +77,48 @@ export async function mergeLesson(
     }
     await edgeCaseStore.add(edgeCases);
   }
-  return commitOnce(memory, { lesson: merged, reason, author });
+  if (nearDuplicateAt === undefined) return commitOnce(memory, { lesson: merged, reason, author });
+  return commitUnlessDuplicate(memory, { lesson: merged, reason, author }, nearDuplicateAt);
 }
 
-async function commitOnce(memory: LessonMemory, { lesson, reason, author }: { lesson: Lesson; reason: string; author: string }): Promise<MergeLessonResult> {
+/**
+ * Checks for a near-duplicate on the head, then commits onto that very head
+ * (`expectedHead`); when another writer committed first, checks again on the
+ * new head. So of two writers merging the same lesson at once, whichever
+ * commits second sees the first's lesson: a repeat is not committed (the
+ * result names the live lesson), a refinement supersedes it when its scope
+ * covers the other's. Any number of processes: the memory decides the order.
+ */
+async function commitUnlessDuplicate(
+  memory: LessonMemory,
+  request: { lesson: Lesson; reason: string; author: string },
+  nearDuplicateAt: (lesson: Lesson, head: number) => Promise<NearDuplicateFound | undefined>,
+): Promise<MergeLessonResult> {
+  for (let attempt = 1; ; attempt++) {
+    const head = await memory.headVersion();
+    const found = await nearDuplicateAt(request.lesson, head);
+    if (found?.relation === "same") return { snapshot: await memory.snapshot(head), alreadyMerged: false, duplicateOf: found };
+    const lesson = found !== undefined && scopeContains(request.lesson.scope, found.existing.scope) ? superseding(request.lesson, found.existing) : request.lesson;
+    try {
+      return await commitOnce(memory, { ...request, lesson, expectedHead: head });
+    } catch (error) {
+      const headMoved = LessonloopError.isInstance(error, "conflict") && error.details["expectedHead"] === head;
+      if (!headMoved || attempt >= MAX_RECHECKS) throw error;
+    }
+  }
+}
+
+/** The lesson, also retiring `existing`: what it refines. */
+function superseding(lesson: Lesson, existing: Lesson): Lesson {
+  return lesson.supersedes.includes(existing.id) ? lesson : { ...lesson, supersedes: [...lesson.supersedes, existing.id] };
+}
+
+async function commitOnce(
+  memory: LessonMemory,
+  { lesson, reason, author, expectedHead }: { lesson: Lesson; reason: string; author: string; expectedHead?: number },
+): Promise<MergeLessonResult> {
   try {
-    return { snapshot: await memory.commit({ add: [lesson], reason, author }), alreadyMerged: false };
+    return { snapshot: await memory.commit({ add: [lesson], reason, author, ...(expectedHead === undefined ? {} : { expectedHead }) }), alreadyMerged: false };
   } catch (error) {
     const mergedAt = LessonloopError.isInstance(error, "conflict") && error.details["lessonId"] === lesson.id ? error.details["mergedAt"] : undefined;
     if (typeof mergedAt !== "number" || canonical(await memory.get(lesson.id, { version: mergedAt })) !== canonical(lesson)) throw error;

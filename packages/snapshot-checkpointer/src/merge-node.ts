@@ -8,10 +8,10 @@ import {
   type Snapshot,
   type Verdict,
 } from "@lessonloop/core";
-import { EdgeCaseBatchSchema, VerdictSchema, parseWith } from "@lessonloop/core/internal";
+import { EdgeCaseBatchSchema, VerdictSchema, VersionSchema, parseWith } from "@lessonloop/core/internal";
 import { Annotation } from "@langchain/langgraph";
 import { z } from "zod";
-import { mergeLesson } from "./merge-lesson.js";
+import { mergeLesson, type NearDuplicateFound } from "./merge-lesson.js";
 
 /** What the merge node did. */
 export type MergeResult =
@@ -34,6 +34,22 @@ export type MergeResult =
       edgeCases: number;
     }
   | {
+      /**
+       * The lesson repeats `duplicateOf`, a live lesson another writer merged
+       * while this one was validated (the same lesson, learned from another
+       * episode at the same time): it was not committed, and counts as a
+       * reinforcement of that lesson. `snapshot` is the head it was checked at;
+       * the edge cases were stored.
+       */
+      status: "duplicate";
+      lessonId: string;
+      duplicateOf: string;
+      /** The memory's score between the two lessons. */
+      score: number;
+      snapshot: Snapshot;
+      edgeCases: number;
+    }
+  | {
       /** The verdict rejected the lesson: nothing was written, neither lesson nor edge cases. */
       status: "rejected";
       lessonId: string;
@@ -50,6 +66,8 @@ export const MergeStateAnnotation = Annotation.Root({
   lesson: Annotation<LessonInput | undefined>,
   /** The new edge cases the lesson came with (e.g. the fixed failure as a `must_pass` case). */
   edgeCases: Annotation<EdgeCaseInput[]>({ reducer: (_, next) => next, default: () => [] }),
+  /** The memory version the lesson was compared with for near-duplicates when it was proposed (the learner's `comparedAt`). */
+  comparedAt: Annotation<number | undefined>,
   /** Written by the merge node. */
   mergeResult: Annotation<MergeResult | undefined>,
 });
@@ -62,10 +80,20 @@ export interface MergeNodeParams {
   edgeCaseStore: EdgeCaseStore;
   /** Author of the merge snapshots. Default `validator-ensemble`: its consensus decided the merge. */
   author?: string;
+  /**
+   * The learner's near-duplicate check, asked again just before the commit
+   * about the lessons that became live after `since` (the state's `comparedAt`)
+   * up to `version` — e.g. a learner's `nearDuplicateSince`. Workers that
+   * learn two episodes of one situation at once then merge its lesson once:
+   * the later commit finds the earlier lesson and reports `duplicate` (or, for
+   * a refinement, supersedes it). Default none: the lesson is committed
+   * whatever merged meanwhile.
+   */
+  nearDuplicateSince?: (lesson: Lesson, range: { since: number; version: number }) => Promise<NearDuplicateFound | undefined>;
 }
 
 /** The state keys the merge node reads. */
-export type MergeNodeInput = Pick<MergeState, "verdict" | "lesson" | "edgeCases">;
+export type MergeNodeInput = Pick<MergeState, "verdict" | "lesson" | "edgeCases"> & { comparedAt?: number | undefined };
 
 /** A LangGraph node: reads `verdict`, `lesson`, `edgeCases`; writes `mergeResult`. */
 export type MergeNode = (state: MergeNodeInput) => Promise<{ mergeResult: MergeResult }>;
@@ -75,6 +103,7 @@ const MergeInputSchema = z
     verdict: VerdictSchema,
     lesson: LessonSchema,
     edgeCases: EdgeCaseBatchSchema.default([]),
+    comparedAt: VersionSchema.optional(),
   })
   .superRefine(({ verdict, lesson }, context) => {
     if (verdict.lessonId !== lesson.id) {
@@ -127,16 +156,27 @@ function mergeReason(verdict: Verdict, lesson: Lesson, edgeCases: number): strin
  *   `already_merged` with the earlier snapshot. The same id with different
  *   content is the memory's `conflict` error. A lesson whose merge was rolled
  *   back is not in the live lineage, so merging it again commits it again.
+ * - With `nearDuplicateSince` and the state's `comparedAt`, a lesson that
+ *   repeats one merged after it was proposed (by another worker, from another
+ *   episode) is not committed: `status: "duplicate"` names the live lesson.
+ *   The check and the commit are on one head (`expectedHead`): a commit that
+ *   loses the head to another writer checks again on the new one.
  */
-export function createMergeNode({ memory, edgeCaseStore, author = "validator-ensemble" }: MergeNodeParams): MergeNode {
+export function createMergeNode({ memory, edgeCaseStore, author = "validator-ensemble", nearDuplicateSince }: MergeNodeParams): MergeNode {
   return async function mergeNode(state) {
-    const input = parseWith(MergeInputSchema, { verdict: state.verdict, lesson: state.lesson, edgeCases: state.edgeCases }, "merge node input");
+    const input = parseWith(MergeInputSchema, { verdict: state.verdict, lesson: state.lesson, edgeCases: state.edgeCases, comparedAt: state.comparedAt }, "merge node input");
     const { verdict, edgeCases } = input;
     if (verdict.decision !== "approved") return { mergeResult: { status: "rejected", lessonId: input.lesson.id } };
 
     const { lesson } = input;
     const reason = mergeReason(verdict, lesson, edgeCases.length);
-    const { snapshot, alreadyMerged } = await mergeLesson(memory, { lesson, reason, author, verdict, edgeCases, edgeCaseStore });
+    const since = input.comparedAt;
+    const nearDuplicateAt =
+      nearDuplicateSince === undefined || since === undefined ? undefined : (candidate: Lesson, head: number) => nearDuplicateSince(candidate, { since, version: head });
+    const { snapshot, alreadyMerged, duplicateOf } = await mergeLesson(memory, { lesson, reason, author, verdict, edgeCases, edgeCaseStore, nearDuplicateAt });
+    if (duplicateOf !== undefined) {
+      return { mergeResult: { status: "duplicate", lessonId: lesson.id, duplicateOf: duplicateOf.existing.id, score: duplicateOf.score, snapshot, edgeCases: edgeCases.length } };
+    }
     return { mergeResult: { status: alreadyMerged ? "already_merged" : "merged", lessonId: lesson.id, snapshot, edgeCases: edgeCases.length } };
   };
 }

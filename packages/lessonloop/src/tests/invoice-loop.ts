@@ -22,6 +22,8 @@ export interface OpenInvoiceLoopParams {
   wrapMemory?: (memory: ChromaLessonMemory) => LessonMemory;
   /** Loop params over the world's. */
   params?: Partial<LearningLoopParams>;
+  /** Collections to open instead of fresh ones, e.g. those of another loop sharing its memory (its stored cases are not added again). */
+  collections?: { memory: string; cases: string };
 }
 
 const embedder = createLexicalEmbedder();
@@ -33,11 +35,13 @@ export async function openInvoiceLoop({
   cases = regressionCases(),
   wrapMemory = (memory) => memory,
   params = {},
-}: OpenInvoiceLoopParams): Promise<{ loop: LearningLoop; events: LearningEvent[] }> {
+  collections,
+}: OpenInvoiceLoopParams): Promise<{ loop: LearningLoop; events: LearningEvent[]; collections: { memory: string; cases: string } }> {
   const url = testChromaUrl();
-  const memory = wrapMemory(await ChromaLessonMemory.open({ url, name: uniqueCollectionName(name), embedder }));
-  const edgeCaseStore = await ChromaEdgeCaseStore.open({ url, collection: uniqueCollectionName(`${name}-cases`), embedder });
-  await edgeCaseStore.add(cases);
+  const names = collections ?? { memory: uniqueCollectionName(name), cases: uniqueCollectionName(`${name}-cases`) };
+  const memory = wrapMemory(await ChromaLessonMemory.open({ url, name: names.memory, embedder }));
+  const edgeCaseStore = await ChromaEdgeCaseStore.open({ url, collection: names.cases, embedder });
+  if (collections === undefined) await edgeCaseStore.add(cases);
   const events: LearningEvent[] = [];
   const loop = await createLearningLoop({
     ...invoiceLoopParams(lesson),
@@ -46,5 +50,5 @@ export async function openInvoiceLoop({
     onEvent: (event) => events.push(event),
     ...params,
   });
-  return { loop, events };
+  return { loop, events, collections: names };
 }

@@ -10,7 +10,7 @@ import { ToolNode, toolsCondition } from "@langchain/langgraph/prebuilt";
 import type { EdgeCaseInput, EpisodeInput, Lesson } from "@lessonloop/core";
 import type { Evaluator } from "@lessonloop/critic";
 import { ScriptedChatModel, type ScriptedAnswer, type ScriptedCall } from "@lessonloop/core/testing";
-import type { ProposedLesson } from "@lessonloop/learner";
+import type { LessonRelation, ProposedLesson } from "@lessonloop/learner";
 import { z } from "zod";
 import type { LearningLoopParams } from "../learning-loop.js";
 
@@ -120,15 +120,15 @@ export function createAgentBuilder(model: ScriptedChatModel) {
     .addEdge("tools", "model");
 }
 
-/** A learner model that proposes `lesson` and calls every near-duplicate "different". */
-export function createLearnerModel(lesson: ProposedLesson, latencyMs = 0): ScriptedChatModel {
+/** A learner model that proposes `lesson` and calls every near-duplicate `relation` (default "different"). */
+export function createLearnerModel(lesson: ProposedLesson, latencyMs = 0, relation: LessonRelation = "different"): ScriptedChatModel {
   return new ScriptedChatModel({
     name: "learner-model",
     latencyMs,
     responses: ({ tools }: ScriptedCall): ScriptedAnswer => {
       const name = tools[0]?.name;
       if (name === "propose_lessons") return { structured: { lessons: [lesson] } };
-      if (name === "compare_lessons") return { structured: { relation: "different", reason: "another situation" } };
+      if (name === "compare_lessons") return { structured: { relation, reason: relation === "different" ? "another situation" : "the same situation" } };
       return new Error(`the learner model got an unexpected call (${name ?? "no tool"})`);
     },
   });
@@ -195,13 +195,13 @@ export function regressionCases(createdAt = "2026-01-01T00:00:00.000Z"): EdgeCas
   ];
 }
 
-/** A failed episode of the invoice task, as the recorder would build it. */
-export function failedInvoiceEpisode(id: string, startedAt = "2026-01-01T00:00:00.000Z"): EpisodeInput {
+/** A failed episode of the invoice task (or another invoice `task`), as the recorder would build it. */
+export function failedInvoiceEpisode(id: string, startedAt = "2026-01-01T00:00:00.000Z", task = INVOICE_TASK): EpisodeInput {
   return {
     id,
-    input: INVOICE_TASK,
+    input: task,
     trajectory: [
-      { type: "message", role: "user", content: INVOICE_TASK },
+      { type: "message", role: "user", content: task },
       { type: "tool_call", id: `${id}-c1`, name: "create_invoice", args: { customer: "ACME", amount: 12.5 } },
       { type: "tool_result", callId: `${id}-c1`, name: "create_invoice", content: `Error: ${CREATE_INVOICE_ERROR}`, isError: true },
       { type: "message", role: "assistant", content: `I could not do it: ${CREATE_INVOICE_ERROR}` },
