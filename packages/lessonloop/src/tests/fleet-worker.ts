@@ -1,9 +1,12 @@
 // A learning worker of the fleet (fleet.int.test.ts, bench/fleet-bench.ts): createLearningWorker
 // on the shared queue, merging into the shared memory on Chroma, with scripted models of a fixed
-// latency. One JSON argument: { chromaUrl, memory, postgres, worker, latencyMs, concurrency }.
+// latency. One JSON argument: { chromaUrl, memory, postgres, worker, latencyMs, concurrency,
+// leaseSeconds, queueName?, holdCompletion? }.
 // Prints { ready }, { took: [task…] }, { validating: task } when the validators' first call for
 // an episode is made, { learned: task, episodeId, merged, attempts } and the worker's other
 // events; on SIGTERM stops gracefully (handing unfinished episodes back) and prints { stopped }.
+// With holdCompletion, an episode learned (its lesson merged) is never completed: the worker
+// prints { completing: task } and waits there, to be killed between its merge and completion.
 import type { EpisodeQueue } from "@lessonloop/core";
 import { createPgEpisodeQueue } from "@lessonloop/queue-pg";
 import { z } from "zod";
@@ -19,11 +22,19 @@ const InputSchema = z
     latencyMs: z.number().min(0),
     concurrency: z.number().int().min(1).default(1),
     leaseSeconds: z.number().int().min(1).default(8),
+    queueName: z.string().min(1).optional(),
+    holdCompletion: z.boolean().default(false),
   })
   .strict();
 const input = InputSchema.parse(JSON.parse(process.argv[2] ?? "{}"));
 
-const opened = await createPgEpisodeQueue({ connectionString: input.postgres, leaseSeconds: input.leaseSeconds, sweepIntervalSeconds: 1, poolSize: 2 });
+const opened = await createPgEpisodeQueue({
+  connectionString: input.postgres,
+  ...(input.queueName === undefined ? {} : { name: input.queueName }),
+  leaseSeconds: input.leaseSeconds,
+  sweepIntervalSeconds: 1,
+  poolSize: 2,
+});
 const tasks = new Map<string, string>();
 const queue: EpisodeQueue = {
   ...opened,
@@ -33,6 +44,11 @@ const queue: EpisodeQueue = {
     for (const entry of taken) tasks.set(entry.episode.id, entry.episode.input);
     if (taken.length > 0) say({ took: taken.map((entry) => entry.episode.input), worker: input.worker });
     return taken;
+  },
+  async complete(taken) {
+    if (!input.holdCompletion) return opened.complete(taken);
+    say({ completing: tasks.get(taken.episode.id), worker: input.worker });
+    await new Promise<never>(() => undefined);
   },
 };
 const { peers, params } = fleetLoopParams({ latencyMs: input.latencyMs });
