@@ -1,5 +1,5 @@
 // `pnpm reliability`: the reliability suite with its full sizes (or the CI sizes with
-// --quick). Runs the fault, concurrency and security scenarios, prints their figures
+// --quick). Runs the fault, concurrency, security and packaging scenarios, prints their figures
 // and writes them to evals/results/reliability.json.
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -10,11 +10,12 @@ import { z } from "zod";
 import { runConcurrentCommitsScenario } from "./concurrency/index.js";
 import { loadAverage } from "./faults/child-process.js";
 import { runFaultScenarios } from "./faults/index.js";
-import { ScenarioReportSchema, type ScenarioReport } from "./scenario-report.js";
+import { runPackInstallScenario } from "./packaging/pack-install.js";
+import { ScenarioReportSchema, printScenarioReport as print, type ScenarioReport } from "./scenario-report.js";
 import { runSecurityScenarios } from "./security/index.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const PARTS = ["faults", "concurrency", "security"] as const;
+const PARTS = ["faults", "concurrency", "security", "packaging"] as const;
 
 const ArgsSchema = z
   .object({
@@ -39,7 +40,7 @@ function parseArgs(argv: readonly string[]): z.infer<typeof ArgsSchema> {
     else if (arg === "--out") args["out"] = argv[++index];
     else args[`unknown argument ${String(arg)}`] = true;
   }
-  return parseWith(ArgsSchema, args, "pnpm reliability arguments (--quick, --only faults,concurrency,security, --seed N, --out FILE)");
+  return parseWith(ArgsSchema, args, "pnpm reliability arguments (--quick, --only faults,concurrency,security,packaging, --seed N, --out FILE)");
 }
 
 async function runSecurity({ quick, seed }: { quick: boolean; seed: number }): Promise<ScenarioReport[]> {
@@ -51,12 +52,6 @@ async function runSecurity({ quick, seed }: { quick: boolean; seed: number }): P
   } finally {
     await chroma.stop();
   }
-}
-
-function print(report: ScenarioReport): void {
-  console.log(`\n${report.passed ? "PASS" : "FAIL"}  ${report.name}`);
-  for (const [name, value] of Object.entries(report.figures)) console.log(`  ${name.padEnd(38)} ${value}`);
-  for (const note of report.notes) console.log(`  · ${note}`);
 }
 
 async function main(): Promise<void> {
@@ -81,6 +76,11 @@ async function main(): Promise<void> {
   }
   if (only.includes("security")) {
     reports.push(...(await runSecurity({ quick, seed })));
+  }
+  if (only.includes("packaging")) {
+    const report = await runPackInstallScenario();
+    print(report);
+    reports.push(report);
   }
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify({ generated: "by pnpm reliability — do not edit", at: new Date().toISOString(), quick, seed, load: await loadAverage(), reports }, null, 2)}\n`);

@@ -17,3 +17,10 @@ export const ScenarioReportSchema = z
   })
   .strict();
 export type ScenarioReport = z.infer<typeof ScenarioReportSchema>;
+
+/** Prints a report as `pnpm reliability` shows it: the verdict, the figures, the notes. */
+export function printScenarioReport(report: ScenarioReport): void {
+  console.log(`\n${report.passed ? "PASS" : "FAIL"}  ${report.name}`);
+  for (const [name, value] of Object.entries(report.figures)) console.log(`  ${name.padEnd(38)} ${value}`);
+  for (const note of report.notes) console.log(`  · ${note}`);
+}
