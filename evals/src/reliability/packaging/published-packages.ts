@@ -29,6 +29,8 @@ const ManifestSchema = z.looseObject({
   imports: PathMapSchema.optional(),
   files: z.array(z.string()).optional(),
   dependencies: z.record(z.string(), z.string()).optional(),
+  peerDependencies: z.record(z.string(), z.string()).optional(),
+  devDependencies: z.record(z.string(), z.string()).optional(),
   publishConfig: z.looseObject({ exports: PathMapSchema.optional(), imports: PathMapSchema.optional() }).optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
@@ -61,6 +63,11 @@ export function withoutSourceCondition(map: PathMap): PathMap {
 /** Every target path of a subpath map (`./dist/index.js` …). */
 export function targetsOf(map: PathMap): string[] {
   return typeof map === "string" ? [map] : Object.values(map).flatMap(targetsOf);
+}
+
+/** The file `pnpm pack` writes for a package: `@lessonloop/core` 0.1.0 is `lessonloop-core-0.1.0.tgz`. */
+export function tarballName(manifest: Manifest): string {
+  return `${manifest.name.replace(/^@/, "").replace("/", "-")}-${manifest.version ?? "0.0.0"}.tgz`;
 }
 
 /** `name` and the workspace packages it depends on at run time, transitively. */
