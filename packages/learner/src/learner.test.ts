@@ -551,6 +551,20 @@ describe("createLearner — near-duplicates in memory", () => {
   });
 });
 
+describe("createLearner — a failed run that missed a lesson whose trigger names its situation", () => {
+  it("confirms the lesson instead of merging it again under the same trigger (the run came before the lesson was live)", async () => {
+    const model = learnerModel({ lessons: [{ structured: { lessons: [proposal()] } }], comparisons: [{ structured: { relation: "same", reason: "the same" } }] });
+    const { learner, memory } = setup({ model });
+    await memory.commit({ add: [lessonFixture("cents", { trigger: proposal().trigger as string, guidance: proposal().guidance as string, scope: { tenant: "acme" } })], reason: "seed", author: "test" });
+    const episode = { ...refundEpisode(), servedLessons: [] };
+
+    const { candidates, reinforcements } = await learner({ episode, judgement: await judge(episode) });
+
+    expect(candidates).toEqual([]);
+    expect(reinforcements).toMatchObject([{ lessonId: "cents", episodeId: episode.id }]);
+  });
+});
+
 describe("createLearner — near-duplicates merged after the comparison (nearDuplicateSince)", () => {
   const sameText = { trigger: proposal().trigger as string, guidance: proposal().guidance as string, scope: { tenant: "acme" } };
 

@@ -444,7 +444,10 @@ export function createLearner({
         // The run failed without the lesson it needed: its trigger does not reach this situation, so widen it
         // (or, past the size limit, add the lesson for this situation beside it).
         const widened = widenTrigger(near.existing.trigger, proposal.trigger);
-        if (widened !== undefined) {
+        if (widened === near.existing.trigger) {
+          // Its trigger names this situation already: the run missed it otherwise (it ran before the lesson was live).
+          reinforced = { lessonId: near.existing.id, episodeId: episode.id, score: near.score };
+        } else if (widened !== undefined) {
           supersedes = near.existing;
           trigger = widened;
         }
