@@ -92,9 +92,10 @@ export async function runFleet({ databaseUrl, chromaUrl, agents = 3, runs = 4, w
     print(`${served.length} episodes acknowledged, ${learned().length} learned (${perWorker.join(", ")})`);
     const shared = await ChromaLessonMemory.open({ url: chroma.url, name: memory, embedder: createLexicalEmbedder() });
     const lessons = await shared.list({});
-    print(`Lessons live in the shared memory (${lessons.length}):`);
+    const merges = (await shared.history({ limit: 1_000 })).filter((snapshot) => snapshot.kind === "commit").length;
+    print(`Lessons live in the shared memory (${lessons.length}, ${merges} merge${merges === 1 ? "" : "s"}):`);
     for (const lesson of lessons) print(`  when ${lesson.trigger}: ${lesson.guidance}`);
-    return { acknowledged: served.length, learned: learned().length, lessons, outcomes: served.map((line) => line["ok"] === true) };
+    return { acknowledged: served.length, learned: learned().length, lessons, merges, outcomes: served.map((line) => line["ok"] === true) };
   } finally {
     for (const { child } of children) if (child.exitCode === null) child.kill("SIGKILL");
     await chroma.stop();
