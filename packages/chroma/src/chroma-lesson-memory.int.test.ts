@@ -1,7 +1,8 @@
-import { LessonloopError, createLexicalEmbedder, type LessonloopErrorCode } from "@lessonloop/core";
-import { lessonSearchText } from "@lessonloop/core/internal";
+import { LessonSchema, LessonloopError, createLexicalEmbedder, type LessonloopErrorCode } from "@lessonloop/core";
+import { SnapshotSchema, decodeRecord, lessonSearchText } from "@lessonloop/core/internal";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { rejectionOf } from "@lessonloop/core/testing";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,33 @@ import { uniqueCollectionName } from "./testing/index.js";
 
 const embedder = createLexicalEmbedder();
 const author = { author: "tester" };
+
+/** A memory as the release before change lists moved out of snapshot records stored it, record for record. */
+interface StoredMemoryFixture {
+  lessons: { id: string; document: string; metadata: Record<string, string | number> }[];
+  snapshots: { id: string; document: string; metadata: Record<string, string | number> }[];
+}
+const formatOneMemory = JSON.parse(readFileSync(new URL("./tests/fixtures/lesson-memory-format-1.json", import.meta.url), "utf8")) as StoredMemoryFixture;
+
+/** Writes the fixture's records into the collections of a new memory `name`, as that release left them. */
+async function storeFixture(url: string, name: string, fixture: StoredMemoryFixture): Promise<void> {
+  const chroma = connectChroma(url);
+  const lessons = await chroma.createCollection({ name: `${name}-lessons`, embeddingFunction: null, configuration: { hnsw: { space: "cosine" } }, metadata: { embedder: embedder.name, dimensions: embedder.dimensions } });
+  const texts = fixture.lessons.map((record) => lessonSearchText(decodeRecord(LessonSchema, record.document, "fixture lesson")));
+  await lessons.add({
+    ids: fixture.lessons.map((record) => record.id),
+    embeddings: await embedder.embedDocuments(texts),
+    documents: fixture.lessons.map((record) => record.document),
+    metadatas: fixture.lessons.map((record) => record.metadata),
+  });
+  const snapshots = await chroma.createCollection({ name: `${name}-snapshots`, embeddingFunction: null });
+  await snapshots.add({
+    ids: fixture.snapshots.map((record) => record.id),
+    embeddings: fixture.snapshots.map(() => [0]),
+    documents: fixture.snapshots.map((record) => record.document),
+    metadatas: fixture.snapshots.map((record) => record.metadata),
+  });
+}
 
 async function codeOf(promise: Promise<unknown>): Promise<LessonloopErrorCode | "not a LessonloopError"> {
   const error = await rejectionOf(promise);
@@ -151,6 +179,79 @@ describe("ChromaLessonMemory", () => {
     const error = await reopened.get("damaged").catch((caught: unknown) => caught);
     expect(LessonloopError.isInstance(error, "corrupt_store")).toBe(true);
     expect((error as Error).message).toMatch(/trigger/);
+  });
+
+  it("reads a memory stored with change lists inside snapshot records (format 1), and writes on top of it", async () => {
+    const name = uniqueCollectionName("format-1");
+    await storeFixture(url, name, formatOneMemory);
+    const memory = await ChromaLessonMemory.open({ url, name, embedder });
+    const expectedChanges = [
+      [7, "rollback", ["ticket-priority"], ["label-a6"]],
+      [6, "rollback", ["label-a6"], ["ticket-priority"]],
+      [5, "rollback", [], ["label-a6"]],
+      [4, "revert", ["refund-card"], ["refund-wallet"]],
+      [3, "commit", ["ticket-priority"], []],
+      [2, "commit", ["refund-wallet"], ["refund-card"]],
+      [1, "commit", ["refund-card", "label-a6"], []],
+      [0, "genesis", [], []],
+    ];
+    const changes = (history: readonly { version: number; kind: string; change: { added: string[]; retired: string[] } }[]) =>
+      history.map((snapshot) => [snapshot.version, snapshot.kind, snapshot.change.added, snapshot.change.retired]);
+    expect(changes(await memory.history())).toEqual(expectedChanges);
+    expect((await memory.list()).map((lesson) => lesson.id)).toEqual(["refund-card", "ticket-priority"]);
+    expect((await memory.list({ version: 2 })).map((lesson) => lesson.id)).toEqual(["label-a6", "refund-wallet"]);
+    const anchored = await memory.search({ query: "something else entirely", scope: { tenant: "acme", user: "ann" }, k: 1, tools: ["create_ticket"] });
+    expect(anchored.map((hit) => hit.lesson.id)).toContain("ticket-priority");
+
+    // Writes on top: a bulk commit's snapshot is stored without its change (format 2), its change list apart;
+    // a small change stays inline, in the format every release reads.
+    const bulk = Array.from({ length: 150 }, (_, index) => lessonFixture(`bulk-${String(index).padStart(3, "0")}`, { scope: { tenant: "initech" } }));
+    await memory.commit({ add: bulk, reason: "a bulk load", ...author });
+    await memory.revert({ lessons: ["ticket-priority"], reason: "it hurt too", ...author });
+    const reopened = await ChromaLessonMemory.open({ url, name, embedder });
+    expect(changes(await reopened.history())).toEqual([[9, "revert", [], ["ticket-priority"]], [8, "commit", bulk.map((lesson) => lesson.id), []], ...expectedChanges]);
+    expect((await reopened.list()).map((lesson) => lesson.id)).toEqual([...bulk.map((lesson) => lesson.id), "refund-card"]);
+    const chroma = connectChroma(url);
+    const stored = await (await chroma.getCollection({ name: memory.collections.snapshots })).get({ ids: ["v000000000008", "v000000000009"], include: ["documents", "metadatas"] });
+    const [bulkDocument, revertDocument] = stored.documents.map((document) => JSON.parse(document ?? "") as { format: number; record: Record<string, unknown> });
+    expect(bulkDocument?.format).toBe(2);
+    expect(bulkDocument?.record).not.toHaveProperty("change");
+    expect(revertDocument).toMatchObject({ format: 1, record: { change: { added: [], retired: ["ticket-priority"] } } });
+    const changeLists = await (await chroma.getCollection({ name: memory.collections.changes })).get({ include: ["documents"] });
+    expect(changeLists.ids).toEqual([`v000000000008@${String(stored.metadatas[0]?.["commitId"])}`]);
+    expect(JSON.parse(changeLists.documents[0] ?? "")).toEqual({ format: 1, record: { added: bulk.map((lesson) => lesson.id), retired: [] } });
+    // A release that reads snapshot records of format 1 only refuses the bulk one, saying to upgrade, rather than misreading it.
+    const older = await rejectionOf(async () => decodeRecord(SnapshotSchema, stored.documents[0], "snapshot read from Chroma"));
+    expect(LessonloopError.isInstance(older, "corrupt_store")).toBe(true);
+    expect((older as Error).message).toMatch(/format 2, newer than the 1 .* Upgrade lessonloop/);
+  });
+
+  it("reads a snapshot whose change list is missing as corrupt_store, naming the version", async () => {
+    const name = uniqueCollectionName("no-change-list");
+    const memory = await ChromaLessonMemory.open({ url, name, embedder });
+    await memory.commit({ add: [lessonFixture("kept")], reason: "one", ...author });
+    await memory.commit({ add: Array.from({ length: 101 }, (_, index) => lessonFixture(`lost-${index}`)), reason: "two", ...author });
+    const changes = await connectChroma(url).getCollection({ name: memory.collections.changes });
+    const [listOfTwo] = (await changes.get({ where: { version: 2 } })).ids;
+    await changes.delete({ ids: [listOfTwo as string] });
+    const reopened = await ChromaLessonMemory.open({ url, name, embedder });
+    const error = await rejectionOf(reopened.history());
+    expect(LessonloopError.isInstance(error, "corrupt_store")).toBe(true);
+    expect((error as Error).message).toMatch(/Snapshot 2 is stored but its change list .* is missing/);
+  });
+
+  it("ignores the change list of an attempt that never stored its snapshot, and clears it on the next commit", async () => {
+    const name = uniqueCollectionName("change-orphan");
+    const memory = await ChromaLessonMemory.open({ url, name, embedder, freshnessMs: 0 });
+    await memory.commit({ add: [lessonFixture("first")], reason: "one", ...author });
+    // What a writer killed between its change list and its snapshot leaves behind.
+    const changes = await connectChroma(url).getCollection({ name: memory.collections.changes });
+    await changes.add({ ids: ["v000000000002@crashed"], embeddings: [[0]], documents: ['{"format":1,"record":{"added":["ghost"],"retired":["first"]}}'], metadatas: [{ version: 2, commitId: "crashed" }] });
+    await memory.commit({ add: [lessonFixture("second")], reason: "two", ...author });
+    const reader = await ChromaLessonMemory.open({ url, name, embedder });
+    expect((await reader.snapshot(2)).change).toEqual({ added: ["second"], retired: [] });
+    expect((await reader.list()).map((lesson) => lesson.id)).toEqual(["first", "second"]);
+    expect((await changes.get({ where: { commitId: "crashed" } })).ids).toEqual([]);
   });
 
   describe("with its own server", () => {

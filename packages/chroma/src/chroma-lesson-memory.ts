@@ -15,6 +15,7 @@ import {
   type Visibility,
 } from "@lessonloop/core/internal";
 import type { ChromaClient, Collection, Metadata, Where } from "chromadb";
+import type { z } from "zod";
 import { callChroma } from "./chroma-errors.js";
 import { connectChroma } from "./chroma-server.js";
 import { ANY, scopeAppliesWhere, scopeMetadata, scopeWithinWhere, storedScopeName } from "./chroma-where.js";
@@ -69,6 +70,32 @@ class LessonCache {
   }
 }
 const snapshotId = (version: number) => `v${String(version).padStart(12, "0")}`;
+
+/**
+ * A snapshot whose change names more lessons than this keeps its change list
+ * in a record of its own, in the changes collection, written before the
+ * snapshot: a one-record write to a collection costs more the more bytes the
+ * collection holds, so bulk commits' lists (up to 5,000 ids each) must not sit
+ * where every commit and rollback writes. Smaller changes stay inline.
+ */
+const INLINE_CHANGE_IDS = 100;
+/**
+ * Snapshot records without their change are format 2; a release that reads
+ * only format 1 refuses them saying to upgrade, rather than reading a snapshot
+ * without its change. Records with the change inline stay format 1, which
+ * every release reads.
+ */
+const SNAPSHOT_FORMAT = 2;
+const DetachedSnapshotSchema = SnapshotSchema.omit({ change: true });
+type DetachedSnapshot = z.infer<typeof DetachedSnapshotSchema>;
+const ChangeSchema = SnapshotSchema.shape.change;
+const snapshotSchemaOf = (format: number) => (format >= SNAPSHOT_FORMAT ? DetachedSnapshotSchema : SnapshotSchema);
+
+/**
+ * A change list's id: the version and the commit attempt that wrote it, so the
+ * lists of attempts racing for one version never overwrite each other.
+ */
+const changeId = (version: number, commitId: string) => `${snapshotId(version)}@${commitId}`;
 
 /** The commit id stored with a snapshot; "" for snapshots written before commit ids existed. */
 function commitIdOf(metadata: Metadata | null | undefined): string {
@@ -144,7 +171,7 @@ function recordApplies(record: RecordScope, scope: Scope, kinds: readonly string
 /** Scopes of records by record id, bounded; a record never changes, so an entry is always right. */
 const SCOPE_INDEX_SIZE = 500_000;
 
-/** Stores snapshots and lesson records in two Chroma collections. */
+/** Stores lesson records, snapshots and the snapshots' change lists in three Chroma collections. */
 class ChromaBackend implements LessonMemoryBackend {
   private readonly cache: LessonCache;
   /**
@@ -161,6 +188,7 @@ class ChromaBackend implements LessonMemoryBackend {
   constructor(
     private readonly lessons: Collection,
     private readonly snapshots: Collection,
+    private readonly changes: Collection,
     private readonly url: string,
     cacheSize: number,
   ) {
@@ -168,27 +196,70 @@ class ChromaBackend implements LessonMemoryBackend {
   }
 
   async loadSnapshots(afterVersion: number): Promise<Snapshot[]> {
-    const loaded: Snapshot[] = [];
+    const loaded: (Snapshot | { detached: DetachedSnapshot; commitId: string })[] = [];
     for (let offset = 0; ; offset += READ_PAGE) {
       const page = await this.call("read history", () =>
         this.snapshots.get({ where: { version: { $gt: afterVersion } }, include: ["documents", "metadatas"], limit: READ_PAGE, offset }),
       );
       page.documents.forEach((document, index) => {
         const snapshot = this.parseSnapshot(document);
-        this.winners.set(snapshot.version, commitIdOf(page.metadatas[index]));
-        loaded.push(snapshot);
+        const commitId = commitIdOf(page.metadatas[index]);
+        this.winners.set(snapshot.version, commitId);
+        loaded.push("change" in snapshot ? snapshot : { detached: snapshot, commitId });
       });
       if (page.ids.length < READ_PAGE) break;
     }
-    return loaded.sort((a, b) => a.version - b.version);
+    const changes = await this.changeLists(loaded.flatMap((entry) => ("detached" in entry ? [changeId(entry.detached.version, entry.commitId)] : [])));
+    const snapshots = loaded.map((entry): Snapshot => {
+      if (!("detached" in entry)) return entry;
+      const id = changeId(entry.detached.version, entry.commitId);
+      const change = changes.get(id);
+      if (change === undefined) {
+        throw new LessonloopError(
+          "corrupt_store",
+          `Snapshot ${entry.detached.version} is stored but its change list ("${id}" in collection ${this.changes.name}) is missing; the memory was damaged or written by something else. Restore its collections from a backup.`,
+          { details: { version: entry.detached.version, changeList: id } },
+        );
+      }
+      return { ...entry.detached, change };
+    });
+    return snapshots.sort((a, b) => a.version - b.version);
+  }
+
+  /** Change lists by id; missing ones are absent from the map. */
+  private async changeLists(ids: readonly string[]): Promise<Map<string, Snapshot["change"]>> {
+    const found = new Map<string, Snapshot["change"]>();
+    for (let start = 0; start < ids.length; start += READ_PAGE) {
+      const page = await this.call("read change lists", () => this.changes.get({ ids: ids.slice(start, start + READ_PAGE), include: ["documents"] }));
+      page.ids.forEach((id, index) => found.set(id, decodeRecord(ChangeSchema, page.documents[index], "snapshot change list read from Chroma")));
+    }
+    return found;
   }
 
   async appendSnapshot(snapshot: Snapshot, commitId: string): Promise<boolean> {
     const id = snapshotId(snapshot.version);
+    const { change, ...detached } = snapshot;
+    const apart = change.added.length + change.retired.length > INLINE_CHANGE_IDS;
+    // The change list first: once the snapshot is stored, a reader may need it.
+    if (apart) {
+      await this.call("store the change list", () =>
+        this.changes.upsert({
+          ids: [changeId(snapshot.version, commitId)],
+          embeddings: [[0]],
+          documents: [encodeRecord(change)],
+          metadatas: [{ version: snapshot.version, commitId }],
+        }),
+      );
+    }
     // `add` is an insert-if-absent (an existing id is ignored), and the server applies
     // writes in one order: reading back whose commit id is stored tells every writer who won.
     await this.call("commit snapshot", () =>
-      this.snapshots.add({ ids: [id], embeddings: [[0]], documents: [encodeRecord(snapshot)], metadatas: [{ version: snapshot.version, commitId }] }),
+      this.snapshots.add({
+        ids: [id],
+        embeddings: [[0]],
+        documents: [apart ? encodeRecord(detached, SNAPSHOT_FORMAT) : encodeRecord(snapshot)],
+        metadatas: [{ version: snapshot.version, commitId }],
+      }),
     );
     const stored = await this.call("confirm snapshot", () => this.snapshots.get({ ids: [id], include: ["metadatas"] }));
     const won = stored.ids.length === 1 && commitIdOf(stored.metadatas[0]) === commitId;
@@ -197,19 +268,36 @@ class ChromaBackend implements LessonMemoryBackend {
   }
 
   async discardOrphans(afterVersion: number, throughVersion: number): Promise<void> {
+    await Promise.all([
+      this.discardLosers(this.lessons, "addedIn", afterVersion, throughVersion, (id) => parseRecordId(id)),
+      this.discardLosers(this.changes, "version", afterVersion, throughVersion, (id) => {
+        const [version, commitId] = id.split("@");
+        return version === undefined || commitId === undefined ? undefined : { addedIn: Number(version.slice(1)), commitId };
+      }),
+    ]);
+  }
+
+  /** Deletes the records of `collection` in the version range written by an attempt that did not win its version. */
+  private async discardLosers(
+    collection: Collection,
+    versionField: string,
+    afterVersion: number,
+    throughVersion: number,
+    attemptOf: (id: string) => { addedIn: number; commitId: string } | undefined,
+  ): Promise<void> {
     const orphans: string[] = [];
     for (let offset = 0; ; offset += READ_PAGE) {
       const page = await this.call("find records of unfinished commits", () =>
-        this.lessons.get({ where: { $and: [{ addedIn: { $gt: afterVersion } }, { addedIn: { $lte: throughVersion } }] }, include: [], limit: READ_PAGE, offset }),
+        collection.get({ where: { $and: [{ [versionField]: { $gt: afterVersion } }, { [versionField]: { $lte: throughVersion } }] }, include: [], limit: READ_PAGE, offset }),
       );
       for (const id of page.ids) {
-        const parsed = parseRecordId(id);
-        if (parsed !== undefined && this.winners.has(parsed.addedIn) && this.winners.get(parsed.addedIn) !== parsed.commitId) orphans.push(id);
+        const attempt = attemptOf(id);
+        if (attempt !== undefined && this.winners.has(attempt.addedIn) && this.winners.get(attempt.addedIn) !== attempt.commitId) orphans.push(id);
       }
       if (page.ids.length < READ_PAGE) break;
     }
     for (let start = 0; start < orphans.length; start += WRITE_BATCH) {
-      await this.call("discard records of unfinished commits", () => this.lessons.delete({ ids: orphans.slice(start, start + WRITE_BATCH) }));
+      await this.call("discard records of unfinished commits", () => collection.delete({ ids: orphans.slice(start, start + WRITE_BATCH) }));
     }
   }
 
@@ -421,15 +509,15 @@ class ChromaBackend implements LessonMemoryBackend {
     return decodeRecord(LessonSchema, document, "lesson record read from Chroma");
   }
 
-  private parseSnapshot(document: string | null | undefined): Snapshot {
-    return decodeRecord(SnapshotSchema, document, "snapshot read from Chroma");
+  private parseSnapshot(document: string | null | undefined): Snapshot | DetachedSnapshot {
+    return decodeRecord<typeof SnapshotSchema | typeof DetachedSnapshotSchema>(snapshotSchemaOf, document, "snapshot read from Chroma", SNAPSHOT_FORMAT);
   }
 }
 
 export interface ChromaLessonMemoryParams {
   /** A Chroma server's URL, e.g. the `url` returned by `startChroma()` or `CHROMA_URL`. */
   url: string;
-  /** Names the memory; its collections are `<name>-lessons` and `<name>-snapshots`. */
+  /** Names the memory; its collections are `<name>-lessons`, `<name>-snapshots` and `<name>-changes`. */
   name?: string;
   /** Embeds lessons and queries. Reopen a memory with the embedder it was created with. */
   embedder: Embedder;
@@ -450,9 +538,9 @@ export interface ChromaLessonMemoryParams {
  */
 export class ChromaLessonMemory extends VersionedLessonMemory {
   /** The collections this memory uses, for operators and tests. */
-  readonly collections: { lessons: string; snapshots: string };
+  readonly collections: { lessons: string; snapshots: string; changes: string };
 
-  private constructor(params: ChromaLessonMemoryParams & { backend: ChromaBackend; collections: { lessons: string; snapshots: string } }) {
+  private constructor(params: ChromaLessonMemoryParams & { backend: ChromaBackend; collections: { lessons: string; snapshots: string; changes: string } }) {
     super({ backend: params.backend, embedder: params.embedder, clock: params.clock, freshnessMs: params.freshnessMs });
     this.collections = params.collections;
   }
@@ -461,8 +549,8 @@ export class ChromaLessonMemory extends VersionedLessonMemory {
   static async open({ url, name = "lessonloop", embedder, clock, freshnessMs, client, cacheSize = 20_000 }: ChromaLessonMemoryParams): Promise<ChromaLessonMemory> {
     const memoryName = parseWith(MemoryNameSchema, name, "memory name");
     const chroma = client ?? connectChroma(url);
-    const collections = { lessons: `${memoryName}-lessons`, snapshots: `${memoryName}-snapshots` };
-    const [lessons, snapshots] = await callChroma({ url, operation: "open the memory's collections" }, () =>
+    const collections = { lessons: `${memoryName}-lessons`, snapshots: `${memoryName}-snapshots`, changes: `${memoryName}-changes` };
+    const [lessons, snapshots, changes] = await callChroma({ url, operation: "open the memory's collections" }, () =>
       Promise.all([
         chroma.getOrCreateCollection({
           name: collections.lessons,
@@ -471,6 +559,7 @@ export class ChromaLessonMemory extends VersionedLessonMemory {
           metadata: { embedder: embedder.name, dimensions: embedder.dimensions },
         }),
         chroma.getOrCreateCollection({ name: collections.snapshots, embeddingFunction: null }),
+        chroma.getOrCreateCollection({ name: collections.changes, embeddingFunction: null }),
       ]),
     );
     const built = lessons.metadata?.["embedder"];
@@ -480,7 +569,7 @@ export class ChromaLessonMemory extends VersionedLessonMemory {
         `Memory "${memoryName}" was built with embedder "${String(built)}", not "${embedder.name}". Open it with the same embedder, or use another memory name.`,
       );
     }
-    return new ChromaLessonMemory({ url, embedder, clock, freshnessMs, backend: new ChromaBackend(lessons, snapshots, url, cacheSize), collections });
+    return new ChromaLessonMemory({ url, embedder, clock, freshnessMs, backend: new ChromaBackend(lessons, snapshots, changes, url, cacheSize), collections });
   }
 }
 

@@ -12,7 +12,7 @@ describe("openChromaStores", () => {
     const name = uniqueCollectionName("stores");
     const stores = await openChromaStores({ url: testChromaUrl(), name, embedder });
     expect(stores.server).toMatchObject({ url: testChromaUrl(), external: true });
-    expect(stores.memory.collections).toEqual({ lessons: `${name}-lessons`, snapshots: `${name}-snapshots` });
+    expect(stores.memory.collections).toEqual({ lessons: `${name}-lessons`, snapshots: `${name}-snapshots`, changes: `${name}-changes` });
     expect(stores.edgeCases.collectionName).toBe(`${name}-edge-cases`);
     expect(stores.verdicts.collectionName).toBe(`${name}-verdicts`);
     expect(stores.pendingLessons.collectionName).toBe(`${name}-pending`);

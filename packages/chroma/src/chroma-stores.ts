@@ -13,7 +13,7 @@ export interface OpenChromaStoresParams {
   url?: string;
   /** Data folder of the embedded server, when one is started. Default: a temporary folder that `close()` removes. */
   path?: string;
-  /** The memory's name; its collections are `<name>-lessons`, `-snapshots`, `-edge-cases`, `-verdicts`, `-pending` and `-outcomes`. Default `"lessonloop"`. */
+  /** The memory's name; its collections are `<name>-lessons`, `-snapshots`, `-changes`, `-edge-cases`, `-verdicts`, `-pending` and `-outcomes`. Default `"lessonloop"`. */
   name?: string;
   /** Embeds lessons, edge cases and queries. Reopen a memory with the embedder it was built with. */
   embedder: Embedder;

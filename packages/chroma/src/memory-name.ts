@@ -2,8 +2,8 @@ import { z } from "zod";
 
 /**
  * A memory's name on Chroma. Its collections are named after it:
- * `<name>-lessons`, `<name>-snapshots`, `<name>-edge-cases`, `<name>-verdicts`
- * and `<name>-pending`.
+ * `<name>-lessons`, `<name>-snapshots`, `<name>-changes`, `<name>-edge-cases`,
+ * `<name>-verdicts` and `<name>-pending`.
  */
 export const MemoryNameSchema = z
   .string()

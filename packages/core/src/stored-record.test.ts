@@ -30,4 +30,21 @@ describe("stored records", () => {
     expect(LessonloopError.isInstance(bad, "corrupt_store")).toBe(true);
     expect((bad as Error).message).toContain("input");
   });
+
+  it("reads a record kind stored in several major formats with each format's schema, and refuses a format newer than it reads", async () => {
+    // Format 2 of this kind dropped `input` (as snapshot records dropped their inline change); 0 and 1 still carry it.
+    const WithoutInput = EdgeCaseSchema.omit({ input: true });
+    const { input: _input, ...withoutInput } = stored;
+    const byFormat = (format: number) => (format >= 2 ? WithoutInput : EdgeCaseSchema);
+    const read = (document: string) => decodeRecord<typeof EdgeCaseSchema | typeof WithoutInput>(byFormat, document, "edge case", 2);
+    expect(read(encodeRecord(withoutInput, 2))).toEqual(withoutInput);
+    expect(read(encodeRecord(stored))).toEqual(stored);
+    expect(read(JSON.stringify(stored))).toEqual(stored);
+    // A format-1 record without the field is damaged, not a format-2 one.
+    expect(LessonloopError.isInstance(await rejectionOf(async () => read(encodeRecord(withoutInput))), "corrupt_store")).toBe(true);
+    const newer = await rejectionOf(async () => read(encodeRecord(withoutInput, 3)));
+    expect((newer as Error).message).toMatch(/format 3, newer than the 2 .* Upgrade/);
+    // A reader of format 1 only refuses format 2, saying to upgrade.
+    expect((await rejectionOf(async () => decode(encodeRecord(withoutInput, 2))) as Error).message).toMatch(/format 2, newer than the 1 .* Upgrade/);
+  });
 });

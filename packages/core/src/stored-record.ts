@@ -13,9 +13,15 @@ export const RECORD_FORMAT = 1;
 // Not strict: a newer release of the same format may add fields beside `record`. No record schema has `format` and `record` keys.
 const EnvelopeSchema = z.object({ format: z.number().int().min(0), record: z.unknown() }).refine((envelope) => envelope.record !== undefined);
 
-/** A record as a store writes it: JSON of the record in the current format's envelope. */
-export function encodeRecord(record: unknown): string {
-  return JSON.stringify({ format: RECORD_FORMAT, record });
+/**
+ * A record as a store writes it: JSON of the record in the current format's
+ * envelope. A record kind whose shape changed so that an older release would
+ * misread it is written in the next major format (`format`), which older
+ * releases refuse; a change they can read by dropping what they do not know
+ * keeps the format.
+ */
+export function encodeRecord(record: unknown, format: number = RECORD_FORMAT): string {
+  return JSON.stringify({ format, record });
 }
 
 type UnknownKeys = { path: readonly PropertyKey[]; keys: readonly string[] };
@@ -65,9 +71,18 @@ export function parseKnownFields<S extends z.ZodType>(schema: S, value: unknown)
  * fails the schema is a `corrupt_store` error naming what is wrong. Fields a
  * record of a known format has that this release does not know are dropped.
  *
+ * A record kind stored in several major formats passes the schema of each
+ * (`schema(format)`, format 0 and 1 included) and the newest it reads.
+ *
  * @param what What the record is, for the message: "edge case read from Chroma" …
  */
-export function decodeRecord<S extends z.ZodType>(schema: S, document: string | null | undefined, what: string): z.output<S> {
+export function decodeRecord<S extends z.ZodType>(
+  schema: S | ((format: number) => S),
+  document: string | null | undefined,
+  what: string,
+  newestFormat: number = RECORD_FORMAT,
+): z.output<S> {
+  const schemaOf = (format: number): S => (typeof schema === "function" ? schema(format) : schema);
   let value: unknown;
   try {
     value = JSON.parse(document ?? "");
@@ -79,22 +94,24 @@ export function decodeRecord<S extends z.ZodType>(schema: S, document: string | 
     );
   }
   // Today's record schemas are strict objects without a `format` field, so the envelope cannot be mistaken for a bare record.
+  let format = 0;
   const envelope = EnvelopeSchema.safeParse(value);
   if (envelope.success) {
-    if (envelope.data.format > RECORD_FORMAT) {
+    if (envelope.data.format > newestFormat) {
       throw new LessonloopError(
         "corrupt_store",
-        `A ${what} is in record format ${envelope.data.format}, newer than the ${RECORD_FORMAT} this version reads. Upgrade lessonloop to read it.`,
-        { details: { format: envelope.data.format, readable: RECORD_FORMAT } },
+        `A ${what} is in record format ${envelope.data.format}, newer than the ${newestFormat} this version reads. Upgrade lessonloop to read it.`,
+        { details: { format: envelope.data.format, readable: newestFormat } },
       );
     }
+    format = envelope.data.format;
     value = envelope.data.record;
     // Format 1 and later may carry fields this release does not know; a bare format-0 record never does.
-    const known = parseKnownFields(schema, value);
+    const known = parseKnownFields(schemaOf(format), value);
     if (known.success) return known.data;
   }
   try {
-    return parseWith(schema, value, what);
+    return parseWith(schemaOf(format), value, what);
   } catch (cause) {
     const message = LessonloopError.isInstance(cause) ? cause.message : `Invalid ${what}.`;
     throw new LessonloopError("corrupt_store", `${message}. The store was written by something else or damaged.`, {
