@@ -89,7 +89,11 @@ function passes(error: unknown): boolean {
  * or `maxAttempts` used up, moves the episode to the dead letters. `stop()`
  * hands unfinished episodes back. Delivery is at least once: an episode whose
  * worker died is learned again by another, from the start (nothing was
- * merged before the validators' verdict).
+ * merged before the validators' verdict). Its lesson is never merged twice:
+ * if the worker died after its merge, the learner finds the lesson with the
+ * episode as evidence; and workers learning one lesson from two episodes at
+ * once merge it once (the loop's merge step compares again on the head it
+ * commits onto).
  */
 export function createLearningWorker({
   queue,
