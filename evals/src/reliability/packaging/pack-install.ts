@@ -56,6 +56,9 @@ async function step(name: string, command: string, args: readonly string[], cwd:
   return result;
 }
 
+/** Milliseconds as seconds to a tenth. */
+const seconds = (ms: number): number => Math.round(ms / 100) / 10;
+
 /** The packages npm warned about with EBADENGINE (names without versions). */
 export function engineWarnings(npmOutput: string): string[] {
   const names = [...npmOutput.matchAll(/EBADENGINE\s+package: '([^']+)'/g)].map((match) => (match[1] ?? "").replace(/@[^@]*$/, ""));
@@ -80,13 +83,14 @@ export async function runPackInstallScenario(): Promise<ScenarioReport> {
     notes.push(`packed: ${closure.map(({ manifest }) => manifest.name).join(", ")}`);
 
     const pnpm = process.platform === "win32" ? "pnpm.cmd" : "pnpm";
-    figures["buildSeconds"] = (await step("build", pnpm, ["exec", "turbo", "run", "build", "--filter=lessonloop..."], REPO_ROOT)).ms / 1_000;
+    figures["buildSeconds"] = seconds((await step("build", pnpm, ["exec", "turbo", "run", "build", "--filter=lessonloop..."], REPO_ROOT)).ms);
     const packStarted = performance.now();
     await Promise.all(closure.map(({ dir }) => step(`pack ${basename(dir)}`, pnpm, ["pack", "--pack-destination", tarballs], dir)));
-    figures["packSeconds"] = (performance.now() - packStarted) / 1_000;
+    figures["packSeconds"] = seconds(performance.now() - packStarted);
     const files = (await readdir(tarballs)).filter((file) => file.endsWith(".tgz"));
     figures["tarballs"] = files.length;
-    figures["tarballKiB"] = (await Promise.all(files.map(async (file) => (await stat(join(tarballs, file))).size))).reduce((sum, size) => sum + size, 0) / 1_024;
+    const sizes = await Promise.all(files.map(async (file) => (await stat(join(tarballs, file))).size));
+    figures["tarballKiB"] = Math.round(sizes.reduce((sum, size) => sum + size, 0) / 1_024);
 
     // The user's project: the tarballs (all of them, so npm takes lessonloop's workspace
     // dependencies from them, not from the registry), the host libraries, and the pin.
@@ -116,7 +120,7 @@ export async function runPackInstallScenario(): Promise<ScenarioReport> {
       ),
     );
     const install = await step("npm install", "npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], project);
-    figures["npmInstallSeconds"] = install.ms / 1_000;
+    figures["npmInstallSeconds"] = seconds(install.ms);
     const warned = engineWarnings(`${install.stdout}\n${install.stderr}`);
     const unexpected = warned.filter((name) => !EXPECTED_ENGINE_WARNINGS.has(name));
     figures["unexpectedEngineWarnings"] = unexpected.length;
@@ -133,7 +137,7 @@ export async function runPackInstallScenario(): Promise<ScenarioReport> {
     await copyFile(script, join(project, "learn.mjs"));
     await copyFile(script, join(project, "learn.ts"));
     const run = await step("node learn.mjs", process.execPath, ["learn.mjs"], project);
-    figures["nodeRunSeconds"] = run.ms / 1_000;
+    figures["nodeRunSeconds"] = seconds(run.ms);
     const summary = z.object({ firstRun: z.literal("failed"), memoryVersion: z.literal(1), secondRun: z.literal("right") }).parse(JSON.parse(run.stdout.trim().split("\n").at(-1) ?? ""));
     notes.push(`node learn.mjs: ${JSON.stringify(summary)}`);
     // What a first run prints beside its answer (where the memory is kept, and any warning), for the reader.
@@ -143,7 +147,7 @@ export async function runPackInstallScenario(): Promise<ScenarioReport> {
 
     // The command line finds what the script learned in ./.lessonloop, with no flags.
     const list = await step("lessonloop list", join(project, "node_modules/.bin/lessonloop"), ["list", "--json"], project);
-    figures["cliSeconds"] = list.ms / 1_000;
+    figures["cliSeconds"] = seconds(list.ms);
     const listed = ListedSchema.parse(JSON.parse(list.stdout));
     figures["lessonsListed"] = listed.lessons.filter(({ status, lesson }) => status === "approved" && lesson.guidance.includes("amount_cents")).length;
 
@@ -152,7 +156,7 @@ export async function runPackInstallScenario(): Promise<ScenarioReport> {
       join(project, "tsconfig.json"),
       JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: true }, files: ["learn.ts"] }, null, 2),
     );
-    figures["tscSeconds"] = (await step("tsc --noEmit", process.execPath, [join(project, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "."], project)).ms / 1_000;
+    figures["tscSeconds"] = seconds((await step("tsc --noEmit", process.execPath, [join(project, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "."], project)).ms);
 
     passed =
       figures["unexpectedEngineWarnings"] === 0 &&
