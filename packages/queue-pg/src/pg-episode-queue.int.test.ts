@@ -63,6 +63,27 @@ describe("PostgreSQL episode queue", () => {
     }
   });
 
+  it("keeps the queue's stored lease for a process that names none (an agent), and lets one that names another set it for all", async () => {
+    const name = freshName();
+    const worker = await open(name);
+    const agent = await createPgEpisodeQueue({ connectionString: server.url, name, poolSize: 1 });
+    const later = await createPgEpisodeQueue({ connectionString: server.url, name, poolSize: 1 });
+    try {
+      expect([worker.leaseMs, agent.leaseMs, later.leaseMs]).toEqual([5_000, 5_000, 5_000]);
+      const longer = await createPgEpisodeQueue({ connectionString: server.url, name, leaseSeconds: 60, poolSize: 1 });
+      await longer.close();
+      const next = await createPgEpisodeQueue({ connectionString: server.url, name, poolSize: 1 });
+      expect(next.leaseMs).toBe(60_000);
+      await next.close();
+      // A new queue named with no lease gets the default.
+      const fresh = await createPgEpisodeQueue({ connectionString: server.url, name: freshName(), poolSize: 1 });
+      expect(fresh.leaseMs).toBe(900_000);
+      await fresh.close();
+    } finally {
+      await Promise.all([worker.close(), agent.close(), later.close()]);
+    }
+  });
+
   it("refuses a schema name that is not a plain SQL name", async () => {
     const error = await rejectionOf(createPgEpisodeQueue({ connectionString: server.url, schema: "x; drop table" }));
     expect(LessonloopError.isInstance(error, "invalid_input")).toBe(true);

@@ -14,13 +14,14 @@ export interface PgEpisodeQueueParams {
   /**
    * How long a taken episode stays leased (s): a taker that dies holds it this
    * long, then another takes it. Keep it above the longest learning. It is the
-   * queue's setting, stored with it: give every process of a fleet the same.
-   * Default 900.
+   * queue's setting, stored with it: a process that gives another value sets it
+   * for all; one that gives none (an agent, the CLI's `dead-letters`) keeps the
+   * stored one. Default: the stored value, else 900 for a new queue.
    */
   leaseSeconds?: number;
   /** How often expired leases are found and their episodes freed (s); the wait after a worker dies is up to lease + this. Default 30. */
   sweepIntervalSeconds?: number;
-  /** First pause before an episode given to `retryLater` is due again (s, whole); doubles with each attempt (pg-boss's backoff, with jitter). Default 1. */
+  /** First pause before an episode given to `retryLater` is due again (s, whole); doubles with each attempt (pg-boss's backoff, with jitter). The queue's setting, as `leaseSeconds`. Default: the stored value, else 1. */
   retryDelaySeconds?: number;
   /** Connections this process keeps to the server. Default 4. */
   poolSize?: number;
@@ -71,6 +72,9 @@ function jobsOf(name: string, entries: readonly { episode: Episode; attemptsBefo
   return entries.map((entry) => ({ id: orderedId(), name, data: JSON.parse(encodeRecord(QueuedEpisodeSchema.parse(entry))) as object }));
 }
 
+const DEFAULT_LEASE_SECONDS = 900;
+const DEFAULT_RETRY_DELAY_SECONDS = 1;
+
 /**
  * The shared, durable `EpisodeQueue` of a fleet on PostgreSQL, with pg-boss
  * as the job engine: `enqueue` resolves once the episodes' insert has
@@ -88,9 +92,9 @@ export async function createPgEpisodeQueue({
   connectionString,
   name = "lessonloop-episodes",
   schema = "pgboss",
-  leaseSeconds = 900,
+  leaseSeconds: givenLeaseSeconds,
   sweepIntervalSeconds = 30,
-  retryDelaySeconds = 1,
+  retryDelaySeconds: givenRetryDelaySeconds,
   poolSize = 4,
   onError = (error) => console.warn(`[lessonloop] episode queue ${name}: ${redactUrlCredentials(String(error))}`),
 }: PgEpisodeQueueParams): Promise<EpisodeQueue> {
@@ -133,17 +137,21 @@ export async function createPgEpisodeQueue({
     }
   }
 
+  let leaseSeconds = givenLeaseSeconds ?? DEFAULT_LEASE_SECONDS;
   try {
     await boss.start();
     // Several processes start at once: one creates the queue and the table, the others wait.
     await inTransaction(async (db) => {
       await db.executeSql("SELECT pg_advisory_xact_lock(hashtext($1))", [`lessonloop-queue-setup:${schema}`]);
-      // The worker decides when an episode has failed for good (dead letters); the engine never gives up on its own.
-      const settings = { retryLimit: 1_000_000, retryDelay: retryDelaySeconds, retryBackoff: true, expireInSeconds: leaseSeconds };
       const existing = await boss.getQueue(name);
+      // Lease and backoff are the queue's, not the process's: a process that names none keeps the stored ones
+      // (an agent must not reset the workers' lease); one that names others sets them for all.
+      leaseSeconds = givenLeaseSeconds ?? existing?.expireInSeconds ?? DEFAULT_LEASE_SECONDS;
+      const retryDelay = givenRetryDelaySeconds ?? existing?.retryDelay ?? DEFAULT_RETRY_DELAY_SECONDS;
+      // The worker decides when an episode has failed for good (dead letters); the engine never gives up on its own.
+      const settings = { retryLimit: 1_000_000, retryDelay, retryBackoff: true, expireInSeconds: leaseSeconds };
       if (existing === null) await boss.createQueue(name, { name, policy: "standard", ...settings });
-      // Lease and backoff are the queue's, not the process's: the last process opened with other values sets them for all.
-      else if (existing.expireInSeconds !== leaseSeconds || existing.retryDelay !== retryDelaySeconds) await boss.updateQueue(name, { name, ...settings });
+      else if (existing.expireInSeconds !== leaseSeconds || existing.retryDelay !== retryDelay) await boss.updateQueue(name, { name, ...settings });
       await db.executeSql(
         `CREATE TABLE IF NOT EXISTS ${deadTable} (queue text NOT NULL, episode_id text NOT NULL, record jsonb NOT NULL, failed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (queue, episode_id))`,
         [],

@@ -48,7 +48,7 @@ export type Command =
   | { name: "approve"; lessonId: string; scope?: Scope; reason?: string; author: string; edgeCases?: string }
   | { name: "reject"; lessonId: string; scope?: Scope; reason?: string; author: string }
   /** `queue`: a `postgres://` URL (the fleet's shared queue) or the path of a file journal. */
-  | { name: "worker"; queue: string; concurrency: number; maxAttempts: number; leaseSeconds: number; validators: number; model?: string }
+  | { name: "worker"; queue: string; concurrency: number; maxAttempts: number; leaseSeconds?: number; validators: number; model?: string }
   | { name: "dead-letters"; queue: string; limit: number; requeue: string[] };
 
 /** The commands that work on a memory (the others work on the episode queue). */
@@ -103,7 +103,7 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
       queue: QUEUE_OPTION,
       concurrency: { type: "string", value: "<n>", help: "Episodes learned at once (default 1)" },
       "max-attempts": { type: "string", value: "<n>", help: "Attempts before an episode is dead-lettered (default 5)" },
-      "lease-seconds": { type: "string", value: "<s>", help: "How long a taken episode is leased on PostgreSQL; a dead worker's comes back after it (default 900)" },
+      "lease-seconds": { type: "string", value: "<s>", help: "How long a taken episode is leased on PostgreSQL; a dead worker's comes back after it. The queue's setting, for every process (default: the queue's, else 900)" },
       validators: { type: "string", value: "<n>", help: "Peer validators, each its own model instance (default 3)" },
       model: { type: "string", value: "<name>", help: "Model of the learner and validators on $LESSONLOOP_OPENAI_BASE_URL with $LESSONLOOP_OPENAI_API_KEY (default: $LESSONLOOP_MODEL)" },
     },
@@ -393,7 +393,7 @@ const SCHEMAS = {
       queue: queueArg,
       concurrency: countArg(64).default(1),
       maxAttempts: countArg(100).default(5),
-      leaseSeconds: countArg(86_400).default(900),
+      leaseSeconds: countArg(86_400).optional(),
       validators: countArg(16).default(3),
       model: z.string().trim().min(1, "must not be empty").max(200).optional(),
     })

@@ -24,11 +24,14 @@ async function optionalPeer<T>(name: string, load: () => Promise<T>): Promise<T>
   }
 }
 
-/** A `postgres://` URL opens the fleet's shared queue; anything else is a file journal's path. */
-export async function openEpisodeQueue(spec: string, { leaseSeconds = 900 }: { leaseSeconds?: number } = {}): Promise<EpisodeQueue> {
+/**
+ * A `postgres://` URL opens the fleet's shared queue; anything else is a file
+ * journal's path. Without `leaseSeconds` the queue keeps the lease it has.
+ */
+export async function openEpisodeQueue(spec: string, { leaseSeconds }: { leaseSeconds?: number | undefined } = {}): Promise<EpisodeQueue> {
   if (/^postgres(ql)?:\/\//i.test(spec)) {
     const { createPgEpisodeQueue } = await optionalPeer("@lessonloop/queue-pg", () => import("@lessonloop/queue-pg"));
-    return createPgEpisodeQueue({ connectionString: spec, leaseSeconds });
+    return createPgEpisodeQueue({ connectionString: spec, ...(leaseSeconds === undefined ? {} : { leaseSeconds }) });
   }
   return createFileEpisodeJournal({ path: spec });
 }
