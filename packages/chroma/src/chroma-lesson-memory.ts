@@ -11,6 +11,7 @@ import {
   scopeApplies,
   type LessonMemoryBackend,
   type LessonRecord,
+  type LiveRecord,
   type ScoredLesson,
   type Visibility,
 } from "@lessonloop/core/internal";
@@ -34,6 +35,8 @@ const clamp = (value: number, min: number, max: number) => Math.min(max, Math.ma
 /** Chroma accepts at most 5461 records per write; stay well below. */
 const WRITE_BATCH = 2_000;
 const READ_PAGE = 5_000;
+/** Records read with their vectors per request: 1,000 × 1,024 numbers is about 10 MB of JSON. */
+const VECTOR_PAGE = 1_000;
 
 /**
  * A record's id: `<lesson id>@<addedIn>@<commit id>` (lesson and commit ids
@@ -336,12 +339,26 @@ class ChromaBackend implements LessonMemoryBackend {
     }
   }
 
-  async getLessons(keys: readonly { id: string; addedIn: number }[]): Promise<Lesson[]> {
-    const winning = keys.flatMap((key) => {
+  async getRecords(keys: readonly { id: string; addedIn: number }[]): Promise<LiveRecord[]> {
+    const records: LiveRecord[] = [];
+    const ids = this.winningRecordIds(keys);
+    for (let start = 0; start < ids.length; start += VECTOR_PAGE) {
+      const page = await this.call("read lessons and vectors", () => this.lessons.get({ ids: ids.slice(start, start + VECTOR_PAGE), include: ["documents", "embeddings"] }));
+      page.ids.forEach((_, index) => records.push({ lesson: this.parseLesson(page.documents[index]), vector: page.embeddings[index] ?? [] }));
+    }
+    return records;
+  }
+
+  /** Record ids of these keys written by the attempt that won their version; keys of versions not stored are skipped. */
+  private winningRecordIds(keys: readonly { id: string; addedIn: number }[]): string[] {
+    return keys.flatMap((key) => {
       const commitId = this.winners.get(key.addedIn);
       return commitId === undefined ? [] : [recordId(key.id, key.addedIn, commitId)];
     });
-    const found = await this.lessonsByRecordId(winning);
+  }
+
+  async getLessons(keys: readonly { id: string; addedIn: number }[]): Promise<Lesson[]> {
+    const found = await this.lessonsByRecordId(this.winningRecordIds(keys));
     return [...found.values()].map((lesson) => structuredClone(lesson));
   }
 
@@ -528,6 +545,15 @@ export interface ChromaLessonMemoryParams {
   client?: ChromaClient;
   /** How many parsed lessons to keep in this process; records never change, so the cache is always right. */
   cacheSize?: number;
+  /**
+   * Up to how many live lessons searches at the head are answered from an
+   * exact in-process copy of them and their vectors, moved in the background
+   * when the head moves (see `VersionedLessonMemoryParams`): about 4 KiB of
+   * this process's memory a lesson at 1,024 dimensions. Worth it in a process
+   * that searches many times (an agent's); 0, the default, turns it off
+   * (`openChromaStores` turns it on).
+   */
+  liveIndexLessons?: number;
 }
 
 /**
@@ -541,12 +567,12 @@ export class ChromaLessonMemory extends VersionedLessonMemory {
   readonly collections: { lessons: string; snapshots: string; changes: string };
 
   private constructor(params: ChromaLessonMemoryParams & { backend: ChromaBackend; collections: { lessons: string; snapshots: string; changes: string } }) {
-    super({ backend: params.backend, embedder: params.embedder, clock: params.clock, freshnessMs: params.freshnessMs });
+    super({ backend: params.backend, embedder: params.embedder, clock: params.clock, freshnessMs: params.freshnessMs, liveIndexLessons: params.liveIndexLessons });
     this.collections = params.collections;
   }
 
   /** Opens (or creates) the memory named `name` on the server at `url`. */
-  static async open({ url, name = "lessonloop", embedder, clock, freshnessMs, client, cacheSize = 20_000 }: ChromaLessonMemoryParams): Promise<ChromaLessonMemory> {
+  static async open({ url, name = "lessonloop", embedder, clock, freshnessMs, client, cacheSize = 20_000, liveIndexLessons = 0 }: ChromaLessonMemoryParams): Promise<ChromaLessonMemory> {
     const memoryName = parseWith(MemoryNameSchema, name, "memory name");
     const chroma = client ?? connectChroma(url);
     const collections = { lessons: `${memoryName}-lessons`, snapshots: `${memoryName}-snapshots`, changes: `${memoryName}-changes` };
@@ -569,7 +595,7 @@ export class ChromaLessonMemory extends VersionedLessonMemory {
         `Memory "${memoryName}" was built with embedder "${String(built)}", not "${embedder.name}". Open it with the same embedder, or use another memory name.`,
       );
     }
-    return new ChromaLessonMemory({ url, embedder, clock, freshnessMs, backend: new ChromaBackend(lessons, snapshots, changes, url, cacheSize), collections });
+    return new ChromaLessonMemory({ url, embedder, clock, freshnessMs, liveIndexLessons, backend: new ChromaBackend(lessons, snapshots, changes, url, cacheSize), collections });
   }
 }
 

@@ -22,6 +22,13 @@ export interface OpenChromaStoresParams {
   clock?: Clock;
   /** How old (ms) the memory's copy of history may be before a read looks for newer versions; see `ChromaLessonMemory`. */
   freshnessMs?: number;
+  /**
+   * Up to how many live lessons the memory answers searches at the head in
+   * this process (`ChromaLessonMemory`'s `liveIndexLessons`): about 4 KiB a
+   * lesson at 1,024 dimensions. Default 100,000: an in-process search over the
+   * largest tenant of a 100k memory still beats one Chroma query (`pnpm bench:perf`).
+   */
+  liveIndexLessons?: number;
 }
 
 /** Every store of one lessonloop memory on one Chroma server, and that server. */
@@ -53,6 +60,7 @@ export async function openChromaStores({
   edgeCaseCollection,
   clock = systemClock,
   freshnessMs,
+  liveIndexLessons = 100_000,
 }: OpenChromaStoresParams): Promise<ChromaStores> {
   // A bad name fails before a server is started; the stores parse everything else.
   const memoryName = parseWith(MemoryNameSchema, name, "memory name");
@@ -61,7 +69,7 @@ export async function openChromaStores({
     // One client for the five stores: one connection's settings.
     const client = connectChroma(server.url);
     const [memory, edgeCases, verdicts, pendingLessons, outcomes] = await Promise.all([
-      ChromaLessonMemory.open({ url: server.url, client, name: memoryName, embedder, clock, freshnessMs }),
+      ChromaLessonMemory.open({ url: server.url, client, name: memoryName, embedder, clock, freshnessMs, liveIndexLessons }),
       ChromaEdgeCaseStore.open({ url: server.url, client, collection: edgeCaseCollection ?? `${memoryName}-edge-cases`, embedder }),
       ChromaVerdictStore.open({ url: server.url, client, memory: memoryName }),
       ChromaPendingLessonStore.open({ url: server.url, client, memory: memoryName, clock }),

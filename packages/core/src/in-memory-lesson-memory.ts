@@ -3,6 +3,7 @@ import { cosineSimilarity, type Embedder } from "./embedder.js";
 import { lessonAnchoredTo, type Lesson } from "./lesson.js";
 import { isVisible, mergeHits, type LessonMemoryBackend, type LessonRecord, type Visibility } from "./lesson-memory-backend.js";
 import type { ScoredLesson } from "./lesson-memory.js";
+import type { LiveRecord } from "./live-lesson-index.js";
 import { scopeApplies, scopeContains } from "./scope.js";
 import type { Snapshot } from "./snapshot.js";
 import { VersionedLessonMemory } from "./versioned-lesson-memory.js";
@@ -42,10 +43,14 @@ class InMemoryBackend implements LessonMemoryBackend {
   }
 
   async getLessons(keys: readonly { id: string; addedIn: number }[]): Promise<Lesson[]> {
+    return (await this.getRecords(keys)).map((record) => record.lesson);
+  }
+
+  async getRecords(keys: readonly { id: string; addedIn: number }[]): Promise<LiveRecord[]> {
     return keys.flatMap(({ id, addedIn }) => {
       const winner = this.#winners[addedIn];
       const record = winner === undefined ? undefined : this.#records.get(recordKey(id, addedIn, winner));
-      return record === undefined ? [] : [structuredClone(record.lesson)];
+      return record === undefined ? [] : [{ lesson: structuredClone(record.lesson), vector: record.vector }];
     });
   }
 
@@ -86,6 +91,8 @@ export interface InMemoryLessonMemoryParams {
   sharing?: InMemoryLessonMemory;
   /** How old (ms) reads may be; see `VersionedLessonMemoryParams`. Default: never stale, alone on its store. Give 0 to memories that share one. */
   freshnessMs?: number;
+  /** See `VersionedLessonMemoryParams`. Default 0 (off). */
+  liveIndexLessons?: number;
 }
 
 /**
@@ -95,9 +102,9 @@ export interface InMemoryLessonMemoryParams {
 export class InMemoryLessonMemory extends VersionedLessonMemory {
   readonly #backend: InMemoryBackend;
 
-  constructor({ embedder, clock, sharing, freshnessMs = Number.POSITIVE_INFINITY }: InMemoryLessonMemoryParams) {
+  constructor({ embedder, clock, sharing, freshnessMs = Number.POSITIVE_INFINITY, liveIndexLessons }: InMemoryLessonMemoryParams) {
     const backend = sharing === undefined ? new InMemoryBackend() : sharing.#backend;
-    super({ backend, embedder, clock, freshnessMs });
+    super({ backend, embedder, clock, freshnessMs, liveIndexLessons });
     this.#backend = backend;
   }
 }

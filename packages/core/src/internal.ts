@@ -89,6 +89,8 @@ export { SnapshotLog, inRanges, subtractRanges } from "./snapshot-log.js";
 export type { VersionRange, LessonKey } from "./snapshot-log.js";
 export { isVisible, mergeHits } from "./lesson-memory-backend.js";
 export type { LessonMemoryBackend, LessonRecord, Visibility } from "./lesson-memory-backend.js";
+export { LiveLessonIndex } from "./live-lesson-index.js";
+export type { LiveRecord } from "./live-lesson-index.js";
 export { VersionedLessonMemory } from "./versioned-lesson-memory.js";
 export type { VersionedLessonMemoryParams } from "./versioned-lesson-memory.js";
 export type { InMemoryLessonMemoryParams } from "./in-memory-lesson-memory.js";

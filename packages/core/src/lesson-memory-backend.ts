@@ -1,6 +1,7 @@
 import type { Lesson, LessonKind } from "./lesson.js";
 import type { ScoredLesson } from "./lesson-memory.js";
 import type { Scope } from "./scope.js";
+import type { LiveRecord } from "./live-lesson-index.js";
 import type { Snapshot } from "./snapshot.js";
 import { inRanges, type VersionRange } from "./snapshot-log.js";
 
@@ -77,6 +78,8 @@ export interface LessonMemoryBackend {
   putLessons(records: readonly LessonRecord[]): Promise<void>;
   /** The records of these (lesson id, addedIn) keys written by the attempt that won `addedIn`, in any order; missing ones are skipped. */
   getLessons(keys: readonly { id: string; addedIn: number }[]): Promise<Lesson[]>;
+  /** As `getLessons`, with each lesson's stored vector: what a `LiveLessonIndex` holds. */
+  getRecords(keys: readonly { id: string; addedIn: number }[]): Promise<LiveRecord[]>;
   /**
    * Live lessons (of winning attempts only) that apply to `scope`, nearest to
    * `vector` first: the `k` nearest, and with `tools` also the `k` nearest of

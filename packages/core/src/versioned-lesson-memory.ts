@@ -24,11 +24,13 @@ import {
   type SnapshotDiff,
 } from "./lesson-memory.js";
 import { parseWith } from "./parse.js";
+import { z } from "zod";
 import { formatScope, scopeContains, type Scope } from "./scope.js";
 import type { Snapshot } from "./snapshot.js";
 import { SnapshotLog, type LessonKey } from "./snapshot-log.js";
 import { IdSchema, VersionSchema } from "./ids.js";
 import { randomId, type IdGenerator } from "./id-generator.js";
+import { LiveLessonIndex } from "./live-lesson-index.js";
 
 export interface VersionedLessonMemoryParams {
   /** Where snapshots and lesson records are kept. */
@@ -50,6 +52,15 @@ export interface VersionedLessonMemoryParams {
   maxWriteAttempts?: number;
   /** Longest pause (ms) before such a retry; each pause is random up to this, so racing writers spread out. Default 20. */
   retryJitterMs?: number;
+  /**
+   * Up to how many live lessons searches at the head are answered in this
+   * process, from an exact copy of the head's live lessons and their vectors
+   * (a `LiveLessonIndex`: about 4 KiB a lesson at 1024 dimensions). A search
+   * that finds the head moved starts moving the copy in the background and is
+   * answered by the backend, as is every search at another version, while the
+   * copy loads, and above this size. 0 turns it off. Default 0.
+   */
+  liveIndexLessons?: number;
 }
 
 /** What a write attempt returns when another writer stored its version first. */
@@ -90,8 +101,23 @@ export class VersionedLessonMemory implements LessonMemory {
   #syncedAt = Number.NEGATIVE_INFINITY;
   #syncing: Promise<SnapshotLog> | undefined;
   #writeQueue: Promise<unknown> = Promise.resolve();
+  readonly #liveIndexLessons: number;
+  #liveIndex: LiveLessonIndex | undefined;
+  /** The live index being moved, if it is. */
+  #indexing: Promise<void> | undefined;
+  /** The head at which the live index was last left off (too large, or its records could not be read): tried again when the head moves. */
+  #unindexedHead = -1;
 
-  constructor({ backend, embedder, clock = systemClock, freshnessMs = 1_000, commitIds = randomId, maxWriteAttempts = 50, retryJitterMs = 20 }: VersionedLessonMemoryParams) {
+  constructor({
+    backend,
+    embedder,
+    clock = systemClock,
+    freshnessMs = 1_000,
+    commitIds = randomId,
+    maxWriteAttempts = 50,
+    retryJitterMs = 20,
+    liveIndexLessons = 0,
+  }: VersionedLessonMemoryParams) {
     this.#backend = backend;
     this.#embedder = embedder;
     this.#clock = clock;
@@ -99,6 +125,7 @@ export class VersionedLessonMemory implements LessonMemory {
     this.#commitIds = commitIds;
     this.#maxWriteAttempts = maxWriteAttempts;
     this.#retryJitterMs = retryJitterMs;
+    this.#liveIndexLessons = parseWith(z.number().int().min(0), liveIndexLessons, "liveIndexLessons");
   }
 
   /** Writes this handle stored, and races it lost to other writers (each retried on the new head): the cost of contention. */
@@ -260,10 +287,58 @@ export class VersionedLessonMemory implements LessonMemory {
   async search(request: LessonSearchRequest): Promise<ScoredLesson[]> {
     const { query, scope, k, version, kinds, tools } = parseWith(LessonSearchRequestSchema, request, "lesson search");
     const log = await this.#read(version);
-    const visibility = visibilityAt(log, version ?? log.head);
+    const at = version ?? log.head;
+    if (at === log.head) this.#moveLiveIndex(log);
     const vector = await this.#embedder.embedQuery(query);
     const anchors = tools === undefined || tools.length === 0 ? {} : { tools: [...new Set(tools)] };
-    return this.#backend.searchLessons({ vector, scope, visibility, k, kinds, ...anchors });
+    // Checked and searched in one synchronous step: the index cannot move in between.
+    const index = this.#liveIndex;
+    if (index !== undefined && index.version === at) return index.search({ vector, scope, k, kinds, ...anchors });
+    return this.#backend.searchLessons({ vector, scope, visibility: visibilityAt(log, at), k, kinds, ...anchors });
+  }
+
+  /** How many lessons the live index holds and at which version; undefined while there is none. */
+  get liveIndexStats(): { version: number; lessons: number } | undefined {
+    const index = this.#liveIndex;
+    return index === undefined ? undefined : { version: index.version, lessons: index.size };
+  }
+
+  /** Waits for the live index to reach the head as this process knows it: for tests and benchmarks. */
+  async liveIndexSettled(): Promise<void> {
+    const log = await this.#read();
+    this.#moveLiveIndex(log);
+    while (this.#indexing !== undefined) await this.#indexing;
+  }
+
+  /** Starts moving the live index to the log's head, in the background, unless it is there, on its way, or was left off at this head. */
+  #moveLiveIndex(log: SnapshotLog): void {
+    const head = log.head;
+    if (this.#liveIndexLessons === 0 || this.#indexing !== undefined || this.#liveIndex?.version === head || this.#unindexedHead === head) return;
+    this.#indexing = this.#indexTo(log, head)
+      .catch(() => {
+        // Searches keep going to the backend; the next head tries again.
+        this.#unindexedHead = head;
+      })
+      .finally(() => {
+        this.#indexing = undefined;
+      });
+  }
+
+  /** Moves the live index to `head`, reading only the lessons that differ (all of them the first time). */
+  async #indexTo(log: SnapshotLog, head: number): Promise<void> {
+    const current = this.#liveIndex;
+    const { added, removed } = log.changeBetween(current?.version ?? 0, head);
+    const keys = added.map((id) => ({ id, addedIn: log.liveRecord(id, head) as number }));
+    if ((current?.size ?? 0) + added.length - removed.length > this.#liveIndexLessons) {
+      this.#liveIndex = undefined;
+      this.#unindexedHead = head;
+      return;
+    }
+    const records = await this.#backend.getRecords(keys);
+    if (records.length !== keys.length) throw new LessonloopError("corrupt_store", `The live index at version ${head} found ${records.length} of ${keys.length} lesson records.`);
+    const index = current ?? new LiveLessonIndex(0, this.#embedder.dimensions);
+    index.apply(head, removed, records);
+    this.#liveIndex = index;
   }
 
   async list(request: LessonListRequest = {}): Promise<Lesson[]> {

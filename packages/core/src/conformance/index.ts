@@ -15,3 +15,5 @@ export { describeScopedUndoProperty } from "./scoped-undo-property.js";
 export type { ScopedUndoPropertyParams } from "./scoped-undo-property.js";
 export { describeEpisodeQueueConformance } from "./episode-queue-conformance.js";
 export type { EpisodeQueueConformanceParams } from "./episode-queue-conformance.js";
+export { describeLiveIndexProperty } from "./live-index-property.js";
+export type { IndexedLessonMemory, LiveIndexPropertyParams } from "./live-index-property.js";
