@@ -6,6 +6,7 @@
  *
  *   pnpm bench:perf                                   # the full run (< 10 min on 2 cores)
  *   pnpm bench:perf --sizes 1000,10000 --repeats 2    # a quicker look
+ *   pnpm bench:perf --live-index 0                    # every first step in Chroma
  *
  * Writes `evals/results/perf.json` and prints the tables.
  */
@@ -47,6 +48,8 @@ const ArgsSchema = z
     "growth-episodes": wholeNumber(10, 5_000).default(200),
     /** Where to write the results. */
     out: z.string().min(1).default(join(dirname(fileURLToPath(import.meta.url)), "..", "..", "results", "perf.json")),
+    /** Up to how many live lessons a memory answers searches in process (ChromaLessonMemory's `liveIndexLessons`); default as `openChromaStores` opens the agent's memory. */
+    "live-index": wholeNumber(0, 10_000_000).default(100_000),
     /** A Chroma server to use instead of starting one (CHROMA_URL also works); its memory is then not measured. */
     "chroma-url": z.url().optional(),
   })
@@ -62,6 +65,7 @@ const { values } = parseArgs({
     "growth-episodes": { type: "string" },
     out: { type: "string" },
     "chroma-url": { type: "string" },
+    "live-index": { type: "string" },
   },
   strict: true,
 });
@@ -80,7 +84,7 @@ const server = await startChroma({ url: args["chroma-url"] });
 let results: PerfResults;
 try {
   log(`Chroma at ${server.url}; load average ${loadBefore.join(" / ")}`);
-  const seeded = await seedMemories({ url: server.url, sizes: args.sizes, embedder, log });
+  const seeded = await seedMemories({ url: server.url, sizes: args.sizes, embedder, liveIndexLessons: args["live-index"], log });
   const hotPath = await measureHotPath({
     serverPid: server.pid,
     embedder,
@@ -122,6 +126,7 @@ try {
       stepsPerRepeat: args.steps,
       embedder: embedder.name,
       retriever: { candidates: CANDIDATES, budget: BUDGET, maxLessons: 5 },
+      liveIndexLessons: args["live-index"],
       validation: { validators: VALIDATORS, concurrency: CONCURRENCY, latencyMs: args.latency, casesPerValidator: 8, motivatingCases: 1 },
       snapshots: { pairsPerRepeat: 10 },
       growth: { environment: "api-drift", episodes: args["growth-episodes"], suite: "sim", seed: 1 },

@@ -20,12 +20,26 @@ export const HotPathSizeSchema = z
   .object({
     lessons: count,
     fillSeconds: ms,
-    /** The retriever node on the first step of a run (new input: one search in Chroma). */
+    /** The retriever node on the first step of a run (new input: one search, in the live index or in Chroma). */
     firstStep: LatencySchema,
     /** The retriever node on a later step of the same run (pinned version: answered from its cache). */
     pinnedStep: LatencySchema,
     /** `memory.search` alone, k = the retriever's candidates. */
     searchOnly: LatencySchema,
+    /**
+     * The floor of a first step: an exact cosine top-k (k = the retriever's candidates) over every
+     * lesson vector of the memory packed in one Float32Array in this process, nothing else.
+     */
+    exactFloor: LatencySchema,
+    /** Our first-step p50 / the exact floor's p50 (lower is better for ours). */
+    firstStepVsFloor: ms,
+    /**
+     * The memory's in-process live index (0 lessons when off or above its size), how long it took to
+     * load, the size of its vectors (lessons × dimensions × 4 bytes), and how much the process's heap
+     * and array buffers grew while it loaded (after the garbage the load left is collected, when the
+     * process runs with --expose-gc; otherwise noisy).
+     */
+    liveIndex: z.object({ lessons: count, loadSeconds: ms, vectorMiB: ms, heapMiB: z.number() }).strict(),
     /** LangGraph's InMemoryStore semantic search over the same lessons, same embedder, same scope filter. */
     inMemoryStore: LatencySchema,
     /** InMemoryStore search p50 / our first-step p50 (higher is better for ours). */
