@@ -63,6 +63,9 @@ export interface VersionedLessonMemoryParams {
   liveIndexLessons?: number;
 }
 
+/** How long (ms) after a failed load of the live index the next search may start another. */
+const INDEX_RETRY_MS = 10_000;
+
 /** What a write attempt returns when another writer stored its version first. */
 const LOST = Symbol("lost the version to another writer");
 
@@ -105,8 +108,10 @@ export class VersionedLessonMemory implements LessonMemory {
   #liveIndex: LiveLessonIndex | undefined;
   /** The live index being moved, if it is. */
   #indexing: Promise<void> | undefined;
-  /** The head at which the live index was last left off (too large, or its records could not be read): tried again when the head moves. */
+  /** The head at which the live index was left off for being too large: tried again when the head moves. */
   #unindexedHead = -1;
+  /** After a failed load (the backend down), when to try again. */
+  #indexRetryAt = Number.NEGATIVE_INFINITY;
 
   constructor({
     backend,
@@ -314,10 +319,11 @@ export class VersionedLessonMemory implements LessonMemory {
   #moveLiveIndex(log: SnapshotLog): void {
     const head = log.head;
     if (this.#liveIndexLessons === 0 || this.#indexing !== undefined || this.#liveIndex?.version === head || this.#unindexedHead === head) return;
+    if (this.#clock.now().getTime() < this.#indexRetryAt) return;
     this.#indexing = this.#indexTo(log, head)
       .catch(() => {
-        // Searches keep going to the backend; the next head tries again.
-        this.#unindexedHead = head;
+        // Searches keep going to the backend meanwhile.
+        this.#indexRetryAt = this.#clock.now().getTime() + INDEX_RETRY_MS;
       })
       .finally(() => {
         this.#indexing = undefined;
