@@ -67,6 +67,24 @@ export type {
 export { EdgeCaseQuerySchema, EdgeCaseBatchSchema, embedEdgeCases } from "./edge-case-store.js";
 export type { EdgeCaseQuery, ScoredEdgeCase } from "./edge-case-store.js";
 export type { InMemoryEdgeCaseStoreParams } from "./in-memory-edge-case-store.js";
+export { ExampleSchema, ExampleStaleReasonSchema, condenseTrajectory, exampleValidAt, EXAMPLE_STEP_LIMIT, MAX_EXAMPLE_STEPS, MAX_EXAMPLE_EPISODES } from "./example.js";
+export type { Example, ExampleInput, ExampleStaleReason, CondenseTrajectoryOptions } from "./example.js";
+export {
+  ExampleSearchSchema,
+  ExampleListSchema,
+  ExampleScopeMatchSchema,
+  MarkStaleRequestSchema,
+  MAX_EXAMPLES_PER_WRITE,
+  embedExamples,
+  exampleScopeMatches,
+  exampleServed,
+  markedStale,
+  oldestFirst,
+  staleRequestSelects,
+} from "./example-store.js";
+export type { ExampleStore, ExampleSearch, ExampleList, ExampleScopeMatch, MarkStaleRequest, ScoredExample } from "./example-store.js";
+export { InMemoryExampleStore } from "./in-memory-example-store.js";
+export type { InMemoryExampleStoreParams } from "./in-memory-example-store.js";
 export {
   PendingLessonSchema,
   PendingLessonStatusSchema,

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { EdgeCaseSchema } from "./edge-case.js";
 import { LessonloopError } from "./errors.js";
+import { ExampleSchema } from "./example.js";
 import { LessonSchema } from "./lesson.js";
 import { PendingLessonSchema } from "./pending-lesson-store.js";
 import { SnapshotSchema } from "./snapshot.js";
@@ -18,6 +19,7 @@ const schemas: Record<string, z.ZodType> = {
   edgeCase: EdgeCaseSchema,
   verdict: VerdictSchema,
   pending: PendingLessonSchema,
+  example: ExampleSchema,
 };
 
 /** What a newer release of the same format may write: a field this release does not know in every object, at every depth. */

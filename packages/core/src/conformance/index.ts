@@ -17,3 +17,5 @@ export { describeEpisodeQueueConformance } from "./episode-queue-conformance.js"
 export type { EpisodeQueueConformanceParams } from "./episode-queue-conformance.js";
 export { describeLiveIndexProperty } from "./live-index-property.js";
 export type { IndexedLessonMemory, LiveIndexPropertyParams } from "./live-index-property.js";
+export { describeExampleStoreConformance, exampleFixture } from "./example-store-conformance.js";
+export type { ExampleStoreConformanceParams } from "./example-store-conformance.js";
