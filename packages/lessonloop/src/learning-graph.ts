@@ -397,7 +397,7 @@ export function createLearningGraph({
     .addNode("next_lesson", nextLesson)
     .addNode("validate_lesson", ensemble)
     .addNode("count_validation", countValidation)
-    .addNode("merge_lesson", (state: LearningGraphState) => merge(state))
+    .addNode("merge_lesson", (state: LearningGraphState, config: LangGraphRunnableConfig) => merge(state, config))
     .addNode("park_lesson", parkLesson)
     .addNode("record_result", recordResult)
     .addNode("repair_lesson", repairLesson)

@@ -157,5 +157,8 @@ describe("two learning workers on one memory", () => {
     expect(merged?.merged).toEqual([live.id]);
     expect(repeated?.lessons[0]?.outcome).toMatchObject({ status: "duplicate", duplicateOf: live.id });
     expect(repeated?.reinforcements).toEqual([expect.objectContaining({ lessonId: live.id, episodeId: repeated?.episodeId })]);
+    // The second comparison is one model call of the learner's, counted with the episode's.
+    const learnerCalls = (result: LearningResult | undefined) => (result?.usage.models.calls ?? 0) - (result?.usage.validation.calls ?? 0);
+    expect([learnerCalls(merged), learnerCalls(repeated)]).toEqual([1, 2]);
   });
 });

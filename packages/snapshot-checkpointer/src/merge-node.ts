@@ -9,7 +9,7 @@ import {
   type Verdict,
 } from "@lessonloop/core";
 import { EdgeCaseBatchSchema, VerdictSchema, VersionSchema, parseWith } from "@lessonloop/core/internal";
-import { Annotation } from "@langchain/langgraph";
+import { Annotation, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { mergeLesson, type NearDuplicateFound } from "./merge-lesson.js";
 
@@ -89,14 +89,14 @@ export interface MergeNodeParams {
    * a refinement, supersedes it). Default none: the lesson is committed
    * whatever merged meanwhile.
    */
-  nearDuplicateSince?: (lesson: Lesson, range: { since: number; version: number }) => Promise<NearDuplicateFound | undefined>;
+  nearDuplicateSince?: (lesson: Lesson, range: { since: number; version: number }, config?: LangGraphRunnableConfig) => Promise<NearDuplicateFound | undefined>;
 }
 
 /** The state keys the merge node reads. */
 export type MergeNodeInput = Pick<MergeState, "verdict" | "lesson" | "edgeCases"> & { comparedAt?: number | undefined };
 
-/** A LangGraph node: reads `verdict`, `lesson`, `edgeCases`; writes `mergeResult`. */
-export type MergeNode = (state: MergeNodeInput) => Promise<{ mergeResult: MergeResult }>;
+/** A LangGraph node: reads `verdict`, `lesson`, `edgeCases`, `comparedAt`; writes `mergeResult`. */
+export type MergeNode = (state: MergeNodeInput, config?: LangGraphRunnableConfig) => Promise<{ mergeResult: MergeResult }>;
 
 const MergeInputSchema = z
   .object({
@@ -163,7 +163,7 @@ function mergeReason(verdict: Verdict, lesson: Lesson, edgeCases: number): strin
  *   loses the head to another writer checks again on the new one.
  */
 export function createMergeNode({ memory, edgeCaseStore, author = "validator-ensemble", nearDuplicateSince }: MergeNodeParams): MergeNode {
-  return async function mergeNode(state) {
+  return async function mergeNode(state, config) {
     const input = parseWith(MergeInputSchema, { verdict: state.verdict, lesson: state.lesson, edgeCases: state.edgeCases, comparedAt: state.comparedAt }, "merge node input");
     const { verdict, edgeCases } = input;
     if (verdict.decision !== "approved") return { mergeResult: { status: "rejected", lessonId: input.lesson.id } };
@@ -172,7 +172,7 @@ export function createMergeNode({ memory, edgeCaseStore, author = "validator-ens
     const reason = mergeReason(verdict, lesson, edgeCases.length);
     const since = input.comparedAt;
     const nearDuplicateAt =
-      nearDuplicateSince === undefined || since === undefined ? undefined : (candidate: Lesson, head: number) => nearDuplicateSince(candidate, { since, version: head });
+      nearDuplicateSince === undefined || since === undefined ? undefined : (candidate: Lesson, head: number) => nearDuplicateSince(candidate, { since, version: head }, config);
     const { snapshot, alreadyMerged, duplicateOf } = await mergeLesson(memory, { lesson, reason, author, verdict, edgeCases, edgeCaseStore, nearDuplicateAt });
     if (duplicateOf !== undefined) {
       return { mergeResult: { status: "duplicate", lessonId: lesson.id, duplicateOf: duplicateOf.existing.id, score: duplicateOf.score, snapshot, edgeCases: edgeCases.length } };
