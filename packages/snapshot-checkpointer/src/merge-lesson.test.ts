@@ -162,4 +162,27 @@ describe("mergeLesson", () => {
     expect(result.snapshot.change).toEqual({ added: ["l-1"], retired: ["l-old"] });
     expect((await memory.get("l-1")).supersedes).toEqual(["l-old"]);
   });
+
+  it("merges a lesson beside the refinement another writer merged meanwhile of the lesson both refine, retiring nothing twice", async () => {
+    const memory = memoryOf();
+    await memory.commit({ add: [LessonSchema.parse(lessonFixture("l-old"))], reason: "live", author: "ops" });
+    // Another worker's refinement of l-old lands first and retires it.
+    await memory.commit({ add: [LessonSchema.parse(lessonFixture("l-a", { supersedes: ["l-old"] }))], reason: "worker b", author: "worker-b" });
+    const lesson = LessonSchema.parse(lessonFixture("l-b", { supersedes: ["l-old"] }));
+    const result = await mergeLesson(memory, { lesson, reason: "approved", author: "worker-a", nearDuplicateAt: async () => undefined });
+    expect(result.snapshot.change).toEqual({ added: ["l-b"], retired: [] });
+    expect((await memory.list()).map((live) => live.id)).toEqual(["l-a", "l-b"]);
+  });
+
+  it("answers a retry of a merge that superseded a lesson with the earlier snapshot", async () => {
+    const memory = memoryOf();
+    await memory.commit({ add: [LessonSchema.parse(lessonFixture("l-old"))], reason: "live", author: "ops" });
+    const lesson = LessonSchema.parse(lessonFixture("l-new", { supersedes: ["l-old"] }));
+    const request = { lesson, reason: "approved", author: "worker-a", nearDuplicateAt: async () => undefined };
+    const first = await mergeLesson(memory, request);
+    const again = await mergeLesson(memory, request);
+    expect(again).toEqual({ snapshot: first.snapshot, alreadyMerged: true });
+    expect(first.snapshot.change).toEqual({ added: ["l-new"], retired: ["l-old"] });
+  });
 });
+

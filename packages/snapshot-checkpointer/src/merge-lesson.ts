@@ -87,7 +87,9 @@ export async function mergeLesson(
  * new head. So of two writers merging the same lesson at once, whichever
  * commits second sees the first's lesson: a repeat is not committed (the
  * result names the live lesson), a refinement supersedes it when its scope
- * covers the other's. Any number of processes: the memory decides the order.
+ * covers the other's, and a lesson it meant to supersede that another writer
+ * retired meanwhile is left out of its `supersedes`. Any number of processes:
+ * the memory decides the order.
  */
 async function commitUnlessDuplicate(
   memory: LessonMemory,
@@ -98,13 +100,37 @@ async function commitUnlessDuplicate(
     const head = await memory.headVersion();
     const found = await nearDuplicateAt(request.lesson, head);
     if (found?.relation === "same") return { snapshot: await memory.snapshot(head), alreadyMerged: false, duplicateOf: found };
-    const lesson = found !== undefined && scopeContains(request.lesson.scope, found.existing.scope) ? superseding(request.lesson, found.existing) : request.lesson;
+    const refining = found !== undefined && scopeContains(request.lesson.scope, found.existing.scope) ? superseding(request.lesson, found.existing) : request.lesson;
+    const lesson = await withoutRetiredSupersedes(memory, refining, head);
     try {
       return await commitOnce(memory, { ...request, lesson, expectedHead: head });
     } catch (error) {
       const headMoved = LessonloopError.isInstance(error, "conflict") && error.details["expectedHead"] === head;
       if (!headMoved || attempt >= MAX_RECHECKS) throw error;
     }
+  }
+}
+
+/**
+ * The lesson without the `supersedes` that are no longer live at `head`:
+ * another writer retired them meanwhile (two workers refining one lesson at
+ * once), so there is nothing left to retire — the commit would otherwise fail.
+ */
+async function withoutRetiredSupersedes(memory: LessonMemory, lesson: Lesson, head: number): Promise<Lesson> {
+  const live = await Promise.all(lesson.supersedes.map((id) => isLive(memory, id, head)));
+  if (live.every(Boolean)) return lesson;
+  // Its own earlier merge retired them (this is a retry): left as it was, for the commit to answer `alreadyMerged`.
+  if (await isLive(memory, lesson.id, head)) return lesson;
+  return { ...lesson, supersedes: lesson.supersedes.filter((_id, index) => live[index]) };
+}
+
+async function isLive(memory: LessonMemory, id: string, version: number): Promise<boolean> {
+  try {
+    await memory.get(id, { version });
+    return true;
+  } catch (error) {
+    if (LessonloopError.isInstance(error, "not_found")) return false;
+    throw error;
   }
 }
 
