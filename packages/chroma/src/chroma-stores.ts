@@ -1,6 +1,7 @@
 import { type Clock, type Embedder } from "@lessonloop/core";
 import { parseWith, systemClock } from "@lessonloop/core/internal";
 import { ChromaEdgeCaseStore } from "./chroma-edge-case-store.js";
+import { ChromaExampleStore } from "./chroma-example-store.js";
 import { ChromaLessonMemory } from "./chroma-lesson-memory.js";
 import { ChromaOutcomeLedger } from "./chroma-outcome-ledger.js";
 import { ChromaPendingLessonStore } from "./chroma-pending-lesson-store.js";
@@ -13,7 +14,7 @@ export interface OpenChromaStoresParams {
   url?: string;
   /** Data folder of the embedded server, when one is started. Default: a temporary folder that `close()` removes. */
   path?: string;
-  /** The memory's name; its collections are `<name>-lessons`, `-snapshots`, `-changes`, `-edge-cases`, `-verdicts`, `-pending` and `-outcomes`. Default `"lessonloop"`. */
+  /** The memory's name; its collections are `<name>-lessons`, `-snapshots`, `-changes`, `-edge-cases`, `-verdicts`, `-pending`, `-outcomes` and `-examples`. Default `"lessonloop"`. */
   name?: string;
   /** Embeds lessons, edge cases and queries. Reopen a memory with the embedder it was built with. */
   embedder: Embedder;
@@ -39,6 +40,8 @@ export interface ChromaStores {
   pendingLessons: ChromaPendingLessonStore;
   /** Outcomes of the memory's runs and the regression monitor's looks. */
   outcomes: ChromaOutcomeLedger;
+  /** Successful runs kept as examples for experience replay (`<name>-examples`). */
+  examples: ChromaExampleStore;
   /** The server the stores use: started here unless `url` was given (then `external`). */
   server: ChromaServer;
   /** Stops the server if it was started here (and removes its temporary folder); a server given by `url` keeps running. */
@@ -68,14 +71,15 @@ export async function openChromaStores({
   try {
     // One client for the five stores: one connection's settings.
     const client = connectChroma(server.url);
-    const [memory, edgeCases, verdicts, pendingLessons, outcomes] = await Promise.all([
+    const [memory, edgeCases, verdicts, pendingLessons, outcomes, examples] = await Promise.all([
       ChromaLessonMemory.open({ url: server.url, client, name: memoryName, embedder, clock, freshnessMs, liveIndexLessons }),
       ChromaEdgeCaseStore.open({ url: server.url, client, collection: edgeCaseCollection ?? `${memoryName}-edge-cases`, embedder }),
       ChromaVerdictStore.open({ url: server.url, client, memory: memoryName }),
       ChromaPendingLessonStore.open({ url: server.url, client, memory: memoryName, clock }),
       ChromaOutcomeLedger.open({ url: server.url, client, memory: memoryName }),
+      ChromaExampleStore.open({ url: server.url, client, collection: `${memoryName}-examples`, embedder }),
     ]);
-    return { memory, edgeCases, verdicts, pendingLessons, outcomes, server, close: () => server.stop() };
+    return { memory, edgeCases, verdicts, pendingLessons, outcomes, examples, server, close: () => server.stop() };
   } catch (error) {
     await server.stop();
     throw error;

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { DEFAULT_DATA_FOLDER } from "./data-folder.js";
 import { openChromaStores, type ChromaServer } from "@lessonloop/chroma";
 import { InMemoryOutcomeLedger, type Clock, type EdgeCaseStore, type Embedder, type LessonMemory, type OutcomeLedger, type VerdictStore } from "@lessonloop/core";
+import { InMemoryExampleStore, type ExampleStore } from "@lessonloop/core/internal";
 
 /** What `defaultStores` takes: the stores given to the loop, and where to open the missing ones. */
 export interface DefaultStoresParams {
@@ -9,6 +10,8 @@ export interface DefaultStoresParams {
   edgeCaseStore: EdgeCaseStore | undefined;
   verdictStore: VerdictStore | undefined;
   ledger: OutcomeLedger | undefined;
+  /** `false`: no examples. */
+  exampleStore: ExampleStore | false | undefined;
   embedder: Embedder;
   /** A running Chroma server; default the embedded one. */
   chromaUrl: string | undefined;
@@ -28,6 +31,7 @@ export interface LoopStores {
   edgeCaseStore: EdgeCaseStore;
   verdictStore: VerdictStore | undefined;
   ledger: OutcomeLedger;
+  exampleStore: ExampleStore | undefined;
   chroma: ChromaServer | undefined;
 }
 
@@ -37,13 +41,15 @@ export interface LoopStores {
  * (or `chromaUrl`) via `openChromaStores`. The verdict store comes with the
  * default memory only, where `lessonloop show` looks for it; so does the
  * outcome ledger (`<name>-outcomes`, where the regression monitor keeps its
- * looks), else an in-memory one.
+ * looks), else an in-memory one; and so does the example store
+ * (`<name>-examples`), else an in-memory one, unless examples are off.
  */
 export async function defaultStores({
   memory,
   edgeCaseStore,
   verdictStore,
   ledger,
+  exampleStore,
   embedder,
   chromaUrl,
   chromaPath,
@@ -51,7 +57,11 @@ export async function defaultStores({
   edgeCaseCollection,
   clock,
 }: DefaultStoresParams): Promise<LoopStores> {
-  if (memory !== undefined && edgeCaseStore !== undefined) return { memory, edgeCaseStore, verdictStore, ledger: ledger ?? new InMemoryOutcomeLedger(), chroma: undefined };
+  const examplesBeside = (chromaExamples: ExampleStore | undefined): ExampleStore | undefined =>
+    exampleStore === false ? undefined : (exampleStore ?? (memory === undefined ? chromaExamples : undefined) ?? new InMemoryExampleStore({ embedder }));
+  if (memory !== undefined && edgeCaseStore !== undefined) {
+    return { memory, edgeCaseStore, verdictStore, ledger: ledger ?? new InMemoryOutcomeLedger(), exampleStore: examplesBeside(undefined), chroma: undefined };
+  }
   const path = chromaUrl !== undefined || chromaPath === null ? undefined : resolve(chromaPath ?? DEFAULT_DATA_FOLDER);
   const chroma = await openChromaStores({
     url: chromaUrl,
@@ -70,6 +80,7 @@ export async function defaultStores({
     edgeCaseStore: edgeCaseStore ?? chroma.edgeCases,
     verdictStore: verdictStore ?? (memory === undefined ? chroma.verdicts : undefined),
     ledger: ledger ?? (memory === undefined ? chroma.outcomes : new InMemoryOutcomeLedger()),
+    exampleStore: examplesBeside(chroma.examples),
     chroma: chroma.server,
   };
 }

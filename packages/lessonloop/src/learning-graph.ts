@@ -31,6 +31,7 @@ import { LearnerStateAnnotation, type LearnerNode, type LessonRepairer, type Rep
 import type { RegressionCheck, RegressionMonitor } from "@lessonloop/regression-monitor";
 import type { MergeNode, MergeResult } from "@lessonloop/snapshot-checkpointer";
 import { findBreaks, withoutClauses, type ValidationBudget, type ValidatorEnsemble } from "@lessonloop/validator-ensemble";
+import type { ExampleRecorder, ExampleRecording } from "./example-recorder.js";
 import type { LessonOutcome, LessonResult } from "./learning-result.js";
 
 /** Lessons a human must approve: approved by the ensemble, they are parked instead of merged. */
@@ -80,6 +81,8 @@ type LearningGraphSpec = typeof LearnerStateAnnotation.spec & {
   validationSpent: ReplacedKey<ModelUsage>;
   /** Repairs tried on the current candidate (0 for the learner's own proposal). */
   repairRound: ReplacedKey<number>;
+  /** What the episode did to the examples: a success kept or strengthened one, a failure made similar ones stale. */
+  exampleRecording: LastValueKey<ExampleRecording | undefined>;
 };
 
 /**
@@ -105,6 +108,7 @@ export const LearningGraphAnnotation: AnnotationRoot<LearningGraphSpec> = Annota
   validationBudget: Annotation<ValidationBudget | null | undefined>,
   validationSpent: Annotation<ModelUsage>({ reducer: replace, default: () => NO_MODEL_USAGE }),
   repairRound: Annotation<number>({ reducer: replace, default: () => 0 }),
+  exampleRecording: Annotation<ExampleRecording | undefined>,
 });
 export type LearningGraphState = typeof LearningGraphAnnotation.State;
 
@@ -156,6 +160,8 @@ export interface LearningGraphParams {
   repairer?: LessonRepairer;
   /** Repairs tried per rejected candidate. Default 1. */
   repairRounds?: number;
+  /** Keeps judged successes as examples and marks stale those a failure or a rollback outdated (`createExampleRecorder`). Default none. */
+  examples?: ExampleRecorder;
 }
 
 /** The learning graph's nodes. */
@@ -213,6 +219,7 @@ export function createLearningGraph({
   whenBudgetSpent = "reject",
   repairer,
   repairRounds = 1,
+  examples,
 }: LearningGraphParams): LearningGraph {
   async function recordOutcome(state: LearningGraphState): Promise<Partial<LearningGraphState>> {
     const episode = parseWith(EpisodeSchema, state.episode, "episode in state");
@@ -226,7 +233,10 @@ export function createLearningGraph({
       status,
       recordedAt: clock.now().toISOString(),
     });
-    return { regressionCheck };
+    // After the monitor: a rollback it just made is seen, so the examples it undid are stale before this one is recorded.
+    const flagged = (state.judgement.memoryInstructions ?? []).length > 0 || state.judgement.contradictedBy !== undefined;
+    const exampleRecording = examples === undefined ? undefined : await examples.record(episode, status, { flagged });
+    return { regressionCheck, exampleRecording };
   }
 
   function queueLessons(state: LearningGraphState): Partial<LearningGraphState> {

@@ -18,7 +18,7 @@ import {
   type OutcomeLedger,
   type VerdictStore,
 } from "@lessonloop/core";
-import { clip, createModelUsageMeter, parseWith, promptSafeLessonText, randomId, systemClock, type ModelUsage } from "@lessonloop/core/internal";
+import { clip, createModelUsageMeter, parseWith, promptSafeLessonText, randomId, systemClock, type ExampleStore, type ModelUsage } from "@lessonloop/core/internal";
 import { createLearner, createLessonRepairer, type LearnerNode } from "@lessonloop/learner";
 import {
   createLessonSelector,
@@ -44,6 +44,7 @@ import {
 import { defaultStores } from "./default-stores.js";
 import type { EpisodeJournal } from "./episode-journal.js";
 import { episodeWarning, logLearningEvent, type LearningEvent, type LearningWarning, type ShutdownReport } from "./learning-events.js";
+import { createExampleRecorder, type ExampleRecordingParams } from "./example-recorder.js";
 import { createLearningGraph, type ApprovalParams, type LearningGraph, type LearningGraphState } from "./learning-graph.js";
 import { LearningQueue, type EnqueueOutcome, type LearnNowOptions, type LearningQueueStats, type QueueFullPolicy } from "./learning-queue.js";
 import type { LearningResult } from "./learning-result.js";
@@ -129,6 +130,17 @@ export interface LearningLoopParams {
   edgeCaseStore?: EdgeCaseStore;
   /** Where outcomes are credited to lessons and memory versions, and the regression monitor keeps its looks. Default: with the default memory, its Chroma ledger (`<memoryName>-outcomes`, kept across restarts); else an `InMemoryOutcomeLedger`. */
   ledger?: OutcomeLedger;
+  /**
+   * Where successful runs are kept as examples (experience replay): each
+   * judged success becomes one, condensed, or strengthens a near-identical one
+   * of its scope; a failure on a similar task, or a rollback past it, makes it
+   * stale (kept, not served). Default: with the default Chroma memory,
+   * `<memoryName>-examples` beside it; with a memory of your own, one in this
+   * process (`InMemoryExampleStore`). `false`: none recorded.
+   */
+  exampleStore?: ExampleStore | false;
+  /** How successes become examples: the near-duplicate and staleness similarities, the bound per scope. */
+  exampleRecording?: ExampleRecordingParams;
   /** Embedder of the default Chroma memory and store (and of the learner's candidate comparison). Default `createLexicalEmbedder()`. */
   embedder?: Embedder;
   /**
@@ -271,6 +283,8 @@ export interface LearningLoop {
   readonly memory: LessonMemory;
   readonly edgeCaseStore: EdgeCaseStore;
   readonly ledger: OutcomeLedger;
+  /** Where successful runs are kept as examples; undefined when examples are off. */
+  readonly exampleStore: ExampleStore | undefined;
   /** Where merged lessons' verdicts are kept, if anywhere. */
   readonly verdictStore: VerdictStore | undefined;
   readonly validators: readonly Validator[];
@@ -376,6 +390,7 @@ function toResult(state: LearningGraphState, models: ModelUsage): LearningResult
     merged: state.lessonResults.filter(({ outcome }) => outcome.status === "merged").map(({ outcome }) => outcome.lessonId),
     parked: state.lessonResults.filter(({ outcome }) => outcome.status === "parked").map(({ outcome }) => outcome.lessonId),
     regressionCheck: state.regressionCheck,
+    example: state.exampleRecording,
     learnerWarnings: state.learnerWarnings,
     usage: { validation: state.validationSpent, models },
   };
@@ -417,6 +432,8 @@ async function assembleLearningLoop(
   memory,
   edgeCaseStore,
   ledger: givenLedger,
+  exampleStore: givenExampleStore,
+  exampleRecording = {},
   embedder = createLexicalEmbedder(),
   chromaUrl,
   chromaPath,
@@ -457,8 +474,9 @@ async function assembleLearningLoop(
     edgeCaseStore: resolvedStore,
     verdictStore: verdicts,
     ledger,
+    exampleStore,
     chroma,
-  } = await defaultStores({ memory, edgeCaseStore, verdictStore, ledger: givenLedger, embedder, chromaUrl, chromaPath, memoryName, edgeCaseCollection, clock });
+  } = await defaultStores({ memory, edgeCaseStore, verdictStore, ledger: givenLedger, exampleStore: givenExampleStore, embedder, chromaUrl, chromaPath, memoryName, edgeCaseCollection, clock });
   started.chroma = chroma;
 
   const listeners = new Set<(event: LearningEvent) => void>([onEvent]);
@@ -562,6 +580,7 @@ async function assembleLearningLoop(
       ...(validationBudget.tokensPerEpisode === undefined ? {} : { tokens: validationBudget.tokensPerEpisode }),
     },
     whenBudgetSpent: validationBudget.whenSpent,
+    ...(exampleStore === undefined ? {} : { examples: createExampleRecorder({ ...exampleRecording, store: exampleStore, memory: resolvedMemory, ids, clock }) }),
     ...(repairRounds > 0 ? { repairer: createLessonRepairer({ model: learnerModel, agentName, ids, clock, onWarning: (warning) => warn({ source: "repair", warning }) }), repairRounds } : {}),
   });
   // critic, record_outcome, learner, queue/store, then four steps per candidate, with room to spare.
@@ -619,6 +638,7 @@ async function assembleLearningLoop(
     memory: resolvedMemory,
     edgeCaseStore: resolvedStore,
     ledger,
+    exampleStore,
     verdictStore: verdicts,
     validators: peers,
     critic,

@@ -4,6 +4,7 @@ import type { ModelUsage } from "@lessonloop/core/internal";
 import type { LearnerWarning, Reinforcement } from "@lessonloop/learner";
 import type { RegressionCheck } from "@lessonloop/regression-monitor";
 import type { MergeResult } from "@lessonloop/snapshot-checkpointer";
+import type { ExampleRecording } from "./example-recorder.js";
 
 /**
  * What became of a judged candidate: the merge node's result (`merged`,
@@ -41,6 +42,8 @@ export interface LearningResult {
   parked: string[];
   /** What the regression monitor said after the outcome was recorded. */
   regressionCheck: RegressionCheck | undefined;
+  /** What the episode did to the examples (kept, strengthened, made others stale); undefined when examples are off or it was not judged. */
+  example?: ExampleRecording | undefined;
   /** What the learner could not do (e.g. a malformed model answer). */
   learnerWarnings: LearnerWarning[];
   /** What learning from the episode cost. */

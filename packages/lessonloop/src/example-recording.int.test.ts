@@ -1,0 +1,55 @@
+// The learning loop keeps judged successes as examples (here in a real Chroma collection), and a later failure on the task makes them stale.
+import { openChromaStores } from "@lessonloop/chroma";
+import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
+import { createLexicalEmbedder, type EpisodeInput } from "@lessonloop/core";
+import { afterEach, describe, expect, it } from "vitest";
+import type { LearningLoop } from "./learning-loop.js";
+import { INVOICE_TASK, SCOPE, failedInvoiceEpisode } from "./tests/invoice-world.js";
+import { openInvoiceLoop } from "./tests/invoice-loop.js";
+
+const loops: LearningLoop[] = [];
+afterEach(async () => {
+  await Promise.all(loops.splice(0).map((loop) => loop.close({ timeoutMs: 1_000 })));
+});
+
+function succeededInvoiceEpisode(id: string, startedAt: string): EpisodeInput {
+  return {
+    ...failedInvoiceEpisode(id, startedAt),
+    trajectory: [
+      { type: "message", role: "user", content: INVOICE_TASK },
+      { type: "tool_call", id: `${id}-c1`, name: "create_invoice", args: { customer: "ACME", amount_cents: 1250 } },
+      { type: "tool_result", callId: `${id}-c1`, name: "create_invoice", content: "Invoice INV-7 created for ACME: 1250 cents", isError: false },
+      { type: "message", role: "assistant", content: "Created invoice INV-7." },
+    ],
+  };
+}
+
+describe("the learning loop records examples", () => {
+  it("keeps a judged success, strengthens it with a near-identical one, and a later failure on the task makes it stale (kept, not served)", async () => {
+    const stores = await openChromaStores({ url: testChromaUrl(), name: uniqueCollectionName("examples-loop"), embedder: createLexicalEmbedder() });
+    const { loop } = await openInvoiceLoop({ name: "examples-loop", params: { exampleStore: stores.examples } });
+    loops.push(loop);
+    expect(loop.exampleStore).toBe(stores.examples);
+
+    const first = await loop.learn(succeededInvoiceEpisode("ok-1", "2026-01-01T00:00:00.000Z"));
+    expect(first.judgement?.status).toBe("success");
+    expect(first.example).toMatchObject({ status: "added" });
+    const exampleId = first.example?.status === "added" ? first.example.exampleId : "";
+    expect(await stores.examples.get(exampleId)).toMatchObject({ scope: SCOPE, input: INVOICE_TASK, episodes: ["ok-1"], recordedAt: 0 });
+
+    expect((await loop.learn(succeededInvoiceEpisode("ok-2", "2026-01-01T01:00:00.000Z"))).example).toEqual({ status: "strengthened", exampleId, strength: 2 });
+
+    const failed = await loop.learn(failedInvoiceEpisode("bad-1", new Date(Date.now() + 60_000).toISOString()));
+    expect(failed.judgement?.status).toBe("failure");
+    expect(failed.example).toEqual({ status: "marked_stale", exampleIds: [exampleId] });
+    expect(await stores.examples.search({ query: INVOICE_TASK, scope: SCOPE })).toEqual([]);
+    expect((await stores.examples.get(exampleId)).staleReason).toBe("similar_failure");
+  }, 60_000);
+
+  it("records nothing with examples off", async () => {
+    const { loop } = await openInvoiceLoop({ name: "examples-off", params: { exampleStore: false } });
+    loops.push(loop);
+    expect(loop.exampleStore).toBeUndefined();
+    expect((await loop.learn(succeededInvoiceEpisode("ok-1", "2026-01-01T00:00:00.000Z"))).example).toBeUndefined();
+  }, 60_000);
+});
