@@ -187,16 +187,17 @@ export async function measureHotPath(params: Omit<HotPathParams, "url" | "sizes"
     const [processMem, chromaMem] = await Promise.all([processMemory("self"), processMemory(serverPid)]);
     if (degraded > 0) log(`  ${degraded} degraded retrievals at ${size.toLocaleString("en")} (memory past the retriever's timeout)`);
 
+    // The baselines scan every vector: fewer samples at larger sizes, as many full scans at every size.
+    const searchesPerRepeat = Math.max(5, Math.round((baselineSearches * largest) / size / 4));
     const floor = await exactFloor(lessons, embedder, candidates);
     const floorRepeats: number[][] = [];
     for (let repeat = 0; repeat < repeats; repeat++) {
       const samples: number[] = [];
-      for (let i = 0; i < steps; i++) samples.push((await timed(() => floor(request(random))))[1]);
+      for (let i = 0; i < Math.min(searchesPerRepeat, steps); i++) samples.push((await timed(() => floor(request(random))))[1]);
       floorRepeats.push(samples);
     }
 
     const store = await buildInMemoryStore(lessons, embedder);
-    const searchesPerRepeat = Math.max(5, Math.round((baselineSearches * largest) / size / 4));
     const storeRepeats: number[][] = [];
     for (let repeat = 0; repeat < repeats; repeat++) {
       const samples: number[] = [];

@@ -9,30 +9,43 @@ export interface LiveRecord {
   vector: readonly number[];
 }
 
-/** One tenant's lessons: their vectors packed row by row, L2-normalised (a zero vector stays zero). */
+/**
+ * One tenant's lessons and their vectors, L2-normalised (a zero vector stays
+ * zero), packed dimension by dimension: `vectors[dimension * lessons.length + row]`.
+ * A search then walks only the dimensions its query uses, each over contiguous
+ * memory — a lexical query uses a fifth of them — and the sums stay exact.
+ */
 interface TenantRows {
   lessons: Lesson[];
+  /** Each lesson as JSON: a search returns copies, and parsing one is cheaper than cloning it. */
+  documents: string[];
   vectors: Float32Array;
 }
 
+interface Hit<T> {
+  id: string;
+  score: number;
+  item: T;
+}
+
 /** The `k` best hits by score, then id (the order every backend returns). */
-class TopK {
-  readonly hits: ScoredLesson[] = [];
+class TopK<T> {
+  readonly hits: Hit<T>[] = [];
   constructor(private readonly k: number) {}
 
-  offer(lesson: Lesson, score: number): void {
+  offer(id: string, score: number, item: T): void {
     const { hits, k } = this;
     if (k === 0) return;
     const last = hits[hits.length - 1];
-    if (hits.length === k && last !== undefined && !before(score, lesson.id, last)) return;
+    if (hits.length === k && last !== undefined && !before(score, id, last)) return;
     let index = hits.length;
-    while (index > 0 && before(score, lesson.id, hits[index - 1] as ScoredLesson)) index--;
-    hits.splice(index, 0, { lesson, score });
+    while (index > 0 && before(score, id, hits[index - 1] as Hit<T>)) index--;
+    hits.splice(index, 0, { id, score, item });
     if (hits.length > k) hits.pop();
   }
 }
 
-const before = (score: number, id: string, other: ScoredLesson) => score > other.score || (score === other.score && id < other.lesson.id);
+const before = (score: number, id: string, other: Hit<unknown>) => score > other.score || (score === other.score && id < other.id);
 
 /**
  * The live lessons of one memory version with their vectors, held in this
@@ -85,7 +98,7 @@ export class LiveLessonIndex {
   /** A tenant's rows without the `dropped` lessons and with `added` appended, normalised. */
   #repack(tenant: string, dropped: ReadonlySet<string>, added: readonly LiveRecord[]): void {
     const dimensions = this.#dimensions;
-    const old = this.#tenants.get(tenant) ?? { lessons: [], vectors: new Float32Array(0) };
+    const old = this.#tenants.get(tenant) ?? { lessons: [], documents: [], vectors: new Float32Array(0) };
     const kept = old.lessons.flatMap((lesson, row) => (dropped.has(lesson.id) ? [] : [row]));
     const count = kept.length + added.length;
     if (count === 0) {
@@ -93,15 +106,22 @@ export class LiveLessonIndex {
       return;
     }
     const vectors = new Float32Array(count * dimensions);
-    kept.forEach((row, index) => vectors.set(old.vectors.subarray(row * dimensions, (row + 1) * dimensions), index * dimensions));
-    added.forEach((record, index) => {
+    const oldCount = old.lessons.length;
+    const scales = added.map((record) => {
       let norm = 0;
       for (const value of record.vector) norm += value * value;
-      const scale = norm === 0 ? 0 : 1 / Math.sqrt(norm);
-      const offset = (kept.length + index) * dimensions;
-      for (let dimension = 0; dimension < dimensions; dimension++) vectors[offset + dimension] = (record.vector[dimension] as number) * scale;
+      return norm === 0 ? 0 : 1 / Math.sqrt(norm);
     });
-    this.#tenants.set(tenant, { lessons: [...kept.map((row) => old.lessons[row] as Lesson), ...added.map((record) => record.lesson)], vectors });
+    for (let dimension = 0; dimension < dimensions; dimension++) {
+      const base = dimension * count;
+      kept.forEach((row, index) => (vectors[base + index] = old.vectors[dimension * oldCount + row] as number));
+      added.forEach((record, index) => (vectors[base + kept.length + index] = (record.vector[dimension] as number) * (scales[index] as number)));
+    }
+    this.#tenants.set(tenant, {
+      lessons: [...kept.map((row) => old.lessons[row] as Lesson), ...added.map((record) => record.lesson)],
+      documents: [...kept.map((row) => old.documents[row] as string), ...added.map((record) => JSON.stringify(record.lesson))],
+      vectors,
+    });
   }
 
   /**
@@ -118,19 +138,26 @@ export class LiveLessonIndex {
     const query = new Float32Array(dimensions);
     if (norm > 0) for (let index = 0; index < dimensions; index++) query[index] = (vector[index] ?? 0) / Math.sqrt(norm);
     const available = tools === undefined || tools.length === 0 ? undefined : new Set(tools);
-    const nearest = new TopK(k);
-    const anchored = new TopK(k);
+    const nearest = new TopK<number>(k);
+    const anchored = new TopK<number>(k);
     const { lessons, vectors } = rows;
-    for (let row = 0; row < lessons.length; row++) {
+    const count = lessons.length;
+    const scores = new Float64Array(count);
+    for (let dimension = 0; dimension < dimensions; dimension++) {
+      const weight = query[dimension] as number;
+      if (weight === 0) continue;
+      const base = dimension * count;
+      for (let row = 0; row < count; row++) scores[row] = (scores[row] as number) + weight * (vectors[base + row] as number);
+    }
+    for (let row = 0; row < count; row++) {
       const lesson = lessons[row] as Lesson;
       if (!scopeApplies(lesson.scope, scope) || (kinds !== undefined && !kinds.includes(lesson.kind))) continue;
-      let dot = 0;
-      const offset = row * dimensions;
-      for (let index = 0; index < dimensions; index++) dot += (query[index] as number) * (vectors[offset + index] as number);
-      nearest.offer(lesson, dot);
-      if (available !== undefined && lessonAnchoredTo(lesson, available)) anchored.offer(lesson, dot);
+      const score = scores[row] as number;
+      nearest.offer(lesson.id, score, row);
+      if (available !== undefined && lessonAnchoredTo(lesson, available)) anchored.offer(lesson.id, score, row);
     }
-    const copy = (hits: readonly ScoredLesson[]) => hits.map((hit) => ({ lesson: structuredClone(hit.lesson), score: hit.score }));
-    return available === undefined ? copy(nearest.hits) : copy(mergeHits(nearest.hits, anchored.hits));
+    const { documents } = rows;
+    const copy = (hits: readonly Hit<number>[]) => hits.map((hit): ScoredLesson => ({ lesson: JSON.parse(documents[hit.item] as string) as Lesson, score: hit.score }));
+    return available === undefined ? copy(nearest.hits) : mergeHits(copy(nearest.hits), copy(anchored.hits));
   }
 }
