@@ -72,14 +72,15 @@ export function exampleValidAt(example: Pick<Example, "recordedAt" | "staleSince
 export interface CondenseTrajectoryOptions {
   /** At most this many lines; the middle of a longer run is left out (and said so). Default 12. */
   maxSteps?: number;
-  /** Each line is cut to this many characters of text (before the untrusted-data wrapper). Default 160. */
+  /** Each line is cut to this many characters (the untrusted-data wrapper aside). Default 160. */
   maxStepChars?: number;
 }
 
 const flat = (text: string, max: number) => clip(stripInvisible(text).replace(/\s+/g, " ").trim(), max);
 
-/** `prefix` and the clipped text wrapped as untrusted data, within {@link EXAMPLE_STEP_LIMIT} (defusing tags lengthens it). */
-function untrustedLine(prefix: string, text: string, chars: number): string {
+/** `prefix` and the text wrapped as untrusted data, the two clipped to `chars` (the wrapper aside), within {@link EXAMPLE_STEP_LIMIT} (defusing tags lengthens it). */
+function untrustedLine(prefix: string, text: string, lineChars: number): string {
+  const chars = Math.max(10, lineChars - prefix.length);
   let line = `${prefix}${markUntrusted(flat(text, chars))}`;
   // Clipping the finished line could cut off the closing tag: clip the text more instead.
   for (let max = chars; line.length > EXAMPLE_STEP_LIMIT && max > 1; max = Math.floor(max / 2)) line = `${prefix}${markUntrusted(flat(text, max))}`;
@@ -100,7 +101,7 @@ export function condenseTrajectory(trajectory: readonly TrajectoryStep[], { maxS
   for (const step of trajectory) {
     switch (step.type) {
       case "message":
-        if (step.role === "assistant" && step.content.trim() !== "") lines.push(`assistant: ${flat(step.content, chars)}`);
+        if (step.role === "assistant" && step.content.trim() !== "") lines.push(flat(`assistant: ${step.content}`, chars));
         if (step.role === "tool") lines.push(untrustedLine("tool: ", step.content, chars));
         break;
       case "tool_call":

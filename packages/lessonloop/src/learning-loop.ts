@@ -44,7 +44,7 @@ import {
 import { defaultStores } from "./default-stores.js";
 import type { EpisodeJournal } from "./episode-journal.js";
 import { episodeWarning, logLearningEvent, type LearningEvent, type LearningWarning, type ShutdownReport } from "./learning-events.js";
-import { createExampleRecorder, type ExampleRecordingParams } from "./example-recorder.js";
+import { createExampleRecorder, exampleStoreSource, type ExampleRecordingParams } from "./example-recorder.js";
 import { createLearningGraph, type ApprovalParams, type LearningGraph, type LearningGraphState } from "./learning-graph.js";
 import { LearningQueue, type EnqueueOutcome, type LearnNowOptions, type LearningQueueStats, type QueueFullPolicy } from "./learning-queue.js";
 import type { LearningResult } from "./learning-result.js";
@@ -297,9 +297,9 @@ export interface LearningLoop {
   readonly learningGraph: LearningGraph;
   /** The embedded Chroma server this loop started, if any (stopped by `close()`). */
   readonly chroma: ChromaServer | undefined;
-  /** A replay-retriever node reading this loop's memory, crediting through its ledger. */
+  /** A replay-retriever node reading this loop's memory, crediting through its ledger, serving its examples (unless given `examples`). */
   createRetriever<S extends ReplayRetrieverState>(params: LoopRetrieverParams<S>): ReplayRetrieverNode<S>;
-  /** A lesson selector on this memory, crediting through its ledger: how the retriever node and lessonloopMiddleware choose lessons, outside any graph. */
+  /** A lesson selector on this memory, crediting through its ledger, with its examples (unless given `examples`): how the retriever node and lessonloopMiddleware choose lessons, outside any graph. */
   createSelector(params?: LoopSelectionParams): LessonSelector;
   /**
    * Runs the learning graph on one episode now (ahead of queued ones) and
@@ -625,6 +625,9 @@ async function assembleLearningLoop(
     }
   }
 
+  // The loop's retrievers serve its examples beside its lessons, unless given another source.
+  const servedExamples = exampleStore === undefined ? {} : { examples: exampleStoreSource(exampleStore) };
+
   let shutdownReport: Promise<ShutdownReport> | undefined;
   const shutdown = (options: { timeoutMs?: number } = {}): Promise<ShutdownReport> => {
     shutdownReport ??= queue.shutdown({ timeoutMs: options.timeoutMs ?? drainTimeoutMs }).then(async (report) => {
@@ -648,8 +651,9 @@ async function assembleLearningLoop(
     monitor,
     learningGraph,
     chroma,
-    createRetriever: (params) => createReplayRetriever({ ledger, clock, ...params, memory: resolvedMemory, onWarning: (warning) => warn({ source: "retriever", warning }) }),
-    createSelector: (params = {}) => createLessonSelector({ ledger, clock, ...params, memory: resolvedMemory }),
+    createRetriever: (params) =>
+      createReplayRetriever({ ledger, clock, ...servedExamples, ...params, memory: resolvedMemory, onWarning: (warning) => warn({ source: "retriever", warning }) }),
+    createSelector: (params = {}) => createLessonSelector({ ledger, clock, ...servedExamples, ...params, memory: resolvedMemory }),
     learn: (episode, options) => queue.learnNow(episode, options),
     credit,
     enqueue: (episode) => queue.enqueue(episode),

@@ -1,13 +1,14 @@
 import { createLexicalEmbedder } from "@lessonloop/core";
 import { describe, expect, it } from "vitest";
-import { InMemoryExampleSource, condenseTrajectory } from "./example-source.js";
+import { condenseTrajectory } from "@lessonloop/core/internal";
+import { InMemoryExampleSource } from "./example-source.js";
 import { episodeFixture } from "./tests/episode-fixture.js";
 
 describe("condenseTrajectory", () => {
-  it("keeps one short line per tool call, result and answer, leaving the user's message out", () => {
+  it("keeps one short line per tool call, result (marked as untrusted data) and answer, leaving the user's message out", () => {
     expect(condenseTrajectory(episodeFixture("e").trajectory ?? [])).toEqual([
       'call lookup_order({"id":42})',
-      'lookup_order → {"charges":[1999,1999]}',
+      'lookup_order → <tool_output untrusted="true">{"charges":[1999,1999]}</tool_output>',
       "assistant: Refunded the duplicate charge of 19.99.",
     ]);
   });

@@ -1,5 +1,5 @@
-import { EpisodeSchema, LessonloopError, ScopeSchema, type Embedder, type EpisodeInput, type Scope, type TrajectoryStep } from "@lessonloop/core";
-import { cosineSimilarity, parseWith, scopeApplies } from "@lessonloop/core/internal";
+import { EpisodeSchema, LessonloopError, ScopeSchema, type Embedder, type EpisodeInput, type Scope } from "@lessonloop/core";
+import { condenseTrajectory, cosineSimilarity, parseWith, scopeApplies, type CondenseTrajectoryOptions } from "@lessonloop/core/internal";
 import { z } from "zod";
 
 /** A successful past run of a similar task, condensed for the agent's context. */
@@ -8,7 +8,7 @@ export interface ExperienceExample {
   id: string;
   /** The task as it was given. */
   input: string;
-  /** The run, one short line per step: tool calls, their results, answers. */
+  /** The run, one short line per step: tool calls, their results (marked as untrusted data), answers. */
   steps: string[];
   /** Similarity of its task to the current input, 0..1. */
   score: number;
@@ -22,6 +22,12 @@ export interface ExampleQuery {
   scope: Scope;
   /** At most this many, most similar first. */
   k: number;
+  /**
+   * The memory version the run is pinned to: only examples valid at it
+   * (recorded at or before it, not stale as of it). Absent at the head: those
+   * not stale. A source without versions may ignore it.
+   */
+  version?: number;
 }
 
 /**
@@ -34,52 +40,12 @@ export interface ExampleSource {
   findExamples(request: ExampleQuery): Promise<ExperienceExample[]>;
 }
 
-export interface CondenseTrajectoryOptions {
-  /** At most this many lines; the middle of a longer run is left out. Default 12. */
-  maxSteps?: number;
-  /** Each line is cut to this many characters. Default 160. */
-  maxStepChars?: number;
-}
-
-function cut(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length <= max ? flat : `${flat.slice(0, Math.max(0, max - 1))}…`;
-}
-
-/**
- * One short line per step of a trajectory: `call lookup({"id":7})`,
- * `lookup → {"status":"shipped"}`, `assistant: It shipped on Monday.` User and
- * system messages are left out (the task is shown separately).
- */
-export function condenseTrajectory(
-  trajectory: readonly TrajectoryStep[],
-  { maxSteps = 12, maxStepChars = 160 }: CondenseTrajectoryOptions = {},
-): string[] {
-  const lines: string[] = [];
-  for (const step of trajectory) {
-    switch (step.type) {
-      case "message":
-        if (step.role === "assistant" && step.content.trim() !== "") lines.push(cut(`assistant: ${step.content}`, maxStepChars));
-        if (step.role === "tool") lines.push(cut(`tool: ${step.content}`, maxStepChars));
-        break;
-      case "tool_call":
-        lines.push(cut(`call ${step.name}(${JSON.stringify(step.args)})`, maxStepChars));
-        break;
-      case "tool_result":
-        lines.push(cut(`${step.name} ${step.isError ? "failed:" : "→"} ${step.content}`, maxStepChars));
-        break;
-    }
-  }
-  if (lines.length <= maxSteps) return lines;
-  const head = Math.max(1, maxSteps - 2);
-  return [...lines.slice(0, head), `… ${lines.length - head - 1} steps left out`, lines.at(-1) as string];
-}
-
 const ExampleQuerySchema = z
   .object({
     query: z.string().trim().min(1, "must not be empty"),
     scope: ScopeSchema,
     k: z.number().int().min(1).max(50),
+    version: z.number().int().min(0).optional(),
   })
   .strict();
 

@@ -27,6 +27,15 @@ export interface LessonSelectionParams {
   examples?: ExampleSource;
   /** At most this many examples. Default 2. */
   maxExamples?: number;
+  /**
+   * The most of `budget` the examples may take (0–1): lessons are chosen
+   * first, then examples fill what is left up to this share, so a validated
+   * lesson is never crowded out by an example. Default 0.5 (provisional, not
+   * yet measured).
+   */
+  exampleShare?: number;
+  /** Examples whose task is less similar than this (cosine, as the source scores it) to the current one are never served. Default 0.2 (provisional). */
+  minExampleRelevance?: number;
   /** How many nearest lessons to fetch from memory before re-ranking. Default 20 (at most 100). */
   candidates?: number;
   /** At most this many lessons are served. Default 5. */
@@ -108,6 +117,8 @@ export type LessonSelector = (request: LessonSelectionRequest) => Promise<Lesson
 
 const NumbersSchema = z.object({
   maxExamples: z.number().int().min(1).max(50),
+  exampleShare: z.number().min(0).max(1),
+  minExampleRelevance: z.number().min(-1).max(1),
   candidates: z.number().int().min(1).max(100),
   maxLessons: z.number().int().min(1).max(100),
   recencyHalfLifeMs: z.number().positive(),
@@ -144,6 +155,8 @@ export function createLessonSelector(params: LessonSelectionParams): LessonSelec
     ledger,
     examples,
     maxExamples = 2,
+    exampleShare = 0.5,
+    minExampleRelevance = 0.2,
     candidates = 20,
     maxLessons = 5,
     kinds,
@@ -159,7 +172,7 @@ export function createLessonSelector(params: LessonSelectionParams): LessonSelec
     clock = systemClock,
   } = params;
   const weights: RankingWeights = { ...DEFAULT_RANKING_WEIGHTS, ...weightOverrides };
-  parseWith(NumbersSchema, { maxExamples, candidates, maxLessons, recencyHalfLifeMs, minRelevance, maxSimilarity, budget, timeoutMs, cacheSize, kinds, weights }, "lesson selection params");
+  parseWith(NumbersSchema, { maxExamples, exampleShare, minExampleRelevance, candidates, maxLessons, recencyHalfLifeMs, minRelevance, maxSimilarity, budget, timeoutMs, cacheSize, kinds, weights }, "lesson selection params");
   const kindList = kinds === undefined ? undefined : [...kinds];
   const kindsKey = kindList === undefined ? "*" : [...kindList].sort().join(",");
   const cache = new SearchCache(cacheSize);
@@ -182,7 +195,7 @@ export function createLessonSelector(params: LessonSelectionParams): LessonSelec
       const examplesRead =
         examples === undefined
           ? Promise.resolve<ServedExample[]>([])
-          : deadline.race("example source", () => examples.findExamples({ query: text, scope, k: maxExamples })).catch((error: unknown) => {
+          : deadline.race("example source", () => examples.findExamples({ query: text, scope, k: maxExamples, ...(request.version === undefined ? {} : { version: request.version }) })).catch((error: unknown) => {
               degraded.push({ source: "examples", error });
               return [];
             });
@@ -233,8 +246,14 @@ export function createLessonSelector(params: LessonSelectionParams): LessonSelec
       },
     });
     const served: ServedExample[] = [];
+    // What the examples add to the rendering, capped at their share of the budget.
+    const lessonsOnly = lessons.length === 0 ? 0 : countTokens(render({ lessons, examples: [] }));
+    const exampleRoom = Math.floor(budget * exampleShare);
     for (const example of foundExamples) {
-      if (fits({ lessons, examples: [...served, example] })) served.push(example);
+      if (example.score < minExampleRelevance) continue;
+      const context = { lessons, examples: [...served, example] };
+      const tokens = countTokens(render(context));
+      if (tokens <= budget && tokens - lessonsOnly <= exampleRoom) served.push(example);
     }
     // The caller may change what it gets; the cached lessons stay as read.
     for (const lesson of lessons) lesson.lesson = structuredClone(lesson.lesson);
