@@ -30,10 +30,10 @@ function setUp(params: ExampleRecordingParams = {}) {
   const clock = createManualClock("2026-01-01T00:00:00.000Z");
   const store = new InMemoryExampleStore({ embedder });
   const memory = new InMemoryLessonMemory({ embedder, clock });
-  const recorder = createExampleRecorder({ ...params, store, memory, ids: createSequentialIds("ex"), clock });
+  const recorder = createExampleRecorder({ ...params, store, memory, ids: createSequentialIds("ex") });
   const served = async (scope: Scope, query: string, version?: number) =>
     (await store.search({ query, scope, k: 10, ...(version === undefined ? {} : { version }) })).map(({ example }) => example.id).sort();
-  return { store, memory, recorder, clock, served };
+  return { store, memory, recorder, served };
 }
 
 const TASK = "Create an invoice for ACME of 12.50 EUR";
@@ -54,10 +54,9 @@ describe("createExampleRecorder", () => {
   });
 
   it("strengthens the example of a near-identical successful run of the same scope instead of adding one; another user's run adds its own", async () => {
-    const { store, recorder, clock } = setUp();
+    const { store, recorder } = setUp();
     await recorder.record(episode("e1", TASK, ANA), "success");
-    clock.advance(60_000);
-    expect(await recorder.record(episode("e2", `${TASK}.`, ANA, { memoryVersion: 2 }), "success")).toEqual({ status: "strengthened", exampleId: "ex-1", strength: 2 });
+    expect(await recorder.record(episode("e2", `${TASK}.`, ANA, { memoryVersion: 2, startedAt: "2026-01-01T00:01:00.000Z" }), "success")).toEqual({ status: "strengthened", exampleId: "ex-1", strength: 2 });
     // The same episode again (a retried learning) counts once.
     expect(await recorder.record(episode("e2", TASK, ANA), "success")).toEqual({ status: "strengthened", exampleId: "ex-1", strength: 2 });
     const strengthened = await store.get("ex-1");
@@ -68,14 +67,12 @@ describe("createExampleRecorder", () => {
   });
 
   it("bounds the live examples of a scope, removing the weakest and then the least recently strengthened", async () => {
-    const { store, recorder, clock } = setUp({ maxPerScope: 2 });
-    await recorder.record(episode("e1", TASK, ANA), "success");
-    clock.advance(1_000);
-    await recorder.record(episode("e2", TASK, ANA), "success"); // strengthens ex-1
-    clock.advance(1_000);
-    await recorder.record(episode("r1", "Refund 5.00 EUR on order A-1", ANA), "success"); // ex-2
-    clock.advance(1_000);
-    const third = await recorder.record(episode("s1", "Ship the parcel to Berlin by courier", ANA), "success"); // ex-3 pushes ex-2 out
+    const { store, recorder } = setUp({ maxPerScope: 2 });
+    const at = (second: number) => ({ startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString() });
+    await recorder.record(episode("e1", TASK, ANA, at(0)), "success");
+    await recorder.record(episode("e2", TASK, ANA, at(1)), "success"); // strengthens ex-1
+    await recorder.record(episode("r1", "Refund 5.00 EUR on order A-1", ANA, at(2)), "success"); // ex-2
+    const third = await recorder.record(episode("s1", "Ship the parcel to Berlin by courier", ANA, at(3)), "success"); // ex-3 pushes ex-2 out
     expect(third).toEqual({ status: "added", exampleId: "ex-3", evicted: ["ex-2"] });
     expect((await store.list({ scope: ANA })).map((example) => example.id)).toEqual(["ex-1", "ex-3"]);
     // Bob's scope has its own bound.
@@ -135,5 +132,31 @@ describe("createExampleRecorder on flagged runs", () => {
     const { store, recorder } = setUp();
     expect(await recorder.record(episode("f1", TASK, ANA), "success", { flagged: true })).toEqual({ status: "skipped", reason: "flagged" });
     expect(await store.count()).toBe(0);
+  });
+});
+
+describe("createExampleRecorder when a lesson is merged", () => {
+  it("makes stale the examples within the lesson's scope of tasks like its failure's, from the merge's version on", async () => {
+    const { recorder, served, store } = setUp();
+    await recorder.record(episode("a1", TASK, ANA), "success"); // ex-1
+    await recorder.record(episode("b1", TASK, BOB), "success"); // ex-2
+    await recorder.record(episode("g1", TASK, { tenant: "globex", user: "ana" }), "success"); // ex-3
+    await recorder.record(episode("a2", "Ship the parcel to Berlin by courier", ANA), "success"); // ex-4
+    const failure = episode("b9", TASK, BOB, { startedAt: "2026-01-02T00:00:00.000Z", ok: false });
+    const lesson = lessonFixture("cents", { scope: { tenant: "acme" }, trigger: "creating an invoice", guidance: "send amount_cents" });
+
+    // Anchored to a tool the examples never called: they do not show what it changes.
+    expect(await recorder.lessonMerged({ lesson: { ...lesson, tools: ["create_refund"] }, version: 3, episode: failure })).toEqual([]);
+    // Scoped to Bob: Ana's example is not his lesson's business.
+    expect(await recorder.lessonMerged({ lesson: { ...lesson, scope: BOB }, version: 3, episode: failure })).toEqual(["ex-2"]);
+    // Tenant-wide: every user's example of the task in the tenant; not another tenant's, not another task's.
+    expect(await recorder.lessonMerged({ lesson: { ...lesson, tools: ["create_invoice"] }, version: 4, episode: failure })).toEqual(["ex-1"]);
+    expect(await store.get("ex-1")).toMatchObject({ staleSince: 4, staleReason: "contradicting_lesson", staleBy: "cents" });
+    expect(await served(ANA, TASK, 3)).toEqual(["ex-1", "ex-4"]);
+    expect(await served(ANA, TASK)).toEqual(["ex-4"]);
+    expect(await served({ tenant: "globex", user: "ana" }, TASK)).toEqual(["ex-3"]);
+    // An example kept after the failure started already shows the new way.
+    await recorder.record(episode("a3", TASK, ANA, { startedAt: "2026-01-03T00:00:00.000Z" }), "success");
+    expect(await recorder.lessonMerged({ lesson, version: 5, episode: failure })).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { EpisodeSchema, type Clock, type EpisodeInput, type IdGenerator, type LessonMemory, type Scope } from "@lessonloop/core";
+import { EpisodeSchema, LessonSchema, type EpisodeInput, type IdGenerator, type LessonInput, type LessonMemory, type Scope } from "@lessonloop/core";
 import {
   MAX_EXAMPLE_EPISODES,
   condenseTrajectory,
@@ -65,6 +65,14 @@ export interface ExampleRecorder {
   record(episode: EpisodeInput, status: "success" | "failure" | "unknown", options?: { flagged?: boolean }): Promise<ExampleRecording>;
   /** Marks stale the examples each rollback of memory since the last look undid; returns their ids. */
   reconcileRollbacks(): Promise<string[]>;
+  /**
+   * A lesson learned from `episode` (a failure) became live at `version`: the
+   * examples within the lesson's scope of tasks similar to the episode's, kept
+   * before it started, show what the lesson changes, and go stale from
+   * `version`. With tools named by the lesson, only examples that called one
+   * of them. Returns their ids.
+   */
+  lessonMerged(request: { lesson: LessonInput; version: number; episode: EpisodeInput }): Promise<string[]>;
 }
 
 /** The newest rollbacks a look reads; older ones were seen by earlier looks (or at a restart, are re-marked harmlessly). */
@@ -80,13 +88,12 @@ export function createExampleRecorder({
   store,
   memory,
   ids,
-  clock,
   duplicateSimilarity = 0.9,
   staleSimilarity = 0.8,
   maxPerScope = 50,
   maxStalePerScope = 50,
   condense = {},
-}: ExampleRecordingParams & { store: ExampleStore; memory: LessonMemory; ids: IdGenerator; clock: Clock }): ExampleRecorder {
+}: ExampleRecordingParams & { store: ExampleStore; memory: LessonMemory; ids: IdGenerator }): ExampleRecorder {
   parseWith(ParamsSchema, { duplicateSimilarity, staleSimilarity, maxPerScope, maxStalePerScope }, "example recording params");
   let lookedAt: number | undefined;
 
@@ -127,7 +134,8 @@ export function createExampleRecorder({
   async function recordSuccess(episode: z.output<typeof EpisodeSchema>): Promise<ExampleRecording> {
     const steps = condenseTrajectory(episode.trajectory, condense);
     if (steps.length === 0 || episode.input.trim() === "") return { status: "skipped", reason: "no_steps" };
-    const now = clock.now().toISOString();
+    // When the run happened, not when it was learned: a failure is "after" an example by the runs' times.
+    const ranAt = episode.endedAt ?? episode.startedAt;
     const [nearest] = await store.search({ query: episode.input, scope: episode.scope, match: "exact", k: 1 });
     if (nearest !== undefined && nearest.score >= duplicateSimilarity) {
       const { example } = nearest;
@@ -135,7 +143,8 @@ export function createExampleRecorder({
       const episodes = example.episodes.includes(episode.id) ? example.episodes : [example.episodes[0] as string, ...example.episodes.slice(1), episode.id];
       const kept = episodes.length > MAX_EXAMPLE_EPISODES ? [episodes[0] as string, ...episodes.slice(-(MAX_EXAMPLE_EPISODES - 1))] : episodes;
       const strength = example.episodes.includes(episode.id) ? example.strength : example.strength + 1;
-      await store.add([{ ...example, episodes: kept, strength, reinforcedAt: now }]);
+      const reinforcedAt = Date.parse(ranAt) > Date.parse(example.reinforcedAt) ? ranAt : example.reinforcedAt;
+      await store.add([{ ...example, episodes: kept, strength, reinforcedAt }]);
       return { status: "strengthened", exampleId: example.id, strength };
     }
     const exampleId = ids();
@@ -148,8 +157,8 @@ export function createExampleRecorder({
         episodes: [episode.id],
         strength: 1,
         recordedAt: episode.memoryVersion,
-        createdAt: now,
-        reinforcedAt: now,
+        createdAt: ranAt,
+        reinforcedAt: ranAt,
       },
     ]);
     return { status: "added", exampleId, evicted: await bound(episode.scope) };
@@ -167,8 +176,24 @@ export function createExampleRecorder({
     return { status: "marked_stale", exampleIds };
   }
 
+  async function lessonMerged(request: { lesson: LessonInput; version: number; episode: EpisodeInput }): Promise<string[]> {
+    const lesson = parseWith(LessonSchema, request.lesson, "merged lesson");
+    const episode = parseWith(EpisodeSchema, request.episode, "episode of the merged lesson");
+    if (episode.input.trim() === "") return [];
+    const similar = await store.search({ query: episode.input, scope: lesson.scope, match: "within", k: 50 });
+    const started = Date.parse(episode.startedAt);
+    const tools = lesson.tools ?? [];
+    const calls = (example: Example, tool: string) => example.steps.some((step) => step.startsWith(`call ${tool}(`));
+    const contradicted = similar.filter(
+      ({ example, score }) => score >= staleSimilarity && Date.parse(example.createdAt) <= started && (tools.length === 0 || tools.some((tool) => calls(example, tool))),
+    );
+    if (contradicted.length === 0) return [];
+    return store.markStale({ ids: contradicted.map(({ example }) => example.id), within: lesson.scope, since: request.version, reason: "contradicting_lesson", by: lesson.id });
+  }
+
   return {
     reconcileRollbacks,
+    lessonMerged,
     async record(input, status, { flagged = false } = {}) {
       const episode = parseWith(EpisodeSchema, input, "episode");
       await reconcileRollbacks();

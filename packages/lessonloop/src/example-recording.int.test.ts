@@ -46,6 +46,21 @@ describe("the learning loop records examples", () => {
     expect((await stores.examples.get(exampleId)).staleReason).toBe("similar_failure");
   }, 60_000);
 
+  it("a lesson merged from a failure on the task makes stale the examples within its scope that the failure itself did not reach", async () => {
+    const { loop } = await openInvoiceLoop({ name: "examples-lesson" });
+    loops.push(loop);
+    const ana = { ...SCOPE, user: "ana" };
+    const kept = await loop.learn({ ...succeededInvoiceEpisode("ana-ok", "2026-01-01T00:00:00.000Z"), scope: ana });
+    const exampleId = kept.example?.status === "added" ? kept.example.exampleId : "";
+    // The agent-wide failure is not served Ana's example (hers is narrower), so it leaves it; the lesson it teaches reaches her.
+    const failed = await loop.learn(failedInvoiceEpisode("agent-failed", "2026-01-02T00:00:00.000Z"));
+    expect(failed.example).toEqual({ status: "marked_stale", exampleIds: [] });
+    expect(failed.merged).toHaveLength(1);
+    const lesson = await loop.memory.get(failed.merged[0] as string);
+    expect(lesson.scope).toEqual(SCOPE);
+    expect(await loop.exampleStore?.get(exampleId)).toMatchObject({ staleReason: "contradicting_lesson", staleBy: lesson.id, staleSince: await loop.memory.headVersion() });
+  }, 60_000);
+
   it("records nothing with examples off", async () => {
     const { loop } = await openInvoiceLoop({ name: "examples-off", params: { exampleStore: false } });
     loops.push(loop);

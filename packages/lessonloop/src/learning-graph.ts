@@ -383,6 +383,10 @@ export function createLearningGraph({
     const outcome: LessonOutcome | undefined = parkedLesson !== undefined ? { status: "parked", lessonId: parkedLesson } : mergeResult;
     if (outcome === undefined) return {};
     if (verdictStore !== undefined && (outcome.status === "merged" || outcome.status === "already_merged")) await verdictStore.put(verdict);
+    // The examples the lesson changes stop being served from its version on.
+    if (examples !== undefined && (outcome.status === "merged" || outcome.status === "already_merged")) {
+      await examples.lessonMerged({ lesson, version: outcome.snapshot.version, episode: parseWith(EpisodeSchema, state.episode, "episode in state") });
+    }
     const lessonResults = [...state.lessonResults, { lesson, verdict, outcome }];
     if (outcome.status !== "duplicate") return { lessonResults };
     // Another worker merged this lesson meanwhile: the episode confirms it, as a repeat found at proposal would.

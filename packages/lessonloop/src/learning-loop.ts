@@ -580,7 +580,7 @@ async function assembleLearningLoop(
       ...(validationBudget.tokensPerEpisode === undefined ? {} : { tokens: validationBudget.tokensPerEpisode }),
     },
     whenBudgetSpent: validationBudget.whenSpent,
-    ...(exampleStore === undefined ? {} : { examples: createExampleRecorder({ ...exampleRecording, store: exampleStore, memory: resolvedMemory, ids, clock }) }),
+    ...(exampleStore === undefined ? {} : { examples: createExampleRecorder({ ...exampleRecording, store: exampleStore, memory: resolvedMemory, ids }) }),
     ...(repairRounds > 0 ? { repairer: createLessonRepairer({ model: learnerModel, agentName, ids, clock, onWarning: (warning) => warn({ source: "repair", warning }) }), repairRounds } : {}),
   });
   // critic, record_outcome, learner, queue/store, then four steps per candidate, with room to spare.
