@@ -26,13 +26,6 @@ export const CaseEvidenceSchema = z
      * run, and the break stands). A break re-checked and not seen again does
      * not count as a break.
      */
-    /**
-     * When this case showed a break that does not count: the case rests on
-     * the word of the one user the lesson reaches, and this motivating case —
-     * that same user's newer word — says otherwise. The user changed their
-     * mind; the older word is superseded, not broken. No re-check is run.
-     */
-    supersededBy: IdSchema.optional(),
     confirmation: z
       .object({
         by: z.string().min(1).max(200),

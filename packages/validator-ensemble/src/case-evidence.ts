@@ -5,12 +5,9 @@ export function showsBreak(evidence: Pick<CaseEvidence, "passedWithout" | "passe
   return evidence.passedWithout === true && evidence.passedWith === false;
 }
 
-/**
- * A break that may veto: seen, not superseded by the user's newer word, and
- * not re-checked into doubt (a re-check that could not run leaves it standing).
- */
+/** A break that may veto: seen, and not re-checked into doubt (a re-check that could not run leaves it standing). */
 export function countsAsBreak(evidence: CaseEvidence): boolean {
-  return showsBreak(evidence) && evidence.supersededBy === undefined && evidence.confirmation?.confirmed !== false;
+  return showsBreak(evidence) && evidence.confirmation?.confirmed !== false;
 }
 
 /** The case gave its answer: both replays ran, or the one with the lesson did and the one without was not needed. */

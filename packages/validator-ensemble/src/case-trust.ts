@@ -29,30 +29,3 @@ export function corroborated(cases: readonly Pick<EdgeCase, "truth">[]): boolean
   const users = new Set(cases.flatMap((edgeCase) => (edgeCase.truth?.by === undefined || edgeCase.truth.contradictedBy !== undefined ? [] : [edgeCase.truth.by])));
   return users.size >= 2;
 }
-
-/**
- * The motivating case whose word supersedes a stored case's, if any: the
- * stored case rests only on the word of the one user the lesson reaches, and
- * a motivating case is that same user's newer word, not contradicted by its
- * episode. A user who changes their mind about what they want for themselves
- * is not broken by a lesson that follows the change; a break on such a case
- * does not veto. The environment's, an evaluator's or another user's truth is
- * never superseded.
- */
-export function supersedingCase(
-  edgeCase: Pick<EdgeCase, "id" | "truth" | "createdAt">,
-  motivatingCases: readonly Pick<EdgeCase, "id" | "truth" | "createdAt">[],
-  lessonScope: Scope | undefined,
-): string | undefined {
-  const user = lessonScope?.user;
-  if (user === undefined || edgeCase.truth?.source !== "user_feedback" || edgeCase.truth.by !== user) return undefined;
-  const newer = motivatingCases.find(
-    (motivating) =>
-      motivating.id !== edgeCase.id &&
-      motivating.truth?.source === "user_feedback" &&
-      motivating.truth.by === user &&
-      motivating.truth.contradictedBy === undefined &&
-      Date.parse(motivating.createdAt) > Date.parse(edgeCase.createdAt),
-  );
-  return newer?.id;
-}

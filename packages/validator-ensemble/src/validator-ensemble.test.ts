@@ -617,51 +617,6 @@ describe("validation that stops when the verdict is decided and confirms a break
   });
 });
 
-describe("a user's newer word supersedes their older word, for a lesson that reaches only them", () => {
-  const ana = { tenant: "shop", user: "ana" };
-  const anasWord = { source: "user_feedback" as const, by: "ana" };
-  // Ana used to want "Hello"; today she asked for "Dear".
-  const oldGreeting: EdgeCaseInput = { ...edgeCase("reg-ana-hello", "Draft a reply to Contoso for Ana", answerCheck(["Hello"]), "regression", ana), truth: anasWord, createdAt: "2026-02-01T00:00:00.000Z" };
-  const newGreeting: EdgeCaseInput = { ...edgeCase("must-ana-dear", "Draft a reply to Northwind for Ana", answerCheck(["Dear"]), "must_pass", ana), truth: anasWord, createdAt: "2026-02-20T00:00:00.000Z" };
-  const greetWithDear = lesson("greet-dear", { scope: ana, trigger: "When drafting a reply for Ana", guidance: "Open every reply to Ana with Dear." });
-  // The old case passes without the lesson and fails with it; the new one the other way round.
-  const { runner: table, requests } = tableRunner((caseId, lesson) => ({ passed: caseId === "must-ana-dear" ? lesson !== undefined : lesson === undefined }));
-  const validate = async (cases: EdgeCaseInput[], candidate = greetWithDear, motivating = newGreeting) => {
-    const ensemble = createValidatorEnsemble({ validators: PEERS.map((id) => ({ id })), runner: table, edgeCaseStore: await openCaseStore(cases), policy: majority({ quorum: 2 }), clock });
-    return expectValidVerdict((await ensemble.invoke({ lesson: candidate, motivatingCases: [motivating] })).verdict);
-  };
-
-  it("approves the lesson, and the evidence says whose newer word superseded the break; nothing is re-checked", async () => {
-    requests.length = 0;
-    const verdict = await validate([oldGreeting]);
-
-    expect(verdict.decision).toBe("approved");
-    for (const vote of verdict.votes) {
-      expect(vote.evidence.find((entry) => entry.caseId === "reg-ana-hello")).toMatchObject({ passedWithout: true, passedWith: false, supersededBy: "must-ana-dear" });
-      expect(vote.reason).toContain("the user's older word in reg-ana-hello by must-ana-dear is superseded by their newer word");
-    }
-    expect(findBreaks(verdict.votes).size).toBe(0);
-    expect(requests.some((request) => (request.attempt ?? 1) === 2)).toBe(false);
-  });
-
-  it("never supersedes the environment's truth, a word not known to be hers, a newer word, or a case of a lesson that reaches further", async () => {
-    const environments = { ...oldGreeting, truth: { source: "environment" as const } };
-    expect((await validate([environments])).decision).toBe("rejected");
-    const nobodyKnown = { ...oldGreeting, truth: { source: "user_feedback" as const } };
-    expect((await validate([nobodyKnown])).decision).toBe("rejected");
-    const newer = { ...oldGreeting, createdAt: "2026-02-25T00:00:00.000Z" };
-    expect((await validate([newer])).decision).toBe("rejected");
-    const contradicted = { ...newGreeting, truth: { ...anasWord, contradictedBy: "environment" as const } };
-    expect((await validate([oldGreeting], greetWithDear, contradicted)).decision).toBe("rejected");
-    // The same change for the whole tenant, carried by the environment's truth: Ana's older word still vetoes it.
-    const forEveryone = lesson("greet-dear-everyone", { scope: { tenant: "shop" }, trigger: "When drafting a reply", guidance: "Open every reply with Dear." });
-    const verified = { ...newGreeting, scope: { tenant: "shop" }, truth: { source: "environment" as const } };
-    const wide = await validate([{ ...oldGreeting, scope: { tenant: "shop" } }], forEveryone, verified);
-    expect(wide.decision).toBe("rejected");
-    expect([...findBreaks(wide.votes).keys()]).toEqual(["reg-ana-hello"]);
-  });
-});
-
 describe("a validation budget a user can set", () => {
   it("stops at the budget and rejects the lesson as undecided, saying what was spent", async () => {
     const store = await openCaseStore(SHOP_CASES);

@@ -37,7 +37,7 @@ import {
 } from "./human-review.js";
 import type { ReplayRunner } from "./replay-runner.js";
 import { anotherValidatorNeeded, decidedEarly, type PendingValidator } from "./early-stop.js";
-import { isVerified, supersedingCase } from "./case-trust.js";
+import { isVerified } from "./case-trust.js";
 import { wasReplayed } from "./case-evidence.js";
 import { CASE_POOL_FACTOR, selectCases } from "./case-selection.js";
 import { BUILT_IN_RISK_RULES, findRisks, type RiskFinding, type RiskRule } from "./risk-rules.js";
@@ -536,7 +536,6 @@ export function createValidatorEnsemble({
           signal: config.signal,
           stop: stop.signal,
           confirmBreak,
-          supersededBy: (edgeCase) => supersedingCase(edgeCase, input.motivatingCases, lesson.scope),
           onUsage: spend,
           baselineNeeded: lazyBaselines ? baselineNeeded(cases, rules, lesson.scope) : undefined,
           onCase: (evidence) => {

@@ -83,10 +83,6 @@ function plural(count: number, word: string): string {
  *    not enough, and such fixes never outweigh breaks.
  * 5. Otherwise → **reject**: the lesson fixes nothing that needs fixing (or,
  *    with regressions allowed, breaks as much as it fixes).
- *
- * A break on a case whose evidence says `supersededBy` is not a break: the
- * case held the older word of the one user the lesson reaches, and that
- * user's newer word motivated the lesson.
  */
 export function decideVote(cases: readonly ReplayedCase[], rules: VoteRules, lessonScope?: Scope): VoteDecision {
   const fixes: string[] = [];
@@ -95,12 +91,10 @@ export function decideVote(cases: readonly ReplayedCase[], rules: VoteRules, les
   // Fixes whose truth may carry this lesson; the others rest on one user's word about a lesson that reaches further.
   const trustedFixes: string[] = [];
   const hearsay: EdgeCase[] = [];
-  const superseded: string[] = [];
   let ran = 0;
   for (const { edgeCase, evidence } of cases) {
     if (!wasReplayed(evidence)) continue;
     ran += 1;
-    if (showsBreak(evidence) && evidence.supersededBy !== undefined) superseded.push(`${edgeCase.id} by ${evidence.supersededBy}`);
     if (showsFix(evidence)) {
       fixes.push(edgeCase.id);
       if (edgeCase.kind === "must_pass") mustPassFixes.push(edgeCase.id);
@@ -131,7 +125,7 @@ export function decideVote(cases: readonly ReplayedCase[], rules: VoteRules, les
       `Could not run enough cases: ${ran} of ${cases.length} replayed both ways, ${needed} needed; the others failed, timed out or could not be checked.`,
     );
   }
-  const ranText = `${plural(ran, "case")} replayed both ways${superseded.length > 0 ? `; the user's older word in ${list(superseded)} is superseded by their newer word` : ""}`;
+  const ranText = `${plural(ran, "case")} replayed both ways`;
   const contradicted = cases.filter(({ edgeCase }) => mustPassFixes.includes(edgeCase.id) && edgeCase.truth?.contradictedBy !== undefined);
   const oneUsersWord =
     mustPassFixes.length > 0 && trustedMustPass.length === 0
@@ -257,8 +251,6 @@ export interface RunValidatorParams {
   onCase?: (evidence: CaseEvidence) => void;
   /** Re-checks a break before it may veto the lesson; without it a break stands as seen. */
   confirmBreak?: ConfirmBreak | undefined;
-  /** The motivating case whose newer word supersedes a case's word, if any (`supersedingCase`): its break does not count. */
-  supersededBy?: ((edgeCase: EdgeCase) => string | undefined) | undefined;
   /** Told what each replay spent (the runner's report, else one call). */
   onUsage?: (usage: ModelUsage) => void;
   /**
@@ -344,7 +336,6 @@ export async function runValidator({
   stop,
   onCase,
   confirmBreak,
-  supersededBy,
   onUsage,
   baselineNeeded,
 }: RunValidatorParams): Promise<Vote> {
@@ -395,9 +386,7 @@ export async function runValidator({
           note: `without: ${clip(without.note, NOTE_HALF)} | with: ${clip(withIt.note, NOTE_HALF)}`,
           ...(lazy && withIt.passed === true ? { withoutSkipped: true as const } : {}),
         };
-        const superseding = showsBreak(evidence) ? supersededBy?.(edgeCase) : undefined;
-        if (superseding !== undefined) evidence.supersededBy = superseding;
-        else if (showsBreak(evidence) && confirmBreak !== undefined && !controller.signal.aborted) {
+        if (showsBreak(evidence) && confirmBreak !== undefined && !controller.signal.aborted) {
           const confirmation = await confirmBreak({ validator, edgeCase, signal: controller.signal });
           if (signal?.aborted) throw signal.reason;
           if (stopped() && confirmation.confirmed === null) return undefined;
