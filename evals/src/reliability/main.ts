@@ -65,6 +65,7 @@ async function main(): Promise<void> {
         sigkill: quick ? { kills: 8, seed } : { kills: 60, seed },
         walCost: quick ? { episodes: 200 } : { episodes: 2_000 },
         singleOwner: quick ? { rounds: 1, episodes: 200 } : { rounds: 5, episodes: 200 },
+        memoryKept: quick ? { cycles: 2, lessons: 3 } : { cycles: 6, lessons: 10 },
         onReport: print,
       })),
     );
