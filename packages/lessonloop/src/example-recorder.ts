@@ -7,7 +7,6 @@ import {
   type Example,
   type ExampleStore,
 } from "@lessonloop/core/internal";
-import type { ExampleSource, ExperienceExample } from "@lessonloop/replay-retriever";
 import { z } from "zod";
 
 /** How the learning loop keeps successful runs as examples. */
@@ -200,19 +199,6 @@ export function createExampleRecorder({
       if (status === "success") return flagged ? { status: "skipped", reason: "flagged" } : recordSuccess(episode);
       if (status === "failure") return recordFailure(episode);
       return { status: "skipped", reason: "not_judged" };
-    },
-  };
-}
-
-/**
- * The replay-retriever's view of an example store: the examples valid at the
- * run's memory version (or not stale, at the head), scoped as lessons are.
- */
-export function exampleStoreSource(store: ExampleStore): ExampleSource {
-  return {
-    async findExamples({ query, scope, k, version }): Promise<ExperienceExample[]> {
-      const found = await store.search({ query, scope, k, match: "applies", ...(version === undefined ? {} : { version }) });
-      return found.map(({ example, score }) => ({ id: example.id, input: example.input, steps: [...example.steps], score }));
     },
   };
 }

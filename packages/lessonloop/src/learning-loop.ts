@@ -21,6 +21,7 @@ import {
 import { clip, createModelUsageMeter, parseWith, promptSafeLessonText, randomId, systemClock, type ExampleStore, type ModelUsage } from "@lessonloop/core/internal";
 import { createLearner, createLessonRepairer, type LearnerNode } from "@lessonloop/learner";
 import {
+  DEGRADED_EVENT,
   createLessonSelector,
   createReplayRetriever,
   type LessonSelectionParams,
@@ -44,7 +45,8 @@ import {
 import { defaultStores } from "./default-stores.js";
 import type { EpisodeJournal } from "./episode-journal.js";
 import { episodeWarning, logLearningEvent, type LearningEvent, type LearningWarning, type ShutdownReport } from "./learning-events.js";
-import { createExampleRecorder, exampleStoreSource, type ExampleRecordingParams } from "./example-recorder.js";
+import { createCachedExampleSource, refreshedAfterWrites } from "./cached-example-source.js";
+import { createExampleRecorder, type ExampleRecordingParams } from "./example-recorder.js";
 import { createLearningGraph, type ApprovalParams, type LearningGraph, type LearningGraphState } from "./learning-graph.js";
 import { LearningQueue, type EnqueueOutcome, type LearnNowOptions, type LearningQueueStats, type QueueFullPolicy } from "./learning-queue.js";
 import type { LearningResult } from "./learning-result.js";
@@ -136,7 +138,10 @@ export interface LearningLoopParams {
    * of its scope; a failure on a similar task, or a rollback past it, makes it
    * stale (kept, not served). Default: with the default Chroma memory,
    * `<memoryName>-examples` beside it; with a memory of your own, one in this
-   * process (`InMemoryExampleStore`). `false`: none recorded.
+   * process (`InMemoryExampleStore`). `false`: none recorded nor served. The
+   * loop's retrievers search a copy of each tenant's examples in this process,
+   * scored with `embedder` (give the store the same): the loop's own writes are
+   * served at once, other processes' within 30 s.
    */
   exampleStore?: ExampleStore | false;
   /** How successes become examples: the near-duplicate and staleness similarities, the bound per scope. */
@@ -562,6 +567,27 @@ async function assembleLearningLoop(
   const creditsSettled = async (): Promise<void> => {
     await Promise.allSettled([...crediting]);
   };
+  // Examples are searched in this process (a Chroma query with a scope filter costs the agent's first step 8–65 ms: pnpm bench:component examples).
+  const cachedExamples =
+    exampleStore === undefined
+      ? undefined
+      : createCachedExampleSource({
+          store: exampleStore,
+          embedder,
+          clock,
+          onError: (error) =>
+            warn({
+              source: "retriever",
+              warning: {
+                type: DEGRADED_EVENT,
+                source: "examples",
+                effect: "served the examples loaded before",
+                code: LessonloopError.isInstance(error) ? error.code : "store_unavailable",
+                message: error instanceof Error ? error.message : String(error),
+                cause: error,
+              },
+            }),
+        });
   const learningGraph = createLearningGraph({
     critic,
     learner,
@@ -580,7 +606,9 @@ async function assembleLearningLoop(
       ...(validationBudget.tokensPerEpisode === undefined ? {} : { tokens: validationBudget.tokensPerEpisode }),
     },
     whenBudgetSpent: validationBudget.whenSpent,
-    ...(exampleStore === undefined ? {} : { examples: createExampleRecorder({ ...exampleRecording, store: exampleStore, memory: resolvedMemory, ids }) }),
+    ...(exampleStore === undefined || cachedExamples === undefined
+      ? {}
+      : { examples: createExampleRecorder({ ...exampleRecording, store: refreshedAfterWrites(exampleStore, () => cachedExamples.refresh()), memory: resolvedMemory, ids }) }),
     ...(repairRounds > 0 ? { repairer: createLessonRepairer({ model: learnerModel, agentName, ids, clock, onWarning: (warning) => warn({ source: "repair", warning }) }), repairRounds } : {}),
   });
   // critic, record_outcome, learner, queue/store, then four steps per candidate, with room to spare.
@@ -626,7 +654,7 @@ async function assembleLearningLoop(
   }
 
   // The loop's retrievers serve its examples beside its lessons, unless given another source.
-  const servedExamples = exampleStore === undefined ? {} : { examples: exampleStoreSource(exampleStore) };
+  const servedExamples = cachedExamples === undefined ? {} : { examples: cachedExamples };
 
   let shutdownReport: Promise<ShutdownReport> | undefined;
   const shutdown = (options: { timeoutMs?: number } = {}): Promise<ShutdownReport> => {
