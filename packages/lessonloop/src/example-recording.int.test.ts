@@ -2,7 +2,9 @@
 import { openChromaStores } from "@lessonloop/chroma";
 import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
 import { createLexicalEmbedder, type EpisodeInput } from "@lessonloop/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { lessonFixture } from "@lessonloop/core/conformance";
+import { createManualClock } from "@lessonloop/core/testing";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { LearningLoop } from "./learning-loop.js";
 import { INVOICE_TASK, SCOPE, failedInvoiceEpisode } from "./tests/invoice-world.js";
 import { openInvoiceLoop } from "./tests/invoice-loop.js";
@@ -59,6 +61,24 @@ describe("the learning loop records examples", () => {
     const lesson = await loop.memory.get(failed.merged[0] as string);
     expect(lesson.scope).toEqual(SCOPE);
     expect(await loop.exampleStore?.get(exampleId)).toMatchObject({ staleReason: "contradicting_lesson", staleBy: lesson.id, staleSince: await loop.memory.headVersion() });
+  }, 60_000);
+
+  it("stops serving the examples a rollback made outside the loop undid (as the CLI makes one), looked for while serving", async () => {
+    const clock = createManualClock(new Date().toISOString());
+    const { loop } = await openInvoiceLoop({ name: "examples-rollback", params: { clock } });
+    loops.push(loop);
+    await loop.memory.commit({ add: [lessonFixture("seed", { scope: SCOPE })], reason: "a first lesson", author: "tester" });
+    const kept = await loop.learn({ ...succeededInvoiceEpisode("ok-1", "2026-01-01T00:00:00.000Z"), memoryVersion: 1 });
+    const exampleId = kept.example?.status === "added" ? kept.example.exampleId : "";
+    const select = loop.createSelector({ timeoutMs: 5_000 });
+    const served = async () => (await select({ text: INVOICE_TASK, scope: SCOPE })).examples.map((example) => example.id);
+    expect(await served()).toEqual([exampleId]);
+
+    const rollback = await loop.memory.rollback({ to: 0, reason: "undo the first lesson", author: "cli" });
+    clock.advance(30_000);
+    await served(); // looks, in the background
+    await vi.waitFor(async () => expect(await served()).toEqual([]), { timeout: 10_000, interval: 100 });
+    expect(await loop.exampleStore?.get(exampleId)).toMatchObject({ staleReason: "rollback", staleSince: rollback.version });
   }, 60_000);
 
   it("records nothing with examples off", async () => {

@@ -25,6 +25,7 @@ import {
   createLessonSelector,
   createReplayRetriever,
   type LessonSelectionParams,
+  type ExampleSource,
   type LessonSelector,
   type ReplayRetrieverNode,
   type ReplayRetrieverParams,
@@ -343,6 +344,9 @@ export interface LearningLoop {
   close(options?: { timeoutMs?: number }): Promise<ShutdownReport>;
 }
 
+/** How often (ms) serving examples looks for rollbacks made outside this loop, at most. */
+const ROLLBACK_LOOK_MS = 30_000;
+
 function buildValidators(learnerModel: BaseChatModel, agentName: string, validators: readonly Validator[] | undefined, models: readonly BaseChatModel[] | undefined): Validator[] {
   if (validators !== undefined && validators.length > 0) return [...validators];
   if (models === undefined || models.length === 0) {
@@ -567,27 +571,27 @@ async function assembleLearningLoop(
   const creditsSettled = async (): Promise<void> => {
     await Promise.allSettled([...crediting]);
   };
+  const examplesWarning = (effect: string) => (error: unknown) =>
+    warn({
+      source: "retriever",
+      warning: {
+        type: DEGRADED_EVENT,
+        source: "examples",
+        effect,
+        code: LessonloopError.isInstance(error) ? error.code : "store_unavailable",
+        message: error instanceof Error ? error.message : String(error),
+        cause: error,
+      },
+    });
   // Examples are searched in this process (a Chroma query with a scope filter costs the agent's first step 8–65 ms: pnpm bench:component examples).
   const cachedExamples =
     exampleStore === undefined
       ? undefined
-      : createCachedExampleSource({
-          store: exampleStore,
-          embedder,
-          clock,
-          onError: (error) =>
-            warn({
-              source: "retriever",
-              warning: {
-                type: DEGRADED_EVENT,
-                source: "examples",
-                effect: "served the examples loaded before",
-                code: LessonloopError.isInstance(error) ? error.code : "store_unavailable",
-                message: error instanceof Error ? error.message : String(error),
-                cause: error,
-              },
-            }),
-        });
+      : createCachedExampleSource({ store: exampleStore, embedder, clock, onError: examplesWarning("served the examples loaded before") });
+  const exampleRecorder =
+    exampleStore === undefined || cachedExamples === undefined
+      ? undefined
+      : createExampleRecorder({ ...exampleRecording, store: refreshedAfterWrites(exampleStore, () => cachedExamples.refresh()), memory: resolvedMemory, ids });
   const learningGraph = createLearningGraph({
     critic,
     learner,
@@ -606,9 +610,7 @@ async function assembleLearningLoop(
       ...(validationBudget.tokensPerEpisode === undefined ? {} : { tokens: validationBudget.tokensPerEpisode }),
     },
     whenBudgetSpent: validationBudget.whenSpent,
-    ...(exampleStore === undefined || cachedExamples === undefined
-      ? {}
-      : { examples: createExampleRecorder({ ...exampleRecording, store: refreshedAfterWrites(exampleStore, () => cachedExamples.refresh()), memory: resolvedMemory, ids }) }),
+    ...(exampleRecorder === undefined ? {} : { examples: exampleRecorder }),
     ...(repairRounds > 0 ? { repairer: createLessonRepairer({ model: learnerModel, agentName, ids, clock, onWarning: (warning) => warn({ source: "repair", warning }) }), repairRounds } : {}),
   });
   // critic, record_outcome, learner, queue/store, then four steps per candidate, with room to spare.
@@ -654,7 +656,25 @@ async function assembleLearningLoop(
   }
 
   // The loop's retrievers serve its examples beside its lessons, unless given another source.
-  const servedExamples = cachedExamples === undefined ? {} : { examples: cachedExamples };
+  // A rollback made elsewhere (the CLI, another process) is looked for in the background at most every ROLLBACK_LOOK_MS while runs are served.
+  let lookedForRollbacks = Number.NEGATIVE_INFINITY;
+  const lookForRollbacks = (): void => {
+    const now = clock.now().getTime();
+    if (exampleRecorder === undefined || now - lookedForRollbacks < ROLLBACK_LOOK_MS) return;
+    lookedForRollbacks = now;
+    exampleRecorder.reconcileRollbacks().catch(examplesWarning("served examples a rollback may have undone"));
+  };
+  const servedExamples: { examples?: ExampleSource } =
+    cachedExamples === undefined
+      ? {}
+      : {
+          examples: {
+            findExamples(request) {
+              lookForRollbacks();
+              return cachedExamples.findExamples(request);
+            },
+          },
+        };
 
   let shutdownReport: Promise<ShutdownReport> | undefined;
   const shutdown = (options: { timeoutMs?: number } = {}): Promise<ShutdownReport> => {
