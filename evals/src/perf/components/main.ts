@@ -8,6 +8,7 @@
  *   rollback [sizes…]        rollback and rollbackTo time against memory size (1k, 10k, 100k)
  *   duplicate-threshold      the lexical embedder's scores behind the learner's duplicateThreshold
  *   outcome-crediting        crediting an episode's outcome (ledger + per-lesson regression monitor), in memory and on Chroma
+ *   examples [lessons examples…]  what serving examples adds to a run's first step, and to its context's tokens
  */
 const COMPONENTS = {
   "lesson-memory": () => import("./lesson-memory.js"),
@@ -15,6 +16,7 @@ const COMPONENTS = {
   rollback: () => import("./rollback.js"),
   "duplicate-threshold": () => import("./duplicate-threshold.js"),
   "outcome-crediting": () => import("./outcome-crediting.js"),
+  examples: () => import("./examples.js"),
 } as const satisfies Record<string, () => Promise<{ run(args: readonly string[]): Promise<void> }>>;
 
 const isComponent = (name: string | undefined): name is keyof typeof COMPONENTS => name !== undefined && Object.hasOwn(COMPONENTS, name);
