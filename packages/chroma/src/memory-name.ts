@@ -3,7 +3,7 @@ import { z } from "zod";
 /**
  * A memory's name on Chroma. Its collections are named after it:
  * `<name>-lessons`, `<name>-snapshots`, `<name>-changes`, `<name>-edge-cases`,
- * `<name>-verdicts` and `<name>-pending`.
+ * `<name>-verdicts`, `<name>-pending`, `<name>-outcomes` and `<name>-examples`.
  */
 export const MemoryNameSchema = z
   .string()
