@@ -75,20 +75,29 @@ function allLessonsTokens(lessons: readonly LessonInput[], scope: Scope): number
 }
 
 /**
- * The exact in-process floor: every lesson vector of the memory in one
- * Float32Array (normalised), a cosine top-k by a full scan, no scope filter.
+ * The exact in-process floor: every lesson vector of the memory, normalised, in
+ * one Float32Array packed dimension by dimension (as the live index packs a
+ * tenant's), a cosine top-k by a full scan over the dimensions the query uses;
+ * no scope, no ranking, no copies.
  */
 async function exactFloor(lessons: readonly LessonInput[], embedder: LexicalEmbedder, k: number): Promise<(query: string) => Promise<number[]>> {
   const dimensions = embedder.dimensions;
-  const vectors = new Float32Array(lessons.length * dimensions);
+  const count = lessons.length;
+  const vectors = new Float32Array(count * dimensions);
   const embedded = await embedder.embedDocuments(lessons.map((lesson) => lessonSearchText(lesson)));
-  embedded.forEach((vector, row) => vectors.set(normalised(vector), row * dimensions));
+  embedded.forEach((vector, row) => normalised(vector).forEach((value, dimension) => (vectors[dimension * count + row] = value)));
+  const scores = new Float64Array(count);
   return async (query) => {
     const target = normalised(await embedder.embedQuery(query));
+    scores.fill(0);
+    for (let dimension = 0; dimension < dimensions; dimension++) {
+      const weight = target[dimension] as number;
+      if (weight === 0) continue;
+      for (let row = 0, base = dimension * count; row < count; row++) scores[row] = (scores[row] as number) + weight * (vectors[base + row] as number);
+    }
     const best: { row: number; score: number }[] = [];
-    for (let row = 0; row < lessons.length; row++) {
-      let score = 0;
-      for (let index = 0, offset = row * dimensions; index < dimensions; index++) score += (target[index] as number) * (vectors[offset + index] as number);
+    for (let row = 0; row < count; row++) {
+      const score = scores[row] as number;
       if (best.length === k && score <= (best[k - 1] as { score: number }).score) continue;
       best.push({ row, score });
       best.sort((a, b) => b.score - a.score);

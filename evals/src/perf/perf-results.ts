@@ -28,7 +28,8 @@ export const HotPathSizeSchema = z
     searchOnly: LatencySchema,
     /**
      * The floor of a first step: an exact cosine top-k (k = the retriever's candidates) over every
-     * lesson vector of the memory packed in one Float32Array in this process, nothing else.
+     * lesson vector of the memory in one Float32Array in this process (packed as the live index packs
+     * a tenant's, every tenant at once), the query embedded, nothing else.
      */
     exactFloor: LatencySchema,
     /** Our first-step p50 / the exact floor's p50 (lower is better for ours). */
