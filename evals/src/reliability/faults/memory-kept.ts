@@ -55,15 +55,20 @@ export async function runMemoryKeptScenario({ cycles = 6, lessons = 10 }: Memory
   const processStartToFirstLesson: number[] = [];
   const spawnToFirstLesson: number[] = [];
   const cliList: number[] = [];
+  // Item 9 on the way: a script that learned and never called close() must still end.
+  const endAfterClose: number[] = [];
+  const endWithoutClose: number[] = [];
   for (let cycle = 0; cycle < cycles; cycle++) {
     const work = await mkdtemp(join(tmpdir(), "lessonloop-memory-kept-"));
     try {
       const close = cycle % 2 === 1;
       const learner = runKeptMemoryScript("learn", work, { lessons, close });
       const learned = new Set((await learner.printed).lessons);
+      const printed = performance.now();
       learnedTotal += learned.size;
       exits++;
       if ((await exitCode(learner)) === 0) cleanExits++;
+      (close ? endAfterClose : endWithoutClose).push(Math.round(performance.now() - printed));
 
       const spawned = performance.now();
       const next = runKeptMemoryScript("count", work, { close });
@@ -111,13 +116,15 @@ export async function runMemoryKeptScenario({ cycles = 6, lessons = 10 }: Memory
     p50ProcessStartToFirstLessonMs: median(processStartToFirstLesson),
     p50SpawnToFirstLessonMs: median(spawnToFirstLesson),
     p50CliListWithoutLoopMs: median(cliList),
+    p50LearnerEndWithoutCloseMs: median(endWithoutClose),
+    p50LearnerEndAfterCloseMs: median(endAfterClose),
     processesExitedWithCode0: cleanExits,
     processesStarted: exits,
   };
   const notes = [
     `${cycles} cycles in fresh working directories, ${lessons} lessons learned in each; the learning process called close() in ${Math.floor(cycles / 2)} of them and simply ended in ${Math.ceil(cycles / 2)}.`,
     "open-to-first-lesson: createLearningLoop on the kept folder (its embedded server started) to the first lesson a selector served; process-start adds Node and tsx loading the TypeScript sources (a user runs built JavaScript); spawn adds starting node.",
-    `Medians of ${openToFirstLesson.length} restarts; the CLI's time includes starting its own server on the folder. load ${await loadAverage()}`,
+    `Medians of ${openToFirstLesson.length} restarts; the CLI's time includes starting its own server on the folder; a learner's end is from its last output to its exit (close() included when called; a process not ended in 60 s is killed and counted as not exiting with 0). load ${await loadAverage()}`,
   ];
   const passed =
     learnedTotal === expected &&
