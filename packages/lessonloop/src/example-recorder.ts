@@ -1,4 +1,4 @@
-import { EpisodeSchema, LessonSchema, type EpisodeInput, type IdGenerator, type LessonInput, type LessonMemory, type Scope } from "@lessonloop/core";
+import { EpisodeSchema, LessonSchema, type EpisodeInput, type LessonInput, type LessonMemory, type Scope } from "@lessonloop/core";
 import {
   MAX_EXAMPLE_EPISODES,
   condenseTrajectory,
@@ -7,6 +7,7 @@ import {
   type Example,
   type ExampleStore,
 } from "@lessonloop/core/internal";
+import { createHash } from "node:crypto";
 import { z } from "zod";
 
 /** How the learning loop keeps successful runs as examples. */
@@ -74,6 +75,16 @@ export interface ExampleRecorder {
   lessonMerged(request: { lesson: LessonInput; version: number; episode: EpisodeInput }): Promise<string[]>;
 }
 
+/**
+ * An example's id, from the episode it was first kept from: learning the same
+ * episode again (a retry after a crash) writes the same example, and the
+ * loop's id generator (lesson ids) is left alone.
+ */
+function exampleIdOf(episodeId: string): string {
+  const id = `example-${episodeId}`;
+  return id.length <= 128 ? id : `example-${createHash("sha256").update(episodeId).digest("hex").slice(0, 40)}`;
+}
+
 /** The newest rollbacks a look reads; older ones were seen by earlier looks (or at a restart, are re-marked harmlessly). */
 const HISTORY_LOOK = 200;
 
@@ -86,13 +97,12 @@ const HISTORY_LOOK = 200;
 export function createExampleRecorder({
   store,
   memory,
-  ids,
   duplicateSimilarity = 0.9,
   staleSimilarity = 0.8,
   maxPerScope = 50,
   maxStalePerScope = 50,
   condense = {},
-}: ExampleRecordingParams & { store: ExampleStore; memory: LessonMemory; ids: IdGenerator }): ExampleRecorder {
+}: ExampleRecordingParams & { store: ExampleStore; memory: LessonMemory }): ExampleRecorder {
   parseWith(ParamsSchema, { duplicateSimilarity, staleSimilarity, maxPerScope, maxStalePerScope }, "example recording params");
   let lookedAt: number | undefined;
 
@@ -146,7 +156,7 @@ export function createExampleRecorder({
       await store.add([{ ...example, episodes: kept, strength, reinforcedAt }]);
       return { status: "strengthened", exampleId: example.id, strength };
     }
-    const exampleId = ids();
+    const exampleId = exampleIdOf(episode.id);
     await store.add([
       {
         id: exampleId,

@@ -591,7 +591,7 @@ async function assembleLearningLoop(
   const exampleRecorder =
     exampleStore === undefined || cachedExamples === undefined
       ? undefined
-      : createExampleRecorder({ ...exampleRecording, store: refreshedAfterWrites(exampleStore, () => cachedExamples.refresh()), memory: resolvedMemory, ids });
+      : createExampleRecorder({ ...exampleRecording, store: refreshedAfterWrites(exampleStore, () => cachedExamples.refresh()), memory: resolvedMemory });
   const learningGraph = createLearningGraph({
     critic,
     learner,
