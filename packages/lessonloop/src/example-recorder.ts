@@ -51,7 +51,9 @@ export type ExampleRecording =
   | { status: "added"; exampleId: string; evicted: string[] }
   | { status: "strengthened"; exampleId: string; strength: number }
   | { status: "marked_stale"; exampleIds: string[] }
-  | { status: "skipped"; reason: "not_judged" | "no_steps" | "flagged" };
+  | { status: "skipped"; reason: "not_judged" | "no_steps" | "flagged" }
+  /** The example store failed (reported as an `examples` warning); the episode's lessons are learned as usual. */
+  | { status: "failed"; message: string };
 
 export interface ExampleRecorder {
   /**

@@ -1,7 +1,8 @@
 // The learning loop keeps judged successes as examples (here in a real Chroma collection), and a later failure on the task makes them stale.
 import { openChromaStores } from "@lessonloop/chroma";
 import { testChromaUrl, uniqueCollectionName } from "@lessonloop/chroma/testing";
-import { createLexicalEmbedder, type EpisodeInput } from "@lessonloop/core";
+import { LessonloopError, createLexicalEmbedder, type EpisodeInput } from "@lessonloop/core";
+import { InMemoryExampleStore, type ExampleStore } from "@lessonloop/core/internal";
 import { lessonFixture } from "@lessonloop/core/conformance";
 import { createManualClock } from "@lessonloop/core/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -13,6 +14,19 @@ const loops: LearningLoop[] = [];
 afterEach(async () => {
   await Promise.all(loops.splice(0).map((loop) => loop.close({ timeoutMs: 1_000 })));
 });
+
+/** A store's methods as plain functions, to replace some. */
+function bound(store: ExampleStore): ExampleStore {
+  return {
+    add: (examples) => store.add(examples),
+    get: (id, options) => store.get(id, options),
+    search: (request) => store.search(request),
+    list: (request) => store.list(request),
+    markStale: (request) => store.markStale(request),
+    delete: (ids) => store.delete(ids),
+    count: () => store.count(),
+  };
+}
 
 function succeededInvoiceEpisode(id: string, startedAt: string): EpisodeInput {
   return {
@@ -79,6 +93,21 @@ describe("the learning loop records examples", () => {
     await served(); // looks, in the background
     await vi.waitFor(async () => expect(await served()).toEqual([]), { timeout: 10_000, interval: 100 });
     expect(await loop.exampleStore?.get(exampleId)).toMatchObject({ staleReason: "rollback", staleSince: rollback.version });
+  }, 60_000);
+
+  it("learns lessons as usual when the example store fails, and says so", async () => {
+    const store = new InMemoryExampleStore({ embedder: createLexicalEmbedder() });
+    const down = () => Promise.reject(new LessonloopError("store_unavailable", "the example store is down"));
+    const broken: ExampleStore = { ...bound(store), add: down, search: down, markStale: down };
+    const { loop, events } = await openInvoiceLoop({ name: "examples-down", params: { exampleStore: broken } });
+    loops.push(loop);
+    expect((await loop.learn(succeededInvoiceEpisode("ok-1", "2026-01-01T00:00:00.000Z"))).example).toEqual({ status: "failed", message: "the example store is down" });
+    const failed = await loop.learn(failedInvoiceEpisode("bad-1", "2026-01-02T00:00:00.000Z"));
+    expect(failed.example?.status).toBe("failed");
+    expect(failed.merged).toHaveLength(1);
+    const warned = events.flatMap((event) => (event.type === "warning" && event.source === "examples" ? [event.warning.episodeId] : []));
+    // The failure's staleness, then the merged lesson's: each failed write is said once.
+    expect(warned).toEqual(["ok-1", "bad-1", "bad-1"]);
   }, 60_000);
 
   it("records nothing with examples off", async () => {

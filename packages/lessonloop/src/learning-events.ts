@@ -39,6 +39,8 @@ export type LearningWarning =
   | { source: "scope"; warning: RunScopeWarning }
   /** An outcome credited without learning (learning off, or an episode the full queue dropped) could not be recorded. */
   | { source: "crediting"; warning: EpisodeWarning }
+  /** The example store failed while the episode was learned: it was not kept as an example (nor made others stale); its lessons were learned as usual. */
+  | { source: "examples"; warning: EpisodeWarning }
   /** A run's episode could not be queued for learning — on the shared episode queue (withLearning's or lessonloopMiddleware's `queue`) or the loop's own (shut down): it was not acknowledged, and is not kept. */
   | { source: "queue"; warning: EpisodeWarning }
   /**
@@ -97,6 +99,11 @@ function printLearningWarning(event: LearningWarning): void {
     case "scope": {
       const { attachedBy, code, effect, message } = event.warning;
       printWarning({ source: `${attachedBy} run scope`, detail: code, effect, message });
+      return;
+    }
+    case "examples": {
+      const { episodeId, message, cause } = event.warning;
+      printWarning({ source: "example recording", detail: `episode ${episodeId}`, effect: "the episode was not kept as an example, nor made others stale", message }, cause);
       return;
     }
     case "crediting": {

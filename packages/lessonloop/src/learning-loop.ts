@@ -47,7 +47,7 @@ import { defaultStores } from "./default-stores.js";
 import type { EpisodeJournal } from "./episode-journal.js";
 import { episodeWarning, logLearningEvent, type LearningEvent, type LearningWarning, type ShutdownReport } from "./learning-events.js";
 import { createCachedExampleSource, refreshedAfterWrites } from "./cached-example-source.js";
-import { createExampleRecorder, type ExampleRecordingParams } from "./example-recorder.js";
+import { createExampleRecorder, type ExampleRecorder, type ExampleRecordingParams } from "./example-recorder.js";
 import { createLearningGraph, type ApprovalParams, type LearningGraph, type LearningGraphState } from "./learning-graph.js";
 import { LearningQueue, type EnqueueOutcome, type LearnNowOptions, type LearningQueueStats, type QueueFullPolicy } from "./learning-queue.js";
 import type { LearningResult } from "./learning-result.js";
@@ -592,6 +592,24 @@ async function assembleLearningLoop(
     exampleStore === undefined || cachedExamples === undefined
       ? undefined
       : createExampleRecorder({ ...exampleRecording, store: refreshedAfterWrites(exampleStore, () => cachedExamples.refresh()), memory: resolvedMemory });
+  // An example store in trouble must not keep lessons from being learned: the learning graph goes on, and says so.
+  const recordingFailed = (episode: EpisodeInput, error: unknown): string => {
+    const warning = episodeWarning(episode.id, error);
+    warn({ source: "examples", warning });
+    return warning.message;
+  };
+  const graphExamples: ExampleRecorder | undefined =
+    exampleRecorder === undefined
+      ? undefined
+      : {
+          reconcileRollbacks: () => exampleRecorder.reconcileRollbacks(),
+          record: (episode, status, options) => exampleRecorder.record(episode, status, options).catch((error: unknown) => ({ status: "failed" as const, message: recordingFailed(episode, error) })),
+          lessonMerged: (request) =>
+            exampleRecorder.lessonMerged(request).catch((error: unknown) => {
+              recordingFailed(request.episode, error);
+              return [];
+            }),
+        };
   const learningGraph = createLearningGraph({
     critic,
     learner,
@@ -610,7 +628,7 @@ async function assembleLearningLoop(
       ...(validationBudget.tokensPerEpisode === undefined ? {} : { tokens: validationBudget.tokensPerEpisode }),
     },
     whenBudgetSpent: validationBudget.whenSpent,
-    ...(exampleRecorder === undefined ? {} : { examples: exampleRecorder }),
+    ...(graphExamples === undefined ? {} : { examples: graphExamples }),
     ...(repairRounds > 0 ? { repairer: createLessonRepairer({ model: learnerModel, agentName, ids, clock, onWarning: (warning) => warn({ source: "repair", warning }) }), repairRounds } : {}),
   });
   // critic, record_outcome, learner, queue/store, then four steps per candidate, with room to spare.
