@@ -3,7 +3,7 @@ import { exampleFixture } from "@lessonloop/core/conformance";
 import { InMemoryExampleStore } from "@lessonloop/core/internal";
 import { createManualClock, createSeededRandom } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
-import { createCachedExampleSource, refreshedAfterWrites } from "./cached-example-source.js";
+import { createCachedExampleSource, mirroredWrites } from "./cached-example-source.js";
 
 const embedder = createLexicalEmbedder();
 const TASKS = ["Create an invoice for ACME of 12.50 EUR", "Refund 5.00 EUR on order A-1", "Ship the parcel to Berlin by courier", "Create an invoice for Globex of 99 EUR"];
@@ -82,8 +82,8 @@ describe("createCachedExampleSource", () => {
     await store.add([exampleFixture("first", TASKS[0] as string, { tenant: "acme", user: "ana" })]);
     expect(await idsOf({ tenant: "acme", user: "ana" }, TASKS[0] as string)).toEqual(["first"]); // from the store; the copy loads
     await settled();
-    // Through the loop's writer: refreshed before the write returns.
-    const writer = refreshedAfterWrites(store, () => source.refresh());
+    // Through the loop's writer: made to the copy as to the store, before the write returns.
+    const writer = mirroredWrites(store, source);
     await writer.add([exampleFixture("second", TASKS[0] as string, { tenant: "acme", user: "ana" })]);
     expect(await idsOf({ tenant: "acme", user: "ana" }, TASKS[0] as string)).toEqual(["first", "second"]);
     await writer.markStale({ ids: ["first"], since: 0, reason: "similar_failure" });
@@ -95,6 +95,38 @@ describe("createCachedExampleSource", () => {
     await idsOf({ tenant: "acme", user: "ana" }, TASKS[0] as string); // starts the reload
     await settled();
     expect(await idsOf({ tenant: "acme", user: "ana" }, TASKS[0] as string)).toEqual([]);
+  });
+
+  it("makes the loop's writes to the copy without reloading it, and keeps them through a reload that read before them", async () => {
+    const { clock, store, source, idsOf } = setUp();
+    const ana = { tenant: "acme", user: "ana" };
+    await store.add([exampleFixture("first", TASKS[0] as string, ana)]);
+    let lists = 0;
+    const list = store.list.bind(store);
+    let release: (() => void) | undefined;
+    store.list = async (request) => {
+      lists += 1;
+      const before = await list(request);
+      if (lists > 1) await new Promise<void>((resolve) => (release = resolve)); // the reload read, then waits
+      return before;
+    };
+    await idsOf(ana, TASKS[0] as string);
+    await settled();
+    const writer = mirroredWrites(store, source);
+    await writer.add([exampleFixture("second", TASKS[0] as string, ana, 0, 1)]);
+    await writer.delete(["first"]);
+    expect(lists).toBe(1);
+    expect(await idsOf(ana, TASKS[0] as string)).toEqual(["second"]);
+    // A reload reads the store, then the loop writes, then the reload lands: the write is not lost.
+    clock.advance(1_001);
+    await idsOf(ana, TASKS[0] as string);
+    await settled();
+    await writer.add([exampleFixture("third", TASKS[0] as string, ana, 0, 2)]);
+    await writer.markStale({ ids: ["second"], since: 0, reason: "similar_failure" });
+    release?.();
+    await settled();
+    expect(lists).toBe(2);
+    expect(await idsOf(ana, TASKS[0] as string)).toEqual(["third"]);
   });
 
   it("keeps serving its copy when a reload fails, and says so", async () => {

@@ -1,6 +1,18 @@
 import type { Clock, Embedder } from "@lessonloop/core";
-import { cosineSimilarity, exampleValidAt, scopeApplies, type Example, type ExampleStore } from "@lessonloop/core/internal";
+import {
+  ExampleSchema,
+  MarkStaleRequestSchema,
+  cosineSimilarity,
+  exampleValidAt,
+  markedStale,
+  parseWith,
+  scopeApplies,
+  staleRequestSelects,
+  type Example,
+  type ExampleStore,
+} from "@lessonloop/core/internal";
 import type { ExampleSource, ExperienceExample } from "@lessonloop/replay-retriever";
+import type { z } from "zod";
 
 /** Parameters of {@link createCachedExampleSource}. */
 export interface CachedExampleSourceParams {
@@ -15,10 +27,24 @@ export interface CachedExampleSourceParams {
   onError: (error: unknown) => void;
 }
 
+interface Entry {
+  example: Example;
+  vector: number[];
+}
+
 interface TenantCopy {
-  examples: Example[];
-  vectors: number[][];
+  entries: Map<string, Entry>;
   loadedAt: number;
+}
+
+/** A change the loop made to the store, made to a tenant's copy the same way. */
+type Patch = (entries: Map<string, Entry>) => void;
+
+/** What the loop tells the copy about its own writes: what it added, made stale, deleted. */
+export interface ExampleWrites {
+  added(examples: readonly Example[]): Promise<void>;
+  markedStale(request: z.output<typeof MarkStaleRequestSchema>, ids: readonly string[]): void;
+  deleted(ids: readonly string[]): void;
 }
 
 /**
@@ -28,32 +54,55 @@ interface TenantCopy {
  * an exact cosine scan under the store's rules (scope applies, valid at the
  * version). A tenant's first read is answered by the store while its copy
  * loads; a copy older than `freshnessMs` is reloaded in the background, so no
- * read waits for Chroma once a tenant is loaded. `refresh()` reloads the
- * loaded copies now: the learning loop calls it after its own writes, off the
- * agent's path, so what it recorded or made stale is served at once.
+ * read waits for Chroma once a tenant is loaded. The loop's own writes
+ * ({@link mirroredWrites}) are made to the copies as they are made to the
+ * store — also to a copy loading meanwhile — so what it records or makes
+ * stale is served at once, without a reload.
  */
-export function createCachedExampleSource({ store, embedder, clock, freshnessMs = 30_000, onError }: CachedExampleSourceParams): ExampleSource & { refresh(): Promise<void> } {
+export function createCachedExampleSource({ store, embedder, clock, freshnessMs = 30_000, onError }: CachedExampleSourceParams): ExampleSource & ExampleWrites {
   const copies = new Map<string, TenantCopy>();
   const loading = new Map<string, Promise<void>>();
+  /** Patches made while a tenant loads: the loaded copy may predate them. */
+  const patchedWhileLoading = new Map<string, Patch[]>();
+
+  /** Vectors of tasks the copies hold: a task never changes under its id, so a reload embeds only new ones. */
+  async function vectorsOf(examples: readonly Example[], known: Map<string, number[]>): Promise<number[][]> {
+    const missing = [...new Set(examples.map((example) => example.input).filter((input) => !known.has(input)))];
+    if (missing.length > 0) {
+      const vectors = await embedder.embedDocuments(missing);
+      missing.forEach((input, index) => known.set(input, vectors[index] as number[]));
+    }
+    return examples.map((example) => known.get(example.input) as number[]);
+  }
+
+  const knownVectors = (tenant: string) => new Map([...(copies.get(tenant)?.entries.values() ?? [])].map(({ example, vector }) => [example.input, vector]));
 
   function load(tenant: string): Promise<void> {
     const running = loading.get(tenant);
     if (running !== undefined) return running;
     const started = clock.now().getTime();
-    // A reload reuses the vectors of the tasks it already holds: a task never changes under its id.
+    patchedWhileLoading.set(tenant, []);
     const done = (async () => {
       const examples = await store.list({ scope: { tenant }, match: "within", includeStale: true });
-      const known = new Map(copies.get(tenant)?.examples.map((example, index) => [example.input, copies.get(tenant)?.vectors[index] as number[]]));
-      const missing = [...new Set(examples.map((example) => example.input).filter((input) => !known.has(input)))];
-      if (missing.length > 0) {
-        const vectors = await embedder.embedDocuments(missing);
-        missing.forEach((input, index) => known.set(input, vectors[index] as number[]));
-      }
-      copies.set(tenant, { examples, vectors: examples.map((example) => known.get(example.input) as number[]), loadedAt: started });
-    })().finally(() => loading.delete(tenant));
+      const vectors = await vectorsOf(examples, knownVectors(tenant));
+      const entries = new Map(examples.map((example, index) => [example.id, { example, vector: vectors[index] as number[] }]));
+      for (const patch of patchedWhileLoading.get(tenant) ?? []) patch(entries);
+      copies.set(tenant, { entries, loadedAt: started });
+    })().finally(() => {
+      loading.delete(tenant);
+      patchedWhileLoading.delete(tenant);
+    });
     loading.set(tenant, done);
     return done;
   }
+
+  /** Makes a change to a tenant's copy, and to the one loading, if any. */
+  function patch(tenant: string, change: Patch): void {
+    const copy = copies.get(tenant);
+    if (copy !== undefined) change(copy.entries);
+    patchedWhileLoading.get(tenant)?.push(change);
+  }
+  const heldTenants = () => new Set([...copies.keys(), ...loading.keys()]);
 
   return {
     async findExamples({ query, scope, k, version }): Promise<ExperienceExample[]> {
@@ -65,22 +114,35 @@ export function createCachedExampleSource({ store, embedder, clock, freshnessMs 
       }
       const vector = await embedder.embedQuery(query);
       const scored: ExperienceExample[] = [];
-      copy.examples.forEach((example, index) => {
-        if (!scopeApplies(example.scope, scope)) return;
-        if (version === undefined ? example.staleSince !== undefined : !exampleValidAt(example, version)) return;
-        scored.push(served(example, cosineSimilarity(vector, copy.vectors[index] as number[])));
-      });
+      for (const { example, vector: taskVector } of copy.entries.values()) {
+        if (!scopeApplies(example.scope, scope)) continue;
+        if (version === undefined ? example.staleSince !== undefined : !exampleValidAt(example, version)) continue;
+        scored.push(served(example, cosineSimilarity(vector, taskVector)));
+      }
       scored.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
       return scored.slice(0, k);
     },
-    async refresh() {
-      // A load already running may have read before the write: wait for it, then read again.
-      await Promise.all(
-        [...copies.keys()].map(async (tenant) => {
-          await loading.get(tenant)?.catch(() => undefined);
-          await load(tenant);
-        }),
-      );
+    async added(examples) {
+      const held = heldTenants();
+      for (const tenant of new Set(examples.map((example) => example.scope.tenant))) {
+        if (!held.has(tenant)) continue;
+        const own = examples.filter((example) => example.scope.tenant === tenant);
+        const vectors = await vectorsOf(own, knownVectors(tenant));
+        patch(tenant, (entries) => own.forEach((example, index) => entries.set(example.id, { example, vector: vectors[index] as number[] })));
+      }
+    },
+    markedStale(request, ids) {
+      for (const tenant of heldTenants()) {
+        patch(tenant, (entries) => {
+          for (const id of ids) {
+            const entry = entries.get(id);
+            if (entry !== undefined && staleRequestSelects(request, entry.example)) entries.set(id, { ...entry, example: markedStale(entry.example, request) });
+          }
+        });
+      }
+    },
+    deleted(ids) {
+      for (const tenant of heldTenants()) patch(tenant, (entries) => ids.forEach((id) => entries.delete(id)));
     },
   };
 }
@@ -89,8 +151,8 @@ function served(example: Example, score: number): ExperienceExample {
   return { id: example.id, input: example.input, steps: [...example.steps], score };
 }
 
-/** `store`, with `refresh` awaited after every write that changed something: the loop's own writes are served at once. */
-export function refreshedAfterWrites(store: ExampleStore, refresh: () => Promise<void>): ExampleStore {
+/** `store`, with every write that changed something made to `copies` too: the loop's own writes are served at once. */
+export function mirroredWrites(store: ExampleStore, copies: ExampleWrites): ExampleStore {
   return {
     get: (id, options) => store.get(id, options),
     search: (request) => store.search(request),
@@ -98,16 +160,16 @@ export function refreshedAfterWrites(store: ExampleStore, refresh: () => Promise
     count: () => store.count(),
     async add(examples) {
       await store.add(examples);
-      await refresh();
+      await copies.added(parseWith(ExampleSchema.array(), examples, "examples"));
     },
     async markStale(request) {
       const marked = await store.markStale(request);
-      if (marked.length > 0) await refresh();
+      if (marked.length > 0) copies.markedStale(parseWith(MarkStaleRequestSchema, request, "mark-stale request"), marked);
       return marked;
     },
     async delete(ids) {
       await store.delete(ids);
-      if (ids.length > 0) await refresh();
+      copies.deleted(ids);
     },
   };
 }

@@ -46,7 +46,7 @@ import {
 import { defaultStores } from "./default-stores.js";
 import type { EpisodeJournal } from "./episode-journal.js";
 import { episodeWarning, logLearningEvent, type LearningEvent, type LearningWarning, type ShutdownReport } from "./learning-events.js";
-import { createCachedExampleSource, refreshedAfterWrites } from "./cached-example-source.js";
+import { createCachedExampleSource, mirroredWrites } from "./cached-example-source.js";
 import { createExampleRecorder, type ExampleRecorder, type ExampleRecordingParams } from "./example-recorder.js";
 import { createLearningGraph, type ApprovalParams, type LearningGraph, type LearningGraphState } from "./learning-graph.js";
 import { LearningQueue, type EnqueueOutcome, type LearnNowOptions, type LearningQueueStats, type QueueFullPolicy } from "./learning-queue.js";
@@ -591,7 +591,7 @@ async function assembleLearningLoop(
   const exampleRecorder =
     exampleStore === undefined || cachedExamples === undefined
       ? undefined
-      : createExampleRecorder({ ...exampleRecording, store: refreshedAfterWrites(exampleStore, () => cachedExamples.refresh()), memory: resolvedMemory });
+      : createExampleRecorder({ ...exampleRecording, store: mirroredWrites(exampleStore, cachedExamples), memory: resolvedMemory });
   // An example store in trouble must not keep lessons from being learned: the learning graph goes on, and says so.
   const recordingFailed = (episode: EpisodeInput, error: unknown): string => {
     const warning = episodeWarning(episode.id, error);
