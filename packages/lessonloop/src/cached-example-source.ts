@@ -2,7 +2,6 @@ import type { Clock, Embedder } from "@lessonloop/core";
 import {
   ExampleSchema,
   MarkStaleRequestSchema,
-  cosineSimilarity,
   exampleValidAt,
   markedStale,
   parseWith,
@@ -29,7 +28,27 @@ export interface CachedExampleSourceParams {
 
 interface Entry {
   example: Example;
-  vector: number[];
+  /** The task's vector scaled to length 1: a dot product is the cosine. */
+  unit: Float32Array;
+}
+
+/** `vector` scaled to length 1 (zeros stay zeros). */
+function unitVector(vector: readonly number[]): Float32Array {
+  const unit = Float32Array.from(vector);
+  let norm = 0;
+  for (const value of unit) norm += value * value;
+  if (norm > 0) {
+    const scale = 1 / Math.sqrt(norm);
+    for (let i = 0; i < unit.length; i++) unit[i] = (unit[i] as number) * scale;
+  }
+  return unit;
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) sum += (a[i] as number) * (b[i] as number);
+  return sum;
 }
 
 interface TenantCopy {
@@ -66,16 +85,16 @@ export function createCachedExampleSource({ store, embedder, clock, freshnessMs 
   const patchedWhileLoading = new Map<string, Patch[]>();
 
   /** Vectors of tasks the copies hold: a task never changes under its id, so a reload embeds only new ones. */
-  async function vectorsOf(examples: readonly Example[], known: Map<string, number[]>): Promise<number[][]> {
+  async function vectorsOf(examples: readonly Example[], known: Map<string, Float32Array>): Promise<Float32Array[]> {
     const missing = [...new Set(examples.map((example) => example.input).filter((input) => !known.has(input)))];
     if (missing.length > 0) {
       const vectors = await embedder.embedDocuments(missing);
-      missing.forEach((input, index) => known.set(input, vectors[index] as number[]));
+      missing.forEach((input, index) => known.set(input, unitVector(vectors[index] as number[])));
     }
-    return examples.map((example) => known.get(example.input) as number[]);
+    return examples.map((example) => known.get(example.input) as Float32Array);
   }
 
-  const knownVectors = (tenant: string) => new Map([...(copies.get(tenant)?.entries.values() ?? [])].map(({ example, vector }) => [example.input, vector]));
+  const knownVectors = (tenant: string) => new Map([...(copies.get(tenant)?.entries.values() ?? [])].map(({ example, unit }) => [example.input, unit]));
 
   function load(tenant: string): Promise<void> {
     const running = loading.get(tenant);
@@ -85,7 +104,7 @@ export function createCachedExampleSource({ store, embedder, clock, freshnessMs 
     const done = (async () => {
       const examples = await store.list({ scope: { tenant }, match: "within", includeStale: true });
       const vectors = await vectorsOf(examples, knownVectors(tenant));
-      const entries = new Map(examples.map((example, index) => [example.id, { example, vector: vectors[index] as number[] }]));
+      const entries = new Map(examples.map((example, index) => [example.id, { example, unit: vectors[index] as Float32Array }]));
       for (const patch of patchedWhileLoading.get(tenant) ?? []) patch(entries);
       copies.set(tenant, { entries, loadedAt: started });
     })().finally(() => {
@@ -112,12 +131,12 @@ export function createCachedExampleSource({ store, embedder, clock, freshnessMs 
         const found = await store.search({ query, scope, k, match: "applies", ...(version === undefined ? {} : { version }) });
         return found.map(({ example, score }) => served(example, score));
       }
-      const vector = await embedder.embedQuery(query);
+      const queryUnit = unitVector(await embedder.embedQuery(query));
       const scored: ExperienceExample[] = [];
-      for (const { example, vector: taskVector } of copy.entries.values()) {
+      for (const { example, unit } of copy.entries.values()) {
         if (!scopeApplies(example.scope, scope)) continue;
         if (version === undefined ? example.staleSince !== undefined : !exampleValidAt(example, version)) continue;
-        scored.push(served(example, cosineSimilarity(vector, taskVector)));
+        scored.push(served(example, dot(queryUnit, unit)));
       }
       scored.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
       return scored.slice(0, k);
@@ -128,7 +147,7 @@ export function createCachedExampleSource({ store, embedder, clock, freshnessMs 
         if (!held.has(tenant)) continue;
         const own = examples.filter((example) => example.scope.tenant === tenant);
         const vectors = await vectorsOf(own, knownVectors(tenant));
-        patch(tenant, (entries) => own.forEach((example, index) => entries.set(example.id, { example, vector: vectors[index] as number[] })));
+        patch(tenant, (entries) => own.forEach((example, index) => entries.set(example.id, { example, unit: vectors[index] as Float32Array })));
       }
     },
     markedStale(request, ids) {
