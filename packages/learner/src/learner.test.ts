@@ -603,16 +603,22 @@ describe("createLearner — near-duplicates merged after the comparison (nearDup
     expect(callsOf(model, "compare_lessons")).toHaveLength(0);
   });
 
-  it("lets a companion of the same answer, merged just before, stand beside the candidate: no repeat, no model call", async () => {
+  it("lets a companion from the same proposal, merged just before, stand beside the candidate: no repeat, no model call", async () => {
     const model = learnerModel({ lessons: [{ structured: { lessons: [proposal()] } }] });
     const { learner, memory } = setup({ model });
     const episode = refundEpisode();
     const { candidates } = await learner({ episode, judgement: await judge(episode) });
-    // The episode's other candidate: the same situation (trigger), something else to do.
-    const companion = lessonFixture("companion", { ...sameText, guidance: "Write every date in the reply as DD.MM.YYYY for this customer.", evidence: [episode.id] });
+    // The episode's other candidate, from the same proposal: the same situation (trigger), something else to do.
+    const [candidate] = candidates as [Lesson];
+    const companion = lessonFixture("companion", {
+      ...sameText,
+      guidance: "Write every date in the reply as DD.MM.YYYY for this customer.",
+      evidence: [episode.id],
+      provenance: candidate.provenance,
+    });
     await memory.commit({ add: [companion], reason: "the answer's first candidate merged", author: "test" });
 
-    expect(await learner.nearDuplicateSince?.(candidates[0] as Lesson, { since: 0, version: 1 })).toBeUndefined();
+    expect(await learner.nearDuplicateSince?.(candidate, { since: 0, version: 1 })).toBeUndefined();
     expect(callsOf(model, "compare_lessons")).toHaveLength(0);
   });
 });

@@ -311,27 +311,21 @@ export function createLearner({
   }
 
   /**
-   * Which of these guidances repeat one another: what they say to do is
-   * compared, by `embedder` at `duplicateThreshold`, else by shared words.
-   */
-  async function guidanceRepeats(texts: readonly string[]): Promise<(a: number, b: number) => boolean> {
-    const vectors = embedder === undefined ? undefined : await embedder.embedDocuments([...texts]);
-    return (a, b) =>
-      vectors === undefined
-        ? wordOverlap(texts[a] as string, texts[b] as string) >= CANDIDATE_OVERLAP_THRESHOLD
-        : cosineSimilarity(vectors[a] as number[], vectors[b] as number[]) >= duplicateThreshold;
-  }
-
-  /**
    * Drops candidates that repeat an earlier one of the same answer. They are
    * compared by what they say to do: candidates of one episode share their
    * situation, so similar triggers do not make two lessons one.
    */
   async function distinct(proposals: ProposedLesson[]): Promise<ProposedLesson[]> {
-    const repeats = await guidanceRepeats(proposals.map((proposal) => proposal.guidance));
+    const texts = proposals.map((proposal) => proposal.guidance);
+    const vectors = embedder === undefined ? undefined : await embedder.embedDocuments(texts);
     const kept: number[] = [];
     proposals.forEach((_proposal, index) => {
-      if (!kept.some((earlier) => repeats(earlier, index))) kept.push(index);
+      const repeats = kept.some((earlier) =>
+        vectors === undefined
+          ? wordOverlap(texts[earlier] as string, texts[index] as string) >= CANDIDATE_OVERLAP_THRESHOLD
+          : cosineSimilarity(vectors[earlier] as number[], vectors[index] as number[]) >= duplicateThreshold,
+      );
+      if (!repeats) kept.push(index);
     });
     return kept.map((index) => proposals[index] as ProposedLesson);
   }
@@ -373,15 +367,13 @@ export function createLearner({
     // The nearest of those merged meanwhile, as many as the learner compares: the rest were compared already.
     const nearest = await memory.search({ query: lessonSearchText(lesson), scope: lesson.scope, k: 100, version });
     const hits = nearest.filter(({ lesson: existing }) => fresh.has(existing.id)).slice(0, COMPARED_LESSONS);
-    // A lesson merged meanwhile from the same episode is either this answer's companion, which `distinct`
-    // already told apart from it, or the same answer learned twice (a redelivered episode): what they say to do tells which.
+    // A lesson merged meanwhile from the same episode is this answer's companion when the same proposal made it
+    // (`distinct` already told the two apart), else the episode learned a second time (a redelivery): a repeat.
     const fromThisEpisode = (existing: Lesson) => existing.evidence.some((id) => lesson.evidence.includes(id));
-    const companions = hits.filter(({ lesson: existing, score }) => score >= duplicateThreshold && fromThisEpisode(existing));
-    if (companions.length > 0) {
-      const repeats = await guidanceRepeats([lesson.guidance, ...companions.map(({ lesson: existing }) => existing.guidance)]);
-      const again = companions.find((_companion, index) => repeats(0, index + 1));
-      if (again !== undefined) return { existing: again.lesson, relation: "same", score: again.score };
-    }
+    const sameProposal = (existing: Lesson) =>
+      existing.provenance.agent === lesson.provenance.agent && existing.provenance.proposedAt === lesson.provenance.proposedAt;
+    const again = hits.find(({ lesson: existing, score }) => score >= duplicateThreshold && fromThisEpisode(existing) && !sameProposal(existing));
+    if (again !== undefined) return { existing: again.lesson, relation: "same", score: again.score };
     const others = hits.filter(({ lesson: existing }) => !fromThisEpisode(existing));
     return firstRelated(lesson, lesson.scope.tenant, others, comparator(lesson.evidence.at(-1) ?? lesson.id, onWarning, config));
   }
