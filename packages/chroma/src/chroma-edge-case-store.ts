@@ -13,7 +13,7 @@ import {
 import type { ChromaClient, Collection, Metadata, Where } from "chromadb";
 import { z } from "zod";
 import { callChroma } from "./chroma-errors.js";
-import { connectChroma } from "./chroma-server.js";
+import { openEmbeddedCollection } from "./embedded-collection.js";
 import { scopeMetadata, scopeWithinClauses } from "./chroma-where.js";
 
 /** Chroma takes at most 5461 records per write (`getMaxBatchSize()`); stay below it. */
@@ -103,40 +103,7 @@ export class ChromaEdgeCaseStore implements EdgeCaseStore {
   }: ChromaEdgeCaseStoreParams): Promise<ChromaEdgeCaseStore> {
     const name = parseWith(CollectionNameSchema, collection, "edge case collection name");
     const batchSize = parseWith(z.number().int().min(1).max(MAX_WRITE_BATCH), writeBatchSize, "writeBatchSize");
-    let chroma: ChromaClient;
-    if (client !== undefined) chroma = client;
-    else if (url !== undefined) chroma = connectChroma(url);
-    else {
-      throw new LessonloopError("invalid_input", `ChromaEdgeCaseStore.open needs "client" or "url" (e.g. the url of startChroma()).`, {
-        details: { issues: [{ path: "url", message: "client or url is required" }] },
-      });
-    }
-    const label = url ?? "the given ChromaClient";
-    const opened = await callChroma({ url: label, operation: `open collection ${name}` }, () =>
-      chroma.getOrCreateCollection({
-        name,
-        embeddingFunction: null,
-        configuration: { hnsw: { space: "cosine" } },
-        metadata: { contents: CONTENTS, embedder: embedder.name },
-      }),
-    );
-    // getOrCreateCollection keeps an existing collection's metadata and configuration.
-    const builtWith = opened.metadata?.["embedder"];
-    if (builtWith !== undefined && builtWith !== embedder.name) {
-      throw new LessonloopError(
-        "invalid_input",
-        `Collection "${name}" holds edge cases embedded with "${String(builtWith)}", not "${embedder.name}". Open it with the same embedder, or use another collection.`,
-        { details: { collection: name, embedder: embedder.name, builtWith } },
-      );
-    }
-    const space = opened.configuration.hnsw?.space ?? opened.configuration.spann?.space;
-    if (space !== undefined && space !== null && space !== "cosine") {
-      throw new LessonloopError(
-        "invalid_input",
-        `Collection "${name}" uses the "${space}" distance; edge cases need "cosine". Use another collection name.`,
-        { details: { collection: name, space } },
-      );
-    }
+    const { collection: opened, label } = await openEmbeddedCollection({ client, url, name, contents: CONTENTS, embedder, store: "ChromaEdgeCaseStore", what: "edge cases" });
     return new ChromaEdgeCaseStore(opened, embedder, label, batchSize);
   }
 

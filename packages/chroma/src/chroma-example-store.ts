@@ -27,7 +27,7 @@ import {
 import type { ChromaClient, Collection, Metadata, Where } from "chromadb";
 import { z } from "zod";
 import { callChroma } from "./chroma-errors.js";
-import { connectChroma } from "./chroma-server.js";
+import { openEmbeddedCollection } from "./embedded-collection.js";
 import { ANY, scopeAppliesWhere, scopeMetadata, scopeWithinClauses, storedScopeName } from "./chroma-where.js";
 
 /** Chroma takes at most 5461 records per write (`getMaxBatchSize()`); stay below it. */
@@ -117,44 +117,7 @@ export class ChromaExampleStore implements ExampleStore {
    */
   static async open({ client, url, collection = "lessonloop-examples", embedder }: ChromaExampleStoreParams): Promise<ChromaExampleStore> {
     const name = parseWith(CollectionNameSchema, collection, "example collection name");
-    let chroma: ChromaClient;
-    if (client !== undefined) chroma = client;
-    else if (url !== undefined) chroma = connectChroma(url);
-    else {
-      throw new LessonloopError("invalid_input", `ChromaExampleStore.open needs "client" or "url" (e.g. the url of startChroma()).`, {
-        details: { issues: [{ path: "url", message: "client or url is required" }] },
-      });
-    }
-    const label = url ?? "the given ChromaClient";
-    const opened = await callChroma({ url: label, operation: `open collection ${name}` }, () =>
-      chroma.getOrCreateCollection({
-        name,
-        embeddingFunction: null,
-        configuration: { hnsw: { space: "cosine" } },
-        metadata: { contents: CONTENTS, embedder: embedder.name },
-      }),
-    );
-    // getOrCreateCollection keeps an existing collection's metadata and configuration.
-    const contents = opened.metadata?.["contents"];
-    if (contents !== undefined && contents !== CONTENTS) {
-      throw new LessonloopError("invalid_input", `Collection "${name}" holds ${String(contents)}, not examples. Use another collection name.`, {
-        details: { collection: name, contents },
-      });
-    }
-    const builtWith = opened.metadata?.["embedder"];
-    if (builtWith !== undefined && builtWith !== embedder.name) {
-      throw new LessonloopError(
-        "invalid_input",
-        `Collection "${name}" holds examples embedded with "${String(builtWith)}", not "${embedder.name}". Open it with the same embedder, or use another collection.`,
-        { details: { collection: name, embedder: embedder.name, builtWith } },
-      );
-    }
-    const space = opened.configuration.hnsw?.space ?? opened.configuration.spann?.space;
-    if (space !== undefined && space !== null && space !== "cosine") {
-      throw new LessonloopError("invalid_input", `Collection "${name}" uses the "${space}" distance; examples need "cosine". Use another collection name.`, {
-        details: { collection: name, space },
-      });
-    }
+    const { collection: opened, label } = await openEmbeddedCollection({ client, url, name, contents: CONTENTS, embedder, store: "ChromaExampleStore", what: "examples" });
     return new ChromaExampleStore(opened, embedder, label);
   }
 
