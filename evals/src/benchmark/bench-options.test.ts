@@ -25,6 +25,7 @@ describe("parseBenchOptions", () => {
     expect(parseBenchOptions(["--repair-rounds", "0"]).loop).toEqual({ repairRounds: 0 });
     expect(parseBenchOptions(["--coverage-min-cases", "0", "--confirm-breaks", "off"]).loop).toEqual({ coverageMinCases: 0, confirmBreaks: "off" });
     expect(parseBenchOptions(["--validator-schedule", "as-needed"]).loop).toEqual({ validatorSchedule: "as-needed" });
+    expect(parseBenchOptions(["--divide-stored-cases", "never"]).loop).toEqual({ divideStoredCases: "never" });
   });
 
   it("reads lists and numbers, ignoring pnpm's `--`", () => {
@@ -60,6 +61,7 @@ describe("parseBenchOptions", () => {
       [["--replay-in-context", "true"], "--replay-in-context takes on or off"],
       [["--coverage-min-cases", "lots"], "--coverage-min-cases takes a whole number from 0 to 20 (0 turns coverage off)"],
       [["--validator-schedule", "staged"], "--validator-schedule takes all-at-once, as-needed"],
+      [["--divide-stored-cases", "all"], "--divide-stored-cases takes never, one-user-lessons"],
     ] as const) {
       const error = await rejectionOf(async () => parseBenchOptions(argv));
       expect(LessonloopError.isInstance(error, "invalid_input"), argv.join(" ")).toBe(true);

@@ -4,7 +4,7 @@ import { LessonloopError } from "@lessonloop/core";
 import { parseWith } from "@lessonloop/core/internal";
 import { z } from "zod";
 import { StrategyNameSchema } from "./harness/results.js";
-import { BASELINE_REPLAYS, CONFIRM_BREAKS, LoopSettingsSchema, MAX_COVERAGE_MIN_CASES, VALIDATOR_SCHEDULES } from "./harness/seed-run-protocol.js";
+import { BASELINE_REPLAYS, CONFIRM_BREAKS, DIVIDE_STORED_CASES, LoopSettingsSchema, MAX_COVERAGE_MIN_CASES, VALIDATOR_SCHEDULES } from "./harness/seed-run-protocol.js";
 
 export const ENVIRONMENT_NAMES = ["api-drift", "user-preferences", "policy-shift", "poisoned-feedback"] as const;
 
@@ -75,6 +75,7 @@ const LoopFlagsSchema = z
     coverageMinCases: wholeNumberFlag("--coverage-min-cases", 0, MAX_COVERAGE_MIN_CASES, " (0 turns coverage off)"),
     validatorSchedule: z.enum(VALIDATOR_SCHEDULES, { error: `--validator-schedule takes ${VALIDATOR_SCHEDULES.join(", ")}` }),
     baselineReplays: z.enum(BASELINE_REPLAYS, { error: `--baseline-replays takes ${BASELINE_REPLAYS.join(", ")}` }),
+    divideStoredCases: z.enum(DIVIDE_STORED_CASES, { error: `--divide-stored-cases takes ${DIVIDE_STORED_CASES.join(", ")}` }),
   })
   .partial()
   .strict()
@@ -89,6 +90,7 @@ const LOOP_FLAGS = {
   coverageMinCases: "coverage-min-cases",
   validatorSchedule: "validator-schedule",
   baselineReplays: "baseline-replays",
+  divideStoredCases: "divide-stored-cases",
 } as const;
 
 const BenchOptionsSchema = z
@@ -133,7 +135,10 @@ The lessonloop strategy's validation (each left out: createLearningLoop's defaul
                            one only while the verdict is undecided (default all-at-once)
   --baseline-replays always|as-needed
                            replay every case without the lesson too, or only when that can
-                           change the vote (default as-needed)`;
+                           change the vote (default as-needed)
+  --divide-stored-cases never|one-user-lessons
+                           have every validator replay every stored case, or divide a one-user
+                           lesson's stored cases among them (default one-user-lessons)`;
 
 /** Reads `argv` with `parseArgs`; an unknown or malformed flag is an `invalid_input` error followed by `usage`. */
 export function readFlags<const Names extends readonly string[]>(

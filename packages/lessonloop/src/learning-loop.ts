@@ -204,6 +204,14 @@ export interface LearningLoopParams {
    */
   baselineReplays?: "always" | "as-needed";
   /**
+   * Whose stored cases are divided among the validators: `"one-user-lessons"`
+   * — a lesson that reaches one user only has each stored case replayed by one
+   * validator (a break is still re-checked by another and vetoes; a share no
+   * one could replay leaves the verdict undecided); `"never"` — every
+   * validator replays every case. Default `"one-user-lessons"`.
+   */
+  divideStoredCases?: "never" | "one-user-lessons";
+  /**
    * Replay each case beside the lessons memory would serve on it (at the head
    * the lesson would merge onto), chosen as the replay-retriever chooses them
    * — pass the same settings your retriever uses (`maxLessons`, `budget`,
@@ -457,6 +465,7 @@ async function assembleLearningLoop(
   confirmBreaks,
   validatorSchedule,
   baselineReplays,
+  divideStoredCases,
   replayInContext = {},
   coverage,
   validationBudget = {},
@@ -534,6 +543,7 @@ async function assembleLearningLoop(
     confirmBreaks,
     validatorSchedule,
     baselineReplays,
+    divideStoredCases,
     coverage,
     ...(replayInContext === false ? {} : { servedLessons: servedOnCases(createLessonSelector({ ledger, clock, ...replayInContext, memory: resolvedMemory })) }),
     budget: {

@@ -46,3 +46,17 @@ export function selectCases(pool: readonly { edgeCase: EdgeCase }[], lesson: Pic
   const fill = byRelevance.filter((edgeCase) => !taken.has(edgeCase.id)).slice(0, k - chosen.length - rest.length);
   return [...chosen, ...rest, ...fill];
 }
+
+/**
+ * The cases each validator replays when the stored cases are divided among
+ * them: every validator gets all the motivating cases (they decide whether the
+ * lesson fixes anything) and the stored cases are dealt in turn, most relevant
+ * first, so each stored case is replayed by one validator instead of all.
+ */
+export function dealStoredCases(cases: readonly EdgeCase[], motivating: ReadonlySet<string>, validatorIds: readonly string[]): Map<string, EdgeCase[]> {
+  const shares = new Map(validatorIds.map((id) => [id, cases.filter((edgeCase) => motivating.has(edgeCase.id))]));
+  cases
+    .filter((edgeCase) => !motivating.has(edgeCase.id))
+    .forEach((edgeCase, turn) => shares.get(validatorIds[turn % validatorIds.length] as string)?.push(edgeCase));
+  return shares;
+}

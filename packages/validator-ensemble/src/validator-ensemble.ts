@@ -39,7 +39,7 @@ import type { ReplayRunner } from "./replay-runner.js";
 import { anotherValidatorNeeded, decidedEarly, type PendingValidator } from "./early-stop.js";
 import { isVerified } from "./case-trust.js";
 import { wasReplayed } from "./case-evidence.js";
-import { CASE_POOL_FACTOR, selectCases } from "./case-selection.js";
+import { CASE_POOL_FACTOR, dealStoredCases, selectCases } from "./case-selection.js";
 import { BUILT_IN_RISK_RULES, findRisks, type RiskFinding, type RiskRule } from "./risk-rules.js";
 import { VerdictDecided, baselineNeeded, castVote, describeFailure, replayOnce, runValidator, type ConfirmBreak, type ReplayContext, type Validator, type VoteRules } from "./validator.js";
 
@@ -113,6 +113,8 @@ export const ValidatorEnsembleAnnotation = Annotation.Root({
   unserved: Annotation<string | null | undefined>,
   /** Working key: which validators started as needed and which did not, when they were started as needed. */
   staged: Annotation<string | null | undefined>,
+  /** Working key: how the stored cases were divided among the validators, when they were. */
+  divided: Annotation<string | null | undefined>,
   /** Working key: the side effects the lesson steers and the replayed cases that exercise each. */
   risks: Annotation<RiskFinding[] | null | undefined>,
   /** Working key: validators excluded as the proposer. */
@@ -205,6 +207,20 @@ export interface ValidatorEnsembleParams {
    */
   baselineReplays?: "always" | "as-needed";
   /**
+   * Whose stored cases are divided among the validators instead of replayed
+   * by each. `"one-user-lessons"`: for a lesson scoped to one user (its harm
+   * reaches no one else), each validator that starts first replays the
+   * motivating cases and its share of the stored cases, dealt most relevant
+   * first — each stored case is replayed once, a break is still re-checked
+   * (`confirmBreaks`) and still vetoes, and the lesson is approved only when
+   * every stored case was replayed (a share its validator could not run
+   * leaves the verdict undecided). `"never"`: every validator replays every
+   * case, an independent second look at each. Not applied when the policy
+   * allows regressions (each validator weighs fixes against breaks over all
+   * the cases). Default "one-user-lessons".
+   */
+  divideStoredCases?: "never" | "one-user-lessons";
+  /**
    * What validating one lesson may spend in model calls and tokens (as the
    * runner reports them). When it is spent before the verdict is decided, the
    * remaining replays are aborted and the lesson is rejected as undecided
@@ -284,6 +300,7 @@ const ProposerSchema = z.string().min(1).max(200);
 const MinCasesSchema = z.number().int().min(0).max(100);
 const ScheduleSchema = z.enum(["all-at-once", "as-needed"]);
 const BaselineReplaysSchema = z.enum(["always", "as-needed"]);
+const DivideStoredCasesSchema = z.enum(["never", "one-user-lessons"]);
 
 /** Longest reason a verdict keeps (the schema's bound). */
 const MAX_REASON = 4_000;
@@ -329,6 +346,7 @@ export function createValidatorEnsemble({
   confirmBreaks = "other-validator",
   validatorSchedule = "all-at-once",
   baselineReplays = "as-needed",
+  divideStoredCases = "one-user-lessons",
   budget = {},
   servedLessons,
   coverage = {},
@@ -341,6 +359,7 @@ export function createValidatorEnsemble({
   parseWith(BudgetSchema, budget, "validation budget");
   const asNeeded = parseWith(ScheduleSchema, validatorSchedule, "validatorSchedule") === "as-needed";
   const lazyBaselines = parseWith(BaselineReplaysSchema, baselineReplays, "baselineReplays") === "as-needed";
+  const divideOneUsers = parseWith(DivideStoredCasesSchema, divideStoredCases, "divideStoredCases") === "one-user-lessons" && !policy.allowRegressions;
   const numbers = parseWith(
     NumbersSchema,
     { casesPerValidator, concurrency, timeoutMs, maxReplaysPerLesson, maxFailuresPerValidator, minRunShare },
@@ -373,6 +392,7 @@ export function createValidatorEnsemble({
       unserved: null,
       risks: null,
       staged: null,
+      divided: null,
       votes: null,
       excludedValidators: null,
       review: null,
@@ -445,11 +465,14 @@ export function createValidatorEnsemble({
     const cases = decisiveFirst(await relevantCases(lesson, input.motivatingCases));
     const { contextOf, unserved } = await replayContext(lesson, input.companions, cases, config.signal);
     const queue = new PQueue({ concurrency: numbers.concurrency, timeout: numbers.timeoutMs });
-    const needed = 2 * cases.length;
     let left = numbers.maxReplaysPerLesson;
 
     // Validators started: all of them, or (as needed) the first `quorum`; the others start one by one while the verdict is undecided.
     let started = asNeeded ? Math.min(eligible.length, Math.max(1, policy.quorum)) : eligible.length;
+    // A one-user lesson's stored cases are dealt among the validators that start first; one started later replays them all.
+    const motivating = new Set(input.motivatingCases.map((edgeCase) => edgeCase.id));
+    const shares = divideOneUsers && lesson.scope.user !== undefined && started > 1 ? dealStoredCases(cases, motivating, eligible.slice(0, started).map((validator) => validator.id)) : undefined;
+    const casesOf = (validator: Validator): readonly EdgeCase[] => shares?.get(validator.id) ?? cases;
 
     // What the early stop watches: votes cast, the evidence of the validators still replaying, and those not started yet (they could vote either way).
     const stop = new AbortController();
@@ -508,25 +531,27 @@ export function createValidatorEnsemble({
         finished.push(vote);
         return vote;
       };
-      if (cases.length === 0) {
+      const mine = casesOf(validator);
+      if (mine.length === 0) {
         return cast("abstain", "No edge cases to replay: none is stored within the lesson's scope and no motivating case was given.");
       }
+      const needed = 2 * mine.length;
       if (needed > left) {
         return cast(
           "abstain",
-          `Replay budget exhausted: ${needed} replays needed (${cases.length} cases, with and without the lesson), ` +
+          `Replay budget exhausted: ${needed} replays needed (${mine.length} cases, with and without the lesson), ` +
             `${left} of ${numbers.maxReplaysPerLesson} left for this lesson.`,
         );
       }
       left -= needed;
-      const progress: PendingValidator = { validator: validator.id, cases, evidence: [] };
+      const progress: PendingValidator = { validator: validator.id, cases: mine, evidence: [] };
       running.set(validator.id, progress);
       try {
         const vote = await runValidator({
           validator,
           lesson,
           contextOf,
-          cases,
+          cases: mine,
           runner,
           queue,
           timeoutMs: numbers.timeoutMs,
@@ -583,12 +608,33 @@ export function createValidatorEnsemble({
       );
     }
     // Stored cases (not the motivating ones) some validator replayed: what the lesson was really tried on.
-    const motivating = new Set(input.motivatingCases.map((edgeCase) => edgeCase.id));
     const tried = new Set(votes.flatMap((vote) => vote.evidence.filter(wasReplayed).map((entry) => entry.caseId)));
     // Coverage is earned by cases whose truth is more than one user's word: an attacker's marked successes cover nothing.
     const covering = cases.filter((edgeCase) => !motivating.has(edgeCase.id) && tried.has(edgeCase.id) && isVerified(edgeCase));
     const risks = trust === undefined ? [] : findRisks(lesson, covering, trust.rules).map((risk) => ({ ...risk, covered: risk.coveredBy.length >= trust.minCases }));
-    return { votes, excludedValidators: excluded, spent: { usage, ...(undecided === undefined ? {} : { undecided }) }, unserved: unserved ?? null, staged: staged ?? null, risks };
+    let divided: string | undefined;
+    if (shares !== undefined) {
+      const stored = cases.filter((edgeCase) => !motivating.has(edgeCase.id));
+      const unreplayed = stored.filter((edgeCase) => !tried.has(edgeCase.id)).map((edgeCase) => edgeCase.id);
+      divided = clip(
+        `The lesson reaches one user, so its ${stored.length} stored cases were divided among ${quoteList([...shares.keys()])}` +
+          ` (${[...shares.entries()].map(([id, share]) => `${id}: ${share.length - motivating.size}`).join(", ")}); ${stored.length - unreplayed.length} were replayed.`,
+        1_000,
+      );
+      // A share nobody replayed was checked by no one: votes that would approve without it do not decide.
+      if (unreplayed.length > 0 && undecided === undefined && policy.decide(votes, context).decision === "approved") {
+        undecided = clip(`${unreplayed.length} of the stored cases divided among the validators were not replayed (${quoteList(unreplayed.slice(0, 10))}), so no one checked them`, 1_000);
+      }
+    }
+    return {
+      votes,
+      excludedValidators: excluded,
+      spent: { usage, ...(undecided === undefined ? {} : { undecided }) },
+      unserved: unserved ?? null,
+      staged: staged ?? null,
+      divided: divided ?? null,
+      risks,
+    };
   }
 
   /** Why an approval is not trusted yet: the side effects too few replayed cases exercise. */
@@ -618,6 +664,7 @@ export function createValidatorEnsemble({
     if (votes.length === 0) notes.push("No validator was eligible to vote.");
     if (state.unserved !== undefined && state.unserved !== null) notes.push(state.unserved);
     if (state.staged !== undefined && state.staged !== null) notes.push(state.staged);
+    if (state.divided !== undefined && state.divided !== null) notes.push(state.divided);
     const risks = state.risks ?? [];
     const uncoveredRisk = undecided === undefined && outcome.decision === "approved" ? uncoveredRiskOf(risks) : undefined;
     if (uncoveredRisk !== undefined) notes.unshift(`Not trusted on votes alone: ${uncoveredRisk}`);

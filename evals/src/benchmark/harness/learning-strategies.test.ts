@@ -9,8 +9,11 @@ describe("loopValidationParams", () => {
 
   it("passes each setting given; 0 cases turns coverage off, replay in context off is false", () => {
     expect(
-      loopValidationParams({ confirmBreaks: "same-validator", repairRounds: 0, earlyStop: false, replayInContext: false, coverageMinCases: 0, validatorSchedule: "as-needed" }, 600),
-    ).toEqual({ confirmBreaks: "same-validator", repairRounds: 0, earlyStop: false, replayInContext: false, coverage: false, validatorSchedule: "as-needed" });
+      loopValidationParams(
+        { confirmBreaks: "same-validator", repairRounds: 0, earlyStop: false, replayInContext: false, coverageMinCases: 0, validatorSchedule: "as-needed", divideStoredCases: "never" },
+        600,
+      ),
+    ).toEqual({ confirmBreaks: "same-validator", repairRounds: 0, earlyStop: false, replayInContext: false, coverage: false, validatorSchedule: "as-needed", divideStoredCases: "never" });
     expect(loopValidationParams({ replayInContext: true, coverageMinCases: 3 }, 400)).toEqual({ replayInContext: { budget: 400 }, coverage: { minCases: 3 } });
   });
 });

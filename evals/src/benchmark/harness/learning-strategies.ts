@@ -20,15 +20,16 @@ import type { LiveLesson, ProposedLessonRecord, Strategy } from "./strategy.js";
  * `replayInContext` is `false`.
  */
 export function loopValidationParams(
-  { confirmBreaks, repairRounds, earlyStop, replayInContext, coverageMinCases, validatorSchedule, baselineReplays }: LoopSettings,
+  { confirmBreaks, repairRounds, earlyStop, replayInContext, coverageMinCases, validatorSchedule, baselineReplays, divideStoredCases }: LoopSettings,
   budget: number,
-): Pick<LearningLoopParams, "confirmBreaks" | "repairRounds" | "earlyStop" | "replayInContext" | "coverage" | "validatorSchedule" | "baselineReplays"> {
+): Pick<LearningLoopParams, "confirmBreaks" | "repairRounds" | "earlyStop" | "replayInContext" | "coverage" | "validatorSchedule" | "baselineReplays" | "divideStoredCases"> {
   return {
     confirmBreaks,
     repairRounds,
     earlyStop,
     validatorSchedule,
     baselineReplays,
+    divideStoredCases,
     // Replays see what the agent's retriever would serve on each case, with the same token budget.
     replayInContext: replayInContext === false ? false : { budget },
     ...(coverageMinCases === undefined ? {} : { coverage: coverageMinCases === 0 ? false : { minCases: coverageMinCases } }),

@@ -31,10 +31,14 @@ export const VALIDATOR_SCHEDULES = ["all-at-once", "as-needed"] as const;
 /** When a case is replayed without the lesson (`createLearningLoop`'s `baselineReplays`). */
 export const BASELINE_REPLAYS = ["always", "as-needed"] as const;
 
+/** Whose stored cases are divided among the validators (`createLearningLoop`'s `divideStoredCases`). */
+export const DIVIDE_STORED_CASES = ["never", "one-user-lessons"] as const;
+
 /**
  * How the lessonloop strategy's loop validates (`pnpm bench`'s
  * `--confirm-breaks`, `--repair-rounds`, `--early-stop`, `--replay-in-context`,
- * `--coverage-min-cases`, `--validator-schedule`, `--baseline-replays`); each one left out keeps `createLearningLoop`'s default.
+ * `--coverage-min-cases`, `--validator-schedule`, `--baseline-replays`,
+ * `--divide-stored-cases`); each one left out keeps `createLearningLoop`'s default.
  */
 export const LoopSettingsSchema = z
   .object({
@@ -52,6 +56,8 @@ export const LoopSettingsSchema = z
     validatorSchedule: z.enum(VALIDATOR_SCHEDULES),
     /** When a case is replayed without the lesson: always, or only when it can change the vote. */
     baselineReplays: z.enum(BASELINE_REPLAYS),
+    /** Whose stored cases are divided among the validators instead of replayed by each. */
+    divideStoredCases: z.enum(DIVIDE_STORED_CASES),
   })
   .partial()
   .strict();
