@@ -85,6 +85,11 @@ function findDates(blanked: string): DateMention[] {
   return found;
 }
 
+/** The formats of the dates written in `text` (not of format names), in order: how a date-writing text writes them. */
+export function dateFormatsWritten(text: string): DateFormat[] {
+  return findDates(blankQuotes(text)).map((date) => date.format);
+}
+
 /** Date formats named in the text (`DD.MM.YYYY`), longest names first so one never hides inside another. */
 function findFormatNames(text: string, taken: readonly Mention[]): DateMention[] {
   const found: DateMention[] = [];

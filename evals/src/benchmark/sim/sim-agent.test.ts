@@ -6,7 +6,7 @@ import { createUserPreferencesEnvironment } from "../environments/user-preferenc
 import { parseDirectives, type Directive } from "./lesson-language.js";
 import { paraphrasesOf } from "./paraphrase.js";
 import { createSimAgent } from "./sim-agent.js";
-import { lessonContextOf } from "./testing/lesson-context.js";
+import { exampleOf, lessonContextOf } from "./testing/lesson-context.js";
 
 const api = createApiDriftEnvironment();
 const stream = api.tasks({ seed: 5, count: 400 });
@@ -128,6 +128,104 @@ describe("the simulated agent", () => {
     const padded = await attempt(api, perfect, invoice, 0, "x".repeat(4000));
     expect(padded.run.usage.promptTokens - bare.run.usage.promptTokens).toBe(1000 * (toolCalls + 1));
     expect(bare.run.answer).toBe(bare.run.trajectory.at(-1)?.type === "message" ? (bare.run.trajectory.at(-1) as { content: string }).content : "");
+  });
+});
+
+describe("the simulated agent with worked examples", () => {
+  const perfect = createSimAgent({ environment: api, baseMistakeRate: 0, followRate: 1, lessonMisreadRate: 0 });
+  const [invoice, otherInvoice] = stream.filter((task) => task.kind === "invoice") as [Task, Task];
+  const [shipment, otherShipment] = stream.filter((task) => task.kind === "shipment" && task.request.includes("standard")) as [Task, Task];
+  const DATES = 'When calling ship_order, write "ship_date" like 24.11.2026 (DD.MM.YYYY).';
+  /** A successful run of `task` at `at` with `lessons`, served as a worked example. */
+  async function exampleRun(task: Task, at: number, lessons: string) {
+    const { run, outcome } = await attempt(api, perfect, task, at, lessons);
+    expect(outcome.passed).toBe(true);
+    return exampleOf(task.request, run.trajectory);
+  }
+  const callOf = (run: { trajectory: readonly { type: string }[] }, tool: string) => {
+    const call = run.trajectory.find((step) => step.type === "tool_call" && (step as { name: string }).name === tool) as { args: Record<string, unknown> } | undefined;
+    return call?.args;
+  };
+
+  it("helps on a similar task while the world is as the example showed it: copies the renamed, rescaled field and the new endpoint", async () => {
+    // Recorded at 80: amounts in cents under "amount_minor" (since 35), deliver_invoice (since 75).
+    const example = await exampleRun(otherInvoice, 80, `${RENAME} Call deliver_invoice instead of send_invoice, with the same arguments.`);
+    const context = lessonContextOf([], [example]);
+    expect((await attempt(api, perfect, invoice, 85, "")).outcome.passed).toBe(false);
+    const copied = await attempt(api, perfect, invoice, 85, context);
+    expect(copied.outcome.passed).toBe(true);
+    expect(Object.keys(callOf(copied.run, "create_invoice") ?? {})).toContain("amount_minor");
+    expect(callOf(copied.run, "deliver_invoice")).toBeDefined();
+    expect(callOf(copied.run, "send_invoice")).toBeUndefined();
+  });
+
+  it("misleads after a drift: a stale example's way is copied and fails where a fresh one passes", async () => {
+    // Recorded at 60: weight in grams, ship_date as documented. At 95 ship_date must be DD.MM.YYYY.
+    const stale = await exampleRun(otherShipment, 60, GRAMS);
+    const copied = await attempt(api, perfect, shipment, 95, lessonContextOf([], [stale]));
+    expect(callOf(copied.run, "ship_order")?.["ship_date"]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(copied.outcome.passed).toBe(false);
+    const fresh = await exampleRun(otherShipment, 95, `${GRAMS} ${DATES}`);
+    expect((await attempt(api, perfect, shipment, 95, lessonContextOf([], [fresh]))).outcome.passed).toBe(true);
+    // Before the drift the same stale example helped: grams copied from it alone.
+    expect((await attempt(api, perfect, shipment, 70, "")).outcome.passed).toBe(false);
+    expect((await attempt(api, perfect, shipment, 70, lessonContextOf([], [stale]))).outcome.passed).toBe(true);
+  });
+
+  it("lets a lesson it follows decide the field the lesson speaks to, over an example", async () => {
+    // A fresh example writes ship_date DD.MM.YYYY; a (wrong) lesson says YYYY/MM/DD: the lesson's way is used.
+    const fresh = await exampleRun(otherShipment, 95, `${GRAMS} ${DATES}`);
+    const told = await attempt(api, perfect, shipment, 95, lessonContextOf([{ trigger: "shipping", guidance: DATES.replace("24.11.2026 (DD.MM.YYYY)", "2026/11/24 (YYYY/MM/DD)") }], [fresh]));
+    expect(callOf(told.run, "ship_order")?.["ship_date"]).toMatch(/^\d{4}\/\d{2}\/\d{2}$/);
+    expect(callOf(told.run, "ship_order")?.["weight"]).toBeGreaterThan(1000);
+  });
+
+  it("ignores an example of a dissimilar task, and one it does not take in", async () => {
+    const example = await exampleRun(otherInvoice, 80, `${RENAME} Call deliver_invoice instead of send_invoice, with the same arguments.`);
+    const context = lessonContextOf([], [example]);
+    for (const task of stream.filter((candidate) => candidate.kind !== "invoice").slice(0, 30)) {
+      const bare = await attempt(api, perfect, task, 85, "");
+      const shown = await attempt(api, perfect, task, 85, context);
+      expect(withoutSystem(shown.run.trajectory)).toEqual(withoutSystem(bare.run.trajectory));
+    }
+    const blind = createSimAgent({ environment: api, baseMistakeRate: 0, followRate: 1, lessonMisreadRate: 1 });
+    expect((await attempt(api, blind, invoice, 85, context)).outcome.passed).toBe(false);
+  });
+
+  it("copies an example at its follow rate, decided by seed, task and example only", async () => {
+    const agent = createSimAgent({ environment: api, baseMistakeRate: 0, followRate: 0.7, lessonMisreadRate: 0 });
+    const example = await exampleRun(otherShipment, 60, GRAMS);
+    const context = lessonContextOf([], [example]);
+    const shipments = stream.filter((task) => task.kind === "shipment" && task.request.includes("standard") && task.id !== otherShipment.id);
+    const passed = [];
+    for (const task of shipments) {
+      const first = await attempt(api, agent, task, 70, context);
+      // The same example beside a lesson about another tool: the same draw.
+      const among = await attempt(api, agent, task, 70, lessonContextOf([{ trigger: "invoicing", guidance: "Call deliver_invoice instead of send_invoice, with the same arguments." }], [example]));
+      expect(among.outcome.passed).toBe(first.outcome.passed);
+      passed.push(first.outcome.passed);
+    }
+    const share = passed.filter(Boolean).length / shipments.length;
+    expect(shipments.length).toBeGreaterThan(40);
+    expect(share).toBeGreaterThan(0.55);
+    expect(share).toBeLessThan(0.85);
+  });
+
+  it("writes its answer as a similar example of the same user did, unless a lesson says otherwise", async () => {
+    const preferences = createUserPreferencesEnvironment();
+    const agent = createSimAgent({ environment: preferences, baseMistakeRate: 0, followRate: 1, lessonMisreadRate: 0 });
+    const [reply, otherReply] = preferences.tasks({ seed: 5, count: 200 }).filter((task) => task.kind === "reply" && task.scope.user === "ana") as [Task, Task];
+    const ANA = 'Greet this user with "Dear". Write dates for this user like 24.11.2026 (DD.MM.YYYY).';
+    const recorded = await attempt(preferences, agent, otherReply, 10, ANA);
+    expect(recorded.outcome.passed).toBe(true);
+    const context = lessonContextOf([], [exampleOf(otherReply.request, recorded.run.trajectory)]);
+    expect((await attempt(preferences, agent, reply, 10, "")).outcome.passed).toBe(false);
+    const copied = await attempt(preferences, agent, reply, 10, context);
+    expect(copied.outcome.passed).toBe(true);
+    // After ana's switch (85) the stale example's date format is wrong; a lesson for the new one wins.
+    expect((await attempt(preferences, agent, reply, 90, context)).outcome.passed).toBe(false);
+    const NEW = 'Greet this user with "Dear". Write dates for this user like 24 November 2026 (D MMMM YYYY).';
+    expect((await attempt(preferences, agent, reply, 90, lessonContextOf([{ trigger: "replying to ana", guidance: NEW }], [exampleOf(otherReply.request, recorded.run.trajectory)]))).outcome.passed).toBe(true);
   });
 });
 

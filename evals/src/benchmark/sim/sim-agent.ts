@@ -9,6 +9,7 @@ import type { Session, ToolSpec, World } from "../environments/world.js";
 import { directiveKey, termReference, type Directive } from "./lesson-language.js";
 import type { CallResult, PlanContext } from "./planner.js";
 import { readLessons } from "./lesson-reader.js";
+import { answerStyle, batchShown, copyExampleCall, exampleFor, readExamples, splitContext, type DecidedByLessons, type ReadExample } from "./example-reader.js";
 import { keyedDraw } from "../keyed-draw.js";
 
 /** Parameters of {@link createSimAgent}. */
@@ -26,6 +27,7 @@ export interface SimAgentParams {
    * (it reads them by meaning, see lesson-reader.ts), decided by seed, task id
    * and the sentence's text only, so every strategy that shows the same text
    * on the same task gets the same misreading. Default 0.05.
+   * The same chance applies to taking in a worked example.
    */
   lessonMisreadRate?: number;
 }
@@ -81,6 +83,12 @@ function parseResult(content: string): Record<string, unknown> {
  * mistakes on the same tasks, and a replay with and without a lesson differs
  * only by the lesson. One model call a step; tokens by `estimateTokens` of the
  * prompt (documentation, context, request, steps so far) and of the output.
+ *
+ * Worked examples in its context (successful past runs, rendered after the
+ * lessons) are used by the rule of `example-reader.ts`: on a similar task it
+ * copies how the example called the tools, stale or not, where no lesson it
+ * follows decides otherwise; it takes one in with `1 - lessonMisreadRate` and
+ * copies it with `followRate`, keyed by (seed, task id, the example's task).
  */
 export function createSimAgent({ environment, seed = 1, baseMistakeRate = 0.03, followRate = 0.98, lessonMisreadRate = 0.05 }: SimAgentParams): Agent {
   parseWith(RatesSchema, { seed, baseMistakeRate, followRate, lessonMisreadRate }, "simulated agent params");
@@ -106,10 +114,20 @@ export function createSimAgent({ environment, seed = 1, baseMistakeRate = 0.03, 
         usage.completionTokens += estimateTokens(output);
       };
 
-      const read = readLessons(context, { understands: (sentence) => keyedDraw(seed, task.id, "read", sentence) >= lessonMisreadRate });
+      const parts = splitContext(context);
+      const read = readLessons(parts.lessons, { understands: (sentence) => keyedDraw(seed, task.id, "read", sentence) >= lessonMisreadRate });
       const followed = read.filter((directive) => keyedDraw(seed, task.id, "follow", directiveKey(directive)) < followRate);
       const mistake = keyedDraw(seed, task.id, "mistake") < baseMistakeRate;
-      const exec = (name: string, args: Record<string, unknown>): CallResult => execute(session, trajectory, followed, name, args, (step) => {
+      const similar = exampleFor(task.request, readExamples(parts.examples));
+      const example: ReadExample | undefined =
+        similar !== undefined && keyedDraw(seed, task.id, "read-example", similar.task) >= lessonMisreadRate && keyedDraw(seed, task.id, "follow-example", similar.task) < followRate
+          ? similar
+          : undefined;
+      const documented = new Set(tools.map((tool) => tool.name));
+      const copy = (name: string, args: Record<string, unknown>) =>
+        example === undefined ? { tool: name, args } : copyExampleCall({ tool: name, args }, example, { task: task.request, documented, decided: decidedByLessons(followed, name) });
+      const style = example === undefined ? {} : answerStyle(example);
+      const exec = (name: string, args: Record<string, unknown>): CallResult => execute(session, trajectory, followed, copy, name, args, (step) => {
         if (step.type === "tool_call") spend(JSON.stringify({ name: step.name, args: step.args }));
         transcriptTokens += estimateTokens(step.type === "tool_call" ? JSON.stringify(step.args) : step.type === "tool_result" ? step.content : "");
       });
@@ -123,13 +141,21 @@ export function createSimAgent({ environment, seed = 1, baseMistakeRate = 0.03, 
         preference(aspect) {
           const found = followed.find((directive) => directive.kind === "preference" && directive.aspect === aspect);
           // TypeScript cannot tie a found directive's value to the generic aspect (a correlated union):
-          // the find above matched `aspect`, so the value is that aspect's.
-          return found?.kind === "preference" ? (found.value as never) : undefined;
+          // the find above matched `aspect`, so the value is that aspect's. A followed lesson wins over an example's answer.
+          if (found?.kind === "preference") return found.value as never;
+          return aspect === "confirm_above" ? undefined : (style[aspect] as never);
         },
         lookupMany(tool, param, ids) {
-          const batch = followed.find((directive) => directive.kind === "batch_calls" && directive.tool === tool);
-          if (batch?.kind === "batch_calls") {
-            const result = exec(batch.batchTool, { [batch.param]: [...ids] });
+          const followedBatch = followed.find((directive) => directive.kind === "batch_calls" && directive.tool === tool);
+          const shownBatch = example === undefined ? undefined : batchShown(example, documented);
+          const batch =
+            followedBatch?.kind === "batch_calls"
+              ? { tool: followedBatch.batchTool, param: followedBatch.param }
+              : shownBatch !== undefined && shownBatch.param.startsWith(param)
+                ? shownBatch
+                : undefined;
+          if (batch !== undefined) {
+            const result = exec(batch.tool, { [batch.param]: [...ids] });
             if (!result.ok) return { ok: false, failed: result };
             const records = Object.values(result.data).find(Array.isArray) as unknown[] | undefined;
             return { ok: true, records: (records ?? []).filter((record): record is Record<string, unknown> => typeof record === "object" && record !== null) };
@@ -158,18 +184,34 @@ function definitionOf(followed: readonly Directive[], term: string): string | un
   return undefined;
 }
 
-/** Applies the followed directives to one call, makes it, and records both steps. */
+const appliesTo = (directive: Directive, ...tools: string[]) => "tool" in directive && (directive.tool === "*" || tools.includes(directive.tool as string));
+
+/** What the followed lessons decide of a call to `name`: an example changes none of it. */
+function decidedByLessons(followed: readonly Directive[], name: string): DecidedByLessons {
+  const fields = new Set<string>();
+  for (const directive of followed) {
+    if (!appliesTo(directive, name)) continue;
+    const field = fieldOf(directive);
+    if (field !== "") fields.add(field);
+    if (directive.kind === "rename_field") fields.add(directive.to);
+  }
+  return { tool: followed.some((directive) => directive.kind === "replace_tool" && directive.from === name), fields };
+}
+
+/** Applies a worked example, then the followed directives, to one call, makes it, and records both steps. */
 function execute(
   session: Session,
   trajectory: TrajectoryStep[],
   followed: readonly Directive[],
-  name: string,
-  args: Record<string, unknown>,
+  copy: (name: string, args: Record<string, unknown>) => { tool: string; args: Record<string, unknown> },
+  planned: string,
+  plannedArgs: Record<string, unknown>,
   onStep: (step: TrajectoryStep) => void,
 ): CallResult {
+  const { tool: name, args } = copy(planned, plannedArgs);
   const replaced = followed.find((directive) => directive.kind === "replace_tool" && directive.from === name);
   const tool = replaced?.kind === "replace_tool" ? replaced.to : name;
-  const applies = (directive: Directive) => "tool" in directive && (directive.tool === "*" || directive.tool === name || directive.tool === tool);
+  const applies = (directive: Directive) => appliesTo(directive, planned, name, tool);
   const callArgs: Record<string, unknown> = { ...args };
   // The first directive read for a field wins; formats and scales act on documented names, renames last.
   for (const kind of ["format_field", "scale_value", "include_param", "rename_field"] as const) {
