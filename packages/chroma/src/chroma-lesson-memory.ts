@@ -539,8 +539,15 @@ export interface ChromaLessonMemoryParams {
   /** Embeds lessons and queries. Reopen a memory with the embedder it was created with. */
   embedder: Embedder;
   clock?: Clock;
-  /** How old (ms) this process's copy of history may be before a read looks for newer versions. */
+  /** How stale (ms) this process's copy of history may be: another process's merge is seen here within this (plus one read). Default 1000. */
   freshnessMs?: number;
+  /**
+   * `"background"`: a timer looks for newer versions every `freshnessMs` and
+   * moves the live index, so no search at the head waits for the check
+   * (`close()` stops it). `"on-read"`, the default: a read past `freshnessMs`
+   * checks first. See `VersionedLessonMemoryParams`.
+   */
+  refresh?: "on-read" | "background";
   /** An existing client, to share its connection settings (headers, tenant, database). */
   client?: ChromaClient;
   /** How many parsed lessons to keep in this process; records never change, so the cache is always right. */
@@ -567,12 +574,12 @@ export class ChromaLessonMemory extends VersionedLessonMemory {
   readonly collections: { lessons: string; snapshots: string; changes: string };
 
   private constructor(params: ChromaLessonMemoryParams & { backend: ChromaBackend; collections: { lessons: string; snapshots: string; changes: string } }) {
-    super({ backend: params.backend, embedder: params.embedder, clock: params.clock, freshnessMs: params.freshnessMs, liveIndexLessons: params.liveIndexLessons });
+    super({ backend: params.backend, embedder: params.embedder, clock: params.clock, freshnessMs: params.freshnessMs, liveIndexLessons: params.liveIndexLessons, refresh: params.refresh });
     this.collections = params.collections;
   }
 
   /** Opens (or creates) the memory named `name` on the server at `url`. */
-  static async open({ url, name = "lessonloop", embedder, clock, freshnessMs, client, cacheSize = 20_000, liveIndexLessons = 0 }: ChromaLessonMemoryParams): Promise<ChromaLessonMemory> {
+  static async open({ url, name = "lessonloop", embedder, clock, freshnessMs, refresh, client, cacheSize = 20_000, liveIndexLessons = 0 }: ChromaLessonMemoryParams): Promise<ChromaLessonMemory> {
     const memoryName = parseWith(MemoryNameSchema, name, "memory name");
     const chroma = client ?? connectChroma(url);
     const collections = { lessons: `${memoryName}-lessons`, snapshots: `${memoryName}-snapshots`, changes: `${memoryName}-changes` };
@@ -595,7 +602,7 @@ export class ChromaLessonMemory extends VersionedLessonMemory {
         `Memory "${memoryName}" was built with embedder "${String(built)}", not "${embedder.name}". Open it with the same embedder, or use another memory name.`,
       );
     }
-    return new ChromaLessonMemory({ url, embedder, clock, freshnessMs, liveIndexLessons, backend: new ChromaBackend(lessons, snapshots, changes, url, cacheSize), collections });
+    return new ChromaLessonMemory({ url, embedder, clock, freshnessMs, refresh, liveIndexLessons, backend: new ChromaBackend(lessons, snapshots, changes, url, cacheSize), collections });
   }
 }
 

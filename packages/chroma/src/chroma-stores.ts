@@ -21,8 +21,18 @@ export interface OpenChromaStoresParams {
   /** The edge-case collection. Default `"<name>-edge-cases"` (where `lessonloop approve` looks). */
   edgeCaseCollection?: string;
   clock?: Clock;
-  /** How old (ms) the memory's copy of history may be before a read looks for newer versions; see `ChromaLessonMemory`. */
+  /**
+   * How stale (ms) the memory's copy of history may be: a merge another
+   * process stores is seen here (and served from the live index once its
+   * lessons are read) within this plus one read of the store. Default 1000.
+   */
   freshnessMs?: number;
+  /**
+   * Who looks for versions other processes stored: `"background"` (the
+   * default here), a timer every `freshnessMs`, so no agent step waits for the
+   * check; or `"on-read"`, the first read past `freshnessMs`. See `ChromaLessonMemory`.
+   */
+  refresh?: "on-read" | "background";
   /**
    * Up to how many live lessons the memory answers searches at the head in
    * this process (`ChromaLessonMemory`'s `liveIndexLessons`): about 4 KiB a
@@ -44,7 +54,7 @@ export interface ChromaStores {
   examples: ChromaExampleStore;
   /** The server the stores use: started here unless `url` was given (then `external`). */
   server: ChromaServer;
-  /** Stops the server if it was started here (and removes its temporary folder); a server given by `url` keeps running. */
+  /** Stops the memory's background refresh, and the server if it was started here (removing its temporary folder); a server given by `url` keeps running. */
   close(): Promise<void>;
 }
 
@@ -63,6 +73,7 @@ export async function openChromaStores({
   edgeCaseCollection,
   clock = systemClock,
   freshnessMs,
+  refresh = "background",
   liveIndexLessons = 100_000,
 }: OpenChromaStoresParams): Promise<ChromaStores> {
   // A bad name fails before a server is started; the stores parse everything else.
@@ -72,14 +83,18 @@ export async function openChromaStores({
     // One client for the five stores: one connection's settings.
     const client = connectChroma(server.url);
     const [memory, edgeCases, verdicts, pendingLessons, outcomes, examples] = await Promise.all([
-      ChromaLessonMemory.open({ url: server.url, client, name: memoryName, embedder, clock, freshnessMs, liveIndexLessons }),
+      ChromaLessonMemory.open({ url: server.url, client, name: memoryName, embedder, clock, freshnessMs, refresh, liveIndexLessons }),
       ChromaEdgeCaseStore.open({ url: server.url, client, collection: edgeCaseCollection ?? `${memoryName}-edge-cases`, embedder }),
       ChromaVerdictStore.open({ url: server.url, client, memory: memoryName }),
       ChromaPendingLessonStore.open({ url: server.url, client, memory: memoryName, clock }),
       ChromaOutcomeLedger.open({ url: server.url, client, memory: memoryName }),
       ChromaExampleStore.open({ url: server.url, client, collection: `${memoryName}-examples`, embedder }),
     ]);
-    return { memory, edgeCases, verdicts, pendingLessons, outcomes, examples, server, close: () => server.stop() };
+    const close = async () => {
+      await memory.close();
+      await server.stop();
+    };
+    return { memory, edgeCases, verdicts, pendingLessons, outcomes, examples, server, close };
   } catch (error) {
     await server.stop();
     throw error;

@@ -39,10 +39,25 @@ export interface VersionedLessonMemoryParams {
   embedder: Embedder;
   clock?: Clock;
   /**
-   * How old (ms) the local copy of history may be before a read checks the
-   * backend for versions written by another process. Writes always check.
+   * How stale (ms) this process's copy of history may be: another process's
+   * merge is seen here at most this long (plus one read of the store) after
+   * it is stored. With `refresh: "on-read"` a read older than this checks the
+   * backend first; with `"background"` a refresh runs this often. Writes
+   * always check. Default 1000.
    */
   freshnessMs?: number;
+  /**
+   * Who pays for looking for versions other processes stored. `"on-read"`
+   * (the default): the first read after `freshnessMs` waits for the check.
+   * `"background"`: a timer (not keeping the process alive) checks every
+   * `freshnessMs` and moves the live index, so a read at the head never waits
+   * for the store — only a read of a version this process has not seen yet
+   * (a run pinned elsewhere) does, to see exactly that version. A failed
+   * check is kept in `refreshStats` and retried, later each time (up to 30 s);
+   * reads meanwhile answer from the last head read. `close()` stops it.
+   * A write is seen by its own process at once in both modes.
+   */
+  refresh?: "on-read" | "background";
   /** Ids of commit attempts; must be unique across processes and hold no "@". Default random UUIDs. */
   commitIds?: IdGenerator;
   /**
@@ -65,6 +80,10 @@ export interface VersionedLessonMemoryParams {
 
 /** How long (ms) after a failed load of the live index the next search may start another. */
 const INDEX_RETRY_MS = 10_000;
+/** The longest pause (ms) between background refreshes while the store keeps failing them. */
+const MAX_REFRESH_BACKOFF_MS = 30_000;
+/** The shortest `freshnessMs` of a background refresh: shorter would poll the store in a busy loop. */
+const MIN_BACKGROUND_FRESHNESS_MS = 10;
 
 /** What a write attempt returns when another writer stored its version first. */
 const LOST = Symbol("lost the version to another writer");
@@ -112,6 +131,19 @@ export class VersionedLessonMemory implements LessonMemory {
   #unindexedHead = -1;
   /** After a failed load (the backend down), when to try again. */
   #indexRetryAt = Number.NEGATIVE_INFINITY;
+  /** Whether a search at the head asked for the live index: a process that only writes never loads it. */
+  #indexWanted = false;
+  readonly #refresh: "on-read" | "background";
+  /** The pending background refresh, while one is scheduled. */
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The background refresh running now, if one is. */
+  #refreshRun: Promise<void> | undefined;
+  #closed = false;
+  #refreshes = 0;
+  #failedRefreshes = 0;
+  /** Refreshes failed in a row: each waits longer before the next. */
+  #failuresInRow = 0;
+  #lastRefreshError: unknown;
 
   constructor({
     backend,
@@ -122,11 +154,16 @@ export class VersionedLessonMemory implements LessonMemory {
     maxWriteAttempts = 50,
     retryJitterMs = 20,
     liveIndexLessons = 0,
+    refresh = "on-read",
   }: VersionedLessonMemoryParams) {
     this.#backend = backend;
     this.#embedder = embedder;
     this.#clock = clock;
     this.#freshnessMs = freshnessMs;
+    this.#refresh = parseWith(z.enum(["on-read", "background"]), refresh, "refresh");
+    if (this.#refresh === "background" && this.#freshnessMs < MIN_BACKGROUND_FRESHNESS_MS) {
+      throw new LessonloopError("invalid_input", `A background refresh needs freshnessMs of at least ${MIN_BACKGROUND_FRESHNESS_MS}, not ${this.#freshnessMs}; raise it, or refresh "on-read".`);
+    }
     this.#commitIds = commitIds;
     this.#maxWriteAttempts = maxWriteAttempts;
     this.#retryJitterMs = retryJitterMs;
@@ -293,7 +330,10 @@ export class VersionedLessonMemory implements LessonMemory {
     const { query, scope, k, version, kinds, tools } = parseWith(LessonSearchRequestSchema, request, "lesson search");
     const log = await this.#read(version);
     const at = version ?? log.head;
-    if (at === log.head) this.#moveLiveIndex(log);
+    if (at === log.head) {
+      this.#indexWanted = true;
+      this.#moveLiveIndex(log);
+    }
     const vector = await this.#embedder.embedQuery(query);
     const anchors = tools === undefined || tools.length === 0 ? {} : { tools: [...new Set(tools)] };
     // Checked and searched in one synchronous step: the index cannot move in between.
@@ -311,6 +351,7 @@ export class VersionedLessonMemory implements LessonMemory {
   /** Waits for the live index to reach the head as this process knows it: for tests and benchmarks. */
   async liveIndexSettled(): Promise<void> {
     const log = await this.#read();
+    this.#indexWanted = true;
     this.#moveLiveIndex(log);
     while (this.#indexing !== undefined) await this.#indexing;
   }
@@ -318,7 +359,7 @@ export class VersionedLessonMemory implements LessonMemory {
   /** Starts moving the live index to the log's head, in the background, unless it is there, on its way, or was left off at this head. */
   #moveLiveIndex(log: SnapshotLog): void {
     const head = log.head;
-    if (this.#liveIndexLessons === 0 || this.#indexing !== undefined || this.#liveIndex?.version === head || this.#unindexedHead === head) return;
+    if (this.#liveIndexLessons === 0 || !this.#indexWanted || this.#indexing !== undefined || this.#liveIndex?.version === head || this.#unindexedHead === head) return;
     if (this.#clock.now().getTime() < this.#indexRetryAt) return;
     this.#indexing = this.#indexTo(log, head)
       .catch(() => {
@@ -401,12 +442,61 @@ export class VersionedLessonMemory implements LessonMemory {
     return { from: fromVersion, to: toVersion, added: within(addedLessons).sort(byId), removed: within(removedLessons).sort(byId) };
   }
 
-  /** The log, synced if stale or if it does not know `version` yet. */
+  /**
+   * The log, synced if it does not know `version` yet, or if stale while no
+   * background refresh keeps it fresh.
+   */
   async #read(version?: number): Promise<SnapshotLog> {
     const log = this.#log;
-    const stale = this.#clock.now().getTime() - this.#syncedAt > this.#freshnessMs;
-    if (log !== undefined && !stale && (version === undefined || log.has(version))) return log;
+    const fresh = this.#refreshTimer !== undefined || this.#refreshRun !== undefined || this.#clock.now().getTime() - this.#syncedAt <= this.#freshnessMs;
+    if (log !== undefined && fresh && (version === undefined || log.has(version))) return log;
     return this.#sync();
+  }
+
+  /** Background refreshes run, failed, and the last failure (kept, never thrown at a read); undefined with `refresh: "on-read"`. */
+  get refreshStats(): { refreshes: number; failed: number; lastError: unknown } | undefined {
+    return this.#refresh === "on-read" ? undefined : { refreshes: this.#refreshes, failed: this.#failedRefreshes, lastError: this.#lastRefreshError };
+  }
+
+  /**
+   * Stops the background refresh (waiting for one under way); later reads
+   * check the store as `refresh: "on-read"` does. Everything else keeps working.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#refreshTimer);
+    this.#refreshTimer = undefined;
+    await this.#refreshRun;
+  }
+
+  /** Schedules the next background refresh, unless closed or one is pending. */
+  #scheduleRefresh(): void {
+    if (this.#refresh !== "background" || this.#closed || this.#refreshTimer !== undefined || this.#refreshRun !== undefined) return;
+    const pause = Math.min(this.#freshnessMs * 2 ** this.#failuresInRow, MAX_REFRESH_BACKOFF_MS);
+    const timer = setTimeout(() => {
+      this.#refreshTimer = undefined;
+      this.#refreshRun = this.#refreshOnce().finally(() => {
+        this.#refreshRun = undefined;
+        this.#scheduleRefresh();
+      });
+    }, pause);
+    // An agent's process ends when its work does, whatever this memory still polls.
+    timer.unref?.();
+    this.#refreshTimer = timer;
+  }
+
+  /** Reads the versions other processes stored and starts moving the live index to the new head. */
+  async #refreshOnce(): Promise<void> {
+    try {
+      const log = await this.#sync();
+      this.#moveLiveIndex(log);
+      this.#refreshes += 1;
+      this.#failuresInRow = 0;
+    } catch (error) {
+      this.#failedRefreshes += 1;
+      this.#failuresInRow += 1;
+      this.#lastRefreshError = error;
+    }
   }
 
   #sync(): Promise<SnapshotLog> {
@@ -433,6 +523,7 @@ export class VersionedLessonMemory implements LessonMemory {
       adopt(log, await this.#backend.loadSnapshots(log.head));
     }
     this.#syncedAt = this.#clock.now().getTime();
+    this.#scheduleRefresh();
     return log;
   }
 
@@ -467,6 +558,8 @@ export class VersionedLessonMemory implements LessonMemory {
   async #append(log: SnapshotLog, commitId: string, snapshot: Snapshot): Promise<Snapshot | typeof LOST> {
     if (!(await this.#backend.appendSnapshot(snapshot, commitId))) return LOST;
     adopt(log, [snapshot]);
+    // The writer's own searches at its new head are answered by the backend until the index has moved.
+    this.#moveLiveIndex(log);
     await this.#discardOrphans(snapshot.version);
     return structuredClone(snapshot);
   }

@@ -81,6 +81,7 @@ export async function defaultStores({
     verdictStore: verdictStore ?? (memory === undefined ? chroma.verdicts : undefined),
     ledger: ledger ?? (memory === undefined ? chroma.outcomes : new InMemoryOutcomeLedger()),
     exampleStore: examplesBeside(chroma.examples),
-    chroma: chroma.server,
+    // Stopping it also stops the memory's background refresh.
+    chroma: { ...chroma.server, stop: chroma.close },
   };
 }
