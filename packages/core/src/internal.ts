@@ -32,6 +32,7 @@ export { randomId } from "./id-generator.js";
 export { cosineSimilarity } from "./embedder.js";
 export type { LexicalEmbedder, LexicalEmbedderParams } from "./text/lexical-embedder.js";
 export { clip } from "./text/clip.js";
+export { objectionsIn, MAX_OBJECTIONS } from "./text/objections.js";
 export { stripInvisible, escapeInvisible, hasInvisible, invisibleCodePoints } from "./text/invisible.js";
 export { redactUrlCredentials } from "./text/url-credentials.js";
 export { contentWords, wordOverlap, featureSimilarity, textSimilarity, FeatureCache } from "./text/text-similarity.js";

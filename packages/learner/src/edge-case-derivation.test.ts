@@ -1,7 +1,7 @@
 import { InMemoryLessonMemory, createLexicalEmbedder, type EdgeCase, type EdgeCaseCheck } from "@lessonloop/core";
 import { createSequentialIds } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
-import { keyFacts } from "./edge-case-derivation.js";
+import { keyFacts, objectionRubric } from "./edge-case-derivation.js";
 import { createLearner, type LearnerParams } from "./learner.js";
 import { NOW, clock, judge, learnerModel, proposal, refundEpisode, scope, successEpisode } from "./tests/fixtures.js";
 
@@ -55,6 +55,20 @@ describe("edge cases from episodes", () => {
     const judgement = await judge(episode, { evaluator: () => ({ passed: false, reason: "order A-17 not refunded", check }) });
     const { edgeCases } = await learnerWith()({ episode, judgement });
     expect(edgeCases).toMatchObject([{ kind: "must_pass", check, tags: ["from:failure", "signal:evaluator"] }]);
+  });
+
+  it("turns each of several objections in the user's feedback into its own must_pass case, so a lesson that fixes one shows it", async () => {
+    const episode = successEpisode({ answer: "Order A-17 ships on 2026-03-04." });
+    const feedbackText = 'Please start with "Hi". Please write dates like 04.03.2026, as I asked before.';
+    const { edgeCases } = await learnerWith()({ episode, judgement: await judge(episode, { feedback: "negative", feedbackText }) });
+    const objections = ['Please start with "Hi".', "Please write dates like 04.03.2026, as I asked before."];
+    expect(edgeCases).toMatchObject(objections.map((objection) => ({ kind: "must_pass", check: { type: "rubric", rubric: objectionRubric(objections, objection) }, truth: { source: "user_feedback", by: "ana" } })));
+    expect(new Set(edgeCases.map((edgeCase) => edgeCase.id)).size).toBe(2);
+    expect(objectionRubric(objections, objections[1] as string)).toContain('This case checks one of them: "Please write dates like 04.03.2026, as I asked before.". Pass only if');
+
+    // One objection stays one case, judged by the whole complaint.
+    const single = await learnerWith()({ episode, judgement: await judge(episode, { feedback: "negative", feedbackText: "The date is wrong." }) });
+    expect(single.edgeCases).toMatchObject([{ kind: "must_pass", check: { type: "rubric", rubric: expect.stringContaining('The user gave negative feedback: "The date is wrong."') } }]);
   });
 
   it("turns a success into a regression case on the key facts of its answer", async () => {

@@ -1,6 +1,6 @@
 import type { Judgement } from "@lessonloop/critic";
 import { type EdgeCase, type EdgeCaseCheck, type Episode } from "@lessonloop/core";
-import { clip } from "@lessonloop/core/internal";
+import { clip, objectionsIn } from "@lessonloop/core/internal";
 
 /** What `toEdgeCase` decides; the learner adds id, input, scope, origin episode and time. */
 export interface EdgeCaseDraft {
@@ -10,8 +10,8 @@ export interface EdgeCaseDraft {
   tags?: string[];
 }
 
-/** Turns a judged episode into an edge case, or none. */
-export type ToEdgeCase = (episode: Episode, judgement: Judgement) => EdgeCaseDraft | undefined;
+/** Turns a judged episode into an edge case, several (one per fault the episode shows), or none. */
+export type ToEdgeCase = (episode: Episode, judgement: Judgement) => EdgeCaseDraft | readonly EdgeCaseDraft[] | undefined;
 
 const MAX_FACTS = 5;
 const MAX_RUBRIC = 4_000;
@@ -56,10 +56,27 @@ function lastSuccessfulCall(episode: Episode): { name: string; args: Record<stri
 }
 
 /**
+ * The rubric of one of the user's objections: the agent passes when the user
+ * would not raise it again nor anything they had not raised — the other
+ * objections are other cases. The objections are quoted as JSON strings (data, not instructions).
+ */
+export function objectionRubric(objections: readonly string[], objection: string): string {
+  return clip(
+    `An earlier run of this task failed: the user raised ${objections.length} objections, ${objections.map((text) => JSON.stringify(text)).join(", ")}. ` +
+      `This case checks one of them: ${JSON.stringify(objection)}. Pass only if the agent completes the task without drawing that objection again ` +
+      "and without drawing any objection that was not raised before; the other objections may remain.",
+    MAX_RUBRIC,
+  );
+}
+
+/**
  * The default edge case of a judged episode:
  *
  * - **failure** → `must_pass`: the evaluator's check when it named one, else a
- *   rubric built from the critic's summary and the error;
+ *   rubric built from the critic's summary and the error — one per objection
+ *   when the user's feedback raised several (a lesson that fixes one of them
+ *   shows a fix on its case; one rubric for all would fail until every fault
+ *   is fixed at once);
  * - **recovered** → `must_pass`: the evaluator's check, else the tool call that
  *   worked (the agent should make it right away);
  * - **success** → `regression`: the evaluator's check, else the key facts of
@@ -71,6 +88,8 @@ export const defaultToEdgeCase: ToEdgeCase = (episode, judgement) => {
   const { status, check, summary } = judgement;
   if (status === "unknown") return undefined;
   if (status === "failure") {
+    const objections = check === undefined && judgement.signal.source === "user_feedback" ? objectionsIn(judgement.signal.detail) : [];
+    if (objections.length > 1) return objections.map((objection) => ({ kind: "must_pass", check: { type: "rubric", rubric: objectionRubric(objections, objection) } }));
     const error = judgement.failure?.error;
     const said = error === undefined || summary.includes(error) ? summary : `${summary} Error: ${error}`;
     const rubric = clip(`An earlier run of this task failed. ${said} Pass only if the agent completes the task without this failure.`, MAX_RUBRIC);

@@ -40,7 +40,7 @@ import {
   type ScoredLesson,
 } from "@lessonloop/core/internal";
 import { z } from "zod";
-import { defaultToEdgeCase, type ToEdgeCase } from "./edge-case-derivation.js";
+import { defaultToEdgeCase, type EdgeCaseDraft, type ToEdgeCase } from "./edge-case-derivation.js";
 import {
   DEFAULT_COMPARE_PROMPT,
   DEFAULT_LEARNER_PROMPT,
@@ -66,6 +66,9 @@ export const DEFAULT_DUPLICATE_THRESHOLD = 0.4;
 
 /** The nearest live lessons a candidate is compared with. */
 const COMPARED_LESSONS = 3;
+
+/** Most edge cases one episode becomes (one per fault it shows); each is replayed by every validator of its lessons. */
+const MAX_CASES_PER_EPISODE = 4;
 
 /**
  * Without an `embedder`, two candidates of one answer are duplicates when they
@@ -291,23 +294,29 @@ export function createLearner({
 
   function deriveEdgeCase(episode: Episode, judgement: Judgement, now: string): EdgeCase[] {
     if (episode.input.trim() === "") return [];
-    const draft = toEdgeCase(episode, judgement);
-    if (draft === undefined) return [];
+    const drafts = toEdgeCase(episode, judgement);
+    if (drafts === undefined) return [];
     const tools = toolsUsed(episode).slice(0, MAX_CASE_TOOLS);
-    const edgeCase = {
-      id: ids(),
-      input: episode.input,
-      check: draft.check,
-      kind: draft.kind,
-      originEpisode: episode.id,
-      scope: episode.scope,
-      tags: draft.tags ?? [`from:${judgement.status}`, `signal:${judgement.signal.source}`],
-      truth: truthOf(episode, judgement),
-      // Its replays are served the lessons anchored to the tools the run used, as the agent was.
-      ...(tools.length === 0 ? {} : { tools }),
-      createdAt: now,
-    };
-    return [parseWith(EdgeCaseSchema, edgeCase, "edge case from toEdgeCase")];
+    const each: readonly EdgeCaseDraft[] = "check" in drafts ? [drafts] : drafts;
+    return each.slice(0, MAX_CASES_PER_EPISODE).map((draft) =>
+      parseWith(
+        EdgeCaseSchema,
+        {
+          id: ids(),
+          input: episode.input,
+          check: draft.check,
+          kind: draft.kind,
+          originEpisode: episode.id,
+          scope: episode.scope,
+          tags: draft.tags ?? [`from:${judgement.status}`, `signal:${judgement.signal.source}`],
+          truth: truthOf(episode, judgement),
+          // Its replays are served the lessons anchored to the tools the run used, as the agent was.
+          ...(tools.length === 0 ? {} : { tools }),
+          createdAt: now,
+        },
+        "edge case from toEdgeCase",
+      ),
+    );
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { EdgeCaseCheck, Lesson } from "@lessonloop/core";
+import { objectionsIn } from "@lessonloop/core/internal";
 import { renderLessonContext, type ServedLesson } from "@lessonloop/replay-retriever";
 import { evaluateCheck, type ReplayOutcome, type ReplayRequest, type ReplayRunner } from "@lessonloop/validator-ensemble";
 import type { Task, TaskSignals, World } from "../environments/world.js";
@@ -25,13 +26,25 @@ function servedCandidate(lesson: Lesson): ServedLesson {
 }
 
 /**
+ * What a rubric about one of several objections asks, as a judge reads it:
+ * the objections it quotes, the last being the one it checks.
+ */
+function objectionOf(rubric: string): { raised: string[]; checked: string } | undefined {
+  if (!rubric.includes("This case checks one of them:")) return undefined;
+  const quoted = [...rubric.matchAll(/"(?:[^"\\]|\\.)*"/g)].map((match) => JSON.parse(match[0]) as string);
+  const checked = quoted.pop();
+  return checked === undefined || quoted.length === 0 ? undefined : { raised: quoted, checked };
+}
+
+/**
  * How a validator judges a replay from what the sandbox shows it: the case's
  * own deterministic check (`answer`, `tool_call`) on what the agent did, and
  * the signals the re-run ended with (the state check, the auditor, the
  * user's reaction) — the same texts an operator reads. A failing check or a
  * failing signal fails the replay; a passing check, or for a rubric a passing
  * signal, passes it; nothing to go by is `null` (the ensemble counts it as
- * "could not run"). A wrong complaint or a stale stored answer misleads it,
+ * "could not run"). A rubric about one of the user's objections passes when
+ * the user's reaction no longer raises it nor anything not raised before. A wrong complaint or a stale stored answer misleads it,
  * as it would mislead a real validator.
  */
 export function judgeReplay(check: EdgeCaseCheck, run: Pick<AgentRun, "answer" | "trajectory">, signals: TaskSignals): { passed: boolean | null; note: string } {
@@ -47,6 +60,12 @@ export function judgeReplay(check: EdgeCaseCheck, run: Pick<AgentRun, "answer" |
       byCheck = null;
   }
   const shown = outcomeOfSignals(signals);
+  const objection = check.type === "rubric" ? objectionOf(check.rubric) : undefined;
+  if (objection !== undefined && shown.status === "failure" && shown.signal.source === "user_feedback") {
+    const now = objectionsIn(shown.signal.detail);
+    const passed = !now.includes(objection.checked) && now.every((raised) => objection.raised.includes(raised));
+    return { passed, note: passed ? `the user no longer objects ${JSON.stringify(objection.checked)} (still: ${shown.signal.detail})` : shown.signal.detail };
+  }
   if (byCheck === false) return { passed: false, note: `the case's ${check.type} check failed` };
   if (shown.status === "failure") return { passed: false, note: shown.signal.detail };
   if (byCheck === true || shown.status === "success") return { passed: true, note: byCheck === true ? `the case's ${check.type} check passed` : shown.signal.detail };

@@ -36,9 +36,12 @@ export function successEpisode({ id = "ep-ok", answer = "Order A-17 ships on 202
 }
 
 /** The critic's judgement of an episode, decided deterministically (no judge model). */
-export async function judge(episode: EpisodeInput, options: { evaluator?: Evaluator; feedback?: "positive" | "negative" } = {}): Promise<Judgement> {
+export async function judge(
+  episode: EpisodeInput,
+  options: { evaluator?: Evaluator; feedback?: "positive" | "negative"; feedbackText?: string } = {},
+): Promise<Judgement> {
   const critic = createCritic({ clock, evaluator: options.evaluator });
-  const feedback = options.feedback === undefined ? undefined : { sentiment: options.feedback, text: `${options.feedback} feedback` };
+  const feedback = options.feedback === undefined ? undefined : { sentiment: options.feedback, text: options.feedbackText ?? `${options.feedback} feedback` };
   return (await critic({ episode, feedback })).judgement;
 }
 
