@@ -1,7 +1,10 @@
 // The live index against the in-memory backend's own search; the same property on a real Chroma server is @lessonloop/chroma's live-index.int.test.ts.
 import { describe, expect, it } from "vitest";
 import { describeLiveIndexProperty, lessonFixture } from "./conformance/index.js";
+import { cosineSimilarity } from "./embedder.js";
 import { InMemoryLessonMemory } from "./in-memory-lesson-memory.js";
+import { LessonSchema } from "./lesson.js";
+import { LiveLessonIndex } from "./live-lesson-index.js";
 import { createLexicalEmbedder } from "./text/lexical-embedder.js";
 
 const embedder = createLexicalEmbedder();
@@ -47,5 +50,53 @@ describe("live index of a memory", () => {
     await memory.revert({ lessons: ["c"], reason: "fewer", ...author });
     await memory.liveIndexSettled();
     expect(memory.liveIndexStats).toEqual({ version: 2, lessons: 2 });
+  });
+});
+
+describe("LiveLessonIndex packing", () => {
+  const DIMENSIONS = 64;
+  /** A vector with about `density` of its values nonzero, from a seeded sequence. */
+  const vectorOf = (seed: number, density: number) =>
+    Array.from({ length: DIMENSIONS }, (_, dimension) => {
+      const hash = Math.sin(seed * 97.13 + dimension * 12.9898) * 43_758.5453;
+      const unit = hash - Math.floor(hash);
+      return unit < density ? unit * 2 - 0.7 : 0;
+    });
+  const record = (id: string, density: number, user?: string) => ({
+    lesson: LessonSchema.parse(lessonFixture(id, { scope: user === undefined ? { tenant: "acme" } : { tenant: "acme", user } })),
+    vector: vectorOf(Number(id.slice(1)), density),
+  });
+  /** Every applicable live lesson by cosine similarity, then id: what a search must return. */
+  const expected = (live: Map<string, ReturnType<typeof record>>, query: number[], user: string | undefined, k: number) =>
+    [...live.values()]
+      .filter((entry) => entry.lesson.scope.user === undefined || entry.lesson.scope.user === user)
+      .map((entry) => ({ id: entry.lesson.id, score: cosineSimilarity(query, entry.vector) }))
+      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+      .slice(0, k);
+
+  it("answers exactly as a scan of every vector, packed sparse or dense, as lessons come and go", () => {
+    const index = new LiveLessonIndex(0, DIMENSIONS);
+    const live = new Map<string, ReturnType<typeof record>>();
+    // Sparse lessons first, then dense ones (the tenant repacks dense), then most dense ones go (sparse again).
+    const steps: { add: ReturnType<typeof record>[]; remove: string[] }[] = [
+      { add: Array.from({ length: 40 }, (_, n) => record(`l${n}`, 0.1, n % 3 === 0 ? "ana" : undefined)), remove: [] },
+      { add: Array.from({ length: 60 }, (_, n) => record(`l${100 + n}`, 1, n % 4 === 0 ? "bo" : undefined)), remove: ["l3", "l4"] },
+      { add: [record("l5", 1)], remove: Array.from({ length: 55 }, (_, n) => `l${100 + n}`) },
+    ];
+    steps.forEach(({ add, remove }, version) => {
+      index.apply(version + 1, remove, add);
+      for (const id of remove) live.delete(id);
+      for (const entry of add) live.set(entry.lesson.id, entry);
+      expect(index.size).toBe(live.size);
+      for (const [seed, user] of [[1_001, undefined], [1_002, "ana"], [1_003, "bo"]] as const) {
+        for (const density of [0.1, 1]) {
+          const query = vectorOf(seed, density);
+          const hits = index.search({ vector: query, scope: { tenant: "acme", ...(user === undefined ? {} : { user }) }, k: 7 });
+          const want = expected(live, query, user, 7);
+          expect(hits.map((hit) => hit.lesson.id)).toEqual(want.map((hit) => hit.id));
+          hits.forEach((hit, rank) => expect(hit.score).toBeCloseTo(want[rank]?.score ?? Number.NaN, 5));
+        }
+      }
+    });
   });
 });

@@ -10,16 +10,70 @@ export interface LiveRecord {
 }
 
 /**
- * One tenant's lessons and their vectors, L2-normalised (a zero vector stays
- * zero), packed dimension by dimension: `vectors[dimension * lessons.length + row]`.
- * A search then walks only the dimensions its query uses, each over contiguous
- * memory — a lexical query uses a fifth of them — and the sums stay exact.
+ * A tenant's vectors, L2-normalised (a zero vector stays zero), packed
+ * dimension by dimension so that a search walks only the dimensions its query
+ * uses, each over contiguous memory. Dense: `values[dimension * rows + row]`.
+ * Sparse, when most values are zero (a lexical embedder fills about one in
+ * eight): dimension `d` holds `values[starts[d]..starts[d + 1])` of the rows
+ * `rowsOf[…]`, in row order. A row's score sums the same products in the same
+ * order either way, so the two give the same scores to the bit.
  */
+type PackedVectors =
+  | { layout: "dense"; values: Float32Array }
+  | { layout: "sparse"; starts: Int32Array; rowsOf: Int32Array; values: Float32Array };
+
+/** Below this share of nonzero values a tenant's vectors are packed sparse: a scan then touches only them. */
+const SPARSE_BELOW = 0.3;
+
+/** One tenant's lessons and their vectors. */
 interface TenantRows {
   lessons: Lesson[];
   /** Each lesson as JSON: a search returns copies, and parsing one is cheaper than cloning it. */
   documents: string[];
-  vectors: Float32Array;
+  vectors: PackedVectors;
+  /** The distinct scopes (user, agent) of the tenant's lessons: a search decides once per scope, not per lesson, which apply. */
+  scopes: Scope[];
+  /** Each row's index in `scopes`. */
+  scopeOf: Uint16Array | Uint32Array;
+}
+
+/** Each lesson's index in a list of their distinct scopes. */
+function scopeIndex(lessons: readonly Lesson[]): { scopes: Scope[]; scopeOf: Uint16Array | Uint32Array } {
+  const scopes: Scope[] = [];
+  const byKey = new Map<string, number>();
+  const scopeOf = lessons.length < 0xffff ? new Uint16Array(lessons.length) : new Uint32Array(lessons.length);
+  lessons.forEach((lesson, row) => {
+    const key = `${lesson.scope.user ?? ""}\u0000${lesson.scope.agent ?? ""}`;
+    let index = byKey.get(key);
+    if (index === undefined) {
+      index = scopes.push(lesson.scope) - 1;
+      byKey.set(key, index);
+    }
+    scopeOf[row] = index;
+  });
+  return { scopes, scopeOf };
+}
+
+/** Calls `visit` for every nonzero value of the rows kept (`renumbered` ≥ 0), under their new numbers, dimension by dimension, rows in order. */
+function forEachKept(vectors: PackedVectors, oldCount: number, dimensions: number, renumbered: Int32Array, visit: (dimension: number, row: number, value: number) => void): void {
+  if (vectors.layout === "dense") {
+    for (let dimension = 0; dimension < dimensions; dimension++) {
+      const base = dimension * oldCount;
+      for (let row = 0; row < oldCount; row++) {
+        const value = vectors.values[base + row] as number;
+        const to = renumbered[row] as number;
+        if (value !== 0 && to >= 0) visit(dimension, to, value);
+      }
+    }
+    return;
+  }
+  const { starts, rowsOf, values } = vectors;
+  for (let dimension = 0; dimension < dimensions; dimension++) {
+    for (let entry = starts[dimension] as number, end = starts[dimension + 1] as number; entry < end; entry++) {
+      const to = renumbered[rowsOf[entry] as number] as number;
+      if (to >= 0) visit(dimension, to, values[entry] as number);
+    }
+  }
 }
 
 interface Hit<T> {
@@ -61,6 +115,8 @@ export class LiveLessonIndex {
   /** The tenant of each live lesson, by id. */
   readonly #tenantOf = new Map<string, string>();
   readonly #tenants = new Map<string, TenantRows>();
+  /** Each search's scores, reused: a search runs synchronously, start to end. */
+  #scores = new Float64Array(0);
 
   constructor(version: number, dimensions: number) {
     this.#version = version;
@@ -87,7 +143,12 @@ export class LiveLessonIndex {
     }
     const dropped = new Set([...removed, ...added.map((record) => record.lesson.id)]);
     const addedByTenant = new Map<string, LiveRecord[]>();
-    for (const record of added) addedByTenant.set(record.lesson.scope.tenant, [...(addedByTenant.get(record.lesson.scope.tenant) ?? []), record]);
+    for (const record of added) {
+      const tenant = record.lesson.scope.tenant;
+      const list = addedByTenant.get(tenant);
+      if (list === undefined) addedByTenant.set(tenant, [record]);
+      else list.push(record);
+    }
     const touched = new Set([...[...dropped].flatMap((id) => this.#tenantOf.get(id) ?? []), ...addedByTenant.keys()]);
     for (const tenant of touched) this.#repack(tenant, dropped, addedByTenant.get(tenant) ?? []);
     for (const id of dropped) this.#tenantOf.delete(id);
@@ -98,29 +159,63 @@ export class LiveLessonIndex {
   /** A tenant's rows without the `dropped` lessons and with `added` appended, normalised. */
   #repack(tenant: string, dropped: ReadonlySet<string>, added: readonly LiveRecord[]): void {
     const dimensions = this.#dimensions;
-    const old = this.#tenants.get(tenant) ?? { lessons: [], documents: [], vectors: new Float32Array(0) };
-    const kept = old.lessons.flatMap((lesson, row) => (dropped.has(lesson.id) ? [] : [row]));
-    const count = kept.length + added.length;
+    const old: Pick<TenantRows, "lessons" | "documents" | "vectors"> = this.#tenants.get(tenant) ?? { lessons: [], documents: [], vectors: { layout: "dense", values: new Float32Array(0) } };
+    const oldCount = old.lessons.length;
+    const renumbered = new Int32Array(oldCount);
+    let keptCount = 0;
+    old.lessons.forEach((lesson, row) => (renumbered[row] = dropped.has(lesson.id) ? -1 : keptCount++));
+    const count = keptCount + added.length;
     if (count === 0) {
       this.#tenants.delete(tenant);
       return;
     }
-    const vectors = new Float32Array(count * dimensions);
-    const oldCount = old.lessons.length;
-    const scales = added.map((record) => {
+    const addedVectors = added.map((record) => {
       let norm = 0;
       for (const value of record.vector) norm += value * value;
-      return norm === 0 ? 0 : 1 / Math.sqrt(norm);
+      const scale = norm === 0 ? 0 : 1 / Math.sqrt(norm);
+      const normalised = new Float32Array(dimensions);
+      for (let dimension = 0; dimension < dimensions; dimension++) normalised[dimension] = (record.vector[dimension] as number) * scale;
+      return normalised;
     });
-    for (let dimension = 0; dimension < dimensions; dimension++) {
-      const base = dimension * count;
-      kept.forEach((row, index) => (vectors[base + index] = old.vectors[dimension * oldCount + row] as number));
-      added.forEach((record, index) => (vectors[base + kept.length + index] = (record.vector[dimension] as number) * (scales[index] as number)));
+    const perDimension = new Int32Array(dimensions);
+    const countOne = (dimension: number) => (perDimension[dimension] = (perDimension[dimension] as number) + 1);
+    forEachKept(old.vectors, oldCount, dimensions, renumbered, countOne);
+    for (const vector of addedVectors) for (let dimension = 0; dimension < dimensions; dimension++) if (vector[dimension] !== 0) countOne(dimension);
+    const nonzero = perDimension.reduce((sum, n) => sum + n, 0);
+    let vectors: PackedVectors;
+    if (nonzero < SPARSE_BELOW * count * dimensions) {
+      const starts = new Int32Array(dimensions + 1);
+      for (let dimension = 0; dimension < dimensions; dimension++) starts[dimension + 1] = (starts[dimension] as number) + (perDimension[dimension] as number);
+      const next = starts.slice(0, dimensions);
+      const rowsOf = new Int32Array(nonzero);
+      const values = new Float32Array(nonzero);
+      const put = (dimension: number, row: number, value: number) => {
+        const entry = next[dimension] as number;
+        rowsOf[entry] = row;
+        values[entry] = value;
+        next[dimension] = entry + 1;
+      };
+      // Kept rows first, then added ones: each dimension's rows stay in order.
+      forEachKept(old.vectors, oldCount, dimensions, renumbered, put);
+      addedVectors.forEach((vector, index) => {
+        for (let dimension = 0; dimension < dimensions; dimension++) if (vector[dimension] !== 0) put(dimension, keptCount + index, vector[dimension] as number);
+      });
+      vectors = { layout: "sparse", starts, rowsOf, values };
+    } else {
+      const values = new Float32Array(count * dimensions);
+      forEachKept(old.vectors, oldCount, dimensions, renumbered, (dimension, row, value) => (values[dimension * count + row] = value));
+      addedVectors.forEach((vector, index) => {
+        for (let dimension = 0; dimension < dimensions; dimension++) values[dimension * count + keptCount + index] = vector[dimension] as number;
+      });
+      vectors = { layout: "dense", values };
     }
+    const keptRows = (list: readonly string[] | readonly Lesson[]) => list.filter((_, row) => (renumbered[row] as number) >= 0);
+    const lessons = [...(keptRows(old.lessons) as Lesson[]), ...added.map((record) => record.lesson)];
     this.#tenants.set(tenant, {
-      lessons: [...kept.map((row) => old.lessons[row] as Lesson), ...added.map((record) => record.lesson)],
-      documents: [...kept.map((row) => old.documents[row] as string), ...added.map((record) => JSON.stringify(record.lesson))],
+      lessons,
+      documents: [...(keptRows(old.documents) as string[]), ...added.map((record) => JSON.stringify(record.lesson))],
       vectors,
+      ...scopeIndex(lessons),
     });
   }
 
@@ -142,16 +237,34 @@ export class LiveLessonIndex {
     const anchored = new TopK<number>(k);
     const { lessons, vectors } = rows;
     const count = lessons.length;
-    const scores = new Float64Array(count);
-    for (let dimension = 0; dimension < dimensions; dimension++) {
-      const weight = query[dimension] as number;
-      if (weight === 0) continue;
-      const base = dimension * count;
-      for (let row = 0; row < count; row++) scores[row] = (scores[row] as number) + weight * (vectors[base + row] as number);
+    if (this.#scores.length < count) this.#scores = new Float64Array(count);
+    const scores = this.#scores;
+    scores.fill(0, 0, count);
+    if (vectors.layout === "dense") {
+      const { values } = vectors;
+      for (let dimension = 0; dimension < dimensions; dimension++) {
+        const weight = query[dimension] as number;
+        if (weight === 0) continue;
+        const base = dimension * count;
+        for (let row = 0; row < count; row++) scores[row] = (scores[row] as number) + weight * (values[base + row] as number);
+      }
+    } else {
+      const { starts, rowsOf, values } = vectors;
+      for (let dimension = 0; dimension < dimensions; dimension++) {
+        const weight = query[dimension] as number;
+        if (weight === 0) continue;
+        for (let entry = starts[dimension] as number, end = starts[dimension + 1] as number; entry < end; entry++) {
+          const row = rowsOf[entry] as number;
+          scores[row] = (scores[row] as number) + weight * (values[entry] as number);
+        }
+      }
     }
+    const applies = Uint8Array.from(rows.scopes, (owner) => (scopeApplies(owner, scope) ? 1 : 0));
+    const { scopeOf } = rows;
     for (let row = 0; row < count; row++) {
+      if (applies[scopeOf[row] as number] === 0) continue;
       const lesson = lessons[row] as Lesson;
-      if (!scopeApplies(lesson.scope, scope) || (kinds !== undefined && !kinds.includes(lesson.kind))) continue;
+      if (kinds !== undefined && !kinds.includes(lesson.kind)) continue;
       const score = scores[row] as number;
       nearest.offer(lesson.id, score, row);
       if (available !== undefined && lessonAnchoredTo(lesson, available)) anchored.offer(lesson.id, score, row);
