@@ -18,6 +18,11 @@ describe("parseBenchOptions", () => {
     });
   });
 
+  it("runs the examples ablation only when its strategies are named", () => {
+    expect(parseBenchOptions(["--strategies", "lessonloop,lessonloop-examples,examples-only"]).strategies).toEqual(["lessonloop", "lessonloop-examples", "examples-only"]);
+    expect(parseBenchOptions([]).strategies).not.toContain("lessonloop-examples");
+  });
+
   it("reads the lessonloop strategy's validation settings, leaving out those not given", () => {
     expect(
       parseBenchOptions(["--confirm-breaks", "same-validator", "--repair-rounds", "2", "--early-stop", "off", "--replay-in-context", "on", "--coverage-min-cases", "3"]).loop,

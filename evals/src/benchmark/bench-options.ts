@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { LessonloopError } from "@lessonloop/core";
 import { parseWith } from "@lessonloop/core/internal";
 import { z } from "zod";
-import { StrategyNameSchema } from "./harness/results.js";
+import { DEFAULT_STRATEGIES, StrategyNameSchema } from "./harness/results.js";
 import { BASELINE_REPLAYS, CONFIRM_BREAKS, DIVIDE_STORED_CASES, LoopSettingsSchema, MAX_COVERAGE_MIN_CASES, VALIDATOR_SCHEDULES } from "./harness/seed-run-protocol.js";
 
 export const ENVIRONMENT_NAMES = ["api-drift", "user-preferences", "policy-shift", "poisoned-feedback"] as const;
@@ -100,7 +100,7 @@ const BenchOptionsSchema = z
     jobs: JobsSchema,
     episodes: z.coerce.number().int("must be a whole number").min(10, "must be at least 10").max(5_000).default(120),
     environments: commaList.pipe(z.array(z.enum(ENVIRONMENT_NAMES)).min(1, "name at least one")).default([...ENVIRONMENT_NAMES]),
-    strategies: commaList.pipe(z.array(StrategyNameSchema).min(1, "name at least one")).default([...StrategyNameSchema.options]),
+    strategies: commaList.pipe(z.array(StrategyNameSchema).min(1, "name at least one")).default([...DEFAULT_STRATEGIES]),
     probes: z.coerce.number().int("must be a whole number").min(0).max(100).default(10),
     out: z.string().min(1).default("results"),
     /** How the lessonloop strategy's loop validates: only the settings given. */
@@ -117,7 +117,8 @@ export const BENCH_USAGE = `Usage: pnpm bench [-- options]
   --mode sim|openai        simulated models (default, offline) or an OpenAI-compatible endpoint
   --episodes N             tasks per environment (default 120)
   --env a,b                environments: ${ENVIRONMENT_NAMES.join(", ")} (default all)
-  --strategies a,b         strategies: ${StrategyNameSchema.options.join(", ")} (default all)
+  --strategies a,b         strategies: ${StrategyNameSchema.options.join(", ")}
+                           (default ${DEFAULT_STRATEGIES.join(", ")})
   --probes N               probe tasks replayed around each merge to find regressions (default 10)
   --out DIR                where results.json, summary.json and report.html go (default evals/results)
 The lessonloop strategy's validation (each left out: createLearningLoop's default, not passed):

@@ -7,7 +7,7 @@ import { mergeLesson } from "@lessonloop/snapshot-checkpointer";
 import { createLearningLoop, type LearningLoop, type LearningLoopParams, type LessonResult } from "lessonloop";
 import type { Task, World } from "../environments/world.js";
 import { addUsage, type ModelUsage } from "./agent.js";
-import { createLessonContextReader, type LessonContextReader } from "./lesson-context-reader.js";
+import { createLessonContextReader, type LessonContextReader, type ServedParts } from "./lesson-context-reader.js";
 import type { ModelSuite } from "./model-suite.js";
 import { createSandboxReplayRunner } from "./sandbox-replay-runner.js";
 import type { LoopSettings } from "./seed-run-protocol.js";
@@ -90,7 +90,7 @@ async function openLoop(params: LearningStrategyParams, runner: Parameters<typeo
     ...loopValidationParams(loop, budget),
     onEvent: (event) => {
       if (event.type === "learning_failed") onWarning(`learning failed on ${event.episodeId}: ${String(event.error)}`);
-      if (event.type === "warning" && event.source === "learner") onWarning(`learner: ${event.warning.message}`);
+      if (event.type === "warning" && (event.source === "learner" || event.source === "retriever" || event.source === "examples")) onWarning(`${event.source}: ${event.warning.message}`);
     },
   });
 }
@@ -126,19 +126,39 @@ function liveLessonsOf(memory: ChromaLessonMemory) {
   };
 }
 
+/** The lessonloop strategy by what its agent is shown: the examples ablation. */
+const SERVED_BY_STRATEGY = { lessonloop: "lessons", "lessonloop-examples": "lessons-and-examples", "examples-only": "examples" } as const satisfies Partial<
+  Record<Strategy["name"], ServedParts>
+>;
+
 /**
- * lessonloop as shipped: the real learning loop (critic → learner →
- * validator ensemble replaying stored cases in the sandbox → merge, with the
- * regression monitor's automatic rollback) on a real Chroma memory, and the
- * real replay-retriever putting lessons in the agent's prompt.
+ * lessonloop: the real learning loop (critic → learner → validator ensemble
+ * replaying stored cases in the sandbox → merge, with the regression
+ * monitor's automatic rollback, and successful runs kept as examples) on a
+ * real Chroma memory, and the real replay-retriever putting lessons in the
+ * agent's prompt. `name` chooses what the agent is shown — lessons
+ * (`lessonloop`), lessons and worked examples within the same budget
+ * (`lessonloop-examples`), or examples alone (`examples-only`); the loop
+ * itself is the same in all three.
  */
-export async function createLessonloopStrategy(params: LearningStrategyParams): Promise<Strategy> {
+export async function createLessonloopStrategy(params: LearningStrategyParams, name: keyof typeof SERVED_BY_STRATEGY = "lessonloop"): Promise<Strategy> {
   const { environment, suite, seed, taskOf, now, clock, budget, onWarning } = params;
   const stores = await openMemory(params);
   const tools = environment.tools.map((tool) => tool.name);
-  const read: LessonContextReader = createLessonContextReader({ memory: stores.memory, ledger: stores.ledger, clock, budget, onWarning, tools });
   const sandbox = createSandboxReplayRunner({ environment, suite, seed, taskOf, now });
   const loop = await openLoop(params, sandbox.runner, stores);
+  const serve = SERVED_BY_STRATEGY[name];
+  const read: LessonContextReader = createLessonContextReader({
+    memory: stores.memory,
+    ledger: stores.ledger,
+    clock,
+    budget,
+    onWarning,
+    tools,
+    serve,
+    // Lessons alone keep the benchmark's own retriever, as before examples existed; examples come from the loop's.
+    ...(serve === "lessons" ? {} : { createRetriever: (retrieverParams) => loop.createRetriever(retrieverParams) }),
+  });
   const size = liveSize(stores.memory);
 
   const record = ({ lesson, verdict, outcome }: LessonResult): ProposedLessonRecord => ({
@@ -150,7 +170,7 @@ export async function createLessonloopStrategy(params: LearningStrategyParams): 
   });
 
   return {
-    name: "lessonloop",
+    name,
     prepare: (task, _at, version) => read(task, version),
     async learn(episode, _task, at) {
       const before = addUsage(suite.learningUsage(), sandbox.usage());
@@ -159,7 +179,8 @@ export async function createLessonloopStrategy(params: LearningStrategyParams): 
       return { lessons: result.lessons.map(record), rollbacks: rollbacksOf(result.regressionCheck, at), usage, merged: result.merged };
     },
     memorySize: size,
-    liveLessons: liveLessonsOf(stores.memory),
+    // Served recall grades the lessons served: none are, shown examples alone.
+    ...(serve === "examples" ? {} : { liveLessons: liveLessonsOf(stores.memory) }),
     close: () => loop.close().then(() => undefined),
   };
 }

@@ -1,6 +1,15 @@
 import { type Clock, type LessonMemory, type MemoryPin, type OutcomeLedger, type Scope } from "@lessonloop/core";
 import { MEMORY_PIN_KEY } from "@lessonloop/core/internal";
-import { createReplayRetriever, renderLessonContext, type ReplayRetrieverState, type ServedLesson } from "@lessonloop/replay-retriever";
+import {
+  createReplayRetriever,
+  estimateTokens,
+  renderLessonContext,
+  type ExperienceExample,
+  type ReplayRetrieverNode,
+  type ReplayRetrieverParams,
+  type ReplayRetrieverState,
+  type ServedLesson,
+} from "@lessonloop/replay-retriever";
 import type { Task } from "../environments/world.js";
 import type { PreparedContext } from "./strategy.js";
 
@@ -14,6 +23,12 @@ export interface ReadContext extends PreparedContext {
   served: ServedLesson[];
 }
 
+/** What the agent is shown of a retrieval: the lessons, the worked examples, or both. */
+export type ServedParts = "lessons" | "lessons-and-examples" | "examples";
+
+/** The retriever params the reader sets; a factory may add its own (a loop's examples). */
+type ReaderRetrieverParams = Omit<ReplayRetrieverParams<ReaderState>, "memory" | "ledger" | "onWarning">;
+
 export interface LessonContextReaderParams {
   memory: LessonMemory;
   ledger?: OutcomeLedger;
@@ -24,6 +39,10 @@ export interface LessonContextReaderParams {
   onWarning: (message: string) => void;
   /** The tools the agent has (the world's documented tools): lessons anchored to them are candidates whatever the task's words, as in a real agent's step. */
   tools?: readonly string[];
+  /** What the agent is shown. Default `"lessons"`. */
+  serve?: ServedParts;
+  /** Makes the retriever; default the replay-retriever on `memory` and `ledger` (no examples). A learning loop's `createRetriever` serves its examples. */
+  createRetriever?: (params: ReaderRetrieverParams) => ReplayRetrieverNode<ReaderState>;
 }
 
 /**
@@ -32,17 +51,25 @@ export interface LessonContextReaderParams {
  * live version or at an older one (to replay a probe with the memory as it
  * was before a merge).
  */
-export function createLessonContextReader({ memory, ledger, clock, budget, onWarning, tools }: LessonContextReaderParams) {
-  const retrieve = createReplayRetriever<ReaderState>({
-    memory,
-    ledger,
+export function createLessonContextReader({
+  memory,
+  ledger,
+  clock,
+  budget,
+  onWarning,
+  tools,
+  serve = "lessons",
+  createRetriever = (params) => createReplayRetriever<ReaderState>({ ...params, memory, ledger, onWarning: (warning) => onWarning(warning.message) }),
+}: LessonContextReaderParams) {
+  const retrieve = createRetriever({
     clock,
     budget,
     scope: (state) => state.scope,
     input: (state) => state.input,
     ...(tools === undefined ? {} : { tools: () => tools }),
     addMessage: false,
-    onWarning: (warning) => onWarning(warning.message),
+    // Shown examples alone, the lessons chosen first would still take their room: one lesson, then dropped.
+    ...(serve === "examples" ? { maxLessons: 1 } : {}),
   });
   // The retriever pins a run by a fingerprint of its input; the first read of a text tells us that fingerprint.
   const inputKeys = new Map<string, string>();
@@ -56,11 +83,16 @@ export function createLessonContextReader({ memory, ledger, clock, budget, onWar
     if (fresh !== undefined) inputKeys.set(task.request, fresh.input);
     if (version !== undefined && pin === undefined && fresh !== undefined) return read(task, version);
     const servedVersion = pin?.version ?? fresh?.version ?? 0;
+    const lessons = serve === "examples" ? [] : update.servedLessons;
+    const examples: ExperienceExample[] = serve === "lessons" ? [] : update.servedExamples;
+    const text = renderLessonContext({ lessons, examples });
+    const lessonTokens = lessons.length === 0 ? 0 : estimateTokens(renderLessonContext({ lessons, examples: [] }));
     return {
-      text: renderLessonContext({ lessons: update.servedLessons, examples: update.servedExamples }),
-      servedLessons: update.servedLessons.map((served) => served.lesson.id),
+      text,
+      servedLessons: lessons.map((served) => served.lesson.id),
       memoryVersion: servedVersion,
-      served: update.servedLessons,
+      served: lessons,
+      examples: { ids: examples.map((example) => example.id), lessonTokens, exampleTokens: estimateTokens(text) - lessonTokens },
     };
   };
 }

@@ -7,6 +7,7 @@ import {
   memorySizeOverTime,
   rollingMean,
   rollingSuccess,
+  servedStale,
   summarize,
   summarizeLatency,
 } from "./metrics.js";
@@ -253,7 +254,34 @@ describe("memorySizeOverTime", () => {
   });
 });
 
+describe("servedStale", () => {
+  const drifts: DriftPoint[] = [drift(30, ["invoice"]), { at: 60, kinds: ["reply"], users: ["ana"], change: "ana's dates" }];
+
+  it("is stale when served at or after a drift of its kind that came after its run", () => {
+    expect(servedStale({ index: 10, kind: "invoice" }, 29, drifts)).toBe(false);
+    expect(servedStale({ index: 10, kind: "invoice" }, 30, drifts)).toBe(true);
+    // Recorded after the drift: the world it showed still holds.
+    expect(servedStale({ index: 30, kind: "invoice" }, 90, drifts)).toBe(false);
+    expect(servedStale({ index: 10, kind: "shipment" }, 90, drifts)).toBe(false);
+  });
+
+  it("counts a drift that names users only for an example of one of them", () => {
+    expect(servedStale({ index: 10, kind: "reply", user: "ana" }, 60, drifts)).toBe(true);
+    expect(servedStale({ index: 10, kind: "reply", user: "ben" }, 60, drifts)).toBe(false);
+    expect(servedStale({ index: 10, kind: "reply" }, 60, drifts)).toBe(false);
+  });
+});
+
 describe("summarize", () => {
+  it("sums the examples served and stale-served, and splits the context's tokens, over the episodes that could serve them", () => {
+    const episodes = [
+      episode(0, "invoice", true, { examples: { served: 2, staleServed: 1, lessonTokens: 40, exampleTokens: 100 } }),
+      episode(1, "invoice", true, { examples: { served: 1, staleServed: 0, lessonTokens: 20, exampleTokens: 50 } }),
+    ];
+    expect(summarize({ episodes, wallMs: 1 }).examples).toEqual({ served: 3, staleServed: 1, lessonTokensPerEpisode: 30, exampleTokensPerEpisode: 75 });
+    expect(summarize({ episodes: [episode(0, "invoice", true)], wallMs: 1 })).not.toHaveProperty("examples");
+  });
+
   it("pools served recall over the episodes that measured it, and leaves it out where none did", () => {
     const measured = [
       episode(0, "invoice", true, { recall: { applicable: 0, served: 0 } }),

@@ -43,6 +43,29 @@ function affects(drift: DriftPoint, episode: EpisodeRecord): boolean {
   return drift.users.includes(episode.user);
 }
 
+/** Where a served example's run happened: its stream index, task kind and user. */
+export interface ExampleOrigin {
+  index: number;
+  kind: string;
+  user?: string | undefined;
+}
+
+/**
+ * Whether an example served at stream index `servedAt` is stale-served: its
+ * run (at `origin.index`) came before a drift that touched its task's kind
+ * (and its user, where the drift names users), and it is served at or after
+ * that drift. Graded from the drift schedule, never shown to a strategy.
+ */
+export function servedStale(origin: ExampleOrigin, servedAt: number, drifts: readonly DriftPoint[]): boolean {
+  return drifts.some(
+    (drift) =>
+      origin.index < drift.at &&
+      drift.at <= servedAt &&
+      drift.kinds.includes(origin.kind) &&
+      (drift.users === undefined || (origin.user !== undefined && drift.users.includes(origin.user))),
+  );
+}
+
 /**
  * How fast a strategy adapted to each drift of the stream.
  *
@@ -211,6 +234,20 @@ export function summarize({
       ? {}
       : { recall: { applicable: measured.reduce((sum, entry) => sum + entry.applicable, 0), served: measured.reduce((sum, entry) => sum + entry.served, 0) } };
 
+  const withExamples = ordered.flatMap((episode) => (episode.examples === undefined ? [] : [episode.examples]));
+  const sum = (value: (entry: (typeof withExamples)[number]) => number) => withExamples.reduce((total, entry) => total + value(entry), 0);
+  const examples =
+    withExamples.length === 0
+      ? {}
+      : {
+          examples: {
+            served: sum((entry) => entry.served),
+            staleServed: sum((entry) => entry.staleServed),
+            lessonTokensPerEpisode: sum((entry) => entry.lessonTokens) / withExamples.length,
+            exampleTokensPerEpisode: sum((entry) => entry.exampleTokens) / withExamples.length,
+          },
+        };
+
   // Parsed on the way out: a NaN or negative figure is a harness bug, caught here rather than in the report.
   return parseWith(
     StrategySummarySchema,
@@ -233,6 +270,7 @@ export function summarize({
       ),
       contextTokensPerEpisode: mean((episode) => episode.contextTokens),
       ...recall,
+      ...examples,
       finalMemorySize: ordered.at(-1)?.memorySize ?? 0,
       wallMs,
     },

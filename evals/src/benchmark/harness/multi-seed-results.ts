@@ -175,6 +175,9 @@ const SummaryPairSchema = z
 export const SUMMARY_PAIRS = [
   ["lessonloop", "unvalidated"],
   ["lessonloop", "static"],
+  // The examples ablation, against lessons only.
+  ["lessonloop-examples", "lessonloop"],
+  ["examples-only", "lessonloop"],
 ] as const;
 
 /**
@@ -210,7 +213,12 @@ export const BenchSummarySchema = z
               .strict(),
           ),
           paired: z
-            .object({ "lessonloop-unvalidated": SummaryPairSchema.optional(), "lessonloop-static": SummaryPairSchema.optional() })
+            .object({
+              "lessonloop-unvalidated": SummaryPairSchema.optional(),
+              "lessonloop-static": SummaryPairSchema.optional(),
+              "lessonloop-examples-lessonloop": SummaryPairSchema.optional(),
+              "examples-only-lessonloop": SummaryPairSchema.optional(),
+            })
             .strict(),
         })
         .strict(),

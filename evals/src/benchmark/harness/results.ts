@@ -1,10 +1,32 @@
 import { z } from "zod";
 
 /** The strategies compared on the same task stream. */
-export const StrategyNameSchema = z.enum(["static", "reflection", "unvalidated", "lessonloop", "oracle"]);
+/**
+ * The strategies compared on the same task stream. `lessonloop` serves
+ * lessons only; `lessonloop-examples` serves lessons and worked examples
+ * (successful runs the loop kept) within the same token budget, and
+ * `examples-only` examples alone: the ablation of experience replay.
+ */
+const count = z.number().int().nonnegative();
+
+export const StrategyNameSchema = z.enum(["static", "reflection", "unvalidated", "lessonloop", "oracle", "lessonloop-examples", "examples-only"]);
 export type StrategyName = z.infer<typeof StrategyNameSchema>;
 
-const count = z.number().int().nonnegative();
+/** What `pnpm bench` runs when no strategy is named: the examples ablation is asked for by name. */
+export const DEFAULT_STRATEGIES = ["static", "reflection", "unvalidated", "lessonloop", "oracle"] as const satisfies readonly StrategyName[];
+export type DefaultStrategyName = (typeof DEFAULT_STRATEGIES)[number];
+
+/**
+ * Worked examples served to one episode: how many, how many of them were
+ * stale-served (recorded before a drift that touched their task kind, and its
+ * users where it names them, served after it: graded by the harness from the
+ * drift schedule, never shown to the strategy), and the tokens the lessons and
+ * the examples took of the context.
+ */
+export const ServedExamplesSchema = z
+  .object({ served: count, staleServed: count, lessonTokens: count, exampleTokens: count })
+  .strict();
+export type ServedExamples = z.infer<typeof ServedExamplesSchema>;
 
 export const UsageSchema = z.object({ calls: count, promptTokens: count, completionTokens: count }).strict();
 
@@ -35,6 +57,8 @@ export const EpisodeRecordSchema = z
      * world, never shown to the strategy), and how many of them were served.
      */
     recall: z.object({ applicable: count, served: count }).strict().optional(),
+    /** Examples served, for strategies that can serve them (absent in results written before they were measured). */
+    examples: ServedExamplesSchema.optional(),
   })
   .strict();
 export type EpisodeRecord = z.infer<typeof EpisodeRecordSchema>;
@@ -99,6 +123,16 @@ export const StrategySummarySchema = z
      * not retrieve (and in results written before it was measured).
      */
     recall: z.object({ applicable: count, served: count }).strict().optional(),
+    /**
+     * Over the stream, for strategies that can serve examples: examples served
+     * and stale-served (summed over episodes), and the lessons' and examples'
+     * tokens in the context per episode (the agent reads one retrieval per task
+     * and sends it with every model step).
+     */
+    examples: z
+      .object({ served: count, staleServed: count, lessonTokensPerEpisode: z.number().nonnegative(), exampleTokensPerEpisode: z.number().nonnegative() })
+      .strict()
+      .optional(),
     finalMemorySize: count,
     wallMs: z.number().nonnegative(),
   })

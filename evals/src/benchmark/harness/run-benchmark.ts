@@ -10,7 +10,7 @@ import type { Agent } from "./agent.js";
 import { episodeOfRun } from "./episode-of-run.js";
 import { createOracleStrategy, createStaticStrategy } from "./fixed-context-strategies.js";
 import { createLessonloopStrategy, createUnvalidatedStrategy } from "./learning-strategies.js";
-import { summarize } from "./metrics.js";
+import { servedStale, summarize } from "./metrics.js";
 import type { ModelSuite } from "./model-suite.js";
 import { createReflectionStrategy } from "./reflection-strategy.js";
 import type {
@@ -20,6 +20,7 @@ import type {
   LessonEvent,
   RegressionEvent,
   RollbackEvent,
+  ServedExamples,
   StrategyName,
   StrategyResult,
 } from "./results.js";
@@ -95,7 +96,9 @@ async function createStrategy(name: StrategyName, params: StrategyRunParams, clo
     case "unvalidated":
       return createUnvalidatedStrategy(learning);
     case "lessonloop":
-      return createLessonloopStrategy(learning);
+    case "lessonloop-examples":
+    case "examples-only":
+      return createLessonloopStrategy(learning, name);
   }
 }
 
@@ -118,6 +121,20 @@ async function recallOf(strategy: Strategy, environment: Environment, task: Task
     (lesson) => scopeApplies(lesson.scope, task.scope) && environment.lessonApplies({ text: lesson.text }, task),
   );
   return { applicable: applicable.length, served: applicable.filter((lesson) => served.has(lesson.id)).length };
+}
+
+/** The episode a served example was first kept from (`example-<episode id>`, as the loop names it). */
+const EXAMPLE_ID = /^example-(.+)$/;
+
+/** The examples served to `task`, graded against the drift schedule (`servedStale`; the strategy never sees it). */
+function servedExamplesOf(prepared: PreparedContext, task: Task, environment: Environment, taskOfEpisode: (episodeId: string) => Task | undefined): ServedExamples | undefined {
+  if (prepared.examples === undefined) return undefined;
+  const { ids, lessonTokens, exampleTokens } = prepared.examples;
+  const stale = ids.filter((id) => {
+    const recorded = taskOfEpisode(EXAMPLE_ID.exec(id)?.[1] ?? "");
+    return recorded !== undefined && servedStale({ index: recorded.index, kind: recorded.kind, user: recorded.scope.user }, task.index, environment.drifts);
+  });
+  return { served: ids.length, staleServed: stale.length, lessonTokens, exampleTokens };
 }
 
 /**
@@ -164,6 +181,7 @@ async function runStrategy(params: StrategyRunParams): Promise<StrategyResult> {
       const grading = performance.now();
       const recall = await recallOf(strategy, environment, task, prepared);
       measuringMs += performance.now() - grading;
+      const examples = servedExamplesOf(prepared, task, environment, (episodeId) => taskByEpisode.get(episodeId));
       const { run, outcome } = await attempt(agent, environment, task, task.index, prepared.text);
       const episodeId = `${environment.name}.${task.index}`;
       taskByEpisode.set(episodeId, task);
@@ -192,6 +210,7 @@ async function runStrategy(params: StrategyRunParams): Promise<StrategyResult> {
         memorySize: await strategy.memorySize(),
         memoryVersion: prepared.memoryVersion,
         ...(recall === undefined ? {} : { recall }),
+        ...(examples === undefined ? {} : { examples }),
       });
       progress?.tick(`${environment.name} · ${name}`);
     }

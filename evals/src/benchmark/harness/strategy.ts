@@ -11,6 +11,8 @@ export interface PreparedContext {
   servedLessons: string[];
   /** The memory version the text was read from (0 for strategies without versioned memory). */
   memoryVersion: number;
+  /** Strategies that can serve worked examples: the ids of those served, and the tokens the lessons and the examples took of `text`. */
+  examples?: { ids: string[]; lessonTokens: number; exampleTokens: number };
 }
 
 /** A lesson a strategy proposed from an episode, before the harness grades it against the world. */

@@ -28,6 +28,8 @@ export const STRATEGY_STYLE: Record<StrategyName, { color: string; dash?: string
   reflection: { color: "#e69f00" },
   unvalidated: { color: "#d55e00" },
   lessonloop: { color: "#0072b2", width: 3 },
+  "lessonloop-examples": { color: "#56b4e9", width: 2 },
+  "examples-only": { color: "#cc79a7" },
   // Dashed: the ceiling, not a contender.
   oracle: { color: "#009e73", dash: "7 4" },
 };

@@ -143,7 +143,7 @@ describe("the simulated agent with worked examples", () => {
     return exampleOf(task.request, run.trajectory);
   }
   const callOf = (run: { trajectory: readonly { type: string }[] }, tool: string) => {
-    const call = run.trajectory.find((step) => step.type === "tool_call" && (step as { name: string }).name === tool) as { args: Record<string, unknown> } | undefined;
+    const call = run.trajectory.find((step) => step.type === "tool_call" && (step as unknown as { name: string }).name === tool) as unknown as { args: Record<string, unknown> } | undefined;
     return call?.args;
   };
 
