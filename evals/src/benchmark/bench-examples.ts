@@ -5,7 +5,8 @@
  * and/or `examples-only`. Per world and strategy: success with its 95%
  * interval over seeds, the paired difference against lessons only, adaptation
  * latency after drifts, the lessons' and examples' tokens in the agent's
- * context per episode (sent with every model step), examples served and
+ * prompt per model step (one retrieval per task, sent with every step; "all
+ * tok/ep" is every token of the episode, the agent's and learning's), examples served and
  * stale-served; then success over all worlds, paired by seed. Prints
  * Markdown and writes it to `examples-ablation.md` in DIR.
  */
@@ -55,7 +56,7 @@ function worldTable(world: MultiSeedResults["environments"][number]): string {
       examples ? `${stale} of ${served}${served === 0 ? "" : ` (${percent(stale / served)})`}` : "–",
     ];
   });
-  const header = ["strategy", "success [95% CI]", `paired − ${BASELINE}, pts [95% CI]`, "adapt. median (never recov.)", "lesson tok/ep", "example tok/ep", "all tok/ep", "examples/ep", "stale-served"];
+  const header = ["strategy", "success [95% CI]", `paired − ${BASELINE}, pts [95% CI]`, "adapt. median (never recov.)", "lesson tok/step", "example tok/step", "all tok/ep", "examples/ep", "stale-served"];
   return [`### ${world.name}`, "", `| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n");
 }
 
