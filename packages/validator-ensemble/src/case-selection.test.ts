@@ -60,3 +60,41 @@ describe("a lesson whose threshold is guessed too wide", () => {
     expect(verdict?.reason).toMatch(/breaks/);
   });
 });
+
+describe("a lesson worded more broadly than the failure it came from", () => {
+  const credit = (id: string, days: number, amount: number) => ({
+    ...edgeCase(id, `Give the customer of order ${id} (delivered ${days} days ago) ${amount} EUR in store credit.`, answerCheck(["credit"])),
+    tools: ["issue_store_credit"],
+  });
+  const refunds = Array.from({ length: 12 }, (_unused, index) => ({ ...refund(`r${index}`, 12 + index, 40 + index), tools: ["issue_refund"] }));
+  // Store credit far from the lesson's number (14 days), so only the share of other tools can pick them.
+  const credits = [credit("c1", 90, 900), credit("c2", 95, 950), credit("c3", 99, 990)];
+
+  it("gives a quarter of the places to the most relevant cases of other tools", () => {
+    const pool = [...refunds, ...credits].map((input) => ({ edgeCase: EdgeCaseSchema.parse(input) }));
+    const chosen = selectCases(pool, { guidance: "deny late refunds" }, 8, new Set(["issue_refund"]));
+    expect(chosen.map((entry) => entry.id)).toEqual(["r0", "r1", "r2", "r3", "r4", "r5", "c1", "c2"]);
+    // Without tools to go by, the most relevant.
+    expect(selectCases(pool, { guidance: "deny late refunds" }, 8).map((entry) => entry.id)).toEqual(refunds.slice(0, 8).map((entry) => entry.id));
+  });
+
+  it("is replayed on a task of another tool, and rejected for breaking it", async () => {
+    const anyTool = lesson("deny-any-tool", {
+      trigger: "a customer asks for a refund of an order delivered days ago",
+      guidance: "Use deny_refund in place of any tool once more than 14 days have passed since delivery.",
+      kind: "constraint",
+    });
+    // With the lesson the agent denies every late request: right for refunds, a break for store credit.
+    const { runner, requests } = tableRunner((caseId, candidate) => ({ passed: caseId === "must-late" ? candidate !== undefined : candidate === undefined || !caseId.startsWith("c") }));
+    const motivating = { ...refund("must-late", 20, 70), kind: "must_pass" as const, tools: ["issue_refund"] };
+    const edgeCaseStore = await openCaseStore([...refunds, ...credits]);
+    const { verdict } = await createValidatorEnsemble({ validators: [{ id: "peer-a" }, { id: "peer-b" }], runner, edgeCaseStore, policy: majority({ quorum: 2 }), coverage: false, clock: createManualClock("2026-03-01T12:00:00.000Z") }).invoke({
+      lesson: anyTool,
+      motivatingCases: [motivating],
+    });
+    expect(requests.some((request) => request.edgeCase.id.startsWith("c"))).toBe(true);
+    expect(verdict?.decision).toBe("rejected");
+    expect(verdict?.reason).toMatch(/breaks/i);
+  });
+});
+

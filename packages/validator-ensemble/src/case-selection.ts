@@ -22,15 +22,32 @@ function distance(caseNumbers: readonly number[], lessonNumbers: readonly number
 
 /**
  * The stored cases a lesson is replayed on, from `pool` (most relevant first):
- * the `k` most relevant — unless the lesson's guidance names numbers (a
- * threshold, a window, a limit). Then half of the places go to the relevant
- * cases whose inputs hold the numbers nearest to the lesson's: a threshold
- * guessed too wide breaks the cases just inside it, which the most relevant
- * cases (all alike in wording) rarely include.
+ * the `k` most relevant — with two kinds of places set apart:
+ *
+ * - when its motivating cases (or the lesson) name the tools they are about, a
+ *   quarter of the places go to the most relevant cases of *other* tools: a
+ *   lesson is served wherever its words or tools match, and one worded too
+ *   broadly ("before calling any tool…") breaks tasks its motivation never
+ *   touched, which the most relevant cases (all about the same tool) miss;
+ * - when its guidance names numbers (a threshold, a window, a limit), half of
+ *   the remaining places go to the relevant cases whose inputs hold the
+ *   numbers nearest to the lesson's: a threshold guessed too wide breaks the
+ *   cases just inside it, which the most relevant cases (all alike in wording)
+ *   rarely include.
  */
-export function selectCases(pool: readonly { edgeCase: EdgeCase }[], lesson: Pick<Lesson, "guidance">, k: number): EdgeCase[] {
-  const lessonNumbers = numbersIn(lesson.guidance);
+export function selectCases(pool: readonly { edgeCase: EdgeCase }[], lesson: Pick<Lesson, "guidance">, k: number, aboutTools: ReadonlySet<string> = new Set()): EdgeCase[] {
   const byRelevance = pool.map(({ edgeCase }) => edgeCase);
+  const elsewhere =
+    aboutTools.size === 0
+      ? []
+      : byRelevance.filter((edgeCase) => edgeCase.tools !== undefined && edgeCase.tools.length > 0 && !edgeCase.tools.some((tool) => aboutTools.has(tool))).slice(0, Math.floor(k / 4));
+  const apart = new Set(elsewhere);
+  return [...nearestNumbers(byRelevance.filter((edgeCase) => !apart.has(edgeCase)), lesson, k - elsewhere.length), ...elsewhere];
+}
+
+/** The `k` most relevant of `byRelevance`, half of them those nearest the lesson's numbers when it names any. */
+function nearestNumbers(byRelevance: readonly EdgeCase[], lesson: Pick<Lesson, "guidance">, k: number): EdgeCase[] {
+  const lessonNumbers = numbersIn(lesson.guidance);
   if (lessonNumbers.length === 0) return byRelevance.slice(0, k);
   const nearest = Math.floor(k / 2);
   const chosen = byRelevance.slice(0, k - nearest);

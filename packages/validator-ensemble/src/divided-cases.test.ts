@@ -1,4 +1,4 @@
-import type { Verdict } from "@lessonloop/core";
+import type { Scope, Verdict } from "@lessonloop/core";
 import { VerdictSchema } from "@lessonloop/core/internal";
 import { createManualClock } from "@lessonloop/core/testing";
 import { describe, expect, it } from "vitest";
@@ -9,7 +9,7 @@ import { createValidatorEnsemble, type ValidatorEnsembleParams } from "./validat
 
 const clock = createManualClock("2026-03-01T12:00:00.000Z");
 const validators = [{ id: "peer-a" }, { id: "peer-b" }, { id: "peer-c" }];
-const ANA = { ...SCOPE, user: "ana" };
+const ANA: Scope = { ...SCOPE, user: "ana" };
 
 /** The shop's stored cases and two more, all Ana's: six cases to divide among three validators. */
 const ANAS_CASES = [

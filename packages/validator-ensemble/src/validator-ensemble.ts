@@ -404,7 +404,8 @@ export function createValidatorEnsemble({
     const pool = await edgeCaseStore.findRelevant({ query, scope: lesson.scope, k: numbers.casesPerValidator * CASE_POOL_FACTOR });
     const cases = new Map<string, EdgeCase>();
     for (const edgeCase of motivatingCases) cases.set(edgeCase.id, edgeCase);
-    for (const edgeCase of selectCases(pool, lesson, numbers.casesPerValidator)) if (!cases.has(edgeCase.id)) cases.set(edgeCase.id, edgeCase);
+    const aboutTools = new Set([...(lesson.tools ?? []), ...motivatingCases.flatMap((edgeCase) => edgeCase.tools ?? [])]);
+    for (const edgeCase of selectCases(pool, lesson, numbers.casesPerValidator, aboutTools)) if (!cases.has(edgeCase.id)) cases.set(edgeCase.id, edgeCase);
     return [...cases.values()];
   }
 
