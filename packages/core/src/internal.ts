@@ -110,7 +110,7 @@ export { isVisible, mergeHits } from "./lesson-memory-backend.js";
 export type { LessonMemoryBackend, LessonRecord, Visibility } from "./lesson-memory-backend.js";
 export { LiveLessonIndex } from "./live-lesson-index.js";
 export type { LiveRecord } from "./live-lesson-index.js";
-export { VersionedLessonMemory } from "./versioned-lesson-memory.js";
+export { VersionedLessonMemory, searchShared, type SharedLessonSearch } from "./versioned-lesson-memory.js";
 export type { VersionedLessonMemoryParams } from "./versioned-lesson-memory.js";
 export type { InMemoryLessonMemoryParams } from "./in-memory-lesson-memory.js";
 export { OutcomeRecordSchema, outcomeMatches, parseLook } from "./outcome-ledger.js";

@@ -76,6 +76,13 @@ function forEachKept(vectors: PackedVectors, oldCount: number, dimensions: numbe
   }
 }
 
+/** Freezes `value` and everything in it: lessons shared by `search` cannot be changed by whoever gets them. */
+function deepFreeze(value: unknown): void {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const inner of Object.values(value)) deepFreeze(inner);
+}
+
 interface Hit<T> {
   id: string;
   score: number;
@@ -144,6 +151,7 @@ export class LiveLessonIndex {
     const dropped = new Set([...removed, ...added.map((record) => record.lesson.id)]);
     const addedByTenant = new Map<string, LiveRecord[]>();
     for (const record of added) {
+      deepFreeze(record.lesson);
       const tenant = record.lesson.scope.tenant;
       const list = addedByTenant.get(tenant);
       if (list === undefined) addedByTenant.set(tenant, [record]);
@@ -222,9 +230,10 @@ export class LiveLessonIndex {
   /**
    * The `k` nearest live lessons that apply to `scope` (cosine similarity),
    * and with `tools` also the `k` nearest anchored to any of them, each once:
-   * what `LessonMemoryBackend.searchLessons` returns.
+   * what `LessonMemoryBackend.searchLessons` returns. Copies, unless `shared`:
+   * then the index's own lessons, frozen.
    */
-  search({ vector, scope, k, kinds, tools }: { vector: readonly number[]; scope: Scope; k: number; kinds?: readonly LessonKind[]; tools?: readonly string[] }): ScoredLesson[] {
+  search({ vector, scope, k, kinds, tools, shared = false }: { vector: readonly number[]; scope: Scope; k: number; kinds?: readonly LessonKind[]; tools?: readonly string[]; shared?: boolean }): ScoredLesson[] {
     const rows = this.#tenants.get(scope.tenant);
     if (rows === undefined) return [];
     const dimensions = this.#dimensions;
@@ -270,7 +279,8 @@ export class LiveLessonIndex {
       if (available !== undefined && lessonAnchoredTo(lesson, available)) anchored.offer(lesson.id, score, row);
     }
     const { documents } = rows;
-    const copy = (hits: readonly Hit<number>[]) => hits.map((hit): ScoredLesson => ({ lesson: JSON.parse(documents[hit.item] as string) as Lesson, score: hit.score }));
+    const copy = (hits: readonly Hit<number>[]) =>
+      hits.map((hit): ScoredLesson => ({ lesson: shared ? (lessons[hit.item] as Lesson) : (JSON.parse(documents[hit.item] as string) as Lesson), score: hit.score }));
     return available === undefined ? copy(nearest.hits) : mergeHits(copy(nearest.hits), copy(anchored.hits));
   }
 }

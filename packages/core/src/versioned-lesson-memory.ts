@@ -85,6 +85,16 @@ const MAX_REFRESH_BACKOFF_MS = 30_000;
 /** The shortest `freshnessMs` of a background refresh: shorter would poll the store in a busy loop. */
 const MIN_BACKGROUND_FRESHNESS_MS = 10;
 
+/**
+ * A memory's search whose lessons are its own, shared and frozen, not copies:
+ * for a caller that never changes what it gets and copies what it hands on
+ * (the retriever, which searches on every agent step).
+ */
+export const searchShared: unique symbol = Symbol("lessonloop.searchShared");
+export interface SharedLessonSearch {
+  [searchShared](request: LessonSearchRequest): Promise<ScoredLesson[]>;
+}
+
 /** What a write attempt returns when another writer stored its version first. */
 const LOST = Symbol("lost the version to another writer");
 
@@ -107,7 +117,7 @@ const LOST = Symbol("lost the version to another writer");
  * (`mergedAt`), so a caller can confirm its own earlier merge (the merge node's
  * `already_merged`). Writes are also serialized within a process.
  */
-export class VersionedLessonMemory implements LessonMemory {
+export class VersionedLessonMemory implements LessonMemory, SharedLessonSearch {
   readonly #backend: LessonMemoryBackend;
   readonly #embedder: Embedder;
   readonly #clock: Clock;
@@ -326,7 +336,15 @@ export class VersionedLessonMemory implements LessonMemory {
     return found;
   }
 
-  async search(request: LessonSearchRequest): Promise<ScoredLesson[]> {
+  search(request: LessonSearchRequest): Promise<ScoredLesson[]> {
+    return this.#search(request, false);
+  }
+
+  [searchShared](request: LessonSearchRequest): Promise<ScoredLesson[]> {
+    return this.#search(request, true);
+  }
+
+  async #search(request: LessonSearchRequest, shared: boolean): Promise<ScoredLesson[]> {
     const { query, scope, k, version, kinds, tools } = parseWith(LessonSearchRequestSchema, request, "lesson search");
     const log = await this.#read(version);
     const at = version ?? log.head;
@@ -338,7 +356,7 @@ export class VersionedLessonMemory implements LessonMemory {
     const anchors = tools === undefined || tools.length === 0 ? {} : { tools: [...new Set(tools)] };
     // Checked and searched in one synchronous step: the index cannot move in between.
     const index = this.#liveIndex;
-    if (index !== undefined && index.version === at) return index.search({ vector, scope, k, kinds, ...anchors });
+    if (index !== undefined && index.version === at) return index.search({ vector, scope, k, kinds, ...anchors, shared });
     return this.#backend.searchLessons({ vector, scope, visibility: visibilityAt(log, at), k, kinds, ...anchors });
   }
 

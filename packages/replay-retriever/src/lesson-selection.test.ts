@@ -31,6 +31,21 @@ describe("createLessonSelector (what memory serves for a task, outside any graph
     expect(await select({ text: "   ", scope: { tenant: "acme" } })).toEqual({ lessons: [], examples: [], degraded: [] });
   });
 
+  it("serves copies of the live index's lessons, which stay as stored whatever a caller does with them", async () => {
+    const memory = new InMemoryLessonMemory({ embedder, liveIndexLessons: 10 });
+    await memory.commit({ add: [refundLesson("refund-duplicate-only")], reason: "learned", ...author });
+    await memory.liveIndexSettled();
+    const select = createLessonSelector({ memory, cacheSize: 0 });
+    const [served] = (await select({ text: REFUND_REQUEST, scope: { tenant: "acme" } })).lessons;
+    expect(Object.isFrozen(served?.lesson)).toBe(false);
+    if (served !== undefined) served.lesson.guidance = "refund everything twice";
+    const [searched] = await memory.search({ query: REFUND_REQUEST, scope: { tenant: "acme" }, k: 1 });
+    expect(Object.isFrozen(searched?.lesson)).toBe(false);
+    if (searched !== undefined) searched.lesson.guidance = "never refund";
+    const [again] = (await select({ text: REFUND_REQUEST, scope: { tenant: "acme" } })).lessons;
+    expect(again?.lesson.guidance).toBe("refund only the duplicate charge and keep the original payment");
+  });
+
   it("answers without lessons and says why when memory fails; a bad scope is the caller's error", async () => {
     const memory = new InMemoryLessonMemory({ embedder });
     await memory.commit({ add: [refundLesson("refund-duplicate-only")], reason: "learned", ...author });

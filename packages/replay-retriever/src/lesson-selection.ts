@@ -7,7 +7,9 @@ import {
   parseWith,
   systemClock,
   FeatureCache,
+  searchShared,
   type LessonUtility,
+  type SharedLessonSearch,
   type ScoredLesson,
 } from "@lessonloop/core/internal";
 import { z } from "zod";
@@ -208,7 +210,9 @@ export function createLessonSelector(params: LessonSelectionParams): LessonSelec
           found = [...cached];
         } else {
           const anchors = tools.length === 0 ? {} : { tools };
-          found = await deadline.race("lesson memory", () => memory.search({ query: text, scope, k: candidates, version: at, kinds: kindList, ...anchors }));
+          const search = { query: text, scope, k: candidates, version: at, kinds: kindList, ...anchors };
+          // Lessons are only read here and what is served is copied below, so a memory's own may be shared.
+          found = await deadline.race("lesson memory", () => (searchShared in memory ? (memory as LessonMemory & SharedLessonSearch)[searchShared](search) : memory.search(search)));
           cache.set(cacheKey, found);
         }
       } catch (error) {
