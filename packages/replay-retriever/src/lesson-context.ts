@@ -1,5 +1,5 @@
 import { Annotation } from "@langchain/langgraph";
-import { type MemoryPin } from "@lessonloop/core";
+import { type Lesson, type MemoryPin } from "@lessonloop/core";
 import { MEMORY_PIN_KEY, promptSafeLessonText } from "@lessonloop/core/internal";
 import type { ExperienceExample } from "./example-source.js";
 import type { RankedLesson } from "./lesson-ranking.js";
@@ -68,6 +68,21 @@ export type LessonContextRenderer = (context: LessonContext) => string;
 const LEADING_WHEN = /^when[:\s]\s*/i;
 
 /**
+ * Prompt-safe trigger and guidance of frozen lessons (the memory's own, which
+ * the selector shares and cannot change), made once rather than on each of
+ * the renderings a selection makes on every step.
+ */
+const safeTexts = new WeakMap<Lesson, { trigger: string; guidance: string }>();
+
+function safeTextsOf(lesson: Lesson): { trigger: string; guidance: string } {
+  const known = safeTexts.get(lesson);
+  if (known !== undefined) return known;
+  const texts = { trigger: promptSafeLessonText(lesson.trigger).replace(LEADING_WHEN, ""), guidance: promptSafeLessonText(lesson.guidance) };
+  if (Object.isFrozen(lesson)) safeTexts.set(lesson, texts);
+  return texts;
+}
+
+/**
  * The default rendering: says the lessons come from past runs, lists each as
  * "When: trigger / Do: guidance", then the examples as task and condensed steps.
  */
@@ -77,7 +92,10 @@ export function renderLessonContext({ lessons, examples }: LessonContext): strin
     const lines = [
       "Lessons learned from past runs of this agent. Apply each one whose situation matches the current task:",
       // Lessons are data: each stays on its two lines, unable to open a heading or an entry of its own.
-      ...lessons.map(({ lesson }, index) => `${index + 1}. When: ${promptSafeLessonText(lesson.trigger).replace(LEADING_WHEN, "")}\n   Do: ${promptSafeLessonText(lesson.guidance)}`),
+      ...lessons.map(({ lesson }, index) => {
+        const { trigger, guidance } = safeTextsOf(lesson);
+        return `${index + 1}. When: ${trigger}\n   Do: ${guidance}`;
+      }),
     ];
     parts.push(lines.join("\n"));
   }
