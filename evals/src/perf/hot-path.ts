@@ -43,11 +43,11 @@ export interface HotPathParams {
 const LESSONS_MESSAGE_ID = "lessonloop-lessons";
 const WARMUP = 20;
 
-/** Fills one Chroma memory per size, in one server, with the same generator. */
+/** Fills one Chroma memory per size, in one server, with the same generator; each refreshed in the background, as `openChromaStores` opens the agent's memory. */
 export async function seedMemories({ url, sizes, embedder, liveIndexLessons, log }: Pick<HotPathParams, "url" | "sizes" | "embedder" | "liveIndexLessons" | "log">): Promise<SeededMemory[]> {
   const seeded: SeededMemory[] = [];
   for (const size of sizes) {
-    const memory = await ChromaLessonMemory.open({ url, name: `perf-${size}-${Date.now()}`, embedder, liveIndexLessons });
+    const memory = await ChromaLessonMemory.open({ url, name: `perf-${size}-${Date.now()}`, embedder, liveIndexLessons, refresh: "background" });
     const [lessons, ms] = await timed(() => fillMemory(memory, createSeededRandom(size), size));
     seeded.push({ size, memory, lessons, fillSeconds: round(ms / 1_000, 1) });
     log(`filled ${size.toLocaleString("en")} lessons in ${round(ms / 1_000, 1)} s`);

@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { measureGrowth } from "./growth.js";
-import { measureHotPath, seedMemories } from "./hot-path.js";
+import { measureHotPath, seedMemories, type SeededMemory } from "./hot-path.js";
 import { loadAverage, machineInfo, processMemory, round } from "./machine-probe.js";
 import { GENERATED_BY_PERF, PerfResultsSchema, type PerfResults } from "./perf-results.js";
 import { evaluateTargets, renderTables } from "./perf-report.js";
@@ -82,9 +82,10 @@ const loadBefore = loadAverage();
 const embedder = createLexicalEmbedder();
 const server = await startChroma({ url: args["chroma-url"] });
 let results: PerfResults;
+let seeded: SeededMemory[] = [];
 try {
   log(`Chroma at ${server.url}; load average ${loadBefore.join(" / ")}`);
-  const seeded = await seedMemories({ url: server.url, sizes: args.sizes, embedder, liveIndexLessons: args["live-index"], log });
+  seeded = await seedMemories({ url: server.url, sizes: args.sizes, embedder, liveIndexLessons: args["live-index"], log });
   const hotPath = await measureHotPath({
     serverPid: server.pid,
     embedder,
@@ -139,6 +140,7 @@ try {
   };
   results = PerfResultsSchema.parse({ ...partial, targets: evaluateTargets(partial, BUDGET) });
 } finally {
+  await Promise.all(seeded.map(({ memory }) => memory.close()));
   await server.stop();
 }
 

@@ -94,6 +94,12 @@ class TopK<T> {
   readonly hits: Hit<T>[] = [];
   constructor(private readonly k: number) {}
 
+  /** Whether a hit of this score could enter (one that ties the last may, by its id). */
+  mayTake(score: number): boolean {
+    const last = this.hits[this.k - 1];
+    return this.k > 0 && (last === undefined || score >= last.score);
+  }
+
   offer(id: string, score: number, item: T): void {
     const { hits, k } = this;
     if (k === 0) return;
@@ -272,10 +278,13 @@ export class LiveLessonIndex {
     const { scopeOf } = rows;
     for (let row = 0; row < count; row++) {
       if (applies[scopeOf[row] as number] === 0) continue;
+      const score = scores[row] as number;
+      // Most rows score below the k-th best: those are passed over without reading their lesson.
+      const mayBeNearest = nearest.mayTake(score);
+      if (!mayBeNearest && available === undefined) continue;
       const lesson = lessons[row] as Lesson;
       if (kinds !== undefined && !kinds.includes(lesson.kind)) continue;
-      const score = scores[row] as number;
-      nearest.offer(lesson.id, score, row);
+      if (mayBeNearest) nearest.offer(lesson.id, score, row);
       if (available !== undefined && lessonAnchoredTo(lesson, available)) anchored.offer(lesson.id, score, row);
     }
     const { documents } = rows;
