@@ -82,6 +82,9 @@ describe("LiveLessonIndex packing", () => {
       { add: Array.from({ length: 40 }, (_, n) => record(`l${n}`, 0.1, n % 3 === 0 ? "ana" : undefined)), remove: [] },
       { add: Array.from({ length: 60 }, (_, n) => record(`l${100 + n}`, 1, n % 4 === 0 ? "bo" : undefined)), remove: ["l3", "l4"] },
       { add: [record("l5", 1)], remove: Array.from({ length: 55 }, (_, n) => `l${100 + n}`) },
+      // Small changes stay beside the packed lessons (and replace one of them), then go from both.
+      { add: [record("l200", 0.1, "ana"), record("l201", 0.1), record("l6", 0.1)], remove: [] },
+      { add: [record("l202", 0.1, "bo")], remove: ["l200", "l7"] },
     ];
     steps.forEach(({ add, remove }, version) => {
       index.apply(version + 1, remove, add);
