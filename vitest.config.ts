@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { configDefaults, defineConfig } from "vitest/config";
 
 // Vite's default server conditions, with workspace sources first.
@@ -22,6 +23,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // vitest's default is one worker fewer than the cores: a single worker on 2 cores, where the
+    // integration tests spend most of their time waiting on servers and child processes.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // Three projects in one run; each inherits everything above (`extends: true`).
     // `pnpm test:unit` runs the first alone: no server, seconds.
     projects: [
