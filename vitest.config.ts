@@ -6,6 +6,10 @@ const conditions = ["@lessonloop/source", "module", "node", "development|product
 const TEST_FILES = ["packages/*/src/**/*.test.ts", "examples/*/src/**/*.test.ts", "evals/src/**/*.test.ts"];
 // Tests that need a real server (Chroma, a child process, a spawned example) are `*.int.test.ts`.
 const INTEGRATION = "{packages,examples,evals}/**/src/**/*.int.test.ts";
+// Fleets of processes whose correctness rests on wall-clock leases and pauses (a lease that runs out
+// while a starved worker is still learning is counted as one more attempt): they run after the
+// others, one at a time, so that they never share the cores with another test file.
+const ALONE = ["packages/lessonloop/src/fleet.int.test.ts", "examples/fleet/src/fleet.int.test.ts"];
 // Test files that run LangGraph's checkpointer conformance suite.
 const CHECKPOINT_VALIDATION = "packages/*/src/**/*.checkpoint-validation.test.ts";
 
@@ -26,7 +30,7 @@ export default defineConfig({
     // vitest's default is one worker fewer than the cores: a single worker on 2 cores, where the
     // integration tests spend most of their time waiting on servers and child processes.
     maxWorkers: Math.max(2, availableParallelism() - 1),
-    // Three projects in one run; each inherits everything above (`extends: true`).
+    // Four projects in one run; each inherits everything above (`extends: true`).
     // `pnpm test:unit` runs the first alone: no server, seconds.
     projects: [
       {
@@ -38,8 +42,19 @@ export default defineConfig({
         test: {
           name: "int",
           include: [INTEGRATION],
+          exclude: [...configDefaults.exclude, ...ALONE],
           // One real Chroma server for every integration test; each test uses its own collections.
           globalSetup: ["./packages/chroma/src/testing/chroma-global-setup.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "int-alone",
+          include: ALONE,
+          globalSetup: ["./packages/chroma/src/testing/chroma-global-setup.ts"],
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
       {
