@@ -4,6 +4,7 @@ import { describeLiveIndexProperty, lessonFixture } from "./conformance/index.js
 import { cosineSimilarity } from "./embedder.js";
 import { InMemoryLessonMemory } from "./in-memory-lesson-memory.js";
 import { LessonSchema } from "./lesson.js";
+import type { ScoredLesson } from "./lesson-memory.js";
 import { LiveLessonIndex } from "./live-lesson-index.js";
 import { createLexicalEmbedder } from "./text/lexical-embedder.js";
 
@@ -39,6 +40,33 @@ describe("live index of a memory", () => {
     // Version 2 is not the head: the backend answers it, with the lesson the head no longer has.
     expect((await memory.search({ query: "two happens", scope: { tenant: "acme" }, k: 5, version: 2 })).map((hit) => hit.lesson.id).sort()).toEqual(["one", "two"]);
     expect((await memory.search({ query: "two happens", scope: { tenant: "acme" }, k: 5 })).map((hit) => hit.lesson.id)).toEqual(["one"]);
+  });
+
+  it("moves by its own commits at once, from the records written, and answers as the backend does", async () => {
+    const reference = new InMemoryLessonMemory({ embedder, freshnessMs: 0 });
+    const memory = new InMemoryLessonMemory({ embedder, sharing: reference, freshnessMs: 0, liveIndexLessons: 100 });
+    await memory.commit({ add: [lessonFixture("one"), lessonFixture("two", { scope: { tenant: "acme", user: "ana" }, tools: ["send_email"] })], reason: "two", ...author });
+    await memory.liveIndexSettled();
+    const writes = [
+      () => memory.commit({ add: [lessonFixture("three", { supersedes: ["one"], kind: "constraint" })], reason: "three", ...author }),
+      () => memory.commit({ add: [lessonFixture("four", { scope: { tenant: "acme", user: "bo" } })], retire: ["two"], reason: "four", ...author }),
+      () => memory.rollback({ to: 2, reason: "undo four", ...author }),
+      () => memory.revert({ lessons: ["three"], reason: "undo three", ...author }),
+    ];
+    for (const write of writes) {
+      const { version } = await write();
+      // Every write but the revert (which makes "one" live again, a record it did not write) moves the index before it returns.
+      if (version !== 5) expect(memory.liveIndexStats?.version).toBe(version);
+      await memory.liveIndexSettled();
+      for (const scope of [{ tenant: "acme" }, { tenant: "acme", user: "ana" }, { tenant: "acme", user: "bo" }]) {
+        const request = { query: "one two three four happens", scope, k: 5, tools: ["send_email"] };
+        // The index holds vectors in float32, so lessons of equal scores may come in either order.
+        const byId = (hits: ScoredLesson[]) => [...hits].sort((a, b) => (a.lesson.id < b.lesson.id ? -1 : 1));
+        const [fromIndex, fromBackend] = [byId(await memory.search(request)), byId(await reference.search({ ...request, version }))];
+        expect(fromIndex.map((hit) => hit.lesson)).toEqual(fromBackend.map((hit) => hit.lesson));
+        fromIndex.forEach((hit, rank) => expect(hit.score).toBeCloseTo(fromBackend[rank]?.score ?? Number.NaN, 6));
+      }
+    }
   });
 
   it("stays off above its size, and searches still answer", async () => {

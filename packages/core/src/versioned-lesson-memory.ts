@@ -226,7 +226,7 @@ export class VersionedLessonMemory implements LessonMemory, SharedLessonSearch {
         reason,
         author,
         createdAt: this.#clock.now().toISOString(),
-      });
+      }, records);
     });
   }
 
@@ -573,13 +573,35 @@ export class VersionedLessonMemory implements LessonMemory, SharedLessonSearch {
   }
 
   /** Stores the snapshot if its version is still free; `LOST` when another writer stored it first. */
-  async #append(log: SnapshotLog, commitId: string, snapshot: Snapshot): Promise<Snapshot | typeof LOST> {
+  async #append(log: SnapshotLog, commitId: string, snapshot: Snapshot, records: readonly LessonRecord[] = []): Promise<Snapshot | typeof LOST> {
     if (!(await this.#backend.appendSnapshot(snapshot, commitId))) return LOST;
     adopt(log, [snapshot]);
-    // The writer's own searches at its new head are answered by the backend until the index has moved.
-    this.#moveLiveIndex(log);
+    this.#advanceLiveIndex(log, snapshot.version, records);
     await this.#discardOrphans(snapshot.version);
     return structuredClone(snapshot);
+  }
+
+  /**
+   * Moves the live index by this process's own write: at once from the records
+   * it wrote when it holds every lesson the write made live (a commit; a
+   * rollback or revert that only retires), asking the backend nothing; else in
+   * the background, the backend answering at the new head meanwhile.
+   */
+  #advanceLiveIndex(log: SnapshotLog, version: number, records: readonly LessonRecord[]): void {
+    const index = this.#liveIndex;
+    if (index === undefined || this.#indexing !== undefined || index.version !== version - 1) return this.#moveLiveIndex(log);
+    const { added, removed } = log.changeBetween(index.version, version);
+    const written = new Map(records.map((record) => [record.lesson.id, record]));
+    if (added.some((id) => !written.has(id)) || index.size + added.length - removed.length > this.#liveIndexLessons) return this.#moveLiveIndex(log);
+    index.apply(
+      version,
+      removed,
+      added.map((id) => {
+        const record = written.get(id) as LessonRecord;
+        // The index freezes what it holds; the write keeps its own objects.
+        return { lesson: structuredClone(record.lesson), vector: record.vector };
+      }),
+    );
   }
 
   /** Frees records that losing or crashed attempts left, up to a decided version. Best effort: they are never read anyway. */
