@@ -116,6 +116,8 @@ export function rankLessons({
     base: number;
     features: TextFeatures | undefined;
     redundancy: number;
+    /** How many of the chosen lessons `redundancy` covers. */
+    compared: number;
   }
   const seen = new Set<string>();
   const pending: Pending[] = [];
@@ -127,45 +129,53 @@ export function rankLessons({
     const proven = smoothedUtility(utility?.get(scored.lesson.id));
     const recency = recencyScore(scored.lesson.createdAt, now, recencyHalfLifeMs);
     const base = weights.relevance * relevance + weights.utility * (proven - 0.5) + weights.recency * recency;
-    pending.push({ scored, relevance, utility: proven, recency, base, features: undefined, redundancy: 0 });
+    pending.push({ scored, relevance, utility: proven, recency, base, features: undefined, redundancy: 0, compared: 0 });
   }
   // Redundancy is about what a lesson says to do: lessons for one situation share their trigger's words, not their advice.
   const featuresOf = (entry: Pending): TextFeatures =>
     (entry.features ??= featureCache.features(entry.scored.lesson.id, entry.scored.lesson.guidance));
 
   const chosen: RankedLesson[] = [];
+  // Features of the lessons chosen so far; a candidate is compared with them only when it may be the next pick.
+  const chosenFeatures: TextFeatures[] = [];
+  const scoreOf = (entry: Pending) => entry.base - weights.diversity * entry.redundancy;
   while (chosen.length < limit && pending.length > 0) {
+    // Redundancy only grows as lessons are chosen, so a score not yet updated is an upper bound: the best by
+    // such bounds, once updated and still the best, is the best by exact scores (the pick of comparing all).
     let best = -1;
     let bestScore = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < pending.length; i++) {
       const entry = pending[i] as Pending;
-      const score = entry.base - weights.diversity * entry.redundancy;
+      const score = scoreOf(entry);
       const current = pending[best];
       if (score > bestScore || (score === bestScore && current !== undefined && entry.scored.lesson.id < current.scored.lesson.id)) {
         best = i;
         bestScore = score;
       }
     }
-    const [picked] = pending.splice(best, 1) as [Pending];
+    const candidate = pending[best] as Pending;
+    if (candidate.compared < chosenFeatures.length) {
+      const features = featuresOf(candidate);
+      for (; candidate.compared < chosenFeatures.length; candidate.compared++) {
+        const similarity = featureSimilarity(features, chosenFeatures[candidate.compared] as TextFeatures);
+        if (similarity > candidate.redundancy) candidate.redundancy = similarity;
+      }
+      // A near-duplicate of a chosen lesson is never chosen.
+      if (candidate.redundancy > maxSimilarity) pending.splice(best, 1);
+      continue;
+    }
+    pending.splice(best, 1);
     const ranked: RankedLesson = {
-      ...picked.scored,
-      relevance: picked.relevance,
-      utility: picked.utility,
-      recency: picked.recency,
-      redundancy: picked.redundancy,
+      ...candidate.scored,
+      relevance: candidate.relevance,
+      utility: candidate.utility,
+      recency: candidate.recency,
+      redundancy: candidate.redundancy,
       rank: bestScore,
     };
     if (accept !== undefined && !accept(ranked)) continue;
     chosen.push(ranked);
-    // Only the newest pick can raise the others' redundancy; drop near-duplicates outright.
-    if (pending.length === 0 || chosen.length >= limit) break;
-    const pickedFeatures = featuresOf(picked);
-    for (let i = pending.length - 1; i >= 0; i--) {
-      const entry = pending[i] as Pending;
-      const similarity = featureSimilarity(featuresOf(entry), pickedFeatures);
-      if (similarity > maxSimilarity) pending.splice(i, 1);
-      else if (similarity > entry.redundancy) entry.redundancy = similarity;
-    }
+    chosenFeatures.push(featuresOf(candidate));
   }
   return chosen;
 }
